@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { isDimensionName, type DimensionName, type Granularity } from '../../catalogue/dimensions.ts';
+import type { MetricName } from '../../catalogue/metrics.ts';
+import { errors } from '../../errors.ts';
+import { runQuery } from '../../query/planner.ts';
+import { parseTime, type QueryRequest } from '../../query/request.ts';
+import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
+import { parseCount, parseList } from '../parse.ts';
+
+function parseFilters(list: string[]): QueryRequest['filters'] {
+  const filters: Partial<Record<DimensionName, (string | number)[]>> = {};
+  for (const f of list) {
+    const m = /^([a-z_]+)=(.+)$/.exec(f);
+    if (!m) throw errors.badOption('--filter', `"${f}" is not dim=value[,value]`);
+    if (!isDimensionName(m[1])) throw errors.unknownDimension(m[1]);
+    filters[m[1]] = parseList(m[2]).map((v) => (/^\d+$/.test(v) ? Number(v) : v));
+  }
+  return filters;
+}
+
+export function registerQuery(program: Command): void {
+  program
+    .command('query')
+    .description('query metrics by dimensions from a warehouse file')
+    .requiredOption('--db <path>', 'warehouse database file')
+    .requiredOption('--metrics <list>', 'comma-separated metric names')
+    .option('--by <list>', 'comma-separated dimension names', '')
+    .option('--granularity <g>', 'group by time: minute, hour or day')
+    .option('--from <time>', 'start (ISO 8601 or ms), inclusive')
+    .option('--to <time>', 'end (ISO 8601 or ms), exclusive')
+    .option('--filter <dim=values>', 'keep only these values of a dimension (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--order-by <name>', 'metric, dimension or "time"')
+    .option('--limit <n>', 'rows at most', '1000')
+    .option('--names', 'add display names of advertisers, campaigns, ads and slots')
+    .option('--json', 'one JSON object: rows, source table, freshness')
+    .action(async (opts) => {
+      const request: QueryRequest = {
+        metrics: parseList(opts.metrics) as MetricName[],
+        by: parseList(opts.by) as DimensionName[],
+        ...(opts.granularity ? { granularity: opts.granularity as Granularity } : {}),
+        ...(opts.from ? { from: parseTime(opts.from, '--from') } : {}),
+        ...(opts.to ? { to: parseTime(opts.to, '--to') } : {}),
+        filters: parseFilters(opts.filter),
+        ...(opts.orderBy ? { orderBy: opts.orderBy } : {}),
+        limit: parseCount(opts.limit, '--limit'),
+        names: Boolean(opts.names),
+      };
+      const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
+      try {
+        const result = await runQuery(warehouse, request);
+        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+        else {
+          if (result.rows.length > 0) console.table(result.rows);
+          else process.stdout.write('(no rows)\n');
+          process.stdout.write(`source: ${result.source}; newest event time: ${result.freshness.newest_event_time ?? '-'}\n`);
+        }
+      } finally {
+        await warehouse.close();
+      }
+    });
+}

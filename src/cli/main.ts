@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isAdwError } from '../errors.ts';
+import { registerQuery } from './commands/query.ts';
+import { registerRun } from './commands/run.ts';
+
+/** The `adw` command line: every command has --help; user mistakes print one line and exit non-zero. */
+export function buildProgram(): Command {
+  const program = new Command('adw')
+    .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerQuery(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isAdwError(e)) {
+      process.stderr.write(`adw: ${e.message} [${e.code}]\n`);
+      return e.statusCode < 500 ? 2 : 1;
+    }
+    process.stderr.write(`adw: internal error: ${(e as Error).message}\n`);
+    if (process.env.ADW_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,22 @@
+import { errors } from '../errors.ts';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a duration such as "4h", "30m", "5s", "250ms" (a bare number is milliseconds). */
+export function parseDuration(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw errors.badOption(option, `"${text}" is not a duration (e.g. 4h, 30m, 5s, 250ms)`);
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']);
+}
+
+/** Parses a non-negative integer option. */
+export function parseCount(text: string, option: string): number {
+  const n = Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(n) || n < 0) throw errors.badOption(option, `"${text}" is not a whole number`);
+  return n;
+}
+
+/** Parses a comma-separated list option. */
+export function parseList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}

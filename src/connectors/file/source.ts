@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SourceRecord } from '../../engine/records.ts';
+import { errors } from '../../errors.ts';
+import type { Source, SourcePoll } from '../source.ts';
+import { defaultFileSourceOptions, type FileSourceOptions } from './options.ts';
+
+const PREFIX_BYTES = 4096;
+const NEWLINE = 10;
+
+/** Reads bytes from a position: a file (re-readable) or standard input (read once). */
+interface ByteInput {
+  /** Next bytes, an empty buffer when nothing is there yet, or null at the end. */
+  read(): Promise<Buffer | null>;
+  /** The first `n` bytes of the input, for fingerprints. */
+  prefix(n: number): Promise<Buffer>;
+  skipTo(position: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+class FileInput implements ByteInput {
+  private readonly fh: FileHandle;
+  private readonly opts: FileSourceOptions;
+  private pos = 0;
+  constructor(fh: FileHandle, opts: FileSourceOptions) {
+    this.fh = fh;
+    this.opts = opts;
+  }
+  async read(): Promise<Buffer | null> {
+    const buf = Buffer.allocUnsafe(this.opts.chunkBytes);
+    const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.pos);
+    this.pos += bytesRead;
+    if (bytesRead === 0) return this.opts.follow ? Buffer.alloc(0) : null;
+    return buf.subarray(0, bytesRead);
+  }
+  async prefix(n: number): Promise<Buffer> {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await this.fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  }
+  async skipTo(position: number): Promise<void> {
+    this.pos = position;
+  }
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+class StdinInput implements ByteInput {
+  private readonly it = process.stdin[Symbol.asyncIterator]();
+  private head: Buffer = Buffer.alloc(0);
+  private pending: Buffer | null = null;
+  async read(): Promise<Buffer | null> {
+    if (this.pending) {
+      const p = this.pending;
+      this.pending = null;
+      return p;
+    }
+    const { value, done } = await this.it.next();
+    if (done) return null;
+    const buf = value as Buffer;
+    if (this.head.length < PREFIX_BYTES) this.head = Buffer.concat([this.head, buf.subarray(0, PREFIX_BYTES - this.head.length)]);
+    return buf;
+  }
+  async prefix(n: number): Promise<Buffer> {
+    return this.head.subarray(0, n);
+  }
+  async skipTo(position: number): Promise<void> {
+    let skipped = 0;
+    while (skipped < position) {
+      const buf = await this.read();
+      if (buf === null) return;
+      if (skipped + buf.length > position) this.pending = buf.subarray(position - skipped);
+      skipped += buf.length;
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+function fingerprintOf(prefix: Buffer): string {
+  return `${prefix.length}:${createHash('sha256').update(prefix).digest('hex')}`;
+}
+
+/** Newline-delimited records from a file or stdin; the position is the byte offset after the last whole line. */
+export class FileSource implements Source {
+  readonly id: string;
+  private readonly opts: FileSourceOptions;
+  private input: ByteInput | null = null;
+  private carry: Buffer = Buffer.alloc(0);
+  /** Byte offset of carry[0]. */
+  private carryStart = 0;
+  private pos = 0;
+  private ended = false;
+  /** A line longer than maxLineBytes: its head is kept, the rest only counted. */
+  private overlong: { seq: number; head: Buffer; total: number } | null = null;
+  private prefix: Buffer = Buffer.alloc(0);
+  /** Lines split but not yet handed out, each with the position just after it. */
+  private queue: { rec: SourceRecord; next: number }[] = [];
+  private head = 0;
+
+  constructor(options: Partial<FileSourceOptions> & { path: string }) {
+    this.opts = { ...defaultFileSourceOptions, ...options };
+    this.id = options.path === '-' ? 'stdin' : `file:${resolve(options.path)}`;
+  }
+
+  async open(position: number, fingerprint: string | null): Promise<void> {
+    if (this.opts.path === '-') this.input = new StdinInput();
+    else {
+      if (!existsSync(this.opts.path)) throw errors.inputNotFound(this.opts.path);
+      this.input = new FileInput(await open(this.opts.path, 'r'), this.opts);
+    }
+    await this.input.skipTo(position);
+    if (fingerprint !== null) {
+      const n = Number(fingerprint.split(':')[0]);
+      const actual = fingerprintOf(await this.input.prefix(n));
+      if (actual !== fingerprint) throw errors.inputMismatch(this.id, `its first ${n} bytes differ from the input it was built from`);
+    }
+    this.pos = position;
+    this.carryStart = position;
+    this.prefix = await this.input.prefix(Math.min(PREFIX_BYTES, position));
+  }
+
+  position(): number {
+    return this.pos;
+  }
+
+  fingerprint(): string {
+    return fingerprintOf(this.prefix.subarray(0, Math.min(PREFIX_BYTES, this.pos)));
+  }
+
+  async poll(max: number): Promise<SourcePoll> {
+    while (this.head === this.queue.length && !this.ended) {
+      this.queue = [];
+      this.head = 0;
+      const chunk = await this.input!.read();
+      if (chunk === null) {
+        this.ended = true;
+        this.flushTail();
+      } else if (chunk.length === 0) {
+        await sleep(100);
+        return { records: [], end: false };
+      } else this.split(chunk);
+    }
+    const take = this.queue.slice(this.head, this.head + max);
+    this.head += take.length;
+    if (take.length > 0) this.pos = take[take.length - 1].next;
+    if (this.prefix.length < PREFIX_BYTES && this.pos > this.prefix.length) this.prefix = await this.input!.prefix(Math.min(PREFIX_BYTES, this.pos));
+    return { records: take.map((t) => t.rec), end: this.ended && this.head === this.queue.length };
+  }
+
+  private push(rec: SourceRecord, next: number): void {
+    this.queue.push({ rec, next });
+  }
+
+  private split(chunk: Buffer): void {
+    let start = 0;
+    if (this.overlong) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        this.overlong.total += chunk.length;
+        this.carryStart += chunk.length;
+        return;
+      }
+      const o = this.overlong;
+      o.total += nl;
+      this.push({ line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, o.seq + o.total + 1);
+      this.overlong = null;
+      start = nl + 1;
+      this.carryStart = o.seq + o.total + 1;
+    }
+    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk.subarray(start)]) : chunk.subarray(start);
+    const base = this.carryStart;
+    let from = 0;
+    for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, from)) {
+      this.push({ line: data.toString('utf8', from, nl), bytes: nl - from, seq: base + from }, base + nl + 1);
+      from = nl + 1;
+    }
+    const rest = data.subarray(from);
+    if (rest.length > this.opts.maxLineBytes) {
+      this.overlong = { seq: base + from, head: Buffer.from(rest.subarray(0, this.opts.maxLineBytes)), total: rest.length };
+      this.carry = Buffer.alloc(0);
+      this.carryStart = base + from + rest.length;
+    } else {
+      // Copy: the chunk's memory is reused by the next read.
+      this.carry = Buffer.from(rest);
+      this.carryStart = base + from;
+    }
+  }
+
+  /** At the end of a finite input, a last line without a newline is still a record. */
+  private flushTail(): void {
+    if (this.overlong) {
+      const o = this.overlong;
+      this.push({ line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, o.seq + o.total);
+      this.overlong = null;
+    } else if (this.carry.length > 0) {
+      this.push({ line: this.carry.toString('utf8'), bytes: this.carry.length, seq: this.carryStart }, this.carryStart + this.carry.length);
+    }
+    this.carry = Buffer.alloc(0);
+  }
+
+  async close(): Promise<void> {
+    await this.input?.close();
+  }
+}

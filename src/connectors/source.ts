@@ -1,0 +1,25 @@
+import type { SourceRecord } from '../engine/records.ts';
+
+/** What one poll of a source returns; `end` is set once a finite input is exhausted. */
+export interface SourcePoll {
+  records: SourceRecord[];
+  end: boolean;
+}
+
+/**
+ * A record source. Every connector's source has this shape, so the engine's checkpoint can store a position
+ * and resume from it: the position is an opaque number that only grows (a byte offset, an offset, a count).
+ */
+export interface Source {
+  /** Stable name, the key of this source's checkpoint. */
+  readonly id: string;
+  /** Positions the source at `position`; refuses (ADW_ERR_INPUT_MISMATCH) when `fingerprint` shows a different input. */
+  open(position: number, fingerprint: string | null): Promise<void>;
+  /** Up to `max` records; waits briefly when none are ready yet. */
+  poll(max: number): Promise<SourcePoll>;
+  /** Position just after the last record returned. */
+  position(): number;
+  /** Identifies the input up to the current position. */
+  fingerprint(): string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,45 @@
+/** What one checkpoint writes to the warehouse, in one transaction, as CSV lines (see warehouse/csv.ts). */
+export interface CheckpointWrites {
+  epoch: number;
+  source: string;
+  /** Source position up to which every record is covered by this and earlier checkpoints. */
+  position: number;
+  fingerprint: string;
+  maxEventMs: number;
+  flushedUntilMs: number;
+  counters: Counters;
+  ods: string[];
+  dimChanges: string[];
+  dimUpserts: { table: string; row: Record<string, unknown> }[];
+  dimDeletes: { table: string; key: number }[];
+  deadLetters: DeadLetterRow[];
+  dwd: string[];
+  /** DWD rows that replace committed unmatched rows (same columns as dwd). */
+  dwdCorrections: string[];
+  dwa: string[];
+}
+
+export interface DeadLetterRow {
+  seq: number;
+  reason: string;
+  error: string;
+  payload: string;
+  payloadBytes: number;
+}
+
+/** Running totals, committed with each checkpoint; `recordsIn = accepted + deadLettered` always. */
+export interface Counters {
+  recordsIn: number;
+  accepted: number;
+  deadLettered: number;
+  duplicates: number;
+  late: number;
+}
+
+export function emptyWrites(epoch: number, source: string): CheckpointWrites {
+  return {
+    epoch, source, position: 0, fingerprint: '', maxEventMs: 0, flushedUntilMs: 0,
+    counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
+    ods: [], dimChanges: [], dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: [], dwdCorrections: [], dwa: [],
+  };
+}

@@ -1,0 +1,31 @@
+import { defaultLimits, type ValidationLimits } from '../events/validate.ts';
+
+/** Time semantics and limits of a pipeline run; every duration is in milliseconds of event time unless named otherwise. */
+export interface EngineConfig {
+  /** Follow events join a request whose event time is at most this much earlier. */
+  joinWindowMs: number;
+  /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
+  watermarkDelayMs: number;
+  /** Records older than watermark minus this are "late": still processed exactly, via warehouse look-ups. */
+  allowedLatenessMs: number;
+  /** Wall-clock interval between checkpoints. */
+  checkpointIntervalMs: number;
+  /** Wall-clock interval between warehouse housekeeping runs (compaction, ODS retention). */
+  maintenanceIntervalMs: number;
+  /** Days of ODS kept behind the watermark. */
+  odsRetentionDays: number;
+  /** Records per batch pulled from the source. */
+  batchSize: number;
+  limits: ValidationLimits;
+}
+
+export const defaultEngineConfig: EngineConfig = {
+  joinWindowMs: 4 * 3600_000,
+  watermarkDelayMs: 5_000,
+  allowedLatenessMs: 5 * 60_000,
+  checkpointIntervalMs: 1_000,
+  maintenanceIntervalMs: 60_000,
+  odsRetentionDays: 30,
+  batchSize: 4096,
+  limits: defaultLimits,
+};

@@ -1,0 +1,151 @@
+import type { Source } from '../connectors/source.ts';
+import { DimensionState } from '../state/dimension-state.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import { emptyWrites, type Counters } from './checkpoint.ts';
+import type { EngineConfig } from './config.ts';
+import { FreshnessTracker } from './freshness.ts';
+import type { Operator, RunContext } from './operator.ts';
+import { instantiate, type PipelineDefinition } from './pipeline.ts';
+
+export interface JobOptions {
+  /** Stop once the source reports its end and everything is committed. */
+  untilEnd: boolean;
+  signal?: AbortSignal;
+  /** Called after each commit (for progress output and live metrics). */
+  onCommit?: (status: JobStatus) => void;
+}
+
+/** A job's progress, as reported after each commit. */
+export interface JobStatus {
+  epoch: number;
+  position: number;
+  counters: Counters;
+  watermark: number;
+  maxEventMs: number;
+  committedAt: number;
+}
+
+/** A batch's wall-clock entry time and how many records it carried, for freshness. */
+interface Entered {
+  at: number;
+  n: number;
+}
+
+/**
+ * Runs a pipeline over a source into a warehouse with exactly-once checkpoints. A checkpoint is one warehouse
+ * transaction holding the epoch's ODS, DWD and DWA writes together with the source position and event-time
+ * progress; operator state is a cache of committed rows within its horizon, rebuilt from the warehouse on start.
+ * One commit runs in the background while the next epoch is processed.
+ */
+export class Job {
+  readonly freshness = new FreshnessTracker();
+  private readonly ops: Operator<unknown, unknown>[];
+  private readonly ctx: RunContext;
+  private readonly source: Source;
+  private readonly warehouse: Warehouse;
+  private inflight: { epoch: number; done: Promise<number>; entered: Entered[]; status: JobStatus } | null = null;
+  private entered: Entered[] = [];
+  private lastStatus: JobStatus | null = null;
+
+  constructor(def: PipelineDefinition, source: Source, warehouse: Warehouse, config: EngineConfig) {
+    this.ops = instantiate(def);
+    this.source = source;
+    this.warehouse = warehouse;
+    this.ctx = {
+      config, store: warehouse, dims: new DimensionState(),
+      counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
+      epoch: 1, maxEventMs: 0, watermark: -config.watermarkDelayMs, flushedUntilMs: 0, now: Date.now(),
+    };
+  }
+
+  get status(): JobStatus | null {
+    return this.lastStatus;
+  }
+
+  async run(options: JobOptions): Promise<JobStatus> {
+    const ctx = this.ctx;
+    const cp = await this.warehouse.readCheckpoint(this.source.id);
+    if (cp) {
+      Object.assign(ctx.counters, { recordsIn: cp.recordsIn, accepted: cp.accepted, deadLettered: cp.deadLettered, duplicates: cp.duplicates, late: cp.late });
+      ctx.epoch = cp.epoch + 1;
+      ctx.maxEventMs = cp.maxEventMs;
+      ctx.flushedUntilMs = cp.flushedUntilMs;
+      ctx.watermark = cp.maxEventMs - ctx.config.watermarkDelayMs;
+    }
+    await this.source.open(cp?.position ?? 0, cp?.fingerprint ?? null);
+    for (const op of this.ops) await op.open(ctx);
+    let lastCheckpoint = performance.now();
+    let lastMaintenance = performance.now();
+    let end = false;
+    while (!end && !options.signal?.aborted) {
+      const poll = await this.source.poll(ctx.config.batchSize);
+      end = poll.end && options.untilEnd;
+      if (poll.records.length > 0) {
+        ctx.now = Date.now();
+        this.entered.push({ at: performance.now(), n: poll.records.length });
+        await this.advance(poll.records, () => this.ctx.watermark);
+      }
+      if (performance.now() - lastCheckpoint >= ctx.config.checkpointIntervalMs) {
+        await this.checkpoint(options);
+        lastCheckpoint = performance.now();
+        if (performance.now() - lastMaintenance >= ctx.config.maintenanceIntervalMs) {
+          await this.settle(options);
+          await this.warehouse.maintain(ctx.watermark - ctx.config.allowedLatenessMs - 60_000, ctx.config.odsRetentionDays);
+          lastMaintenance = performance.now();
+        }
+      }
+    }
+    if (end) {
+      // The input is complete: nothing waits for records that cannot come any more.
+      ctx.flushedUntilMs = ctx.maxEventMs;
+      await this.advance([], () => Number.POSITIVE_INFINITY);
+    }
+    await this.checkpoint(options);
+    await this.settle(options);
+    return this.lastStatus!;
+  }
+
+  /** Pushes a batch through the operators, each followed by the watermark (read once the batch has moved it). */
+  private async advance(batch: unknown[], watermark: () => number): Promise<void> {
+    let input = batch;
+    for (const op of this.ops) {
+      const out: unknown[] = [];
+      if (input.length > 0) await op.processBatch(input, out, this.ctx);
+      op.onWatermark(watermark(), out, this.ctx);
+      input = out;
+    }
+  }
+
+  /** Seals the current epoch: gathers every operator's writes and starts their commit once the previous one is done. */
+  private async checkpoint(options: JobOptions): Promise<void> {
+    const ctx = this.ctx;
+    const writes = emptyWrites(ctx.epoch, this.source.id);
+    writes.position = this.source.position();
+    writes.fingerprint = this.source.fingerprint();
+    writes.maxEventMs = ctx.maxEventMs;
+    writes.flushedUntilMs = ctx.flushedUntilMs;
+    writes.counters = { ...ctx.counters };
+    for (const op of this.ops) op.onCheckpoint(writes, ctx);
+    await this.settle(options);
+    const status: JobStatus = { epoch: ctx.epoch, position: writes.position, counters: writes.counters, watermark: ctx.watermark, maxEventMs: ctx.maxEventMs, committedAt: 0 };
+    const done = this.warehouse.commit(writes).then(() => performance.now());
+    done.catch(() => undefined); // awaited in settle(); this only keeps Node from calling it unhandled meanwhile
+    this.inflight = { epoch: ctx.epoch, done, entered: this.entered, status };
+    this.entered = [];
+    ctx.epoch++;
+  }
+
+  /** Waits for the commit in flight, then lets operators release what it made durable. */
+  private async settle(options: JobOptions): Promise<void> {
+    const f = this.inflight;
+    if (!f) return;
+    this.inflight = null;
+    const committedAt = await f.done;
+    for (const e of f.entered) this.freshness.record(committedAt - e.at, e.n);
+    for (const op of this.ops) op.onCommit(f.epoch, this.ctx);
+    f.status.committedAt = Date.now();
+    this.lastStatus = f.status;
+    this.freshness.newestCommittedAt = f.status.committedAt;
+    options.onCommit?.(f.status);
+  }
+}

@@ -1,0 +1,45 @@
+import type { Counters, CheckpointWrites } from './checkpoint.ts';
+import type { EngineConfig } from './config.ts';
+import type { EngineStore } from '../warehouse/warehouse.ts';
+import type { DimensionState } from '../state/dimension-state.ts';
+
+/** What every operator of a running pipeline can see. */
+export interface RunContext {
+  readonly config: EngineConfig;
+  readonly store: EngineStore;
+  readonly dims: DimensionState;
+  readonly counters: Counters;
+  /** The checkpoint epoch being filled. */
+  epoch: number;
+  /** Highest event time seen; the watermark is this minus the watermark delay. */
+  maxEventMs: number;
+  watermark: number;
+  /** Where a finite input last ended: follow events up to here went out unmatched without waiting longer. */
+  flushedUntilMs: number;
+  /** Wall clock, for validation of absurd future timestamps. */
+  now: number;
+}
+
+/**
+ * A pipeline operator. Every operator has the same hooks, called by the job runner in this order:
+ * open once (restore state from the committed warehouse), then per batch processBatch and onWatermark,
+ * per checkpoint onCheckpoint (add this epoch's writes), and onCommit once that checkpoint is durable.
+ */
+export interface Operator<I = unknown, O = unknown> {
+  readonly name: string;
+  open(ctx: RunContext): Promise<void>;
+  processBatch(batch: I[], out: O[], ctx: RunContext): void | Promise<void>;
+  onWatermark(watermark: number, out: O[], ctx: RunContext): void;
+  onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void;
+  onCommit(epoch: number, ctx: RunContext): void;
+}
+
+/** Default no-op hooks, so an operator spells out only what it does. */
+export abstract class BaseOperator<I, O> implements Operator<I, O> {
+  abstract readonly name: string;
+  async open(_ctx: RunContext): Promise<void> {}
+  abstract processBatch(batch: I[], out: O[], ctx: RunContext): void | Promise<void>;
+  onWatermark(_watermark: number, _out: O[], _ctx: RunContext): void {}
+  onCheckpoint(_writes: CheckpointWrites, _ctx: RunContext): void {}
+  onCommit(_epoch: number, _ctx: RunContext): void {}
+}

@@ -1,0 +1,76 @@
+import type { AdEvent } from '../../events/schema.ts';
+import type { KeyedState } from '../../state/keyed-state.ts';
+import { MemoryState } from '../../state/memory-state.ts';
+import type { CheckpointWrites } from '../checkpoint.ts';
+import { BaseOperator, type RunContext } from '../operator.ts';
+import type { Tracked } from '../records.ts';
+
+/**
+ * Drops repeated records (client retries) by id: request_id for requests, event_id for the rest.
+ * Ids are held in state for the allowed lateness; a late record's id is looked up in the warehouse,
+ * so a duplicate is dropped however late it comes.
+ */
+export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
+  readonly name = 'dedup';
+  private readonly requests: KeyedState<number> = new MemoryState((ts) => ts);
+  private readonly events: KeyedState<number> = new MemoryState((ts) => ts);
+  private readonly horizons = new Map<number, number>();
+
+  override async open(ctx: RunContext): Promise<void> {
+    for (const r of await ctx.store.loadEventIds(this.horizon(ctx))) (r.request ? this.requests : this.events).set(r.id, r.ts, r.ts);
+  }
+
+  private horizon(ctx: RunContext): number {
+    return ctx.watermark - ctx.config.allowedLatenessMs;
+  }
+
+  async processBatch(batch: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
+    let late: Tracked<AdEvent>[] | null = null;
+    for (const r of batch) {
+      const seen = r.kind === 'request' ? this.requests : this.events;
+      if (seen.has(r.id)) {
+        ctx.counters.duplicates++;
+      } else if (r.late) {
+        (late ??= []).push(r);
+      } else {
+        seen.set(r.id, r.ts, r.ts);
+        out.push(r);
+      }
+    }
+    if (late) await this.processLate(late, out, ctx);
+  }
+
+  /** Late records: not in state means either never seen or already committed, which the warehouse tells. */
+  private async processLate(late: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
+    const requestIds = late.filter((r) => r.kind === 'request').map((r) => r.id);
+    const eventIds = late.filter((r) => r.kind !== 'request').map((r) => r.id);
+    const [requests, events] = await Promise.all([
+      ctx.store.findRequests(requestIds).then((rows) => new Set(rows.map((r) => r.request_id))),
+      ctx.store.findEventIds(eventIds),
+    ]);
+    for (const r of late) {
+      const isRequest = r.kind === 'request';
+      const seen = isRequest ? this.requests : this.events;
+      if (seen.has(r.id) || (isRequest ? requests : events).has(r.id)) {
+        ctx.counters.duplicates++;
+        continue;
+      }
+      seen.set(r.id, r.ts, r.ts, ctx.epoch);
+      out.push(r);
+    }
+  }
+
+  override onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void {
+    this.horizons.set(writes.epoch, this.horizon(ctx));
+  }
+
+  override onCommit(epoch: number): void {
+    const horizon = this.horizons.get(epoch);
+    this.horizons.delete(epoch);
+    this.requests.release(epoch);
+    this.events.release(epoch);
+    if (horizon === undefined) return;
+    this.requests.expire(horizon);
+    this.events.expire(horizon);
+  }
+}

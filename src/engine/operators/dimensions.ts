@@ -1,0 +1,33 @@
+import type { AdEvent, DimensionChange } from '../../events/schema.ts';
+import type { CheckpointWrites } from '../checkpoint.ts';
+import { BaseOperator, type RunContext } from '../operator.ts';
+import type { Tracked } from '../records.ts';
+
+/** Applies dimension changes from the stream to the dimension state and the dimension tables; passes ad events on. */
+export class DimensionsOperator extends BaseOperator<Tracked, Tracked<AdEvent>> {
+  readonly name = 'dimensions';
+  private changes: DimensionChange[] = [];
+
+  override async open(ctx: RunContext): Promise<void> {
+    for (const { table, row } of await ctx.store.loadDimensions()) {
+      ctx.dims.apply({ kind: 'dim', table: table.replace(/^dim_/, ''), op: 'upsert', row } as unknown as DimensionChange);
+    }
+  }
+
+  processBatch(batch: Tracked[], out: Tracked<AdEvent>[], ctx: RunContext): void {
+    for (const r of batch) {
+      if (r.kind === 'dim') {
+        ctx.dims.apply(r);
+        this.changes.push(r);
+      } else out.push(r);
+    }
+  }
+
+  override onCheckpoint(writes: CheckpointWrites): void {
+    for (const c of this.changes) {
+      if (c.op === 'delete') writes.dimDeletes.push({ table: `dim_${c.table}`, key: c.key });
+      else writes.dimUpserts.push({ table: `dim_${c.table}`, row: c.row as unknown as Record<string, unknown> });
+    }
+    this.changes = [];
+  }
+}

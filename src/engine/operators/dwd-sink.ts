@@ -1,0 +1,31 @@
+import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
+import type { CheckpointWrites } from '../checkpoint.ts';
+import { BaseOperator } from '../operator.ts';
+import type { DwdRow } from '../records.ts';
+
+/** CSV for the eleven request columns (user_id .. bid_micros) of a follow event with no request. */
+const NO_REQUEST = S.repeat(10);
+
+/** Writes DWD rows as CSV (corrections of earlier unmatched rows apart), then passes them on to aggregation. */
+export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
+  readonly name = 'dwd-sink';
+  private rows: string[] = [];
+  private corrections: string[] = [];
+
+  processBatch(batch: DwdRow[], out: DwdRow[]): void {
+    for (const r of batch) {
+      const req = r.req;
+      const delay = r.status === 'matched' ? String(r.ts - req!.ts) : '';
+      const line = r.id + S + r.type + S + r.requestId + S + r.ts + S + (req ? req.dwdFragment : NO_REQUEST) + S + r.spendNanos + S + r.status + S + delay + S + r.late;
+      (r.retraction ? this.corrections : this.rows).push(line);
+      out.push(r);
+    }
+  }
+
+  override onCheckpoint(writes: CheckpointWrites): void {
+    writes.dwd = this.rows;
+    writes.dwdCorrections = this.corrections;
+    this.rows = [];
+    this.corrections = [];
+  }
+}

@@ -1,0 +1,198 @@
+import type { FollowEvent } from '../../events/schema.ts';
+import { validateLine } from '../../events/validate.ts';
+import type { KeyedState } from '../../state/keyed-state.ts';
+import { MemoryState } from '../../state/memory-state.ts';
+import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
+import type { CheckpointWrites } from '../checkpoint.ts';
+import { BaseOperator, type RunContext } from '../operator.ts';
+import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
+import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
+
+type Follow = Tracked<FollowEvent>;
+
+/** A follow event whose request has not been seen; `emittedEpoch` >= 0 once it went out as unmatched. */
+interface Pending {
+  ev: Follow;
+  emittedEpoch: number;
+  done: boolean;
+}
+
+const BUCKET_MS = 60_000;
+
+/** What a follow event bills: CPM campaigns pay per exposure, CPC campaigns per click (in 1e-9 currency units). */
+export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number {
+  if (kind === 'exposure' && req.billing === 'CPM') return req.bidMicros; // price per 1000 exposures, in micros = nanos per exposure
+  if (kind === 'click' && req.billing === 'CPC') return req.bidMicros * 1000;
+  return 0;
+}
+
+/**
+ * Joins exposures, viewable exposures and clicks to their request when request time <= event time <= request time + window.
+ * The result depends only on which records exist, not on their arrival order:
+ * - a follow event that comes before its request waits; once event time passes it by the allowed lateness it goes out
+ *   as unmatched, and is corrected (a retraction) if its request comes after all;
+ * - requests are kept for the window plus the allowed lateness; older ones (for late follow events) and committed
+ *   unmatched rows (for late requests) are looked up in the warehouse.
+ */
+export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
+  readonly name = 'interval-join';
+  private readonly requests: KeyedState<RequestInfo> = new MemoryState((r) => r.ts);
+  private readonly pending = new Map<string, Pending[]>();
+  private readonly waiting = new Map<number, Pending[]>();
+  private readonly emitted = new Map<number, Pending[]>();
+  private readonly horizons = new Map<number, number>();
+
+  private requestHorizon(ctx: RunContext): number {
+    return ctx.watermark - ctx.config.allowedLatenessMs - ctx.config.joinWindowMs;
+  }
+
+  override async open(ctx: RunContext): Promise<void> {
+    for (const row of await ctx.store.loadRequests(this.requestHorizon(ctx))) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs)) {
+      const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
+      if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim') this.wait({ ev: Object.assign(v.record, { seq: p.seq, raw: p.raw, late: false }), emittedEpoch: -1, done: false });
+    }
+  }
+
+  async processBatch(batch: EnrichedEvent[], out: DwdRow[], ctx: RunContext): Promise<void> {
+    const orphans = await this.lookUpLate(batch, ctx);
+    for (const r of batch) {
+      if (r.kind === 'request') this.onRequest(r, out, ctx, orphans);
+      else this.onFollow(r, out, ctx);
+    }
+  }
+
+  /** Fetches from the warehouse what late records may join with: old requests, and committed unmatched events. */
+  private async lookUpLate(batch: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
+    const needRequests: string[] = [];
+    const needOrphans: string[] = [];
+    for (const r of batch) {
+      // Unmatched rows of a request exist only if it comes late, or from before where an earlier input ended.
+      if (r.kind === 'request') {
+        if (r.late || r.ts <= ctx.flushedUntilMs) needOrphans.push(r.id);
+      } else if (r.late && !this.requests.has(r.requestId)) needRequests.push(r.requestId);
+    }
+    const orphans = new Map<string, UnmatchedRow[]>();
+    if (needRequests.length === 0 && needOrphans.length === 0) return orphans;
+    const [rows, unmatched] = await Promise.all([ctx.store.findRequests(needRequests), ctx.store.findUnmatched(needOrphans)]);
+    for (const row of rows) if (!this.requests.has(row.request_id)) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    for (const u of unmatched) {
+      const list = orphans.get(u.request_id);
+      if (list) list.push(u);
+      else orphans.set(u.request_id, [u]);
+    }
+    return orphans;
+  }
+
+  private onRequest(r: EnrichedRequest, out: DwdRow[], ctx: RunContext, orphans: Map<string, UnmatchedRow[]>): void {
+    const info = r.info;
+    this.requests.set(r.id, info, r.ts, r.late ? ctx.epoch : undefined);
+    out.push({ id: r.id, type: 'request', requestId: r.id, ts: r.ts, req: info, spendNanos: 0, status: 'request', late: r.late, retraction: false });
+    const handled = new Set<string>();
+    const list = this.pending.get(r.id);
+    if (list) {
+      const rest: Pending[] = [];
+      for (const p of list) {
+        if (!this.inWindow(p.ev.ts, info, ctx)) {
+          rest.push(p);
+          continue;
+        }
+        p.done = true;
+        handled.add(p.ev.id);
+        out.push(this.matched(p.ev, info, p.emittedEpoch >= 0));
+      }
+      if (rest.length > 0) this.pending.set(r.id, rest);
+      else this.pending.delete(r.id);
+    }
+    for (const u of orphans.get(r.id) ?? []) {
+      if (handled.has(u.event_id) || !this.inWindow(u.ts, info, ctx)) continue;
+      const kind = u.event_type as FollowEvent['kind'];
+      out.push({ id: u.event_id, type: kind, requestId: r.id, ts: u.ts, req: info, spendNanos: spendNanos(kind, info), status: 'matched', late: u.late, retraction: true });
+    }
+  }
+
+  private onFollow(e: Follow, out: DwdRow[], ctx: RunContext): void {
+    const info = this.requests.get(e.requestId);
+    if (info) {
+      out.push(this.inWindow(e.ts, info, ctx) ? this.matched(e, info, false) : this.unmatched(e));
+      return;
+    }
+    const p: Pending = { ev: e, emittedEpoch: -1, done: false };
+    if (e.late) {
+      // Its time to wait is over already: out as unmatched now, corrected if the request still comes.
+      this.addPending(p);
+      this.emit(p, out, ctx);
+    } else this.wait(p);
+  }
+
+  private inWindow(ts: number, req: RequestInfo, ctx: RunContext): boolean {
+    return ts >= req.ts && ts <= req.ts + ctx.config.joinWindowMs;
+  }
+
+  private matched(e: Follow, req: RequestInfo, retraction: boolean): DwdRow {
+    return { id: e.id, type: e.kind, requestId: e.requestId, ts: e.ts, req, spendNanos: spendNanos(e.kind, req), status: 'matched', late: e.late, retraction };
+  }
+
+  private unmatched(e: Follow): DwdRow {
+    return { id: e.id, type: e.kind, requestId: e.requestId, ts: e.ts, req: null, spendNanos: 0, status: 'unmatched', late: e.late, retraction: false };
+  }
+
+  private addPending(p: Pending): void {
+    const list = this.pending.get(p.ev.requestId);
+    if (list) list.push(p);
+    else this.pending.set(p.ev.requestId, [p]);
+  }
+
+  private wait(p: Pending): void {
+    this.addPending(p);
+    const b = Math.floor(p.ev.ts / BUCKET_MS);
+    const list = this.waiting.get(b);
+    if (list) list.push(p);
+    else this.waiting.set(b, [p]);
+  }
+
+  private emit(p: Pending, out: DwdRow[], ctx: RunContext): void {
+    p.emittedEpoch = ctx.epoch;
+    out.push(this.unmatched(p.ev));
+    const list = this.emitted.get(ctx.epoch);
+    if (list) list.push(p);
+    else this.emitted.set(ctx.epoch, [p]);
+  }
+
+  override onWatermark(watermark: number, out: DwdRow[], ctx: RunContext): void {
+    const cutoff = watermark - ctx.config.allowedLatenessMs;
+    for (const [b, list] of this.waiting) {
+      if (b * BUCKET_MS >= cutoff) continue;
+      const keep: Pending[] = [];
+      for (const p of list) {
+        if (p.done) continue;
+        if (p.ev.ts < cutoff) this.emit(p, out, ctx);
+        else keep.push(p);
+      }
+      if (keep.length > 0) this.waiting.set(b, keep);
+      else this.waiting.delete(b);
+    }
+  }
+
+  override onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void {
+    this.horizons.set(writes.epoch, this.requestHorizon(ctx));
+  }
+
+  override onCommit(epoch: number): void {
+    this.requests.release(epoch);
+    const horizon = this.horizons.get(epoch);
+    this.horizons.delete(epoch);
+    if (horizon !== undefined) this.requests.expire(horizon);
+    // Committed unmatched rows are found in the warehouse from now on.
+    for (const [e, list] of this.emitted) {
+      if (e > epoch) continue;
+      for (const p of list) {
+        if (p.done) continue;
+        const rest = this.pending.get(p.ev.requestId)?.filter((x) => x !== p);
+        if (rest && rest.length > 0) this.pending.set(p.ev.requestId, rest);
+        else this.pending.delete(p.ev.requestId);
+      }
+      this.emitted.delete(e);
+    }
+  }
+}

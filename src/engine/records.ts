@@ -1,0 +1,40 @@
+import type { AdRequest, BillingType, FollowEvent, InputRecord } from '../events/schema.ts';
+
+/** A record as a source delivers it: the raw line, its size, and its position in the source. */
+export interface SourceRecord {
+  line: string;
+  bytes: number;
+  /** Source position of the record's first byte (file byte offset, or partition offset). */
+  seq: number;
+}
+
+/** A validated record, with where it came from and whether it arrived after the allowed lateness. */
+export type Tracked<T extends InputRecord = InputRecord> = T & { seq: number; raw: string; late: boolean };
+
+/** A request once enriched: what its follow events inherit, with the CSV fragments precomputed once. */
+export interface RequestInfo {
+  id: string;
+  ts: number;
+  filled: boolean;
+  bidMicros: number;
+  billing: BillingType | null;
+  /** DWD columns user_id .. bid_micros, CSV-encoded. */
+  dwdFragment: string;
+  /** DWA key columns advertiser_id .. region, CSV-encoded. */
+  dimKey: string;
+}
+
+export type JoinStatus = 'request' | 'matched' | 'unmatched';
+
+/** One DWD row on its way to the warehouse; `retraction` marks a row that replaces an earlier unmatched one. */
+export interface DwdRow {
+  id: string;
+  type: AdRequest['kind'] | FollowEvent['kind'];
+  requestId: string;
+  ts: number;
+  req: RequestInfo | null;
+  spendNanos: number;
+  status: JoinStatus;
+  late: boolean;
+  retraction: boolean;
+}

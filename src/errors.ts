@@ -1,0 +1,61 @@
+/**
+ * The one table of ADW errors. Each error has a stable `code` (ADW_ERR_*), an HTTP status for the API,
+ * and a `retryable` flag, so callers branch on properties rather than on message text.
+ */
+export class AdwError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, statusCode: number, retryable: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AdwError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.retryable = retryable;
+  }
+}
+
+type ErrorFactory<A extends unknown[]> = ((...args: A) => AdwError) & { code: string };
+
+function define<A extends unknown[]>(code: string, statusCode: number, retryable: boolean, message: (...args: A) => string): ErrorFactory<A> {
+  const factory = (...args: A) => new AdwError(code, message(...args), statusCode, retryable);
+  return Object.assign(factory, { code });
+}
+
+/** Errors by subsystem. Codes never change once published. */
+export const errors = {
+  // CLI and configuration: user mistakes, reported as one line.
+  badOption: define('ADW_ERR_BAD_OPTION', 400, false, (option: string, why: string) => `option ${option}: ${why}`),
+  inputNotFound: define('ADW_ERR_INPUT_NOT_FOUND', 400, false, (path: string) => `input file not found: ${path}`),
+  inputMismatch: define('ADW_ERR_INPUT_MISMATCH', 409, false, (source: string, why: string) => `the database's checkpoint for ${source} does not match this input: ${why}`),
+  dbLocked: define('ADW_ERR_DB_LOCKED', 409, true, (path: string) => `database ${path} is in use by another process`),
+  dbNotFound: define('ADW_ERR_DB_NOT_FOUND', 404, false, (path: string) => `database not found: ${path} (create it with "adw run" or "adw demo")`),
+  // Query service.
+  unknownMetric: define('ADW_ERR_UNKNOWN_METRIC', 400, false, (name: string) => `unknown metric "${name}"`),
+  unknownDimension: define('ADW_ERR_UNKNOWN_DIMENSION', 400, false, (name: string) => `unknown dimension "${name}"`),
+  unknownDataset: define('ADW_ERR_UNKNOWN_DATASET', 404, false, (name: string) => `unknown dataset "${name}"`),
+  badRange: define('ADW_ERR_BAD_RANGE', 400, false, (why: string) => `bad time range: ${why}`),
+  badQuery: define('ADW_ERR_BAD_QUERY', 400, false, (why: string) => `bad query: ${why}`),
+  queryTooLarge: define('ADW_ERR_QUERY_TOO_LARGE', 413, false, (why: string) => `query too large: ${why}`),
+  // Engine and warehouse.
+  warehouseWrite: define('ADW_ERR_WAREHOUSE_WRITE', 503, true, (why: string) => `warehouse write failed: ${why}`),
+  checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
+  pipelineInvalid: define('ADW_ERR_PIPELINE_INVALID', 500, false, (why: string) => `invalid pipeline definition: ${why}`),
+} as const;
+
+/** Why a record went to the dead-letter table: stable reason codes stored with the record. */
+export const deadLetterReasons = [
+  'bad_json',
+  'not_an_object',
+  'unknown_type',
+  'missing_field',
+  'bad_field',
+  'bad_timestamp',
+  'oversized',
+  'bad_encoding',
+] as const;
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
+
+export function isAdwError(e: unknown): e is AdwError {
+  return e instanceof AdwError;
+}

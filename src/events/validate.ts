@@ -1,0 +1,163 @@
+import type { DeadLetterReason } from '../errors.ts';
+import {
+  billingTypes, deviceTypes, dimensionKeys, dimensionTables, osValues,
+  type DimensionChange, type DimensionTable, type InputRecord,
+} from './schema.ts';
+
+/** Limits on what a record may be; anything outside goes to the dead-letter table. */
+export interface ValidationLimits {
+  /** Longest accepted record, in bytes of UTF-8. */
+  maxRecordBytes: number;
+  /** Oldest accepted event time (ms since epoch). */
+  minTs: number;
+  /** How far past the wall clock an event time may be (ms): clocks drift, years do not. */
+  maxFutureMs: number;
+}
+
+export const defaultLimits: ValidationLimits = {
+  maxRecordBytes: 16 * 1024,
+  minTs: Date.UTC(2000, 0, 1),
+  maxFutureMs: 24 * 3600_000,
+};
+
+export type Validated = { ok: true; record: InputRecord } | { ok: false; reason: DeadLetterReason; error: string };
+
+const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
+const OS = new Set<string>(osValues);
+const DEVICES = new Set<string>(deviceTypes);
+const BILLING = new Set<string>(billingTypes);
+const DIM_TABLES = new Set<string>(dimensionTables);
+const MAX_PRICE = 1_000_000;
+
+class Invalid {
+  readonly reason: DeadLetterReason;
+  readonly error: string;
+  constructor(reason: DeadLetterReason, error: string) {
+    this.reason = reason;
+    this.error = error;
+  }
+}
+
+function field(o: Record<string, unknown>, name: string): unknown {
+  const v = o[name];
+  if (v === undefined || v === null) throw new Invalid('missing_field', `missing field "${name}"`);
+  return v;
+}
+function id(o: Record<string, unknown>, name: string): string {
+  const v = field(o, name);
+  if (typeof v !== 'string' || !ID.test(v)) throw new Invalid('bad_field', `field "${name}" must be 1-64 characters of [A-Za-z0-9._:-]`);
+  return v;
+}
+function positiveInt(o: Record<string, unknown>, name: string): number {
+  const v = field(o, name);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new Invalid('bad_field', `field "${name}" must be a positive integer`);
+  return v;
+}
+function oneOf(o: Record<string, unknown>, name: string, allowed: Set<string>): string {
+  const v = field(o, name);
+  if (typeof v !== 'string' || !allowed.has(v)) throw new Invalid('bad_field', `field "${name}" must be one of ${[...allowed].join(', ')}`);
+  return v;
+}
+function text(o: Record<string, unknown>, name: string): string {
+  const v = field(o, name);
+  if (typeof v !== 'string' || v.length > 200 || /[\u0000-\u001f]/.test(v)) throw new Invalid('bad_field', `field "${name}" must be a string of at most 200 printable characters`);
+  return v;
+}
+function money(o: Record<string, unknown>, name: string): number {
+  const v = field(o, name);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_PRICE) throw new Invalid('bad_field', `field "${name}" must be a number from 0 to ${MAX_PRICE}`);
+  return v;
+}
+
+function timestamp(o: Record<string, unknown>, limits: ValidationLimits, now: number): number {
+  const v = field(o, 'ts');
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Invalid('bad_timestamp', 'field "ts" must be an integer of milliseconds since the epoch');
+  if (v < limits.minTs || v > now + limits.maxFutureMs) throw new Invalid('bad_timestamp', `event time ${v} is outside the accepted range`);
+  return v;
+}
+
+function dimension(o: Record<string, unknown>): DimensionChange {
+  const table = field(o, 'table');
+  if (typeof table !== 'string' || !DIM_TABLES.has(table)) throw new Invalid('bad_field', `field "table" must be one of ${dimensionTables.join(', ')}`);
+  const t = table as DimensionTable;
+  const op = field(o, 'op');
+  if (op === 'delete') return { kind: 'dim', table: t, op: 'delete', key: positiveInt(o, 'key') } as DimensionChange;
+  if (op !== 'upsert') throw new Invalid('bad_field', 'field "op" must be "upsert" or "delete"');
+  const row = field(o, 'row');
+  if (typeof row !== 'object' || Array.isArray(row)) throw new Invalid('bad_field', 'field "row" must be an object');
+  const r = row as Record<string, unknown>;
+  const key = positiveInt(r, dimensionKeys[t]);
+  switch (t) {
+    case 'advertiser':
+      return { kind: 'dim', table: t, op: 'upsert', row: { advertiser_id: key, name: text(r, 'name') } };
+    case 'campaign':
+      return {
+        kind: 'dim', table: t, op: 'upsert',
+        row: {
+          campaign_id: key, advertiser_id: positiveInt(r, 'advertiser_id'), name: text(r, 'name'),
+          billing: oneOf(r, 'billing', BILLING) as 'CPM' | 'CPC', price: money(r, 'price'), budget: money(r, 'budget'),
+        },
+      };
+    case 'ad':
+      return { kind: 'dim', table: t, op: 'upsert', row: { ad_id: key, campaign_id: positiveInt(r, 'campaign_id'), name: text(r, 'name') } };
+    case 'slot':
+      return { kind: 'dim', table: t, op: 'upsert', row: { slot_id: key, name: text(r, 'name'), site: text(r, 'site') } };
+  }
+}
+
+function record(o: Record<string, unknown>, limits: ValidationLimits, now: number): InputRecord {
+  const type = o.type;
+  switch (type) {
+    case 'request': {
+      const filled = field(o, 'filled');
+      if (typeof filled !== 'boolean') throw new Invalid('bad_field', 'field "filled" must be true or false');
+      const adId = filled ? positiveInt(o, 'ad_id') : null;
+      const bid = filled ? money(o, 'bid_price') : 0;
+      return {
+        kind: 'request', id: id(o, 'request_id'), ts: timestamp(o, limits, now), userId: id(o, 'user_id'),
+        os: oneOf(o, 'os', OS) as never, deviceType: oneOf(o, 'device_type', DEVICES) as never,
+        region: regionOf(o), slotId: positiveInt(o, 'slot_id'), filled, adId, bidMicros: Math.round(bid * 1e6),
+      };
+    }
+    case 'exposure':
+    case 'viewable':
+    case 'click':
+      return { kind: type, id: id(o, 'event_id'), requestId: id(o, 'request_id'), ts: timestamp(o, limits, now) };
+    case 'dim':
+      return dimension(o);
+    case undefined:
+    case null:
+      throw new Invalid('missing_field', 'missing field "type"');
+    default:
+      throw new Invalid('unknown_type', `unknown record type ${JSON.stringify(type).slice(0, 40)}`);
+  }
+}
+
+function regionOf(o: Record<string, unknown>): string {
+  const v = field(o, 'region');
+  if (typeof v !== 'string' || !REGION.test(v)) throw new Invalid('bad_field', 'field "region" must be an ISO 3166 code such as "US" or "US-CA"');
+  return v;
+}
+
+/**
+ * Parses and validates one input line. Never throws: a bad record comes back with a stable reason.
+ * `byteLength` is the line's size in bytes (the reader knows it without re-encoding).
+ */
+export function validateLine(line: string, byteLength: number, limits: ValidationLimits, now: number): Validated {
+  if (byteLength > limits.maxRecordBytes) return { ok: false, reason: 'oversized', error: `record of ${byteLength} bytes exceeds the limit of ${limits.maxRecordBytes}` };
+  if (line.includes('\uFFFD')) return { ok: false, reason: 'bad_encoding', error: 'record is not valid UTF-8' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (e) {
+    return { ok: false, reason: 'bad_json', error: `not valid JSON: ${(e as Error).message.slice(0, 120)}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'not_an_object', error: 'record must be a JSON object' };
+  try {
+    return { ok: true, record: record(parsed as Record<string, unknown>, limits, now) };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, reason: e.reason, error: e.error };
+    throw e;
+  }
+}

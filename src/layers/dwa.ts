@@ -1,0 +1,28 @@
+import { additiveColumns } from '../catalogue/metrics.ts';
+import { col, type TableDef } from './table.ts';
+
+/** The dimension columns of the DWA minute cube, in key order. */
+export const dwaDimensionColumns = ['advertiser_id', 'campaign_id', 'ad_id', 'slot_id', 'os', 'device_type', 'region'] as const;
+
+const metricColumns = additiveColumns.map((m) => col(m, 'BIGINT'));
+
+/**
+ * DWA: minute aggregates by every catalogue dimension. Rows are additive deltas (like a StarRocks
+ * aggregate-key table): readers always SUM ... GROUP BY; compaction folds deltas of settled minutes.
+ */
+export const dwaAdMinute: TableDef = {
+  name: 'dwa_ad_minute',
+  layer: 'dwa',
+  doc: 'minute aggregates, additive delta rows',
+  columns: [
+    col('minute', 'TIMESTAMP'),
+    col('advertiser_id', 'INTEGER'),
+    col('campaign_id', 'INTEGER'),
+    col('ad_id', 'INTEGER'),
+    col('slot_id', 'INTEGER'),
+    col('os', 'VARCHAR'),
+    col('device_type', 'VARCHAR'),
+    col('region', 'VARCHAR'),
+    ...metricColumns,
+  ],
+};

@@ -1,0 +1,24 @@
+/** A warehouse table, declared once; each backend compiles it to its own DDL. */
+export interface TableDef {
+  name: string;
+  layer: 'ods' | 'dim' | 'dwd' | 'dwa' | 'app' | 'meta';
+  doc: string;
+  columns: readonly ColumnDef[];
+  /** Unique key, for tables written by upsert (dimensions, checkpoints). */
+  key?: readonly string[];
+  /** Column that partitions the table by day (retention drops whole days). */
+  partitionBy?: string;
+}
+
+export type ColumnType = 'BIGINT' | 'INTEGER' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'DOUBLE';
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  doc?: string;
+}
+
+/** Shorthand for declaring columns: `col('name', 'TYPE')`. */
+export function col(name: string, type: ColumnType, doc?: string): ColumnDef {
+  return doc === undefined ? { name, type } : { name, type, doc };
+}

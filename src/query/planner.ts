@@ -1,0 +1,138 @@
+import { dimensions, type DimensionName } from '../catalogue/dimensions.ts';
+import { additiveColumns, metrics } from '../catalogue/metrics.ts';
+import { appDatasets } from '../layers/app.ts';
+import { checkpointTable } from '../layers/meta.ts';
+import { dwaAdMinute } from '../layers/dwa.ts';
+import { dwdAdEvent } from '../layers/dwd.ts';
+import type { QueryStore } from '../warehouse/warehouse.ts';
+import { MAX_LIMIT, validateQuery, type QueryRequest } from './request.ts';
+
+type Param = string | number | boolean | null;
+
+/** Which table answers, its time column, and how to get the additive columns from it. */
+interface Plan {
+  table: string;
+  timeColumn: string;
+  /** SQL for each additive column's aggregate over this table. */
+  sums: Record<string, string>;
+}
+
+const GRAIN_RANK = { minute: 0, hour: 1, day: 2 } as const;
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+const sumsOf = (): Record<string, string> => Object.fromEntries(additiveColumns.map((c) => [c, `sum(${c})`]));
+const dwdSums: Record<string, string> = {
+  requests: `sum(CASE WHEN event_type = 'request' THEN 1 ELSE 0 END)`,
+  fills: `sum(CASE WHEN event_type = 'request' AND filled THEN 1 ELSE 0 END)`,
+  exposures: `sum(CASE WHEN event_type = 'exposure' THEN 1 ELSE 0 END)`,
+  viewable_exposures: `sum(CASE WHEN event_type = 'viewable' THEN 1 ELSE 0 END)`,
+  clicks: `sum(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END)`,
+  spend_nanos: `sum(spend_nanos)`,
+};
+
+/**
+ * Chooses the coarsest layer that can answer: an APP dataset when its grain and dimensions cover the request,
+ * else the DWA minute cube, and DWD only for what needs detail (distinct users).
+ */
+export function plan(q: QueryRequest): Plan {
+  if (q.metrics.includes('unique_users')) return { table: dwdAdEvent.name, timeColumn: 'event_time', sums: dwdSums };
+  const used = new Set<string>([...q.by, ...Object.keys(q.filters ?? {})]);
+  const aligned = (grainMs: number) => (q.from === undefined || q.from % grainMs === 0) && (q.to === undefined || q.to % grainMs === 0);
+  const candidates = appDatasets
+    .filter((d) => [...used].every((u) => d.by.includes(u)))
+    .filter((d) => q.granularity === undefined || GRAIN_RANK[q.granularity] >= GRAIN_RANK[d.grain])
+    .filter((d) => aligned(d.grain === 'day' ? DAY_MS : HOUR_MS))
+    .sort((a, b) => GRAIN_RANK[b.grain] - GRAIN_RANK[a.grain] || a.by.length - b.by.length);
+  const best = candidates[0];
+  if (best) return { table: best.table.name, timeColumn: 'period', sums: sumsOf() };
+  return { table: dwaAdMinute.name, timeColumn: 'minute', sums: sumsOf() };
+}
+
+/** The SQL (portable between DuckDB and StarRocks) and parameters for a validated request. */
+export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[] } {
+  const params: Param[] = [];
+  const where: string[] = [];
+  if (q.from !== undefined) {
+    where.push(`${p.timeColumn} >= ?`);
+    params.push(new Date(q.from).toISOString());
+  }
+  if (q.to !== undefined) {
+    where.push(`${p.timeColumn} < ?`);
+    params.push(new Date(q.to).toISOString());
+  }
+  for (const [dim, values] of Object.entries(q.filters ?? {})) {
+    where.push(`${dim} IN (${values!.map(() => '?').join(', ')})`);
+    params.push(...values!.map((v) => (typeof v === 'number' ? v : String(v))));
+  }
+  const groups: string[] = [];
+  if (q.granularity) groups.push(`date_trunc('${q.granularity}', ${p.timeColumn}) AS time`);
+  groups.push(...q.by);
+  const inner = [
+    ...groups,
+    ...additiveColumns.map((c) => `${p.sums[c]} AS ${c}`),
+    ...(q.metrics.includes('unique_users') ? [`approx_count_distinct(CASE WHEN event_type = 'request' THEN user_id END) AS unique_users`] : []),
+  ];
+  const innerSql = `SELECT ${inner.join(', ')} FROM ${p.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;
+  const outer: string[] = [];
+  if (q.granularity) outer.push('t.time AS time');
+  outer.push(...q.by.map((d) => `t.${d} AS ${d}`));
+  const joins: string[] = [];
+  if (q.names) {
+    for (const d of q.by) {
+      const def = dimensions.find((x) => x.name === d)!;
+      if (!def.nameFrom) continue;
+      const alias = `n_${d}`;
+      joins.push(`LEFT JOIN ${def.nameFrom.table} ${alias} ON ${alias}.${def.nameFrom.key} = t.${d}`);
+      outer.push(`${alias}.name AS ${d.replace(/_id$/, '')}_name`);
+    }
+  }
+  for (const m of q.metrics) {
+    const def = metrics.find((x) => x.name === m)!;
+    const expr = m === 'unique_users' ? 't.unique_users' : def.sql.replace(/\b(requests|fills|exposures|viewable_exposures|clicks|spend_nanos)\b/g, 'CAST(t.$1 AS DOUBLE)');
+    outer.push(`${expr} AS ${m}`);
+  }
+  const order = q.orderBy ?? (q.granularity ? 'time' : q.metrics[0]);
+  const dir = q.orderDir ?? (order === 'time' ? 'asc' : 'desc');
+  const tiebreak = ['time', ...q.by].filter((c) => c !== order && (c !== 'time' || q.granularity));
+  const orderSql = [`${order} ${dir.toUpperCase()} NULLS LAST`, ...tiebreak.map((c) => `${c} ASC NULLS LAST`)].join(', ');
+  const sql = `SELECT ${outer.join(', ')} FROM (${innerSql}) t ${joins.join(' ')} ORDER BY ${orderSql} LIMIT ${q.limit ?? 1000}`;
+  return { sql, params };
+}
+
+/** How fresh the warehouse is: the newest event time committed, and when. */
+export interface Freshness {
+  newest_event_time: string | null;
+  committed_at: string | null;
+  lag_ms: number | null;
+}
+
+export async function freshness(store: QueryStore): Promise<Freshness> {
+  const rows = await store.query(`SELECT max(max_event_ms) AS newest, max(committed_at) AS committed FROM ${checkpointTable.name}`);
+  const newest = rows[0]?.newest as number | null;
+  const committed = rows[0]?.committed as string | null;
+  return {
+    newest_event_time: newest ? new Date(newest).toISOString() : null,
+    committed_at: committed ? new Date(committed + (committed.endsWith('Z') ? '' : 'Z')).toISOString() : null,
+    lag_ms: newest ? Date.now() - newest : null,
+  };
+}
+
+/** The answer to a query: rows keyed by dimension and metric names, where they came from, and the freshness. */
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  source: string;
+  freshness: Freshness;
+}
+
+/** Validates, plans, runs. */
+export async function runQuery(store: QueryStore, request: QueryRequest): Promise<QueryResult> {
+  const q = validateQuery(request);
+  const p = plan(q);
+  const { sql, params } = compile(q, p);
+  const [rows, fresh] = await Promise.all([store.query(sql, params), freshness(store)]);
+  return { rows, source: p.table, freshness: fresh };
+}
+
+export { MAX_LIMIT };
+export type { DimensionName };

@@ -1,0 +1,78 @@
+import type { KeyedState } from './keyed-state.ts';
+
+/** In-memory KeyedState: a Map plus time buckets, so expiry touches only what expires. */
+export class MemoryState<V> implements KeyedState<V> {
+  private readonly map = new Map<string, V>();
+  private readonly buckets = new Map<number, string[]>();
+  private readonly pinned = new Map<string, number>();
+  private readonly pinsByEpoch = new Map<number, string[]>();
+  private readonly bucketMs: number;
+  private readonly tsOf: (v: V) => number;
+
+  /** `tsOf` reads an entry's event time back from its value (entries may be rewritten under another time). */
+  constructor(tsOf: (v: V) => number, bucketMs = 60_000) {
+    this.tsOf = tsOf;
+    this.bucketMs = bucketMs;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: string, value: V, ts: number, pin?: number): void {
+    this.map.set(key, value);
+    const b = Math.floor(ts / this.bucketMs);
+    const list = this.buckets.get(b);
+    if (list) list.push(key);
+    else this.buckets.set(b, [key]);
+    if (pin !== undefined) {
+      this.pinned.set(key, pin);
+      const pins = this.pinsByEpoch.get(pin);
+      if (pins) pins.push(key);
+      else this.pinsByEpoch.set(pin, [key]);
+    }
+  }
+
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
+  expire(horizon: number): number {
+    const last = Math.floor(horizon / this.bucketMs);
+    let removed = 0;
+    for (const [b, keys] of this.buckets) {
+      if (b >= last) continue;
+      const keep: string[] = [];
+      for (const key of keys) {
+        const v = this.map.get(key);
+        if (v === undefined) continue;
+        if (this.tsOf(v) >= horizon) continue; // rewritten later under a newer time: indexed in its own bucket too
+        if (this.pinned.has(key)) {
+          keep.push(key);
+          continue;
+        }
+        this.map.delete(key);
+        removed++;
+      }
+      if (keep.length > 0) this.buckets.set(b, keep);
+      else this.buckets.delete(b);
+    }
+    return removed;
+  }
+
+  release(epoch: number): void {
+    for (const [e, keys] of this.pinsByEpoch) {
+      if (e > epoch) continue;
+      for (const key of keys) if (this.pinned.get(key) === e) this.pinned.delete(key);
+      this.pinsByEpoch.delete(e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIELD_SEPARATOR, ROW_SEPARATOR } from '../csv.ts';
+import { sqlString } from './ddl.ts';
+
+/**
+ * Staging files: each checkpoint's CSV lands in a file that DuckDB's parallel CSV reader loads in one statement.
+ * Memory-backed (/dev/shm) where the machine has it, so staging costs a copy, not a disk write.
+ */
+export class Staging {
+  readonly dir: string;
+  private n = 0;
+
+  constructor() {
+    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    this.dir = join(base, `adw-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Writes CSV lines to a new staging file and returns its path. */
+  write(lines: string[]): string {
+    const path = join(this.dir, `${++this.n}.csv`);
+    writeFileSync(path, lines.join(ROW_SEPARATOR) + ROW_SEPARATOR);
+    return path;
+  }
+
+  remove(path: string): void {
+    rmSync(path, { force: true });
+  }
+
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A DuckDB read_csv() call for a staging file with the given column names and types. */
+export function readCsvSql(path: string, columns: readonly (readonly [string, string])[]): string {
+  const spec = columns.map(([n, t]) => `${sqlString(n)}: ${sqlString(t)}`).join(', ');
+  return `read_csv(${sqlString(path)}, delim=${sqlString(FIELD_SEPARATOR)}, quote='', escape='', header=false, auto_detect=false, new_line='\\n', columns={${spec}})`;
+}

@@ -1,0 +1,238 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { existsSync } from 'node:fs';
+import type { CheckpointWrites } from '../../engine/checkpoint.ts';
+import { errors } from '../../errors.ts';
+import { appDatasets } from '../../layers/app.ts';
+import { dimTables } from '../../layers/dim.ts';
+import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
+import { dwdAdEvent } from '../../layers/dwd.ts';
+import { allTables } from '../../layers/index.ts';
+import { checkpointTable } from '../../layers/meta.ts';
+import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
+import { additiveColumns } from '../../catalogue/metrics.ts';
+import type { CheckpointRow, RequestRow, UnmatchedRow, Warehouse } from '../warehouse.ts';
+import { createTableSql, sqlString } from './ddl.ts';
+import { readCsvSql, Staging } from './staging.ts';
+
+export interface DuckDbOptions {
+  /** Open without writing (queries only); fails if the database does not exist. */
+  readOnly?: boolean;
+}
+
+type Param = string | number | boolean | null;
+
+/** The CSV columns the engine writes for DWD: event_time travels as epoch milliseconds. */
+const dwdCsvColumns = dwdAdEvent.columns.map((c) => (c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
+const dwdSelect = dwdAdEvent.columns.map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name)).join(', ');
+const dwaCsvColumns = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
+const dwaSelect = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name)).join(', ');
+const sums = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
+const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
+
+function toJs(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.toISOString();
+  return v;
+}
+
+/** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+  private readonly instance: DuckDBInstance;
+  /** Checkpoint transactions run here, one at a time. */
+  private readonly writer: DuckDBConnection;
+  /** Lookups and queries run here, concurrently with a commit in flight. */
+  private readonly reader: DuckDBConnection;
+  private readonly staging: Staging | null;
+
+  private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, staging: Staging | null) {
+    this.instance = instance;
+    this.writer = writer;
+    this.reader = reader;
+    this.staging = staging;
+  }
+
+  /** Opens (creating if needed) the warehouse file at `path` and its schema. */
+  static async open(path: string, options: DuckDbOptions = {}): Promise<DuckDbWarehouse> {
+    if (options.readOnly && path !== ':memory:' && !existsSync(path)) throw errors.dbNotFound(path);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, { preserve_insertion_order: 'false', ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/lock/i.test(msg)) throw errors.dbLocked(path);
+      throw e;
+    }
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    const wh = new DuckDbWarehouse(instance, writer, reader, options.readOnly ? null : new Staging());
+    if (!options.readOnly) for (const t of allTables) await writer.run(createTableSql(t));
+    return wh;
+  }
+
+  async query(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
+    const reader = await this.reader.runAndReadAll(sql, params as DuckDBValue[]);
+    const rows = reader.getRowObjectsJS();
+    for (const row of rows) for (const k in row) row[k] = toJs(row[k]) as never;
+    return rows as Record<string, unknown>[];
+  }
+
+  private async rows(sql: string, params: Param[] = []): Promise<unknown[][]> {
+    const reader = await this.reader.runAndReadAll(sql, params as DuckDBValue[]);
+    return reader.getRowsJS().map((r) => r.map(toJs));
+  }
+
+  async commit(w: CheckpointWrites): Promise<void> {
+    const staging = this.staging;
+    if (!staging) throw errors.warehouseWrite('the warehouse is open read-only');
+    const files: string[] = [];
+    const stage = (lines: string[]) => {
+      const p = staging.write(lines);
+      files.push(p);
+      return p;
+    };
+    const src = sqlString(w.source);
+    const statements: [string, Param[]][] = [];
+    const run = (sql: string, params: Param[] = []) => statements.push([sql, params]);
+    if (w.ods.length > 0) {
+      const p = stage(w.ods);
+      run(`INSERT INTO ${odsAdEvent.name} SELECT CAST(epoch_ms(event_ms) AS DATE), ${src}, seq, event_type, event_id, epoch_ms(event_ms), raw FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['event_type', 'VARCHAR'], ['event_id', 'VARCHAR'], ['event_ms', 'BIGINT'], ['raw', 'VARCHAR']])}`);
+    }
+    if (w.dimChanges.length > 0) {
+      const p = stage(w.dimChanges);
+      run(`INSERT INTO ${odsDimChange.name} SELECT ${src}, * FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['table_name', 'VARCHAR'], ['op', 'VARCHAR'], ['key', 'BIGINT'], ['raw', 'VARCHAR']])}`);
+    }
+    for (const u of w.dimUpserts) {
+      const t = dimTables.find((d) => d.name === u.table)!;
+      run(`INSERT OR REPLACE INTO ${t.name} VALUES (${t.columns.map(() => '?').join(', ')})`, t.columns.map((c) => u.row[c.name] as Param));
+    }
+    for (const d of w.dimDeletes) {
+      const t = dimTables.find((x) => x.name === d.table)!;
+      run(`DELETE FROM ${t.name} WHERE ${t.key![0]} = ?`, [d.key]);
+    }
+    for (let i = 0; i < w.deadLetters.length; i += 200) {
+      const chunk = w.deadLetters.slice(i, i + 200);
+      run(`INSERT INTO ${odsDeadLetter.name} VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, chunk.flatMap((d) => [w.source, d.seq, d.reason, d.error, d.payload, d.payloadBytes]));
+    }
+    if (w.dwd.length > 0) run(`INSERT INTO ${dwdAdEvent.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
+    if (w.dwdCorrections.length > 0) {
+      const p = stage(w.dwdCorrections);
+      const set = dwdAdEvent.columns.filter((c) => !['event_id', 'event_type', 'event_time', 'request_id'].includes(c.name)).map((c) => `${c.name} = c.${c.name}`).join(', ');
+      run(`UPDATE ${dwdAdEvent.name} AS d SET ${set} FROM ${readCsvSql(p, dwdCsvColumns)} AS c WHERE d.event_id = c.event_id AND d.event_type = c.event_type`);
+    }
+    if (w.dwa.length > 0) {
+      const p = stage(w.dwa);
+      run(`CREATE OR REPLACE TEMP TABLE dwa_delta AS SELECT ${dwaSelect} FROM ${readCsvSql(p, dwaCsvColumns)}`);
+      run(`INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_delta`);
+      for (const ds of appDatasets) {
+        const by = ds.by.join(', ');
+        run(`INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums} FROM dwa_delta GROUP BY ALL`);
+      }
+    }
+    const c = w.counters;
+    run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`, [w.source, w.epoch, w.position, w.fingerprint, w.maxEventMs, w.flushedUntilMs, c.recordsIn, c.accepted, c.deadLettered, c.duplicates, c.late]);
+    try {
+      await this.writer.run('BEGIN TRANSACTION');
+      for (const [sql, params] of statements) await this.writer.run(sql, params as DuckDBValue[]);
+      await this.writer.run('COMMIT');
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw errors.warehouseWrite((e as Error).message);
+    } finally {
+      for (const f of files) staging.remove(f);
+    }
+  }
+
+  async readCheckpoint(source: string): Promise<CheckpointRow | null> {
+    const rows = await this.query(`SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`, [source]);
+    return (rows[0] as unknown as CheckpointRow | undefined) ?? null;
+  }
+
+  async loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]> {
+    const out: { table: string; row: Record<string, unknown> }[] = [];
+    for (const t of dimTables) for (const row of await this.query(`SELECT * FROM ${t.name} ORDER BY ${t.key![0]}`)) out.push({ table: t.name, row });
+    return out;
+  }
+
+  private static readonly requestColumns = `request_id, epoch_ms(event_time) AS ts, user_id, os, device_type, region, slot_id, ad_id, campaign_id, advertiser_id, billing, filled, bid_micros`;
+
+  async loadRequests(sinceMs: number): Promise<RequestRow[]> {
+    return (await this.query(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
+  }
+
+  async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]> {
+    const rows = await this.rows(`SELECT DISTINCT event_id, epoch_ms(event_time), event_type = 'request' FROM ${odsAdEvent.name} WHERE event_time >= epoch_ms(?::BIGINT)`, [sinceMs]);
+    return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number, request: r[2] as boolean }));
+  }
+
+  async loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]> {
+    const rows = await this.rows(
+      `SELECT arg_min(o.raw, o.seq), min(o.seq) FROM ${odsAdEvent.name} o
+       WHERE o.event_type <> 'request' AND o.event_time >= epoch_ms(?::BIGINT)
+         AND NOT EXISTS (SELECT 1 FROM ${dwdAdEvent.name} d WHERE d.event_id = o.event_id AND d.event_type <> 'request')
+       GROUP BY o.event_id ORDER BY min(o.seq)`,
+      [sinceMs],
+    );
+    return rows.map((r) => ({ raw: r[0] as string, seq: r[1] as number }));
+  }
+
+  async findEventIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.rows(`SELECT event_id FROM ${dwdAdEvent.name} WHERE event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [listParam(ids)]);
+    return new Set(rows.map((r) => r[0] as string));
+  }
+
+  async findRequests(ids: string[]): Promise<RequestRow[]> {
+    if (ids.length === 0) return [];
+    return (await this.query(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [listParam(ids)])) as unknown as RequestRow[];
+  }
+
+  async findUnmatched(requestIds: string[]): Promise<UnmatchedRow[]> {
+    if (requestIds.length === 0) return [];
+    return (await this.query(
+      `SELECT event_id, event_type, request_id, epoch_ms(event_time) AS ts, late FROM ${dwdAdEvent.name}
+       WHERE join_status = 'unmatched' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      [listParam(requestIds)],
+    )) as unknown as UnmatchedRow[];
+  }
+
+  async maintain(settledBeforeMs: number, odsRetentionDays: number): Promise<void> {
+    const dims = dwaDimensionColumns.join(', ');
+    const same = ['minute', ...dwaDimensionColumns].map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
+    const steps: [string, Param[]][] = [
+      [`CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums} FROM ${dwaAdMinute.name} WHERE minute < epoch_ms(?::BIGINT) GROUP BY ALL HAVING count(*) > 1`, [settledBeforeMs]],
+      [`DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`, []],
+      [`INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`, []],
+      [`DELETE FROM ${odsAdEvent.name} WHERE day < CAST(epoch_ms(?::BIGINT) AS DATE) - ?::INTEGER`, [settledBeforeMs, odsRetentionDays]],
+    ];
+    for (const ds of appDatasets) {
+      const keys = ['period', ...ds.by];
+      const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
+      steps.push(
+        [`CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums} FROM ${ds.table.name} WHERE period < epoch_ms(?::BIGINT) GROUP BY ALL HAVING count(*) > 1`, [settledBeforeMs]],
+        [`DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`, []],
+        [`INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`, []],
+      );
+    }
+    try {
+      await this.writer.run('BEGIN TRANSACTION');
+      for (const [sql, params] of steps) await this.writer.run(sql, params as DuckDBValue[]);
+      await this.writer.run('COMMIT');
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw errors.warehouseWrite((e as Error).message);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.writer.closeSync();
+    this.reader.closeSync();
+    this.instance.closeSync();
+    this.staging?.close();
+  }
+}
+
+function listParam(ids: string[]): string {
+  // One JSON text parameter, unpacked by from_json(): any number of ids in one prepared statement.
+  return JSON.stringify(ids);
+}

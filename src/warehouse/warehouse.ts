@@ -1,0 +1,76 @@
+import type { CheckpointWrites } from '../engine/checkpoint.ts';
+
+/** The committed checkpoint of one source, as the engine resumes from it. */
+export interface CheckpointRow {
+  source: string;
+  epoch: number;
+  position: number;
+  fingerprint: string;
+  maxEventMs: number;
+  flushedUntilMs: number;
+  recordsIn: number;
+  accepted: number;
+  deadLettered: number;
+  duplicates: number;
+  late: number;
+}
+
+/** A committed DWD request row: enough to rebuild the join state for it. */
+export interface RequestRow {
+  request_id: string;
+  ts: number;
+  user_id: string;
+  os: string;
+  device_type: string;
+  region: string;
+  slot_id: number;
+  ad_id: number | null;
+  campaign_id: number | null;
+  advertiser_id: number | null;
+  billing: string | null;
+  filled: boolean;
+  bid_micros: number;
+}
+
+/** A committed DWD follow event that found no request (yet). */
+export interface UnmatchedRow {
+  event_id: string;
+  event_type: string;
+  request_id: string;
+  ts: number;
+  late: boolean;
+}
+
+/** What the stream engine needs from a warehouse: atomic checkpoints, and reads to restore and complete its state. */
+export interface EngineStore {
+  /** Writes one checkpoint's data and its position atomically: all of it or none. */
+  commit(writes: CheckpointWrites): Promise<void>;
+  readCheckpoint(source: string): Promise<CheckpointRow | null>;
+  /** Current dimension rows, table by table (as upserts in ODS order would leave them). */
+  loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]>;
+  /** DWD requests with event time at or after `sinceMs`. */
+  loadRequests(sinceMs: number): Promise<RequestRow[]>;
+  /** Ids of every record processed (ODS, duplicates folded) with event time at or after `sinceMs`. */
+  loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]>;
+  /** Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. */
+  loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
+  /** Which of these follow-event ids have a DWD row. */
+  findEventIds(ids: string[]): Promise<Set<string>>;
+  /** DWD requests with these ids. */
+  findRequests(ids: string[]): Promise<RequestRow[]>;
+  /** Unmatched DWD follow events of these requests. */
+  findUnmatched(requestIds: string[]): Promise<UnmatchedRow[]>;
+}
+
+/** A read-only SQL surface for the query service: parameters by position, rows as plain JSON-able objects. */
+export interface QueryStore {
+  readonly dialect: 'duckdb' | 'starrocks';
+  query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
+}
+
+/** A warehouse backend: the engine writes through EngineStore, the API reads through QueryStore. */
+export interface Warehouse extends EngineStore, QueryStore {
+  /** Runs housekeeping: ODS retention and DWA/APP compaction of settled periods. */
+  maintain(settledBeforeMs: number, odsRetentionDays: number): Promise<void>;
+  close(): Promise<void>;
+}
