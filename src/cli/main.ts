@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isAdwError } from '../errors.ts';
+import { registerBench } from './commands/bench.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSimulate } from './commands/simulate.ts';
 
 /** The `adw` command line: every command has --help; user mistakes print one line and exit non-zero. */
 export function buildProgram(): Command {
@@ -10,8 +13,11 @@ export function buildProgram(): Command {
     .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerDemo(program);
+  registerSimulate(program);
   registerRun(program);
   registerQuery(program);
+  registerBench(program);
   return program;
 }
 

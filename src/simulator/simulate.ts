@@ -5,8 +5,8 @@ import { buildDimensions, dimensionLines } from './dimensions.ts';
 import { resolveSimulatorOptions, type SimulatorOptions } from './options.ts';
 import { TrafficGenerator } from './traffic.ts';
 
-/** Lines are joined into chunks of about this many characters: few large writes instead of millions of small ones. */
-const CHUNK_CHARS = 1 << 20;
+/** Size of the buffers handed to the output stream. */
+const CHUNK_BYTES = 1 << 20;
 
 /** The whole simulation as NDJSON lines (without newlines): dimension upserts first, then the events in arrival order. */
 export function* simulateLines(options: Partial<SimulatorOptions> = {}): Generator<string> {
@@ -19,25 +19,27 @@ export function* simulateLines(options: Partial<SimulatorOptions> = {}): Generat
 /** Writes the simulation as an NDJSON file (`out` = '-' for stdout), with backpressure; resolves to what was written. */
 export async function writeSimulation(options: Partial<SimulatorOptions>, out: string): Promise<{ lines: number; bytes: number }> {
   const written = { lines: 0, bytes: 0 };
+  // Lines are encoded straight into large buffers: no joined strings, few large writes instead of millions of small ones.
   function* chunks(): Generator<Buffer> {
-    let batch: string[] = [];
-    let chars = 0;
+    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let used = 0;
     for (const line of simulateLines(options)) {
-      batch.push(line);
-      chars += line.length + 1;
-      if (chars >= CHUNK_CHARS) {
-        yield encode(batch);
-        batch = [];
-        chars = 0;
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit, plus the newline.
+      const worst = line.length * 3 + 1;
+      if (used + worst > buf.length) {
+        if (used > 0) yield flush(buf, used);
+        buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, worst));
+        used = 0;
       }
+      used += buf.write(line, used);
+      buf[used++] = 0x0a;
+      written.lines++;
     }
-    if (batch.length > 0) yield encode(batch);
+    if (used > 0) yield flush(buf, used);
   }
-  function encode(batch: string[]): Buffer {
-    const chunk = Buffer.from(`${batch.join('\n')}\n`);
-    written.lines += batch.length;
-    written.bytes += chunk.length;
-    return chunk;
+  function flush(buf: Buffer, used: number): Buffer {
+    written.bytes += used;
+    return buf.subarray(0, used);
   }
   // pipeline pauses the generator while the destination's buffer is full, and rejects on a write error.
   const source = Readable.from(chunks(), { objectMode: false });

@@ -87,12 +87,12 @@ export class TrafficGenerator {
     this.#idPrefix = `r${o.seed}-`;
     this.#userKey = mix32(o.seed ^ 0x51ed27);
     this.#users = new SkewedPick(Math.max(1, Math.round(o.events / 20)), 0.6);
-    this.#slots = new SkewedPick(o.slots, 1.1);
+    this.#slots = new SkewedPick(o.slots, 0.9);
     this.#slotByRank = this.#rnd.shuffle(Array.from({ length: o.slots }, (_, i) => i + 1));
     const dims = buildDimensions(o);
     const priceOf = new Map(dims.campaigns.map((c) => [c.campaign_id, String(c.price)]));
     const ads = this.#rnd.shuffle(dims.ads.slice());
-    this.#ads = new SkewedPick(ads.length, 0.9);
+    this.#ads = new SkewedPick(ads.length, 0.8);
     this.#adByRank = ads.map((a) => a.ad_id);
     this.#priceByRank = ads.map((a) => priceOf.get(a.campaign_id)!);
     // Expected lines per request, so that `events` lines cover about `spanMs` of requests.

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import type { CheckpointWrites } from '../../engine/checkpoint.ts';
 import { errors } from '../../errors.ts';
@@ -41,14 +41,17 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly instance: DuckDBInstance;
   /** Checkpoint transactions run here, one at a time. */
   private readonly writer: DuckDBConnection;
-  /** Lookups and queries run here, concurrently with a commit in flight. */
-  private readonly reader: DuckDBConnection;
+  /** The engine's look-ups run here, concurrently with a commit in flight. */
+  private readonly reader: Serialized;
+  /** API queries run here, so a slow dashboard query never delays the engine. */
+  private readonly api: Serialized;
   private readonly staging: Staging | null;
 
-  private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, staging: Staging | null) {
+  private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, api: DuckDBConnection, staging: Staging | null) {
     this.instance = instance;
     this.writer = writer;
-    this.reader = reader;
+    this.reader = new Serialized(reader);
+    this.api = new Serialized(api);
     this.staging = staging;
   }
 
@@ -64,22 +67,23 @@ export class DuckDbWarehouse implements Warehouse {
       throw e;
     }
     const writer = await instance.connect();
-    const reader = await instance.connect();
-    const wh = new DuckDbWarehouse(instance, writer, reader, options.readOnly ? null : new Staging());
+    const wh = new DuckDbWarehouse(instance, writer, await instance.connect(), await instance.connect(), options.readOnly ? null : new Staging());
     if (!options.readOnly) for (const t of allTables) await writer.run(createTableSql(t));
     return wh;
   }
 
   async query(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
-    const reader = await this.reader.runAndReadAll(sql, params as DuckDBValue[]);
-    const rows = reader.getRowObjectsJS();
-    for (const row of rows) for (const k in row) row[k] = toJs(row[k]) as never;
-    return rows as Record<string, unknown>[];
+    return objects(await this.api.read(sql, params));
   }
 
+  /** Engine look-ups: rows as objects. */
+  private async lookup(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
+    return objects(await this.reader.read(sql, params));
+  }
+
+  /** Engine look-ups: rows as arrays (cheaper for large restores). */
   private async rows(sql: string, params: Param[] = []): Promise<unknown[][]> {
-    const reader = await this.reader.runAndReadAll(sql, params as DuckDBValue[]);
-    return reader.getRowsJS().map((r) => r.map(toJs));
+    return (await this.reader.read(sql, params)).getRowsJS().map((r) => r.map(toJs));
   }
 
   async commit(w: CheckpointWrites): Promise<void> {
@@ -144,20 +148,20 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async readCheckpoint(source: string): Promise<CheckpointRow | null> {
-    const rows = await this.query(`SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`, [source]);
+    const rows = await this.lookup(`SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`, [source]);
     return (rows[0] as unknown as CheckpointRow | undefined) ?? null;
   }
 
   async loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]> {
     const out: { table: string; row: Record<string, unknown> }[] = [];
-    for (const t of dimTables) for (const row of await this.query(`SELECT * FROM ${t.name} ORDER BY ${t.key![0]}`)) out.push({ table: t.name, row });
+    for (const t of dimTables) for (const row of await this.lookup(`SELECT * FROM ${t.name} ORDER BY ${t.key![0]}`)) out.push({ table: t.name, row });
     return out;
   }
 
   private static readonly requestColumns = `request_id, epoch_ms(event_time) AS ts, user_id, os, device_type, region, slot_id, ad_id, campaign_id, advertiser_id, billing, filled, bid_micros`;
 
   async loadRequests(sinceMs: number): Promise<RequestRow[]> {
-    return (await this.query(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
+    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
   }
 
   async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]> {
@@ -184,12 +188,12 @@ export class DuckDbWarehouse implements Warehouse {
 
   async findRequests(ids: string[]): Promise<RequestRow[]> {
     if (ids.length === 0) return [];
-    return (await this.query(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [listParam(ids)])) as unknown as RequestRow[];
+    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [listParam(ids)])) as unknown as RequestRow[];
   }
 
   async findUnmatched(requestIds: string[]): Promise<UnmatchedRow[]> {
     if (requestIds.length === 0) return [];
-    return (await this.query(
+    return (await this.lookup(
       `SELECT event_id, event_type, request_id, epoch_ms(event_time) AS ts, late FROM ${dwdAdEvent.name}
        WHERE join_status = 'unmatched' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
       [listParam(requestIds)],
@@ -226,9 +230,33 @@ export class DuckDbWarehouse implements Warehouse {
 
   async close(): Promise<void> {
     this.writer.closeSync();
-    this.reader.closeSync();
+    this.reader.close();
+    this.api.close();
     this.instance.closeSync();
     this.staging?.close();
+  }
+}
+
+function objects(reader: DuckDBResultReader): Record<string, unknown>[] {
+  const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
+  for (const row of rows) for (const k in row) row[k] = toJs(row[k]);
+  return rows;
+}
+
+/** One DuckDB connection used by one statement at a time: callers queue instead of interleaving. */
+class Serialized {
+  private readonly conn: DuckDBConnection;
+  private tail: Promise<unknown> = Promise.resolve();
+  constructor(conn: DuckDBConnection) {
+    this.conn = conn;
+  }
+  read(sql: string, params: Param[]): Promise<DuckDBResultReader> {
+    const next = this.tail.then(() => this.conn.runAndReadAll(sql, params as DuckDBValue[]));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+  close(): void {
+    this.conn.closeSync();
   }
 }
 

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSource } from '../connectors/file/source.ts';
+import { defaultEngineConfig, type EngineConfig } from '../engine/config.ts';
+import { Job } from '../engine/job.ts';
+import { adPipeline } from '../engine/pipeline.ts';
+import { writeSimulation } from '../simulator/simulate.ts';
+import { DuckDbWarehouse } from '../warehouse/duckdb/warehouse.ts';
+
+export interface PipelineBenchOptions {
+  events: number;
+  seed: number;
+  config?: Partial<EngineConfig>;
+  /** Progress lines go here (stderr); the result is returned. */
+  log?: (line: string) => void;
+}
+
+/** The figures `adw bench --json` prints. */
+export interface PipelineBenchResult {
+  events: number;
+  records_in: number;
+  seconds: number;
+  events_per_sec: number;
+  freshness_p50_ms: number;
+  freshness_p99_ms: number;
+  peak_rss_mb: number;
+  checkpoints: number;
+  dead_lettered: number;
+  duplicates: number;
+  late: number;
+  machine: { cpus: number; cpu: string; node: string };
+}
+
+/**
+ * Generates a deterministic workload (not timed), then runs the whole pipeline over it with checkpoints on:
+ * file source -> validate -> ODS -> dedup -> join -> DWD -> DWA/APP, into a fresh DuckDB file on disk.
+ */
+export async function runPipelineBench(opts: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'adw-bench-'));
+  // The workload sits in memory-backed storage where there is one, so reading it measures the engine, not the disk.
+  const inputDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/adw-bench-') : dir;
+  try {
+    const input = join(inputDir, 'workload.ndjson');
+    log(`generating ${opts.events} events (seed ${opts.seed}) ...`);
+    await writeSimulation({ seed: opts.seed, events: opts.events }, input);
+    log('running the pipeline ...');
+    const warehouse = await DuckDbWarehouse.open(join(dir, 'bench.duckdb'));
+    const source = new FileSource({ path: input });
+    const config: EngineConfig = { ...defaultEngineConfig, ...opts.config };
+    const job = new Job(adPipeline, source, warehouse, config);
+    const t0 = performance.now();
+    const status = await job.run({ untilEnd: true });
+    const seconds = (performance.now() - t0) / 1000;
+    await source.close();
+    await warehouse.close();
+    const c = status.counters;
+    return {
+      events: opts.events,
+      records_in: c.recordsIn,
+      seconds: Math.round(seconds * 100) / 100,
+      events_per_sec: Math.round(c.recordsIn / seconds),
+      freshness_p50_ms: Math.round(job.freshness.percentile(50)),
+      freshness_p99_ms: Math.round(job.freshness.percentile(99)),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      checkpoints: status.epoch,
+      dead_lettered: c.deadLettered,
+      duplicates: c.duplicates,
+      late: c.late,
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    if (inputDir !== dir) rmSync(inputDir, { recursive: true, force: true });
+  }
+}
