@@ -54,7 +54,7 @@ export class Job {
     this.ctx = {
       config, store: warehouse, dims: new DimensionState(),
       counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
-      epoch: 1, maxEventMs: 0, watermark: -config.watermarkDelayMs, flushedUntilMs: 0, now: Date.now(),
+      epoch: 1, maxEventMs: 0, watermark: -config.watermarkDelayMs, flushedUntilMs: 0, sealing: false, now: Date.now(),
     };
   }
 
@@ -97,6 +97,7 @@ export class Job {
     }
     if (end) {
       // The input is complete: nothing waits for records that cannot come any more.
+      await this.seal();
       ctx.flushedUntilMs = ctx.maxEventMs;
       await this.advance([], () => Number.POSITIVE_INFINITY);
     }
@@ -110,15 +111,26 @@ export class Job {
     let input = batch;
     for (const op of this.ops) {
       const out: unknown[] = [];
-      if (input.length > 0) await op.processBatch(input, out, this.ctx);
+      if (input.length > 0 || this.ctx.sealing) await op.processBatch(input, out, this.ctx);
       op.onWatermark(watermark(), out, this.ctx);
       input = out;
+    }
+  }
+
+  /** Lets every operator finish the work it deferred to the end of the epoch. */
+  private async seal(): Promise<void> {
+    this.ctx.sealing = true;
+    try {
+      await this.advance([], () => this.ctx.watermark);
+    } finally {
+      this.ctx.sealing = false;
     }
   }
 
   /** Seals the current epoch: gathers every operator's writes and starts their commit once the previous one is done. */
   private async checkpoint(options: JobOptions): Promise<void> {
     const ctx = this.ctx;
+    await this.seal();
     const writes = emptyWrites(ctx.epoch, this.source.id);
     writes.position = this.source.position();
     writes.fingerprint = this.source.fingerprint();

@@ -16,6 +16,11 @@ export interface RunContext {
   watermark: number;
   /** Where a finite input last ended: follow events up to here went out unmatched without waiting longer. */
   flushedUntilMs: number;
+  /**
+   * Set while the epoch is being sealed for a checkpoint: operators finish deferred work now (late records wait
+   * for this, so their warehouse look-ups happen once per checkpoint rather than once per batch).
+   */
+  sealing: boolean;
   /** Wall clock, for validation of absurd future timestamps. */
   now: number;
 }
@@ -23,7 +28,7 @@ export interface RunContext {
 /**
  * A pipeline operator. Every operator has the same hooks, called by the job runner in this order:
  * open once (restore state from the committed warehouse), then per batch processBatch and onWatermark,
- * per checkpoint onCheckpoint (add this epoch's writes), and onCommit once that checkpoint is durable.
+ * per checkpoint a sealing pass (processBatch with ctx.sealing set, possibly on an empty batch), onCheckpoint (add this epoch's writes), and onCommit once that checkpoint is durable.
  */
 export interface Operator<I = unknown, O = unknown> {
   readonly name: string;

@@ -41,6 +41,12 @@ export interface UnmatchedRow {
   late: boolean;
 }
 
+/** An event-time range in ms, both ends included: look-ups read only the rows in it. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
 /** What the stream engine needs from a warehouse: atomic checkpoints, and reads to restore and complete its state. */
 export interface EngineStore {
   /** Writes one checkpoint's data and its position atomically: all of it or none. */
@@ -54,12 +60,12 @@ export interface EngineStore {
   loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]>;
   /** Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. */
   loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
-  /** Which of these follow-event ids have a DWD row. */
-  findEventIds(ids: string[]): Promise<Set<string>>;
-  /** DWD requests with these ids. */
-  findRequests(ids: string[]): Promise<RequestRow[]>;
-  /** Unmatched DWD follow events of these requests. */
-  findUnmatched(requestIds: string[]): Promise<UnmatchedRow[]>;
+  /** Which of these follow-event ids have a DWD row with event time in `range`. */
+  findEventIds(ids: string[], range: TimeRange): Promise<Set<string>>;
+  /** DWD requests with these ids and event time in `range`. */
+  findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]>;
+  /** Unmatched DWD follow events of these requests, with event time in `range`. */
+  findUnmatched(requestIds: string[], range: TimeRange): Promise<UnmatchedRow[]>;
 }
 
 /** A read-only SQL surface for the query service: parameters by position, rows as plain JSON-able objects. */

@@ -1,5 +1,6 @@
 import type { AdEvent } from '../../events/schema.ts';
 import type { KeyedState } from '../../state/keyed-state.ts';
+import type { TimeRange } from '../../warehouse/warehouse.ts';
 import { MemoryState } from '../../state/memory-state.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
@@ -15,6 +16,8 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   private readonly requests: KeyedState<number> = new MemoryState((ts) => ts);
   private readonly events: KeyedState<number> = new MemoryState((ts) => ts);
   private readonly horizons = new Map<number, number>();
+  /** Late records, decided together when the epoch is sealed (one warehouse look-up per checkpoint). */
+  private late: Tracked<AdEvent>[] = [];
 
   override async open(ctx: RunContext): Promise<void> {
     for (const r of await ctx.store.loadEventIds(this.horizon(ctx))) (r.request ? this.requests : this.events).set(r.id, r.ts, r.ts);
@@ -25,33 +28,37 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   }
 
   async processBatch(batch: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
-    let late: Tracked<AdEvent>[] | null = null;
     for (const r of batch) {
       const seen = r.kind === 'request' ? this.requests : this.events;
       if (seen.has(r.id)) {
         ctx.counters.duplicates++;
       } else if (r.late) {
-        (late ??= []).push(r);
+        this.late.push(r);
       } else {
         seen.set(r.id, r.ts, r.ts);
         out.push(r);
       }
     }
-    if (late) await this.processLate(late, out, ctx);
+    if (ctx.sealing && this.late.length > 0) {
+      const late = this.late;
+      this.late = [];
+      await this.processLate(late, out, ctx);
+    }
   }
 
   /** Late records: not in state means either never seen or already committed, which the warehouse tells. */
   private async processLate(late: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
-    const requestIds = late.filter((r) => r.kind === 'request').map((r) => r.id);
-    const eventIds = late.filter((r) => r.kind !== 'request').map((r) => r.id);
-    const [requests, events] = await Promise.all([
-      ctx.store.findRequests(requestIds).then((rows) => new Set(rows.map((r) => r.request_id))),
-      ctx.store.findEventIds(eventIds),
+    const requests = late.filter((r) => r.kind === 'request');
+    const events = late.filter((r) => r.kind !== 'request');
+    // A duplicate carries the same event time as its original: the look-up need only read that time range.
+    const [committedRequests, committedEvents] = await Promise.all([
+      ctx.store.findRequests(requests.map((r) => r.id), timeRange(requests)).then((rows) => new Set(rows.map((r) => r.request_id))),
+      ctx.store.findEventIds(events.map((r) => r.id), timeRange(events)),
     ]);
     for (const r of late) {
       const isRequest = r.kind === 'request';
       const seen = isRequest ? this.requests : this.events;
-      if (seen.has(r.id) || (isRequest ? requests : events).has(r.id)) {
+      if (seen.has(r.id) || (isRequest ? committedRequests : committedEvents).has(r.id)) {
         ctx.counters.duplicates++;
         continue;
       }
@@ -73,4 +80,15 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
     this.requests.expire(horizon);
     this.events.expire(horizon);
   }
+}
+
+/** The event-time range [from, to] covered by some records. */
+export function timeRange(records: { ts: number }[], before = 0, after = 0): TimeRange {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    if (r.ts < from) from = r.ts;
+    if (r.ts > to) to = r.ts;
+  }
+  return { from: from - before, to: to + after };
 }

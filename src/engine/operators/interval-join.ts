@@ -6,6 +6,7 @@ import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
+import { timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
 
 type Follow = Tracked<FollowEvent>;
@@ -18,6 +19,7 @@ interface Pending {
 }
 
 const BUCKET_MS = 60_000;
+const NO_ORPHANS: Map<string, UnmatchedRow[]> = new Map();
 
 /** What a follow event bills: CPM campaigns pay per exposure, CPC campaigns per click (in 1e-9 currency units). */
 export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number {
@@ -41,6 +43,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   private readonly waiting = new Map<number, Pending[]>();
   private readonly emitted = new Map<number, Pending[]>();
   private readonly horizons = new Map<number, number>();
+  /** Records that need warehouse look-ups, processed (in arrival order) when the epoch is sealed. */
+  private deferred: EnrichedEvent[] = [];
 
   private requestHorizon(ctx: RunContext): number {
     return ctx.watermark - ctx.config.allowedLatenessMs - ctx.config.joinWindowMs;
@@ -55,26 +59,41 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   async processBatch(batch: EnrichedEvent[], out: DwdRow[], ctx: RunContext): Promise<void> {
-    const orphans = await this.lookUpLate(batch, ctx);
     for (const r of batch) {
-      if (r.kind === 'request') this.onRequest(r, out, ctx, orphans);
+      if (this.needsLookUp(r, ctx)) this.deferred.push(r);
+      else if (r.kind === 'request') this.onRequest(r, out, ctx, NO_ORPHANS);
       else this.onFollow(r, out, ctx);
+    }
+    if (ctx.sealing && this.deferred.length > 0) {
+      const deferred = this.deferred;
+      this.deferred = [];
+      const orphans = await this.lookUpLate(deferred, ctx);
+      for (const r of deferred) {
+        if (r.kind === 'request') this.onRequest(r, out, ctx, orphans);
+        else this.onFollow(r, out, ctx);
+      }
     }
   }
 
-  /** Fetches from the warehouse what late records may join with: old requests, and committed unmatched events. */
-  private async lookUpLate(batch: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
-    const needRequests: string[] = [];
-    const needOrphans: string[] = [];
-    for (const r of batch) {
-      // Unmatched rows of a request exist only if it comes late, or from before where an earlier input ended.
-      if (r.kind === 'request') {
-        if (r.late || r.ts <= ctx.flushedUntilMs) needOrphans.push(r.id);
-      } else if (r.late && !this.requests.has(r.requestId)) needRequests.push(r.requestId);
-    }
+  /**
+   * Whether the warehouse may hold what a record joins with: the request of a late follow event (when no longer in
+   * state), or unmatched rows of a request that comes late or from before where an earlier input ended.
+   */
+  private needsLookUp(r: EnrichedEvent, ctx: RunContext): boolean {
+    if (r.kind === 'request') return r.late || r.ts <= ctx.flushedUntilMs;
+    return r.late && !this.requests.has(r.requestId);
+  }
+
+  /** Fetches from the warehouse what deferred records may join with: old requests, and committed unmatched events. */
+  private async lookUpLate(deferred: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
+    const requests = deferred.filter((r) => r.kind === 'request');
+    const follows = deferred.filter((r) => r.kind !== 'request');
+    const w = ctx.config.joinWindowMs;
+    const [rows, unmatched] = await Promise.all([
+      ctx.store.findRequests(follows.map((e) => e.requestId), timeRange(follows, w, 0)),
+      ctx.store.findUnmatched(requests.map((r) => r.id), timeRange(requests, 0, w)),
+    ]);
     const orphans = new Map<string, UnmatchedRow[]>();
-    if (needRequests.length === 0 && needOrphans.length === 0) return orphans;
-    const [rows, unmatched] = await Promise.all([ctx.store.findRequests(needRequests), ctx.store.findUnmatched(needOrphans)]);
     for (const row of rows) if (!this.requests.has(row.request_id)) this.requests.set(row.request_id, requestInfo(row), row.ts);
     for (const u of unmatched) {
       const list = orphans.get(u.request_id);

@@ -10,7 +10,8 @@ import { allTables } from '../../layers/index.ts';
 import { checkpointTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
-import type { CheckpointRow, RequestRow, UnmatchedRow, Warehouse } from '../warehouse.ts';
+import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
+import { FIELD_SEPARATOR } from '../csv.ts';
 import { createTableSql, sqlString } from './ddl.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
@@ -26,6 +27,8 @@ const dwdCsvColumns = dwdAdEvent.columns.map((c) => (c.name === 'event_time' ? (
 const dwdSelect = dwdAdEvent.columns.map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name)).join(', ');
 const dwaCsvColumns = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
 const dwaSelect = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name)).join(', ');
+/** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
+const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const sums = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
 
@@ -60,7 +63,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (options.readOnly && path !== ':memory:' && !existsSync(path)) throw errors.dbNotFound(path);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, { preserve_insertion_order: 'false', ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+      instance = await DuckDBInstance.create(path, { preserve_insertion_order: 'false', checkpoint_threshold: '256MB', ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
     } catch (e) {
       const msg = (e as Error).message;
       if (/lock/i.test(msg)) throw errors.dbLocked(path);
@@ -106,9 +109,15 @@ export class DuckDbWarehouse implements Warehouse {
       const p = stage(w.dimChanges);
       run(`INSERT INTO ${odsDimChange.name} SELECT ${src}, * FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['table_name', 'VARCHAR'], ['op', 'VARCHAR'], ['key', 'BIGINT'], ['raw', 'VARCHAR']])}`);
     }
-    for (const u of w.dimUpserts) {
-      const t = dimTables.find((d) => d.name === u.table)!;
-      run(`INSERT OR REPLACE INTO ${t.name} VALUES (${t.columns.map(() => '?').join(', ')})`, t.columns.map((c) => u.row[c.name] as Param));
+    for (const t of dimTables) {
+      // Last write per key wins, as a multi-row upsert would not allow the same key twice.
+      const rows = new Map(w.dimUpserts.filter((u) => u.table === t.name).map((u) => [u.row[t.key![0]], u.row]));
+      const list = [...rows.values()];
+      for (let i = 0; i < list.length; i += 200) {
+        const chunk = list.slice(i, i + 200);
+        const tuple = `(${t.columns.map(() => '?').join(', ')})`;
+        run(`INSERT OR REPLACE INTO ${t.name} VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flatMap((row) => t.columns.map((c) => row[c.name] as Param)));
+      }
     }
     for (const d of w.dimDeletes) {
       const t = dimTables.find((x) => x.name === d.table)!;
@@ -122,7 +131,10 @@ export class DuckDbWarehouse implements Warehouse {
     if (w.dwdCorrections.length > 0) {
       const p = stage(w.dwdCorrections);
       const set = dwdAdEvent.columns.filter((c) => !['event_id', 'event_type', 'event_time', 'request_id'].includes(c.name)).map((c) => `${c.name} = c.${c.name}`).join(', ');
-      run(`UPDATE ${dwdAdEvent.name} AS d SET ${set} FROM ${readCsvSql(p, dwdCsvColumns)} AS c WHERE d.event_id = c.event_id AND d.event_type = c.event_type`);
+      // The event-time range lets DuckDB skip every row group outside it instead of scanning all of DWD.
+      const times = w.dwdCorrections.map((line) => Number(line.split(FIELD_SEPARATOR, 4)[3]));
+      const range = `d.event_time BETWEEN epoch_ms(${Math.min(...times)}) AND epoch_ms(${Math.max(...times)})`;
+      run(`UPDATE ${dwdAdEvent.name} AS d SET ${set} FROM ${readCsvSql(p, dwdCsvColumns)} AS c WHERE ${range} AND d.event_id = c.event_id AND d.event_type = c.event_type`);
     }
     if (w.dwa.length > 0) {
       const p = stage(w.dwa);
@@ -180,23 +192,23 @@ export class DuckDbWarehouse implements Warehouse {
     return rows.map((r) => ({ raw: r[0] as string, seq: r[1] as number }));
   }
 
-  async findEventIds(ids: string[]): Promise<Set<string>> {
+  async findEventIds(ids: string[], range: TimeRange): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.rows(`SELECT event_id FROM ${dwdAdEvent.name} WHERE event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [listParam(ids)]);
+    const rows = await this.rows(`SELECT event_id FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)]);
     return new Set(rows.map((r) => r[0] as string));
   }
 
-  async findRequests(ids: string[]): Promise<RequestRow[]> {
+  async findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]> {
     if (ids.length === 0) return [];
-    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [listParam(ids)])) as unknown as RequestRow[];
+    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)])) as unknown as RequestRow[];
   }
 
-  async findUnmatched(requestIds: string[]): Promise<UnmatchedRow[]> {
+  async findUnmatched(requestIds: string[], range: TimeRange): Promise<UnmatchedRow[]> {
     if (requestIds.length === 0) return [];
     return (await this.lookup(
       `SELECT event_id, event_type, request_id, epoch_ms(event_time) AS ts, late FROM ${dwdAdEvent.name}
-       WHERE join_status = 'unmatched' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
-      [listParam(requestIds)],
+       WHERE ${IN_RANGE} AND join_status = 'unmatched' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      [range.from, range.to, listParam(requestIds)],
     )) as unknown as UnmatchedRow[];
   }
 
