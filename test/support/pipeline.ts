@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSource } from '../../src/connectors/file/source.ts';
+import { defaultEngineConfig, type EngineConfig } from '../../src/engine/config.ts';
+import { Job, type JobStatus } from '../../src/engine/job.ts';
+import { adPipeline } from '../../src/engine/pipeline.ts';
+import { foldedDwaSql, offlineDwaSql } from '../../src/reconcile/offline.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+
+/** A scratch directory removed by `cleanup()`. */
+export function scratch(prefix = 'adw-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the ad pipeline in-process over an NDJSON file until its end; returns the final status. */
+export async function runFile(input: string, db: string, config: Partial<EngineConfig> = {}): Promise<JobStatus> {
+  const warehouse = await DuckDbWarehouse.open(db);
+  const source = new FileSource({ path: input });
+  try {
+    return await new Job(adPipeline, source, warehouse, { ...defaultEngineConfig, ...config }).run({ untilEnd: true });
+  } finally {
+    await source.close();
+    await warehouse.close();
+  }
+}
+
+/** Writes records (objects or raw strings) as NDJSON. */
+export function writeLines(path: string, records: (object | string)[]): void {
+  writeFileSync(path, records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
+}
+
+/** Runs a read-only query against a warehouse file. */
+export async function queryDb(db: string, sql: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
+  const w = await DuckDbWarehouse.open(db, { readOnly: true });
+  try {
+    return await w.query(sql, params);
+  } finally {
+    await w.close();
+  }
+}
+
+/** Cells where the engine's DWA and the offline recomputation from ODS differ (both directions). */
+export async function dwaDifferences(db: string, joinWindowMs = defaultEngineConfig.joinWindowMs): Promise<Record<string, unknown>[]> {
+  const engine = foldedDwaSql();
+  const offline = offlineDwaSql(joinWindowMs);
+  return queryDb(db, `(SELECT 'engine only' AS side, * FROM ((${engine}) EXCEPT ALL (${offline}))) UNION ALL (SELECT 'offline only', * FROM ((${offline}) EXCEPT ALL (${engine})))`);
+}
+
+/** Every DWD row, in a stable order, as text: for comparing two warehouses built from the same input. */
+export async function dwdSnapshot(db: string): Promise<string[]> {
+  const rows = await queryDb(db, 'SELECT * FROM dwd_ad_event ORDER BY event_type, event_id');
+  return rows.map((r) => JSON.stringify(r));
+}
+
+/** The folded DWA and APP tables, for comparing two warehouses. */
+export async function aggregateSnapshot(db: string): Promise<string[]> {
+  const parts = [`${foldedDwaSql()} ORDER BY ALL`];
+  for (const t of ['app_campaign_hourly', 'app_campaign_daily', 'app_slot_hourly', 'app_slot_daily', 'app_advertiser_hourly', 'app_advertiser_daily']) {
+    parts.push(`SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos), sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`);
+  }
+  const out: string[] = [];
+  for (const sql of parts) out.push(...(await queryDb(db, sql)).map((r) => JSON.stringify(r)));
+  return out;
+}
