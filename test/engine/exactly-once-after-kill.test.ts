@@ -58,7 +58,7 @@ test('kill -9 at random instants, then restart: nothing lost, nothing counted tw
   const ods = await queryDb(db, 'SELECT count(*)::INT AS n FROM ods_ad_event');
   const dl = await queryDb(db, 'SELECT count(*)::INT AS n FROM ods_dead_letter');
   const dims = await queryDb(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
-  assert.equal(ods[0].n + dims[0].n, cp[0].accepted, 'ODS holds each accepted record exactly once');
+  assert.equal(Number(ods[0].n) + Number(dims[0].n), cp[0].accepted, 'ODS holds each accepted record exactly once');
   assert.equal(dl[0].n, cp[0].dead_lettered, 'each bad record dead-lettered exactly once');
   assert.deepEqual(await dwaDifferences(db), [], `DWA equals the offline recomputation from ODS (seed ${seed})`);
   assert.deepEqual(await dwdSnapshot(db), await dwdSnapshot(reference), 'DWD equals an uninterrupted run');

@@ -123,9 +123,11 @@ export class DuckDbWarehouse implements Warehouse {
       const t = dimTables.find((x) => x.name === d.table)!;
       run(`DELETE FROM ${t.name} WHERE ${t.key![0]} = ?`, [d.key]);
     }
-    for (let i = 0; i < w.deadLetters.length; i += 200) {
-      const chunk = w.deadLetters.slice(i, i + 200);
-      run(`INSERT INTO ${odsDeadLetter.name} VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, chunk.flatMap((d) => [w.source, d.seq, d.reason, d.error, d.payload, d.payloadBytes]));
+    if (w.deadLetters.length > 0) {
+      // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are decoded in SQL.
+      const S = FIELD_SEPARATOR;
+      const p = stage(w.deadLetters.map((d) => d.seq + S + d.reason + S + JSON.stringify(d.error) + S + JSON.stringify(d.payload) + S + d.payloadBytes));
+      run(`INSERT INTO ${odsDeadLetter.name} SELECT ${src}, seq, reason, CAST(error AS JSON)->>'$', CAST(payload AS JSON)->>'$', payload_bytes FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['reason', 'VARCHAR'], ['error', 'VARCHAR'], ['payload', 'VARCHAR'], ['payload_bytes', 'BIGINT']])}`);
     }
     if (w.dwd.length > 0) run(`INSERT INTO ${dwdAdEvent.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
     if (w.dwdCorrections.length > 0) {
