@@ -1,0 +1,205 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryState } from '../../src/state/memory-state.ts';
+
+interface Entry {
+  ts: number;
+  v: string;
+}
+const entry = (ts: number, v = `v@${ts}`): Entry => ({ ts, v });
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+/** A state whose entries carry their own event time, as the engine's operators use it. */
+function state(bucketMs?: number): MemoryState<Entry> {
+  return new MemoryState<Entry>((e) => e.ts, bucketMs);
+}
+function put(s: MemoryState<Entry>, key: string, ts: number, pin?: number): Entry {
+  const e = entry(ts, `${key}@${ts}`);
+  s.set(key, e, ts, pin);
+  return e;
+}
+
+describe('map operations', () => {
+  test('set, get, has, delete and size', () => {
+    const s = state();
+    assert.equal(s.size, 0);
+    assert.equal(s.get('a'), undefined);
+    assert.equal(s.has('a'), false);
+
+    const a = put(s, 'a', T0);
+    const b = put(s, 'b', T0 + 5 * MINUTE);
+    assert.equal(s.size, 2);
+    assert.equal(s.get('a'), a);
+    assert.equal(s.get('b'), b);
+    assert.equal(s.has('a'), true);
+
+    const a2 = put(s, 'a', T0 + 1);
+    assert.equal(s.size, 2, 'setting an existing key replaces it');
+    assert.equal(s.get('a'), a2);
+
+    s.delete('a');
+    assert.equal(s.has('a'), false);
+    assert.equal(s.get('a'), undefined);
+    assert.equal(s.size, 1);
+    s.delete('a');
+    s.delete('never-set');
+    assert.equal(s.size, 1);
+  });
+
+  test('a deleted key does not come back or count at expiry', () => {
+    const s = state();
+    put(s, 'a', T0);
+    put(s, 'b', T0);
+    s.delete('a');
+    assert.equal(s.expire(T0 + 10 * MINUTE), 1);
+    assert.equal(s.size, 0);
+    assert.equal(s.has('a'), false);
+  });
+});
+
+describe('expire(horizon)', () => {
+  test('drops exactly the entries with event time before the horizon and returns how many', () => {
+    // Horizons on bucket boundaries, with the default one-minute buckets.
+    const s = state();
+    for (let i = 0; i < 10; i++) put(s, `k${i}`, T0 + i * MINUTE + (i % 3) * 1000);
+    assert.equal(s.expire(T0), 0);
+    assert.equal(s.size, 10);
+    assert.equal(s.expire(T0 + 4 * MINUTE), 4);
+    for (let i = 0; i < 10; i++) assert.equal(s.has(`k${i}`), i >= 4, `k${i}`);
+    assert.equal(s.expire(T0 + 4 * MINUTE), 0, 'a second expiry at the same horizon drops nothing');
+    assert.equal(s.expire(T0 + 100 * MINUTE), 6);
+    assert.equal(s.size, 0);
+  });
+
+  test('drops exactly the entries before any horizon, at millisecond resolution (random entries, 1 ms buckets)', () => {
+    let seed = 12345;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const s = state(1);
+    const times = new Map<string, number>();
+    for (let i = 0; i < 500; i++) {
+      const ts = T0 + Math.floor(rand() * 10_000);
+      times.set(`k${i}`, ts);
+      put(s, `k${i}`, ts);
+    }
+    for (const horizon of [T0 + 100, T0 + 2_500, T0 + 2_501, T0 + 7_777, T0 + 10_000]) {
+      const before = [...times].filter(([, ts]) => ts < horizon);
+      const n = s.expire(horizon);
+      assert.equal(n, before.length, `expire(${horizon - T0})`);
+      for (const [k] of before) times.delete(k);
+      assert.equal(s.size, times.size);
+      for (const [k, ts] of times) assert.ok(s.has(k) && ts >= horizon);
+    }
+  });
+
+  test('an entry at exactly the horizon stays', () => {
+    const s = state();
+    put(s, 'edge', T0 + MINUTE);
+    put(s, 'older', T0 + MINUTE - 1);
+    assert.equal(s.expire(T0 + MINUTE), 1);
+    assert.equal(s.has('edge'), true);
+    assert.equal(s.has('older'), false);
+  });
+
+  test(
+    'drops entries before a horizon that falls inside a bucket',
+    { todo: 'MemoryState.expire only scans whole buckets before floor(horizon / bucketMs): with 1-minute buckets, an entry at 10s past a minute survives expire(horizon = 30s past that minute) and is not counted, though KeyedState says it drops entries whose event time is before horizon' },
+    () => {
+      const s = state(); // 60 s buckets
+      put(s, 'early', T0 + 10_000);
+      put(s, 'late', T0 + 50_000);
+      assert.equal(s.expire(T0 + 30_000), 1);
+      assert.equal(s.has('early'), false);
+      assert.equal(s.has('late'), true);
+    },
+  );
+
+  test('an entry re-set with a newer time survives an expiry of its old time', () => {
+    const s = state();
+    put(s, 'moved', T0);
+    put(s, 'stays-old', T0);
+    const newer = put(s, 'moved', T0 + 30 * MINUTE);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 1);
+    assert.equal(s.get('moved'), newer);
+    assert.equal(s.has('stays-old'), false);
+    // ... and then goes once its new time is before the horizon, counted once.
+    assert.equal(s.expire(T0 + 31 * MINUTE), 1);
+    assert.equal(s.size, 0);
+  });
+
+  test('an entry re-set several times in one bucket is dropped and counted once', () => {
+    const s = state();
+    put(s, 'x', T0);
+    put(s, 'x', T0 + 1000);
+    put(s, 'x', T0 + 2000);
+    assert.equal(s.expire(T0 + 5 * MINUTE), 1);
+    assert.equal(s.size, 0);
+  });
+
+  test('an entry re-set with an older time goes at the older time', () => {
+    const s = state();
+    put(s, 'back', T0 + 30 * MINUTE);
+    put(s, 'back', T0);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 1);
+    assert.equal(s.has('back'), false);
+  });
+});
+
+describe('pins', () => {
+  test('pinned entries survive expiry until release(epoch), then go at the next expiry', () => {
+    const s = state();
+    put(s, 'pinned', T0, 5);
+    put(s, 'free', T0);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 1);
+    assert.equal(s.has('pinned'), true);
+    assert.equal(s.has('free'), false);
+
+    assert.equal(s.expire(T0 + 20 * MINUTE), 0, 'still pinned');
+    assert.equal(s.has('pinned'), true);
+
+    s.release(4);
+    assert.equal(s.expire(T0 + 20 * MINUTE), 0, 'an earlier epoch does not release it');
+    assert.equal(s.has('pinned'), true);
+
+    s.release(5);
+    assert.equal(s.has('pinned'), true, 'release alone does not drop anything');
+    assert.equal(s.expire(T0 + 20 * MINUTE), 1);
+    assert.equal(s.has('pinned'), false);
+  });
+
+  test('release(epoch) unpins every epoch at or before it', () => {
+    const s = state();
+    put(s, 'e1', T0, 1);
+    put(s, 'e2', T0, 2);
+    put(s, 'e3', T0, 3);
+    s.release(2);
+    assert.equal(s.expire(T0 + MINUTE), 2);
+    assert.deepEqual([s.has('e1'), s.has('e2'), s.has('e3')], [false, false, true]);
+    s.release(3);
+    assert.equal(s.expire(T0 + MINUTE), 1);
+    assert.equal(s.size, 0);
+  });
+
+  test('releasing an earlier epoch does not unpin a key re-pinned at a later epoch', () => {
+    const s = state();
+    put(s, 'k', T0, 1);
+    put(s, 'k', T0 + 1000, 3);
+    s.release(1);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 0);
+    assert.equal(s.has('k'), true);
+    s.release(2);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 0);
+    assert.equal(s.has('k'), true);
+    s.release(3);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 1);
+    assert.equal(s.has('k'), false);
+  });
+
+  test('a pinned entry newer than the horizon is not dropped after release', () => {
+    const s = state();
+    put(s, 'fresh', T0 + 30 * MINUTE, 1);
+    s.release(1);
+    assert.equal(s.expire(T0 + 10 * MINUTE), 0);
+    assert.equal(s.has('fresh'), true);
+  });
+});
