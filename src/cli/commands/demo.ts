@@ -10,6 +10,7 @@ import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
 import { errors } from '../../errors.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
+import { interruptSignal } from '../interrupt.ts';
 import { parseCount } from '../parse.ts';
 
 export function registerDemo(program: Command): void {
@@ -31,10 +32,7 @@ export function registerDemo(program: Command): void {
       const source = new LiveSimulatorSource({ seed: parseCount(opts.seed, '--seed'), rate });
       const job = new Job(adPipeline, source, warehouse, defaultEngineConfig);
       const api = await buildApi({ store: warehouse, pipeline: () => pipelineStatus(job) });
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const interrupt = interruptSignal();
       try {
         try {
           await api.listen({ port, host: opts.host });
@@ -44,11 +42,10 @@ export function registerDemo(program: Command): void {
         }
         const address = api.server.address() as import('node:net').AddressInfo;
         process.stdout.write(`ADW demo running at http://${opts.host}:${address.port}/  (${rate} events/s simulated; warehouse ${dbPath}; Ctrl-C stops)\n`);
-        await job.run({ untilEnd: false, signal: abort.signal });
+        await job.run({ untilEnd: false, signal: interrupt.signal });
         process.stdout.write('stopped cleanly: last checkpoint committed\n');
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        interrupt.release();
         await api.close();
         await warehouse.close();
         if (tmp) rmSync(tmp, { recursive: true, force: true });

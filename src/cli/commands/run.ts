@@ -4,6 +4,7 @@ import { defaultEngineConfig, type EngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
+import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
 /** Options shared by the commands that run the engine. */
@@ -33,23 +34,19 @@ export function registerRun(program: Command): void {
       const config = engineConfigFrom(opts);
       const source = new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       const warehouse = await DuckDbWarehouse.open(opts.db);
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const interrupt = interruptSignal();
       try {
         const job = new Job(adPipeline, source, warehouse, config);
         const status = await job.run({
           untilEnd: Boolean(opts.untilEnd),
-          signal: abort.signal,
+          signal: interrupt.signal,
           onCommit: (s) => {
             if (!opts.quiet) process.stderr.write(`checkpoint ${s.epoch}: ${s.counters.recordsIn} records in, ${s.counters.deadLettered} dead-lettered, watermark ${s.watermark > 0 ? new Date(s.watermark).toISOString() : '-'}\n`);
           },
         });
         process.stdout.write(JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null }) + '\n');
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        interrupt.release();
         await source.close();
         await warehouse.close();
       }

@@ -175,7 +175,8 @@ export class FileSource implements Source {
     const base = this.carryStart;
     let from = 0;
     for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, from)) {
-      this.push({ line: data.toString('utf8', from, nl), bytes: nl - from, seq: base + from }, base + nl + 1);
+      const end = Math.min(nl, from + this.opts.maxLineBytes);
+      this.push({ line: data.toString('utf8', from, end), bytes: nl - from, seq: base + from }, base + nl + 1);
       from = nl + 1;
     }
     const rest = data.subarray(from);

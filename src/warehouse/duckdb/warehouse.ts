@@ -150,12 +150,7 @@ export class DuckDbWarehouse implements Warehouse {
     const c = w.counters;
     run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`, [w.source, w.epoch, w.position, w.fingerprint, w.maxEventMs, w.flushedUntilMs, c.recordsIn, c.accepted, c.deadLettered, c.duplicates, c.late]);
     try {
-      await this.writer.run('BEGIN TRANSACTION');
-      for (const [sql, params] of statements) await this.writer.run(sql, params as DuckDBValue[]);
-      await this.writer.run('COMMIT');
-    } catch (e) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw errors.warehouseWrite((e as Error).message);
+      await this.transaction(statements);
     } finally {
       for (const f of files) staging.remove(f);
     }
@@ -232,9 +227,14 @@ export class DuckDbWarehouse implements Warehouse {
         [`INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`, []],
       );
     }
+    await this.transaction(steps);
+  }
+
+  /** Runs statements as one transaction on the writer connection: all or nothing. */
+  private async transaction(statements: [string, Param[]][]): Promise<void> {
     try {
       await this.writer.run('BEGIN TRANSACTION');
-      for (const [sql, params] of steps) await this.writer.run(sql, params as DuckDBValue[]);
+      for (const [sql, params] of statements) await this.writer.run(sql, params as DuckDBValue[]);
       await this.writer.run('COMMIT');
     } catch (e) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
