@@ -11,7 +11,6 @@ import { registerSimulate } from './commands/simulate.ts';
 export function buildProgram(): Command {
   const program = new Command('adw')
     .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerDemo(program);
   registerSimulate(program);

@@ -49,12 +49,17 @@ export class MemoryState<V> implements KeyedState<V> {
     const last = Math.floor(horizon / this.bucketMs);
     let removed = 0;
     for (const [b, keys] of this.buckets) {
-      if (b >= last) continue;
+      if (b > last) continue;
       const keep: string[] = [];
       for (const key of keys) {
         const v = this.map.get(key);
         if (v === undefined) continue;
-        if (this.tsOf(v) >= horizon) continue; // rewritten later under a newer time: indexed in its own bucket too
+        const ts = this.tsOf(v);
+        if (ts >= horizon) {
+          // Still live: keep it indexed here, unless it was rewritten under a time indexed in another bucket.
+          if (Math.floor(ts / this.bucketMs) === b) keep.push(key);
+          continue;
+        }
         if (this.pinned.has(key)) {
           keep.push(key);
           continue;

@@ -1,0 +1,162 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultLimits, validateLine } from '../../src/events/validate.ts';
+
+const ADW = new URL('../../bin/adw', import.meta.url).pathname;
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let input: string;
+let db: string;
+
+function adw(...args: string[]): SpawnSyncReturns<string> {
+  const r = spawnSync(ADW, args, { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function show(r: SpawnSyncReturns<string>): string {
+  return `status ${r.status}, signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'adw-cli-'));
+  // Node's compile cache (per test run) makes each CLI start-up cheaper; it changes nothing the CLI does.
+  env = { ...process.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache') };
+  delete env.ADW_DEBUG;
+  input = join(dir, 'in.ndjson');
+  db = join(dir, 'w.duckdb');
+  const sim = adw('simulate', '--seed', '3', '--events', '2000', '--out', input);
+  assert.equal(sim.status, 0, show(sim));
+  const run = adw('run', '--input', input, '--db', db, '--until-end', '--quiet');
+  assert.equal(run.status, 0, show(run));
+  assert.ok(existsSync(db));
+});
+
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A user mistake: non-zero exit, nothing on stdout, and one error line on stderr starting with "adw:" or "error:",
+ * with no stack trace. Commander's errors are followed by its hint line, allowed here as a second line.
+ */
+function assertMistake(r: SpawnSyncReturns<string>, pattern?: RegExp): string {
+  assert.equal(r.signal, null, show(r));
+  assert.notEqual(r.status, 0, show(r));
+  assert.equal(r.stdout, '', show(r));
+  const lines = r.stderr.split('\n').filter((l) => l.trim().length > 0);
+  assert.ok(lines.length >= 1, show(r));
+  const [first, ...rest] = lines;
+  assert.match(first, /^(adw|error):\s*\S/, show(r));
+  if (pattern) assert.match(first, pattern, show(r));
+  assert.equal(rest.length, 0, `more than one line on stderr:\n${show(r)}`);
+  for (const l of lines) {
+    assert.doesNotMatch(l, /^\s*at /, `stack trace on stderr:\n${show(r)}`);
+    assert.doesNotMatch(l, /\.ts:\d*/, `source path on stderr:\n${show(r)}`);
+  }
+  return first;
+}
+
+describe('--help', () => {
+  test('adw --help prints usage and the commands', () => {
+    const r = adw('--help');
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout, /^Usage: adw /);
+    for (const c of ['demo', 'simulate', 'run', 'query', 'bench']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'), c);
+    assert.equal(r.stderr, '');
+  });
+
+  for (const c of ['demo', 'simulate', 'run', 'query', 'bench']) {
+    test(`adw ${c} --help prints its usage and options`, () => {
+      const r = adw(c, '--help');
+      assert.equal(r.status, 0, show(r));
+      assert.match(r.stdout, new RegExp(`^Usage: adw ${c} `));
+      assert.match(r.stdout, /^Options:$/m);
+      assert.match(r.stdout, /--help/);
+      assert.equal(r.stderr, '');
+    });
+  }
+});
+
+describe('mistakes are reported in one line without a stack trace', () => {
+  test('unknown command', () => {
+    assertMistake(adw('frobnicate'), /frobnicate/);
+  });
+
+  test('unknown option', () => {
+    assertMistake(adw('simulate', '--out', '-', '--bogus'), /--bogus/);
+  });
+
+  test('run without --input', () => {
+    assertMistake(adw('run', '--db', join(dir, 'no-input.duckdb')), /--input/);
+  });
+
+  test('run on a missing input file', () => {
+    assertMistake(adw('run', '--input', '/nonexistent', '--db', join(dir, 'x.duckdb'), '--until-end'), /\/nonexistent/);
+  });
+
+  test('query on a missing database', () => {
+    const missing = join(dir, 'missing.duckdb');
+    assertMistake(adw('query', '--db', missing, '--metrics', 'requests'), /missing\.duckdb/);
+    assert.equal(existsSync(missing), false, 'a query does not create the database');
+  });
+
+  test('simulate with a bad count or duration', () => {
+    assertMistake(adw('simulate', '--events', 'abc', '--out', '-'), /--events/);
+    assertMistake(adw('simulate', '--span', '6x', '--out', '-'), /--span/);
+  });
+
+  test('query with an unknown metric on a real database', () => {
+    assertMistake(adw('query', '--db', db, '--metrics', 'requests,no_such_metric'), /no_such_metric/);
+  });
+});
+
+describe('query --json', () => {
+  test('prints one JSON object: rows keyed by the requested dimension and metrics, and freshness', () => {
+    const r = adw('query', '--db', db, '--metrics', 'requests,clicks', '--by', 'os', '--json');
+    assert.equal(r.status, 0, show(r));
+    const out = r.stdout.trimEnd();
+    assert.equal(out.split('\n').length, 1, 'one line of JSON');
+    const result = JSON.parse(out);
+    assert.equal(typeof result, 'object');
+    assert.ok(Array.isArray(result.rows));
+    assert.ok(result.rows.length > 0);
+    for (const row of result.rows) {
+      assert.equal(typeof row, 'object');
+      assert.deepEqual(Object.keys(row).sort(), ['clicks', 'os', 'requests']);
+      assert.equal(typeof row.requests, 'number');
+      assert.equal(typeof row.clicks, 'number');
+    }
+    assert.equal(typeof result.freshness, 'object');
+    assert.notEqual(result.freshness, null);
+    assert.ok(!Array.isArray(result.freshness));
+
+    // The totals are those of the input: distinct valid requests and clicks (retries are deduplicated).
+    const requests = new Set<string>();
+    const clicks = new Set<string>();
+    const now = Date.now();
+    for (const line of readFileSync(input, 'utf8').split('\n')) {
+      if (line === '') continue;
+      const v = validateLine(line, Buffer.byteLength(line), defaultLimits, now);
+      if (!v.ok) continue;
+      if (v.record.kind === 'request') requests.add(v.record.id);
+      if (v.record.kind === 'click') clicks.add(v.record.id);
+    }
+    const sum = (k: string) => result.rows.reduce((s: number, row: Record<string, number>) => s + row[k], 0);
+    assert.equal(sum('requests'), requests.size);
+    assert.equal(sum('clicks'), clicks.size);
+  });
+
+  test('the row keys follow the request', () => {
+    const r = adw('query', '--db', db, '--metrics', 'exposures', '--by', 'device_type,region', '--json');
+    assert.equal(r.status, 0, show(r));
+    const result = JSON.parse(r.stdout);
+    assert.ok(result.rows.length > 0);
+    for (const row of result.rows) assert.deepEqual(Object.keys(row).sort(), ['device_type', 'exposures', 'region']);
+  });
+});
