@@ -16,6 +16,8 @@ export interface ColumnDef {
   name: string;
   type: ColumnType;
   doc?: string;
+  /** Store without compression: for bulky payloads written far more often than read. */
+  uncompressed?: boolean;
 }
 
 /** Shorthand for declaring columns: `col('name', 'TYPE')`. */

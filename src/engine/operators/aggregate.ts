@@ -20,17 +20,22 @@ const MINUTE_MS = 60_000;
 /**
  * Minute aggregation into DWA. Each checkpoint writes the deltas it accumulated (additive, possibly negative for
  * corrections), so a late event simply adds to its own minute, and restarts need no aggregation state at all.
+ * Cells are found by minute, then by the request's precomputed dimension key: no key string is built per event.
  */
 export class AggregateOperator extends BaseOperator<DwdRow, never> {
   readonly name = 'aggregate';
-  private cells = new Map<string, Cell>();
+  private minutes = new Map<number, Map<string, Cell>>();
 
   private cell(minute: number, dimKey: string): Cell {
-    const key = minute + S + dimKey;
-    let c = this.cells.get(key);
+    let cells = this.minutes.get(minute);
+    if (cells === undefined) {
+      cells = new Map();
+      this.minutes.set(minute, cells);
+    }
+    let c = cells.get(dimKey);
     if (c === undefined) {
       c = { requests: 0, fills: 0, exposures: 0, viewable_exposures: 0, clicks: 0, spend_nanos: 0 };
-      this.cells.set(key, c);
+      cells.set(dimKey, c);
     }
     return c;
   }
@@ -48,11 +53,13 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
 
   override onCheckpoint(writes: CheckpointWrites): void {
     const lines: string[] = [];
-    for (const [key, c] of this.cells) {
-      lines.push(key + S + c.requests + S + c.fills + S + c.exposures + S + c.viewable_exposures + S + c.clicks + S + c.spend_nanos);
+    for (const [minute, cells] of this.minutes) {
+      for (const [dimKey, c] of cells) {
+        lines.push(minute + S + dimKey + S + c.requests + S + c.fills + S + c.exposures + S + c.viewable_exposures + S + c.clicks + S + c.spend_nanos);
+      }
     }
     writes.dwa = lines;
-    this.cells = new Map();
+    this.minutes = new Map();
   }
 }
 

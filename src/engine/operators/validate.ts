@@ -21,7 +21,11 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
         counters.accepted++;
         // A CR is JSON whitespace; dropping it keeps the line a single CSV field.
         const raw = r.line.includes('\r') ? r.line.replaceAll('\r', ' ') : r.line;
-        out.push(Object.assign(v.record, { seq: r.seq, raw, late: false }));
+        const t = v.record as Tracked;
+        t.seq = r.seq;
+        t.raw = raw;
+        t.late = false;
+        out.push(t);
       } else {
         counters.deadLettered++;
         this.deadLetters.push({ seq: r.seq, reason: v.reason, error: v.error, payload: r.line.slice(0, MAX_DEAD_LETTER_PAYLOAD), payloadBytes: r.bytes });

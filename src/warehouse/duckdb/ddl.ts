@@ -2,7 +2,7 @@ import type { TableDef } from '../../layers/table.ts';
 
 /** DuckDB DDL for a declared table. */
 export function createTableSql(t: TableDef): string {
-  const cols = t.columns.map((c) => `${c.name} ${c.type}`);
+  const cols = t.columns.map((c) => `${c.name} ${c.type}${c.uncompressed ? ' USING COMPRESSION uncompressed' : ''}`);
   if (t.key) cols.push(`PRIMARY KEY (${t.key.join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${t.name} (${cols.join(', ')})`;
 }
@@ -10,4 +10,15 @@ export function createTableSql(t: TableDef): string {
 /** A SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A SQL literal for a value (inlined so a whole checkpoint goes to DuckDB as one script). */
+export function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new TypeError(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  return sqlString(String(v));
 }

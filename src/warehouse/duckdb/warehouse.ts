@@ -12,7 +12,7 @@ import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { FIELD_SEPARATOR } from '../csv.ts';
-import { createTableSql, sqlString } from './ddl.ts';
+import { createTableSql, sqlLiteral, sqlString } from './ddl.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -99,8 +99,8 @@ export class DuckDbWarehouse implements Warehouse {
       return p;
     };
     const src = sqlString(w.source);
-    const statements: [string, Param[]][] = [];
-    const run = (sql: string, params: Param[] = []) => statements.push([sql, params]);
+    const statements: string[] = [];
+    const run = (sql: string) => statements.push(sql);
     if (w.ods.length > 0) {
       const p = stage(w.ods);
       run(`INSERT INTO ${odsAdEvent.name} SELECT CAST(epoch_ms(event_ms) AS DATE), ${src}, seq, event_type, event_id, epoch_ms(event_ms), raw FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['event_type', 'VARCHAR'], ['event_id', 'VARCHAR'], ['event_ms', 'BIGINT'], ['raw', 'VARCHAR']])}`);
@@ -115,13 +115,12 @@ export class DuckDbWarehouse implements Warehouse {
       const list = [...rows.values()];
       for (let i = 0; i < list.length; i += 200) {
         const chunk = list.slice(i, i + 200);
-        const tuple = `(${t.columns.map(() => '?').join(', ')})`;
-        run(`INSERT OR REPLACE INTO ${t.name} VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flatMap((row) => t.columns.map((c) => row[c.name] as Param)));
+        run(`INSERT OR REPLACE INTO ${t.name} VALUES ${chunk.map((row) => `(${t.columns.map((c) => sqlLiteral(row[c.name])).join(', ')})`).join(', ')}`);
       }
     }
     for (const d of w.dimDeletes) {
       const t = dimTables.find((x) => x.name === d.table)!;
-      run(`DELETE FROM ${t.name} WHERE ${t.key![0]} = ?`, [d.key]);
+      run(`DELETE FROM ${t.name} WHERE ${t.key![0]} = ${sqlLiteral(d.key)}`);
     }
     if (w.deadLetters.length > 0) {
       // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are decoded in SQL.
@@ -148,7 +147,8 @@ export class DuckDbWarehouse implements Warehouse {
       }
     }
     const c = w.counters;
-    run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`, [w.source, w.epoch, w.position, w.fingerprint, w.maxEventMs, w.flushedUntilMs, c.recordsIn, c.accepted, c.deadLettered, c.duplicates, c.late]);
+    const values = [w.source, w.epoch, w.position, w.fingerprint, w.maxEventMs, w.flushedUntilMs, c.recordsIn, c.accepted, c.deadLettered, c.duplicates, c.late].map(sqlLiteral);
+    run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now())`);
     try {
       await this.transaction(statements);
     } finally {
@@ -212,30 +212,32 @@ export class DuckDbWarehouse implements Warehouse {
   async maintain(settledBeforeMs: number, odsRetentionDays: number): Promise<void> {
     const dims = dwaDimensionColumns.join(', ');
     const same = ['minute', ...dwaDimensionColumns].map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
-    const steps: [string, Param[]][] = [
-      [`CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums} FROM ${dwaAdMinute.name} WHERE minute < epoch_ms(?::BIGINT) GROUP BY ALL HAVING count(*) > 1`, [settledBeforeMs]],
-      [`DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`, []],
-      [`INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`, []],
-      [`DELETE FROM ${odsAdEvent.name} WHERE day < CAST(epoch_ms(?::BIGINT) AS DATE) - ?::INTEGER`, [settledBeforeMs, odsRetentionDays]],
+    const settled = `epoch_ms(${sqlLiteral(Math.trunc(settledBeforeMs))})`;
+    const steps: string[] = [
+      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
+      `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`,
+      `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
+      `DELETE FROM ${odsAdEvent.name} WHERE day < CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`,
     ];
     for (const ds of appDatasets) {
       const keys = ['period', ...ds.by];
       const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
       steps.push(
-        [`CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums} FROM ${ds.table.name} WHERE period < epoch_ms(?::BIGINT) GROUP BY ALL HAVING count(*) > 1`, [settledBeforeMs]],
-        [`DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`, []],
-        [`INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`, []],
+        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
+        `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`,
+        `INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`,
       );
     }
     await this.transaction(steps);
   }
 
-  /** Runs statements as one transaction on the writer connection: all or nothing. */
-  private async transaction(statements: [string, Param[]][]): Promise<void> {
+  /**
+   * Runs statements as one transaction on the writer connection: all or nothing. They go as one script, so DuckDB
+   * runs them back to back instead of waiting for the JavaScript thread between statements.
+   */
+  private async transaction(statements: string[]): Promise<void> {
     try {
-      await this.writer.run('BEGIN TRANSACTION');
-      for (const [sql, params] of statements) await this.writer.run(sql, params as DuckDBValue[]);
-      await this.writer.run('COMMIT');
+      await this.writer.run(['BEGIN TRANSACTION', ...statements, 'COMMIT'].join(';\n'));
     } catch (e) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
       throw errors.warehouseWrite((e as Error).message);
