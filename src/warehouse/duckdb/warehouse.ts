@@ -18,6 +18,8 @@ import { readCsvSql, Staging } from './staging.ts';
 export interface DuckDbOptions {
   /** Open without writing (queries only); fails if the database does not exist. */
   readOnly?: boolean;
+  /** DuckDB worker threads when writing (default 1); read-only opens use every core. */
+  threads?: number;
 }
 
 type Param = string | number | boolean | null;
@@ -63,7 +65,10 @@ export class DuckDbWarehouse implements Warehouse {
     if (options.readOnly && path !== ':memory:' && !existsSync(path)) throw errors.dbNotFound(path);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, { preserve_insertion_order: 'false', checkpoint_threshold: '256MB', ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+      // Writing, the engine's JavaScript thread keeps one core busy: one DuckDB thread on the other beats two
+      // fighting over it (measured: about 30% more events per second on two cores).
+      const access: Record<string, string> = options.readOnly ? { access_mode: 'READ_ONLY' } : { threads: String(options.threads ?? 1) };
+      instance = await DuckDBInstance.create(path, { preserve_insertion_order: 'false', checkpoint_threshold: '256MB', ...access });
     } catch (e) {
       const msg = (e as Error).message;
       if (/lock/i.test(msg)) throw errors.dbLocked(path);
