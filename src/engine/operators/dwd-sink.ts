@@ -16,7 +16,7 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
     for (const r of batch) {
       const req = r.req;
       const delay = r.status === 'matched' ? String(r.ts - req!.ts) : '';
-      const line = r.id + S + r.type + S + r.requestId + S + r.ts + S + (req ? req.dwdFragment : NO_REQUEST) + S + r.spendNanos + S + r.status + S + delay + S + r.late;
+      const line = [r.id, r.type, r.requestId, r.ts, req ? req.dwdFragment : NO_REQUEST, r.spendNanos, r.status, delay, r.late].join(S);
       (r.retraction ? this.corrections : this.rows).push(line);
       out.push(r);
     }

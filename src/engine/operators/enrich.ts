@@ -12,18 +12,20 @@ export type EnrichedEvent = EnrichedRequest | Exclude<Tracked<AdEvent>, Tracked<
 /** A CSV field: empty for NULL. */
 const v = (x: string | number | boolean | null) => (x === null ? '' : x);
 
-/** Builds a request's join state from its columns: used for live requests and for requests restored from DWD. */
+/**
+ * Builds a request's join state from its columns: used for live requests and for requests restored from DWD.
+ * Array join, not `+`: it yields flat strings, where `+` leaves trees of string pieces that cost several times
+ * the memory for as long as the request is held (hours), and it is faster too.
+ */
 export function requestInfo(r: RequestRow): RequestInfo {
-  // Plain concatenation: this runs once per request, on the engine's hot path.
-  const dims = S + v(r.slot_id) + S + r.os + S + r.device_type + S + r.region;
   return {
     id: r.request_id,
     ts: r.ts,
     filled: r.filled,
     bidMicros: r.bid_micros,
     billing: r.billing as BillingType | null,
-    dwdFragment: r.user_id + S + r.os + S + r.device_type + S + r.region + S + v(r.slot_id) + S + v(r.ad_id) + S + v(r.campaign_id) + S + v(r.advertiser_id) + S + v(r.billing) + S + r.filled + S + r.bid_micros,
-    dimKey: v(r.advertiser_id) + S + v(r.campaign_id) + S + v(r.ad_id) + dims,
+    dwdFragment: [r.user_id, r.os, r.device_type, r.region, v(r.slot_id), v(r.ad_id), v(r.campaign_id), v(r.advertiser_id), v(r.billing), r.filled, r.bid_micros].join(S),
+    dimKey: [v(r.advertiser_id), v(r.campaign_id), v(r.ad_id), v(r.slot_id), r.os, r.device_type, r.region].join(S),
   };
 }
 
