@@ -1,4 +1,4 @@
-import { col, type TableDef } from './table.ts';
+import { col, raw, type TableDef } from './table.ts';
 
 /** DWD: deduplicated, joined and enriched detail, one row per distinct event. */
 export const dwdAdEvent: TableDef = {
@@ -6,11 +6,11 @@ export const dwdAdEvent: TableDef = {
   layer: 'dwd',
   doc: 'one row per distinct event; follow events carry the attributes of the request they joined',
   columns: [
-    col('event_id', 'VARCHAR'),
+    raw(col('event_id', 'VARCHAR')),
     col('event_type', 'VARCHAR'),
-    col('request_id', 'VARCHAR'),
+    raw(col('request_id', 'VARCHAR')),
     col('event_time', 'TIMESTAMP'),
-    col('user_id', 'VARCHAR'),
+    raw(col('user_id', 'VARCHAR')),
     col('os', 'VARCHAR'),
     col('device_type', 'VARCHAR'),
     col('region', 'VARCHAR'),

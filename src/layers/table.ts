@@ -24,3 +24,11 @@ export interface ColumnDef {
 export function col(name: string, type: ColumnType, doc?: string): ColumnDef {
   return doc === undefined ? { name, type } : { name, type, doc };
 }
+
+/**
+ * A column stored without compression. For unique ids and raw payloads, compression saves little space but
+ * costs much of the ingest time (measured on DWD and ODS: about a quarter of DuckDB's work for 14% more disk).
+ */
+export function raw(c: ColumnDef): ColumnDef {
+  return { ...c, uncompressed: true };
+}
