@@ -26,6 +26,8 @@ export interface PipelineBenchResult {
   freshness_p99_ms: number;
   peak_rss_mb: number;
   checkpoints: number;
+  /** Wall time the engine waited for late records' warehouse look-ups. */
+  seal_ms: number;
   dead_lettered: number;
   duplicates: number;
   late: number;
@@ -65,6 +67,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       freshness_p99_ms: Math.round(job.freshness.percentile(99)),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       checkpoints: status.epoch,
+      seal_ms: Math.round(job.sealMs),
       dead_lettered: c.deadLettered,
       duplicates: c.duplicates,
       late: c.late,

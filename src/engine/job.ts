@@ -39,6 +39,8 @@ interface Entered {
  */
 export class Job {
   readonly freshness = new FreshnessTracker();
+  /** Wall time spent sealing epochs (mostly late records' warehouse look-ups), in ms. */
+  sealMs = 0;
   private readonly ops: Operator<unknown, unknown>[];
   private readonly ctx: RunContext;
   private readonly source: Source;
@@ -119,11 +121,13 @@ export class Job {
 
   /** Lets every operator finish the work it deferred to the end of the epoch. */
   private async seal(): Promise<void> {
+    const started = performance.now();
     this.ctx.sealing = true;
     try {
       await this.advance([], () => this.ctx.watermark);
     } finally {
       this.ctx.sealing = false;
+      this.sealMs += performance.now() - started;
     }
   }
 

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { writeSimulation } from '../../src/simulator/simulate.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+import { aggregateSnapshot, queryDb, runFile, scratch } from '../support/pipeline.ts';
+
+const tmp = scratch();
+after(tmp.cleanup);
+
+test('housekeeping folds DWA and APP deltas and drops expired ODS days without changing any answer', async () => {
+  const input = join(tmp.dir, 'in.ndjson');
+  const db = join(tmp.dir, 'w.duckdb');
+  await writeSimulation({ seed: 4, events: 20_000, spanMs: 3 * 86_400_000 }, input);
+  // Checkpoint every batch: many small deltas per DWA cell.
+  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const before = await aggregateSnapshot(db);
+  const count = async (sql: string) => Number((await queryDb(db, sql))[0].n);
+  const dwaRows = await count('SELECT count(*) AS n FROM dwa_ad_minute');
+  const odsDays = await count('SELECT count(DISTINCT day) AS n FROM ods_ad_event');
+  const maxMs = await count('SELECT max(max_event_ms) AS n FROM adw_checkpoint');
+  assert.ok(odsDays >= 3);
+
+  const w = await DuckDbWarehouse.open(db);
+  await w.maintain(maxMs + 86_400_000, 1);
+  await w.close();
+
+  assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
+  const folded = await count('SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute GROUP BY ALL HAVING count(*) > 1)');
+  assert.equal(folded, 0, 'one row per DWA cell after compaction');
+  assert.ok((await count('SELECT count(*) AS n FROM dwa_ad_minute')) < dwaRows);
+  const daysLeft = await count('SELECT count(DISTINCT day) AS n FROM ods_ad_event');
+  assert.ok(daysLeft < odsDays && daysLeft >= 1, `ODS kept the last day(s) only (${odsDays} -> ${daysLeft})`);
+  const oldest = await queryDb(db, 'SELECT min(day) AS d FROM ods_ad_event');
+  assert.ok(Date.parse(String(oldest[0].d)) >= maxMs + 86_400_000 - 2 * 86_400_000);
+});
