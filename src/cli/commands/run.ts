@@ -24,7 +24,7 @@ export function registerRun(program: Command): void {
     .description('process NDJSON records from a file (or stdin) into the warehouse; resumes from the last checkpoint')
     .requiredOption('--input <file>', 'input file, or - for stdin')
     .requiredOption('--db <path>', 'warehouse database file (created if missing)')
-    .option('--until-end', 'exit once all input is committed (otherwise keep following the file)')
+    .option('--until-end', 'exit once all input is committed (otherwise keep following the file; stdin always ends at EOF)')
     .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '1s')
@@ -38,7 +38,8 @@ export function registerRun(program: Command): void {
       try {
         const job = new Job(adPipeline, source, warehouse, config);
         const status = await job.run({
-          untilEnd: Boolean(opts.untilEnd),
+          // Standard input cannot grow once closed: its end is the end of the run.
+          untilEnd: Boolean(opts.untilEnd) || opts.input === '-',
           signal: interrupt.signal,
           onCommit: (s) => {
             if (!opts.quiet) process.stderr.write(`checkpoint ${s.epoch}: ${s.counters.recordsIn} records in, ${s.counters.deadLettered} dead-lettered, watermark ${s.watermark > 0 ? new Date(s.watermark).toISOString() : '-'}\n`);
