@@ -13,6 +13,8 @@ export interface KeyedState<V> {
   delete(key: string): void;
   /** Drops unpinned entries whose event time is before `horizon`; returns how many went. */
   expire(horizon: number): number;
+  /** Every entry ever set with event time at or after this is still held: a miss there is an answer, not a doubt. */
+  readonly heldSince: number;
   /** Unpins entries pinned at or before `epoch`. */
   release(epoch: number): void;
   readonly size: number;

@@ -8,6 +8,7 @@ export class MemoryState<V> implements KeyedState<V> {
   private readonly pinsByEpoch = new Map<number, string[]>();
   private readonly bucketMs: number;
   private readonly tsOf: (v: V) => number;
+  heldSince = Number.NEGATIVE_INFINITY;
 
   /** `tsOf` reads an entry's event time back from its value (entries may be rewritten under another time). */
   constructor(tsOf: (v: V) => number, bucketMs = 60_000) {
@@ -46,6 +47,7 @@ export class MemoryState<V> implements KeyedState<V> {
   }
 
   expire(horizon: number): number {
+    if (horizon > this.heldSince) this.heldSince = horizon;
     const last = Math.floor(horizon / this.bucketMs);
     let removed = 0;
     for (const [b, keys] of this.buckets) {

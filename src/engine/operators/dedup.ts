@@ -20,7 +20,11 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   private late: Tracked<AdEvent>[] = [];
 
   override async open(ctx: RunContext): Promise<void> {
-    for (const r of await ctx.store.loadEventIds(this.horizon(ctx))) (r.request ? this.requests : this.events).set(r.id, r.ts, r.ts);
+    const horizon = this.horizon(ctx);
+    for (const r of await ctx.store.loadEventIds(horizon)) (r.request ? this.requests : this.events).set(r.id, r.ts, r.ts);
+    // What was restored is everything since the horizon: older ids are for the warehouse to answer.
+    this.requests.expire(horizon);
+    this.events.expire(horizon);
   }
 
   private horizon(ctx: RunContext): number {
@@ -32,10 +36,11 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
       const seen = r.kind === 'request' ? this.requests : this.events;
       if (seen.has(r.id)) {
         ctx.counters.duplicates++;
-      } else if (r.late) {
+      } else if (r.late && r.ts < seen.heldSince) {
         this.late.push(r);
       } else {
-        seen.set(r.id, r.ts, r.ts);
+        // A late record is older than the next expiry may reach: pinned until its epoch is committed.
+        seen.set(r.id, r.ts, r.ts, r.late ? ctx.epoch : undefined);
         out.push(r);
       }
     }
@@ -46,7 +51,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
     }
   }
 
-  /** Late records: not in state means either never seen or already committed, which the warehouse tells. */
+  /** Late records older than what state holds: not in state means never seen or committed, which the warehouse tells. */
   private async processLate(late: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
     const requests = late.filter((r) => r.kind === 'request');
     const events = late.filter((r) => r.kind !== 'request');

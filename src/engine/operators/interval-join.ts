@@ -51,7 +51,10 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   override async open(ctx: RunContext): Promise<void> {
-    for (const row of await ctx.store.loadRequests(this.requestHorizon(ctx))) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    const horizon = this.requestHorizon(ctx);
+    for (const row of await ctx.store.loadRequests(horizon)) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    this.requests.expire(horizon); // held: every request since the horizon
+
     for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs)) {
       const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
       if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim') this.wait({ ev: Object.assign(v.record, { seq: p.seq, raw: p.raw, late: false }), emittedEpoch: -1, done: false });
@@ -81,7 +84,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
    */
   private needsLookUp(r: EnrichedEvent, ctx: RunContext): boolean {
     if (r.kind === 'request') return r.late || r.ts <= ctx.flushedUntilMs;
-    return r.late && !this.requests.has(r.requestId);
+    // Its request, if any, is at most a window older; state holds every request since heldSince.
+    return r.late && !this.requests.has(r.requestId) && r.ts - ctx.config.joinWindowMs < this.requests.heldSince;
   }
 
   /** Fetches from the warehouse what deferred records may join with: old requests, and committed unmatched events. */
@@ -89,8 +93,11 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const requests = deferred.filter((r) => r.kind === 'request');
     const follows = deferred.filter((r) => r.kind !== 'request');
     const w = ctx.config.joinWindowMs;
+    // Requests since heldSince would be in state: only the part of the range before it can be in the warehouse only.
+    const range = timeRange(follows, w, 0);
+    range.to = Math.min(range.to, this.requests.heldSince);
     const [rows, unmatched] = await Promise.all([
-      ctx.store.findRequests(follows.map((e) => e.requestId), timeRange(follows, w, 0)),
+      ctx.store.findRequests(follows.map((e) => e.requestId), range),
       ctx.store.findUnmatched(requests.map((r) => r.id), timeRange(requests, 0, w)),
     ]);
     const orphans = new Map<string, UnmatchedRow[]>();
