@@ -64,6 +64,8 @@ export interface EngineStore {
   findEventIds(ids: string[], range: TimeRange): Promise<Set<string>>;
   /** DWD requests with these ids and event time in `range`. */
   findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]>;
+  /** Requests with unmatched DWD follow events since `sinceMs`, with the latest such event's time. */
+  loadUnmatchedRequests(sinceMs: number): Promise<{ request_id: string; ts: number }[]>;
   /** Unmatched DWD follow events of these requests, with event time in `range`. */
   findUnmatched(requestIds: string[], range: TimeRange): Promise<UnmatchedRow[]>;
 }

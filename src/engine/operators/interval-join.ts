@@ -39,6 +39,8 @@ export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number 
 export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   readonly name = 'interval-join';
   private readonly requests: KeyedState<RequestInfo> = new MemoryState((r) => r.ts);
+  /** Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most look-ups. */
+  private readonly orphaned: KeyedState<number> = new MemoryState((ts) => ts);
   private readonly pending = new Map<string, Pending[]>();
   private readonly waiting = new Map<number, Pending[]>();
   private readonly emitted = new Map<number, Pending[]>();
@@ -54,6 +56,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const horizon = this.requestHorizon(ctx);
     for (const row of await ctx.store.loadRequests(horizon)) this.requests.set(row.request_id, requestInfo(row), row.ts);
     this.requests.expire(horizon); // held: every request since the horizon
+    for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
+    this.orphaned.expire(horizon);
 
     for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs)) {
       const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
@@ -83,7 +87,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
    * state), or unmatched rows of a request that comes late or from before where an earlier input ended.
    */
   private needsLookUp(r: EnrichedEvent, ctx: RunContext): boolean {
-    if (r.kind === 'request') return r.late || r.ts <= ctx.flushedUntilMs;
+    // A request can only correct unmatched rows it has; the index knows them for requests since its heldSince.
+    if (r.kind === 'request') return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
     // Its request, if any, is at most a window older; state holds every request since heldSince.
     return r.late && !this.requests.has(r.requestId) && r.ts - ctx.config.joinWindowMs < this.requests.heldSince;
   }
@@ -179,6 +184,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   private emit(p: Pending, out: DwdRow[], ctx: RunContext): void {
     p.emittedEpoch = ctx.epoch;
+    const known = this.orphaned.get(p.ev.requestId);
+    if (known === undefined || known < p.ev.ts) this.orphaned.set(p.ev.requestId, p.ev.ts, p.ev.ts, ctx.epoch);
     out.push(this.unmatched(p.ev));
     const list = this.emitted.get(ctx.epoch);
     if (list) list.push(p);
@@ -206,9 +213,13 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   override onCommit(epoch: number): void {
     this.requests.release(epoch);
+    this.orphaned.release(epoch);
     const horizon = this.horizons.get(epoch);
     this.horizons.delete(epoch);
-    if (horizon !== undefined) this.requests.expire(horizon);
+    if (horizon !== undefined) {
+      this.requests.expire(horizon);
+      this.orphaned.expire(horizon);
+    }
     // Committed unmatched rows are found in the warehouse from now on.
     for (const [e, list] of this.emitted) {
       if (e > epoch) continue;

@@ -206,6 +206,11 @@ export class DuckDbWarehouse implements Warehouse {
     return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)])) as unknown as RequestRow[];
   }
 
+  async loadUnmatchedRequests(sinceMs: number): Promise<{ request_id: string; ts: number }[]> {
+    const rows = await this.rows(`SELECT request_id, max(epoch_ms(event_time)) FROM ${dwdAdEvent.name} WHERE join_status = 'unmatched' AND event_time >= epoch_ms(?::BIGINT) GROUP BY request_id`, [sinceMs]);
+    return rows.map((r) => ({ request_id: r[0] as string, ts: r[1] as number }));
+  }
+
   async findUnmatched(requestIds: string[], range: TimeRange): Promise<UnmatchedRow[]> {
     if (requestIds.length === 0) return [];
     return (await this.lookup(
