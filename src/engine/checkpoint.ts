@@ -13,9 +13,12 @@ export interface CheckpointWrites {
   dimUpserts: { table: string; row: Record<string, unknown> }[];
   dimDeletes: { table: string; key: number }[];
   deadLetters: DeadLetterRow[];
+  /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
   dwd: string[];
-  /** DWD rows that replace committed unmatched rows (same columns as dwd). */
-  dwdCorrections: string[];
+  /** Follow events without their request (DWD, unmatched part). */
+  dwdUnmatched: string[];
+  /** `event_id`, `event_type` of unmatched rows whose request came: they leave the unmatched part. */
+  dwdRetracted: string[];
   dwa: string[];
 }
 
@@ -40,6 +43,6 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
   return {
     epoch, source, position: 0, fingerprint: '', maxEventMs: 0, flushedUntilMs: 0,
     counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
-    ods: [], dimChanges: [], dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: [], dwdCorrections: [], dwa: [],
+    ods: [], dimChanges: [], dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: [], dwdUnmatched: [], dwdRetracted: [], dwa: [],
   };
 }

@@ -3,7 +3,7 @@ import { followTypes } from '../events/schema.ts';
 import { appDatasets } from '../layers/app.ts';
 import { dimTables } from '../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../layers/dwa.ts';
-import { dwdAdEvent } from '../layers/dwd.ts';
+import { dwdAdEventJoined, dwdAdEventUnmatched } from '../layers/dwd.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../layers/ods.ts';
 import { errors } from '../errors.ts';
 import type { Operator } from './operator.ts';
@@ -29,7 +29,7 @@ export type StageDefinition =
   | { op: 'dedup'; keys: { request: 'request_id'; follow: 'event_id' } }
   | { op: 'enrich'; lookups: readonly { from: string; key: string; to: string }[] }
   | { op: 'interval-join'; right: 'request'; left: readonly string[]; key: 'request_id' }
-  | { op: 'dwd-sink'; table: string }
+  | { op: 'dwd-sink'; joinedTable: string; unmatchedTable: string }
   | { op: 'aggregate'; table: string; granularity: 'minute'; by: readonly string[]; metrics: readonly string[]; rollups: readonly string[] };
 
 export interface PipelineDefinition {
@@ -55,7 +55,7 @@ export const adPipeline: PipelineDefinition = {
       ],
     },
     { op: 'interval-join', right: 'request', left: followTypes, key: 'request_id' },
-    { op: 'dwd-sink', table: dwdAdEvent.name },
+    { op: 'dwd-sink', joinedTable: dwdAdEventJoined.name, unmatchedTable: dwdAdEventUnmatched.name },
     { op: 'aggregate', table: dwaAdMinute.name, granularity: 'minute', by: dwaDimensionColumns, metrics: additiveColumns, rollups: appDatasets.map((d) => d.table.name) },
   ],
 };

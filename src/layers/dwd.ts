@@ -1,11 +1,6 @@
 import { col, raw, type TableDef } from './table.ts';
 
-/** DWD: deduplicated, joined and enriched detail, one row per distinct event. */
-export const dwdAdEvent: TableDef = {
-  name: 'dwd_ad_event',
-  layer: 'dwd',
-  doc: 'one row per distinct event; follow events carry the attributes of the request they joined',
-  columns: [
+const columns = [
     raw(col('event_id', 'VARCHAR')),
     col('event_type', 'VARCHAR'),
     raw(col('request_id', 'VARCHAR')),
@@ -25,8 +20,29 @@ export const dwdAdEvent: TableDef = {
     col('join_status', 'VARCHAR', "'request', 'matched' or 'unmatched'"),
     col('join_delay_ms', 'BIGINT', 'event time minus request time, for matched events'),
     col('late', 'BOOLEAN', 'arrived after the allowed lateness'),
-  ],
+];
+
+/**
+ * DWD, settled part: requests and the follow events joined to them. Append-only, so it stays cheap to load
+ * (and suits a duplicate-key table in StarRocks).
+ */
+export const dwdAdEventJoined: TableDef = {
+  name: 'dwd_ad_event_joined',
+  layer: 'dwd',
+  doc: 'requests and the follow events joined to them, with the attributes of their request',
+  columns,
 };
 
-/** The DWD columns in CSV order, as the engine writes them (event_time travels as epoch ms). */
-export const dwdColumns = dwdAdEvent.columns.map((c) => c.name);
+/**
+ * DWD, open part: follow events with no request in their window (yet). Small; a row moves to the joined table
+ * when its request comes late after all, so corrections never rewrite the large table.
+ */
+export const dwdAdEventUnmatched: TableDef = {
+  name: 'dwd_ad_event_unmatched',
+  layer: 'dwd',
+  doc: 'follow events without their request (request attributes empty); corrected rows move to the joined table',
+  columns,
+};
+
+/** DWD as readers see it: one row per distinct event, the union of the two parts. */
+export const dwdAdEvent = { name: 'dwd_ad_event', unionOf: [dwdAdEventJoined, dwdAdEventUnmatched] } as const;

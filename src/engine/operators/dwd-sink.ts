@@ -6,26 +6,33 @@ import type { DwdRow } from '../records.ts';
 /** CSV for the eleven request columns (user_id .. bid_micros) of a follow event with no request. */
 const NO_REQUEST = S.repeat(10);
 
-/** Writes DWD rows as CSV (corrections of earlier unmatched rows apart), then passes them on to aggregation. */
+/**
+ * Writes DWD rows as CSV, joined and unmatched apart; a correction adds the joined row and retracts the unmatched
+ * one. Then passes the rows on to aggregation.
+ */
 export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   readonly name = 'dwd-sink';
-  private rows: string[] = [];
-  private corrections: string[] = [];
+  private joined: string[] = [];
+  private unmatched: string[] = [];
+  private retracted: string[] = [];
 
   processBatch(batch: DwdRow[], out: DwdRow[]): void {
     for (const r of batch) {
       const req = r.req;
       const delay = r.status === 'matched' ? String(r.ts - req!.ts) : '';
       const line = [r.id, r.type, r.requestId, r.ts, req ? req.dwdFragment : NO_REQUEST, r.spendNanos, r.status, delay, r.late].join(S);
-      (r.retraction ? this.corrections : this.rows).push(line);
+      (r.status === 'unmatched' ? this.unmatched : this.joined).push(line);
+      if (r.retraction) this.retracted.push(r.id + S + r.type);
       out.push(r);
     }
   }
 
   override onCheckpoint(writes: CheckpointWrites): void {
-    writes.dwd = this.rows;
-    writes.dwdCorrections = this.corrections;
-    this.rows = [];
-    this.corrections = [];
+    writes.dwd = this.joined;
+    writes.dwdUnmatched = this.unmatched;
+    writes.dwdRetracted = this.retracted;
+    this.joined = [];
+    this.unmatched = [];
+    this.retracted = [];
   }
 }

@@ -7,6 +7,11 @@ export function createTableSql(t: TableDef): string {
   return `CREATE TABLE IF NOT EXISTS ${t.name} (${cols.join(', ')})`;
 }
 
+/** A view that is the union of tables with the same columns. */
+export function createUnionViewSql(name: string, tables: readonly TableDef[]): string {
+  return `CREATE OR REPLACE VIEW ${name} AS ${tables.map((t) => `SELECT * FROM ${t.name}`).join(' UNION ALL ')}`;
+}
+
 /** A SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;

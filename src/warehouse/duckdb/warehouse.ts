@@ -5,14 +5,14 @@ import { errors } from '../../errors.ts';
 import { appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
-import { dwdAdEvent } from '../../layers/dwd.ts';
-import { allTables } from '../../layers/index.ts';
+import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched } from '../../layers/dwd.ts';
+import { allTables, allViews } from '../../layers/index.ts';
 import { checkpointTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { FIELD_SEPARATOR } from '../csv.ts';
-import { createTableSql, sqlLiteral, sqlString } from './ddl.ts';
+import { createTableSql, createUnionViewSql, sqlLiteral, sqlString } from './ddl.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -25,8 +25,8 @@ export interface DuckDbOptions {
 type Param = string | number | boolean | null;
 
 /** The CSV columns the engine writes for DWD: event_time travels as epoch milliseconds. */
-const dwdCsvColumns = dwdAdEvent.columns.map((c) => (c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
-const dwdSelect = dwdAdEvent.columns.map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name)).join(', ');
+const dwdCsvColumns = dwdAdEventJoined.columns.map((c) => (c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
+const dwdSelect = dwdAdEventJoined.columns.map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name)).join(', ');
 const dwaCsvColumns = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
 const dwaSelect = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name)).join(', ');
 const ROW_GROUP_SIZE = 32_768;
@@ -88,7 +88,10 @@ export class DuckDbWarehouse implements Warehouse {
     };
     const writer = await connect();
     const wh = new DuckDbWarehouse(instance, writer, await connect(), await connect(), options.readOnly ? null : new Staging());
-    if (!options.readOnly) for (const t of allTables) await writer.run(createTableSql(t));
+    if (!options.readOnly) {
+      for (const t of allTables) await writer.run(createTableSql(t));
+      for (const v of allViews) await writer.run(createUnionViewSql(v.name, v.unionOf));
+    }
     return wh;
   }
 
@@ -145,14 +148,11 @@ export class DuckDbWarehouse implements Warehouse {
       const p = stage(w.deadLetters.map((d) => d.seq + S + d.reason + S + JSON.stringify(d.error) + S + JSON.stringify(d.payload) + S + d.payloadBytes));
       run(`INSERT INTO ${odsDeadLetter.name} SELECT ${src}, seq, reason, CAST(error AS JSON)->>'$', CAST(payload AS JSON)->>'$', payload_bytes FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['reason', 'VARCHAR'], ['error', 'VARCHAR'], ['payload', 'VARCHAR'], ['payload_bytes', 'BIGINT']])}`);
     }
-    if (w.dwd.length > 0) run(`INSERT INTO ${dwdAdEvent.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
-    if (w.dwdCorrections.length > 0) {
-      const p = stage(w.dwdCorrections);
-      const set = dwdAdEvent.columns.filter((c) => !['event_id', 'event_type', 'event_time', 'request_id'].includes(c.name)).map((c) => `${c.name} = c.${c.name}`).join(', ');
-      // The event-time range lets DuckDB skip every row group outside it instead of scanning all of DWD.
-      const times = w.dwdCorrections.map((line) => Number(line.split(FIELD_SEPARATOR, 4)[3]));
-      const range = `d.event_time BETWEEN epoch_ms(${Math.min(...times)}) AND epoch_ms(${Math.max(...times)})`;
-      run(`UPDATE ${dwdAdEvent.name} AS d SET ${set} FROM ${readCsvSql(p, dwdCsvColumns)} AS c WHERE ${range} AND d.event_id = c.event_id AND d.event_type = c.event_type`);
+    if (w.dwd.length > 0) run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
+    if (w.dwdUnmatched.length > 0) run(`INSERT INTO ${dwdAdEventUnmatched.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdUnmatched), dwdCsvColumns)}`);
+    if (w.dwdRetracted.length > 0) {
+      const p = stage(w.dwdRetracted);
+      run(`DELETE FROM ${dwdAdEventUnmatched.name} AS u USING ${readCsvSql(p, [['event_id', 'VARCHAR'], ['event_type', 'VARCHAR']])} AS r WHERE u.event_id = r.event_id AND u.event_type = r.event_type`);
     }
     if (w.dwa.length > 0) {
       const p = stage(w.dwa);
@@ -187,7 +187,7 @@ export class DuckDbWarehouse implements Warehouse {
   private static readonly requestColumns = `request_id, epoch_ms(event_time) AS ts, user_id, os, device_type, region, slot_id, ad_id, campaign_id, advertiser_id, billing, filled, bid_micros`;
 
   async loadRequests(sinceMs: number): Promise<RequestRow[]> {
-    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
+    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
   }
 
   async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]> {
@@ -214,19 +214,19 @@ export class DuckDbWarehouse implements Warehouse {
 
   async findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]> {
     if (ids.length === 0) return [];
-    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)])) as unknown as RequestRow[];
+    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)])) as unknown as RequestRow[];
   }
 
   async loadUnmatchedRequests(sinceMs: number): Promise<{ request_id: string; ts: number }[]> {
-    const rows = await this.rows(`SELECT request_id, max(epoch_ms(event_time)) FROM ${dwdAdEvent.name} WHERE join_status = 'unmatched' AND event_time >= epoch_ms(?::BIGINT) GROUP BY request_id`, [sinceMs]);
+    const rows = await this.rows(`SELECT request_id, max(epoch_ms(event_time)) FROM ${dwdAdEventUnmatched.name} WHERE event_time >= epoch_ms(?::BIGINT) GROUP BY request_id`, [sinceMs]);
     return rows.map((r) => ({ request_id: r[0] as string, ts: r[1] as number }));
   }
 
   async findUnmatched(requestIds: string[], range: TimeRange): Promise<UnmatchedRow[]> {
     if (requestIds.length === 0) return [];
     return (await this.lookup(
-      `SELECT event_id, event_type, request_id, epoch_ms(event_time) AS ts, late FROM ${dwdAdEvent.name}
-       WHERE ${IN_RANGE} AND join_status = 'unmatched' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      `SELECT event_id, event_type, request_id, epoch_ms(event_time) AS ts, late FROM ${dwdAdEventUnmatched.name}
+       WHERE ${IN_RANGE} AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
       [range.from, range.to, listParam(requestIds)],
     )) as unknown as UnmatchedRow[];
   }
