@@ -26,6 +26,7 @@ export interface PipelineBenchResult {
   freshness_p99_ms: number;
   peak_rss_mb: number;
   checkpoints: number;
+  checkpoint_interval_ms: number;
   /** Wall time the engine waited for late records' warehouse look-ups. */
   seal_ms: number;
   dead_lettered: number;
@@ -67,6 +68,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       freshness_p99_ms: Math.round(job.freshness.percentile(99)),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       checkpoints: status.epoch,
+      checkpoint_interval_ms: config.checkpointIntervalMs,
       seal_ms: Math.round(job.sealMs),
       dead_lettered: c.deadLettered,
       duplicates: c.duplicates,
