@@ -23,7 +23,7 @@ export const defaultEngineConfig: EngineConfig = {
   joinWindowMs: 4 * 3600_000,
   watermarkDelayMs: 5_000,
   allowedLatenessMs: 5 * 60_000,
-  checkpointIntervalMs: 1_000,
+  checkpointIntervalMs: 500,
   maintenanceIntervalMs: 60_000,
   odsRetentionDays: 30,
   batchSize: 4096,

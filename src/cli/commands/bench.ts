@@ -8,7 +8,7 @@ export function registerBench(program: Command): void {
     .description('benchmark the whole pipeline on a deterministic workload; prints throughput, freshness and memory')
     .option('--events <n>', 'event lines in the workload', '5000000')
     .option('--seed <n>', 'workload seed', '1')
-    .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints (freshness against throughput)', '1s')
+    .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints (freshness against throughput)', '500ms')
     .option('--json', 'print one JSON object')
     .action(async (opts) => {
       const result = await runPipelineBench({

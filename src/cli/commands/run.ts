@@ -27,7 +27,7 @@ export function registerRun(program: Command): void {
     .option('--until-end', 'exit once all input is committed (otherwise keep following the file; stdin always ends at EOF)')
     .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
-    .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '1s')
+    .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
     .option('--batch-size <n>', 'records per batch', '4096')
     .option('--quiet', 'print only the final summary')
     .action(async (opts) => {
