@@ -98,7 +98,8 @@ export class FileSource implements Source {
   private overlong: { seq: number; head: Buffer; total: number } | null = null;
   private prefix: Buffer = Buffer.alloc(0);
   /** Lines split but not yet handed out, each with the position just after it. */
-  private queue: { rec: SourceRecord; next: number }[] = [];
+  private queue: SourceRecord[] = [];
+  private nexts: number[] = [];
   private head = 0;
 
   constructor(options: Partial<FileSourceOptions> & { path: string }) {
@@ -134,6 +135,7 @@ export class FileSource implements Source {
   async poll(max: number): Promise<SourcePoll> {
     while (this.head === this.queue.length && !this.ended) {
       this.queue = [];
+      this.nexts = [];
       this.head = 0;
       const chunk = await this.input!.read();
       if (chunk === null) {
@@ -146,13 +148,14 @@ export class FileSource implements Source {
     }
     const take = this.queue.slice(this.head, this.head + max);
     this.head += take.length;
-    if (take.length > 0) this.pos = take[take.length - 1].next;
+    if (take.length > 0) this.pos = this.nexts[this.head - 1];
     if (this.prefix.length < PREFIX_BYTES && this.pos > this.prefix.length) this.prefix = await this.input!.prefix(Math.min(PREFIX_BYTES, this.pos));
-    return { records: take.map((t) => t.rec), end: this.ended && this.head === this.queue.length };
+    return { records: take, end: this.ended && this.head === this.queue.length };
   }
 
   private push(rec: SourceRecord, next: number): void {
-    this.queue.push({ rec, next });
+    this.queue.push(rec);
+    this.nexts.push(next);
   }
 
   private split(chunk: Buffer): void {
