@@ -26,8 +26,9 @@ export type StageDefinition =
   | { op: 'ods-sink'; table: string; dimChangeTable: string }
   | { op: 'dimensions'; tables: readonly string[] }
   | { op: 'watermark'; eventTime: 'ts' }
-  | { op: 'dedup'; keys: { request: 'request_id'; follow: 'event_id' } }
+  | { op: 'dedup'; key: 'event_id' }
   | { op: 'enrich'; lookups: readonly { from: string; key: string; to: string }[] }
+  /** Also drops copies of requests (by request_id): its state holds every request of the window. */
   | { op: 'interval-join'; right: 'request'; left: readonly string[]; key: 'request_id' }
   | { op: 'dwd-sink'; joinedTable: string; unmatchedTable: string }
   | { op: 'aggregate'; table: string; granularity: 'minute'; by: readonly string[]; metrics: readonly string[]; rollups: readonly string[] };
@@ -45,7 +46,7 @@ export const adPipeline: PipelineDefinition = {
     { op: 'ods-sink', table: odsAdEvent.name, dimChangeTable: odsDimChange.name },
     { op: 'dimensions', tables: dimTables.map((t) => t.name) },
     { op: 'watermark', eventTime: 'ts' },
-    { op: 'dedup', keys: { request: 'request_id', follow: 'event_id' } },
+    { op: 'dedup', key: 'event_id' },
     {
       op: 'enrich',
       lookups: [

@@ -7,13 +7,12 @@ import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 
 /**
- * Drops repeated records (client retries) by id: request_id for requests, event_id for the rest.
- * Ids are held in state for the allowed lateness; a late record's id is looked up in the warehouse,
- * so a duplicate is dropped however late it comes.
+ * Drops repeated follow events (client retries) by event_id. Ids are held in state for the allowed lateness; a late
+ * record's id is looked up in the warehouse, so a duplicate is dropped however late it comes. Requests pass through:
+ * the interval join holds every request of its window anyway and drops their copies (one state, not two).
  */
 export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
   readonly name = 'dedup';
-  private readonly requests: KeyedState<number> = new MemoryState((ts) => ts);
   private readonly events: KeyedState<number> = new MemoryState((ts) => ts);
   private readonly horizons = new Map<number, number>();
   /** Late records, decided together when the epoch is sealed (one warehouse look-up per checkpoint). */
@@ -21,9 +20,8 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
 
   override async open(ctx: RunContext): Promise<void> {
     const horizon = this.horizon(ctx);
-    for (const r of await ctx.store.loadEventIds(horizon)) (r.request ? this.requests : this.events).set(r.id, r.ts, r.ts);
+    for (const r of await ctx.store.loadEventIds(horizon)) if (!r.request) this.events.set(r.id, r.ts, r.ts);
     // What was restored is everything since the horizon: older ids are for the warehouse to answer.
-    this.requests.expire(horizon);
     this.events.expire(horizon);
   }
 
@@ -32,9 +30,11 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   }
 
   async processBatch(batch: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
+    const seen = this.events;
     for (const r of batch) {
-      const seen = r.kind === 'request' ? this.requests : this.events;
-      if (seen.has(r.id)) {
+      if (r.kind === 'request') {
+        out.push(r);
+      } else if (seen.has(r.id)) {
         ctx.counters.duplicates++;
       } else if (r.late && r.ts < seen.heldSince) {
         this.late.push(r);
@@ -53,21 +53,14 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
 
   /** Late records older than what state holds: not in state means never seen or committed, which the warehouse tells. */
   private async processLate(late: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
-    const requests = late.filter((r) => r.kind === 'request');
-    const events = late.filter((r) => r.kind !== 'request');
     // A duplicate carries the same event time as its original: the look-up need only read that time range.
-    const [committedRequests, committedEvents] = await Promise.all([
-      ctx.store.findRequests(requests.map((r) => r.id), timeRange(requests)).then((rows) => new Set(rows.map((r) => r.request_id))),
-      ctx.store.findEventIds(events.map((r) => r.id), timeRange(events)),
-    ]);
+    const committed = await ctx.store.findEventIds(late.map((r) => r.id), timeRange(late));
     for (const r of late) {
-      const isRequest = r.kind === 'request';
-      const seen = isRequest ? this.requests : this.events;
-      if (seen.has(r.id) || (isRequest ? committedRequests : committedEvents).has(r.id)) {
+      if (this.events.has(r.id) || committed.has(r.id)) {
         ctx.counters.duplicates++;
         continue;
       }
-      seen.set(r.id, r.ts, r.ts, ctx.epoch);
+      this.events.set(r.id, r.ts, r.ts, ctx.epoch);
       out.push(r);
     }
   }
@@ -79,11 +72,8 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   override onCommit(epoch: number): void {
     const horizon = this.horizons.get(epoch);
     this.horizons.delete(epoch);
-    this.requests.release(epoch);
     this.events.release(epoch);
-    if (horizon === undefined) return;
-    this.requests.expire(horizon);
-    this.events.expire(horizon);
+    if (horizon !== undefined) this.events.expire(horizon);
   }
 }
 

@@ -67,6 +67,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   async processBatch(batch: EnrichedEvent[], out: DwdRow[], ctx: RunContext): Promise<void> {
     for (const r of batch) {
+      if (this.isCopy(r, ctx)) continue;
       if (this.needsLookUp(r, ctx)) this.deferred.push(r);
       else if (r.kind === 'request') this.onRequest(r, out, ctx, NO_ORPHANS);
       else this.onFollow(r, out, ctx);
@@ -76,10 +77,18 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       this.deferred = [];
       const orphans = await this.lookUpLate(deferred, ctx);
       for (const r of deferred) {
+        if (this.isCopy(r, ctx)) continue;
         if (r.kind === 'request') this.onRequest(r, out, ctx, orphans);
         else this.onFollow(r, out, ctx);
       }
     }
+  }
+
+  /** Requests are deduplicated here, against the state that holds every request of the window anyway. */
+  private isCopy(r: EnrichedEvent, ctx: RunContext): boolean {
+    if (r.kind !== 'request' || !this.requests.has(r.id)) return false;
+    ctx.counters.duplicates++;
+    return true;
   }
 
   /**
@@ -88,7 +97,11 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
    */
   private needsLookUp(r: EnrichedEvent, ctx: RunContext): boolean {
     // A request can only correct unmatched rows it has; the index knows them for requests since its heldSince.
-    if (r.kind === 'request') return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
+    if (r.kind === 'request') {
+      // A copy of a request older than state holds would be in the warehouse only.
+      if (r.late && r.ts < this.requests.heldSince) return true;
+      return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
+    }
     // Its request, if any, is at most a window older; state holds every request since heldSince.
     return r.late && !this.requests.has(r.requestId) && r.ts - ctx.config.joinWindowMs < this.requests.heldSince;
   }
@@ -99,10 +112,13 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const follows = deferred.filter((r) => r.kind !== 'request');
     const w = ctx.config.joinWindowMs;
     // Requests since heldSince would be in state: only the part of the range before it can be in the warehouse only.
-    const range = timeRange(follows, w, 0);
-    range.to = Math.min(range.to, this.requests.heldSince);
+    // Old requests: those late follow events may join, and committed copies of late requests.
+    const old = requests.filter((r) => r.ts < this.requests.heldSince);
+    const followRange = timeRange(follows, w, 0);
+    const copyRange = timeRange(old);
+    const range = { from: Math.min(followRange.from, copyRange.from), to: Math.min(Math.max(followRange.to, copyRange.to), this.requests.heldSince) };
     const [rows, unmatched] = await Promise.all([
-      ctx.store.findRequests(follows.map((e) => e.requestId), range),
+      ctx.store.findRequests([...follows.map((e) => e.requestId), ...old.map((r) => r.id)], range),
       ctx.store.findUnmatched(requests.map((r) => r.id), timeRange(requests, 0, w)),
     ]);
     const orphans = new Map<string, UnmatchedRow[]>();
