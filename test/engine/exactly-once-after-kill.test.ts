@@ -15,39 +15,44 @@ before(async () => {
 });
 after(tmp.cleanup);
 
-/** Runs `adw run` as a child process; kills it with SIGKILL after `killAfterMs` unless it finished first. */
-function runChild(db: string, killAfterMs: number | null): Promise<'killed' | 'finished'> {
+/**
+ * Runs `adw run` as a child process. With a kill point, it is killed with SIGKILL `delayMs` after it reported its
+ * `checkpoints`-th checkpoint of this run (so the kill lands mid-run however fast the machine is), unless it finished first.
+ */
+function runChild(db: string, kill: { checkpoints: number; delayMs: number } | null): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ADW, ['run', '--input', input, '--db', db, '--until-end', '--quiet', '--batch-size', '500', '--checkpoint-interval', '50ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ADW, ['run', '--input', input, '--db', db, '--until-end', '--batch-size', '500', '--checkpoint-interval', '50ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let timer: NodeJS.Timeout | null = null;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const seen = stderr.split('\n').filter((l) => l.startsWith('checkpoint ')).length;
+      if (kill && timer === null && seen >= kill.checkpoints) timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+    });
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (signal === 'SIGKILL') resolve('killed');
       else if (code === 0) resolve('finished');
-      else reject(new Error(`adw run exited ${code}: ${stderr}`));
+      else reject(new Error(`adw run exited ${code}: ${stderr.slice(-2000)}`));
     });
   });
 }
 
-/** A small seeded generator, so a failing sequence of kill times can be replayed. */
-function delays(seed: number): () => number {
+/** A small seeded generator of kill points, so a failing sequence can be replayed. */
+function killPoints(seed: number): () => { checkpoints: number; delayMs: number } {
   let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return 700 + (s % 1800);
-  };
+  const next = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
+  return () => ({ checkpoints: 1 + (next() % 4), delayMs: next() % 60 });
 }
 
 test('kill -9 at random instants, then restart: nothing lost, nothing counted twice', { timeout: 300_000 }, async () => {
   const seed = Number(process.env.ADW_KILL_SEED ?? Date.now() % 100_000);
-  const next = delays(seed);
+  const next = killPoints(seed);
   const db = join(tmp.dir, 'killed.duckdb');
   let kills = 0;
   while (kills < 5 && (await runChild(db, next())) === 'killed') kills++;
   if (kills === 5) assert.equal(await runChild(db, null), 'finished');
-  assert.ok(kills >= 3, `the run was killed mid-way at least 3 times (seed ${seed}, ${kills} kills)`);
+  assert.equal(kills, 5, `the run was killed mid-way 5 times (seed ${seed})`);
 
   const reference = join(tmp.dir, 'reference.duckdb');
   await runFile(input, reference);
