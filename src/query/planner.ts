@@ -1,11 +1,11 @@
-import { dimensions, type DimensionName } from '../catalogue/dimensions.ts';
+import { dimensions } from '../catalogue/dimensions.ts';
 import { additiveColumns, metrics } from '../catalogue/metrics.ts';
 import { appDatasets } from '../layers/app.ts';
 import { checkpointTable } from '../layers/meta.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
 import { dwdAdEvent } from '../layers/dwd.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
-import { MAX_LIMIT, validateQuery, type QueryRequest } from './request.ts';
+import { validateQuery, type QueryRequest } from './request.ts';
 
 type Param = string | number | boolean | null;
 
@@ -134,5 +134,3 @@ export async function runQuery(store: QueryStore, request: QueryRequest): Promis
   return { rows, source: p.table, freshness: fresh };
 }
 
-export { MAX_LIMIT };
-export type { DimensionName };

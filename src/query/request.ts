@@ -1,4 +1,4 @@
-import { dimensionNames, granularities, isDimensionName, type DimensionName, type Granularity } from '../catalogue/dimensions.ts';
+import { granularities, isDimensionName, type DimensionName, type Granularity } from '../catalogue/dimensions.ts';
 import { isMetricName, metricNames, type MetricName } from '../catalogue/metrics.ts';
 import { errors } from '../errors.ts';
 
@@ -49,4 +49,3 @@ export function parseTime(s: string, option: string): number {
   return n;
 }
 
-export { dimensionNames, metricNames };
