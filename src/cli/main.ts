@@ -5,6 +5,7 @@ import { registerBench } from './commands/bench.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSetup } from './commands/setup.ts';
 import { registerSimulate } from './commands/simulate.ts';
 
 /** The `adw` command line: every command has --help; user mistakes print one line and exit non-zero. */
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerQuery(program);
   registerBench(program);
+  registerSetup(program);
   return program;
 }
 

@@ -1,0 +1,15 @@
+import { debianPackages, ensureDebianPackages } from './debian-packages.ts';
+
+/** A piece of the local stack that `adw setup` installs (idempotently) before tests or `adw up` use it. */
+export interface StackComponent {
+  name: string;
+  description: string;
+  install(log: (line: string) => void): Promise<void> | void;
+}
+
+/** Every installable component, by name. */
+export const stackComponents: readonly StackComponent[] = [
+  { name: 'chromium', description: "Debian's Chromium, driven by playwright-core in the browser tests", install: (log) => ensureDebianPackages([debianPackages.chromium], log) },
+  { name: 'mariadb', description: "Debian's MariaDB server, the dimension database whose binlog ADW follows", install: (log) => ensureDebianPackages([debianPackages.mariadb], log) },
+  { name: 'prometheus', description: "Debian's Prometheus server and promtool, for the alert-rule and scrape tests", install: (log) => ensureDebianPackages([debianPackages.prometheus], log) },
+];
