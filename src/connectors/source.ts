@@ -8,17 +8,18 @@ export interface SourcePoll {
 
 /**
  * A record source. Every connector's source has this shape, so the engine's checkpoint can store a position
- * and resume from it: the position is an opaque number that only grows (a byte offset, an offset, a count).
+ * and resume from it: the position is an opaque string only the source interprets (a byte offset, a map of
+ * partition offsets, a GTID set), stored in the same warehouse transaction as the data it covers.
  */
 export interface Source {
   /** Stable name, the key of this source's checkpoint. */
   readonly id: string;
-  /** Positions the source at `position`; refuses (ADW_ERR_INPUT_MISMATCH) when `fingerprint` shows a different input. */
-  open(position: number, fingerprint: string | null): Promise<void>;
+  /** Positions the source at `position` (null: the start); refuses (ADW_ERR_INPUT_MISMATCH) when `fingerprint` shows a different input. */
+  open(position: string | null, fingerprint: string | null): Promise<void>;
   /** Up to `max` records; waits briefly when none are ready yet. */
   poll(max: number): Promise<SourcePoll>;
   /** Position just after the last record returned. */
-  position(): number;
+  position(): string;
   /** Identifies the input up to the current position. */
   fingerprint(): string;
   close(): Promise<void>;

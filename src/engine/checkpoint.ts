@@ -3,7 +3,7 @@ export interface CheckpointWrites {
   epoch: number;
   source: string;
   /** Source position up to which every record is covered by this and earlier checkpoints. */
-  position: number;
+  position: string;
   fingerprint: string;
   maxEventMs: number;
   flushedUntilMs: number;
@@ -41,7 +41,7 @@ export interface Counters {
 
 export function emptyWrites(epoch: number, source: string): CheckpointWrites {
   return {
-    epoch, source, position: 0, fingerprint: '', maxEventMs: 0, flushedUntilMs: 0,
+    epoch, source, position: '', fingerprint: '', maxEventMs: 0, flushedUntilMs: 0,
     counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
     ods: [], dimChanges: [], dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: [], dwdUnmatched: [], dwdRetracted: [], dwa: [],
   };

@@ -18,7 +18,7 @@ export interface JobOptions {
 /** A job's progress, as reported after each commit. */
 export interface JobStatus {
   epoch: number;
-  position: number;
+  position: string;
   counters: Counters;
   watermark: number;
   maxEventMs: number;
@@ -74,7 +74,7 @@ export class Job {
       ctx.flushedUntilMs = cp.flushedUntilMs;
       ctx.watermark = cp.maxEventMs - ctx.config.watermarkDelayMs;
     }
-    await this.source.open(cp?.position ?? 0, cp?.fingerprint ?? null);
+    await this.source.open(cp?.position ?? null, cp?.fingerprint ?? null);
     for (const op of this.ops) await op.open(ctx);
     let lastCheckpoint = performance.now();
     let lastMaintenance = performance.now();

@@ -9,7 +9,7 @@ export const checkpointTable: TableDef = {
   columns: [
     col('source', 'VARCHAR'),
     col('epoch', 'BIGINT'),
-    col('position', 'BIGINT', 'source position up to which everything is committed'),
+    col('position', 'VARCHAR', 'source position up to which everything is committed'),
     col('fingerprint', 'VARCHAR', 'identifies the input, to refuse resuming on another one'),
     col('max_event_ms', 'BIGINT', 'highest event time seen: the watermark is derived from it'),
     col('flushed_until_ms', 'BIGINT', 'end of input reached here: follow events up to this time stopped waiting for their request'),

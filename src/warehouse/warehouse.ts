@@ -4,7 +4,7 @@ import type { CheckpointWrites } from '../engine/checkpoint.ts';
 export interface CheckpointRow {
   source: string;
   epoch: number;
-  position: number;
+  position: string;
   fingerprint: string;
   maxEventMs: number;
   flushedUntilMs: number;

@@ -107,7 +107,9 @@ export class FileSource implements Source {
     this.id = options.path === '-' ? 'stdin' : `file:${resolve(options.path)}`;
   }
 
-  async open(position: number, fingerprint: string | null): Promise<void> {
+  async open(stored: string | null, fingerprint: string | null): Promise<void> {
+    const position = stored === null ? 0 : Number(stored);
+    if (!Number.isSafeInteger(position) || position < 0) throw errors.inputMismatch(this.id, `stored position "${stored}" is not a byte offset`);
     if (this.opts.path === '-') this.input = new StdinInput();
     else {
       if (!existsSync(this.opts.path)) throw errors.inputNotFound(this.opts.path);
@@ -124,8 +126,8 @@ export class FileSource implements Source {
     this.prefix = await this.input.prefix(Math.min(PREFIX_BYTES, position));
   }
 
-  position(): number {
-    return this.pos;
+  position(): string {
+    return String(this.pos);
   }
 
   fingerprint(): string {

@@ -41,8 +41,8 @@ export class LiveSimulatorSource implements Source {
     return { records, end: false };
   }
 
-  position(): number {
-    return this.count;
+  position(): string {
+    return String(this.count);
   }
 
   fingerprint(): string {
