@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { metricsRoutes } from '../metrics/routes.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { errorHandler } from './errors.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
@@ -9,6 +11,8 @@ import { pageRoutes } from '../web/page.ts';
 export interface ApiOptions {
   store: QueryStore;
   pipeline?: () => PipelineStatus | null;
+  /** Served at /metrics when given. */
+  metrics?: Registry;
 }
 
 /** The analytics HTTP API (JSON) and the page, as one fastify instance. */
@@ -19,5 +23,6 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(queryRoutes, { store: opts.store });
   await app.register(statusRoutes, { store: opts.store, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) });
   await app.register(pageRoutes);
+  if (opts.metrics) await app.register(metricsRoutes, { registry: opts.metrics });
   return app;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isAdwError } from '../errors.ts';
+import { registerAdviseWindow } from './commands/advise-window.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerQuery } from './commands/query.ts';
+import { registerReconcile } from './commands/reconcile.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerRun(program);
   registerQuery(program);
   registerBench(program);
+  registerReconcile(program);
+  registerAdviseWindow(program);
   registerSetup(program);
   return program;
 }

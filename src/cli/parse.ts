@@ -9,6 +9,12 @@ export function parseDuration(text: string, option: string): number {
   return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']);
 }
 
+/** Formats milliseconds as the largest whole unit that fits, e.g. 14400000 -> "4h", 90000 -> "90s" (the inverse of parseDuration). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  return `${ms}ms`;
+}
+
 /** Parses a non-negative integer option. */
 export function parseCount(text: string, option: string): number {
   const n = Number(text.replaceAll('_', ''));

@@ -22,5 +22,7 @@ export interface Source {
   position(): string;
   /** Identifies the input up to the current position. */
   fingerprint(): string;
+  /** How far this source is behind the end of its input, by partition (records, or bytes for files), if it can tell cheaply. */
+  lag?(): Record<string, number>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { EngineConfig } from './config.ts';
 import { FreshnessTracker } from './freshness.ts';
 import type { Operator, RunContext } from './operator.ts';
 import { instantiate, type PipelineDefinition } from './pipeline.ts';
+import { emptyStats, type RunStats, type StateSize } from './stats.ts';
 
 export interface JobOptions {
   /** Stop once the source reports its end and everything is committed. */
@@ -13,6 +14,33 @@ export interface JobOptions {
   signal?: AbortSignal;
   /** Called after each commit (for progress output and live metrics). */
   onCommit?: (status: JobStatus) => void;
+  /** Monitoring hooks: start, each commit in detail, checkpoint failures. */
+  observer?: JobObserver;
+}
+
+/** What a monitor learns from a running job. */
+export interface JobObserver {
+  /** `counters` are the totals restored from the last checkpoint (zero on a fresh start). */
+  started(resumed: boolean, counters: Counters): void;
+  committed(report: CommitReport): void;
+  checkpointFailed(error: unknown): void;
+}
+
+/** One commit in detail, for monitoring. */
+export interface CommitReport {
+  status: JobStatus;
+  stats: RunStats;
+  /** From the start of sealing the epoch to its commit being durable. */
+  checkpointMs: number;
+  /** The warehouse write alone. */
+  writeMs: number;
+  /** Rows written, by table family. */
+  rows: Record<'ods' | 'dim_changes' | 'dead_letters' | 'dwd' | 'dwd_unmatched' | 'dwa', number>;
+  /** Entry-to-queryable wall time (ms) of each of the epoch's batches, and its records. */
+  freshness: { ms: number; n: number }[];
+  state: ({ operator: string } & StateSize)[];
+  /** How far the source is behind its input, by partition (when the source can tell). */
+  lag: Record<string, number>;
 }
 
 /** A job's progress, as reported after each commit. */
@@ -45,7 +73,7 @@ export class Job {
   private readonly ctx: RunContext;
   private readonly source: Source;
   private readonly warehouse: Warehouse;
-  private inflight: { epoch: number; done: Promise<number>; entered: Entered[]; status: JobStatus } | null = null;
+  private inflight: { epoch: number; done: Promise<number>; entered: Entered[]; status: JobStatus; sealedAt: number; writeAt: number; rows: CommitReport['rows'] } | null = null;
   private entered: Entered[] = [];
   private lastStatus: JobStatus | null = null;
 
@@ -55,7 +83,7 @@ export class Job {
     this.warehouse = warehouse;
     this.ctx = {
       config, store: warehouse, dims: new DimensionState(),
-      counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
+      counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 }, stats: emptyStats(),
       epoch: 1, maxEventMs: 0, watermark: -config.watermarkDelayMs, flushedUntilMs: 0, sealing: false, now: Date.now(),
     };
   }
@@ -75,6 +103,7 @@ export class Job {
       ctx.watermark = cp.maxEventMs - ctx.config.watermarkDelayMs;
     }
     await this.source.open(cp?.position ?? null, cp?.fingerprint ?? null);
+    options.observer?.started(cp !== null, { ...ctx.counters });
     for (const op of this.ops) await op.open(ctx);
     let lastCheckpoint = performance.now();
     let lastMaintenance = performance.now();
@@ -134,6 +163,7 @@ export class Job {
   /** Seals the current epoch: gathers every operator's writes and starts their commit once the previous one is done. */
   private async checkpoint(options: JobOptions): Promise<void> {
     const ctx = this.ctx;
+    const sealedAt = performance.now();
     await this.seal();
     const writes = emptyWrites(ctx.epoch, this.source.id);
     writes.position = this.source.position();
@@ -144,9 +174,14 @@ export class Job {
     for (const op of this.ops) op.onCheckpoint(writes, ctx);
     await this.settle(options);
     const status: JobStatus = { epoch: ctx.epoch, position: writes.position, counters: writes.counters, watermark: ctx.watermark, maxEventMs: ctx.maxEventMs, committedAt: 0 };
+    const rows = {
+      ods: writes.ods.length, dim_changes: writes.dimChanges.length, dead_letters: writes.deadLetters.length,
+      dwd: writes.dwd.length, dwd_unmatched: writes.dwdUnmatched.length, dwa: writes.dwa.length,
+    };
+    const writeAt = performance.now();
     const done = this.warehouse.commit(writes).then(() => performance.now());
     done.catch(() => undefined); // awaited in settle(); this only keeps Node from calling it unhandled meanwhile
-    this.inflight = { epoch: ctx.epoch, done, entered: this.entered, status };
+    this.inflight = { epoch: ctx.epoch, done, entered: this.entered, status, sealedAt, writeAt, rows };
     this.entered = [];
     ctx.epoch++;
   }
@@ -156,12 +191,26 @@ export class Job {
     const f = this.inflight;
     if (!f) return;
     this.inflight = null;
-    const committedAt = await f.done;
-    for (const e of f.entered) this.freshness.record(committedAt - e.at, e.n);
+    let committedAt: number;
+    try {
+      committedAt = await f.done;
+    } catch (e) {
+      options.observer?.checkpointFailed(e);
+      throw e;
+    }
+    const freshness = f.entered.map((e) => ({ ms: committedAt - e.at, n: e.n }));
+    for (const e of freshness) this.freshness.record(e.ms, e.n);
     for (const op of this.ops) op.onCommit(f.epoch, this.ctx);
     f.status.committedAt = Date.now();
     this.lastStatus = f.status;
     this.freshness.newestCommittedAt = f.status.committedAt;
     options.onCommit?.(f.status);
+    options.observer?.committed({
+      status: f.status, stats: this.ctx.stats, checkpointMs: committedAt - f.sealedAt, writeMs: committedAt - f.writeAt,
+      rows: f.rows, freshness, state: this.ops.flatMap((op) => {
+        const size = op.stateSize();
+        return size ? [{ operator: op.name, ...size }] : [];
+      }), lag: this.source.lag?.() ?? {},
+    });
   }
 }

@@ -2,6 +2,7 @@ import type { Counters, CheckpointWrites } from './checkpoint.ts';
 import type { EngineConfig } from './config.ts';
 import type { EngineStore } from '../warehouse/warehouse.ts';
 import type { DimensionState } from '../state/dimension-state.ts';
+import type { RunStats, StateSize } from './stats.ts';
 
 /** What every operator of a running pipeline can see. */
 export interface RunContext {
@@ -9,6 +10,8 @@ export interface RunContext {
   readonly store: EngineStore;
   readonly dims: DimensionState;
   readonly counters: Counters;
+  /** This process's tallies for monitoring (not checkpointed). */
+  readonly stats: RunStats;
   /** The checkpoint epoch being filled. */
   epoch: number;
   /** Highest event time seen; the watermark is this minus the watermark delay. */
@@ -37,6 +40,8 @@ export interface Operator<I = unknown, O = unknown> {
   onWatermark(watermark: number, out: O[], ctx: RunContext): void;
   onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void;
   onCommit(epoch: number, ctx: RunContext): void;
+  /** How much keyed state the operator holds now (for monitoring); null for operators that keep none. */
+  stateSize(): StateSize | null;
 }
 
 /** Default no-op hooks, so an operator spells out only what it does. */
@@ -47,4 +52,7 @@ export abstract class BaseOperator<I, O> implements Operator<I, O> {
   onWatermark(_watermark: number, _out: O[], _ctx: RunContext): void {}
   onCheckpoint(_writes: CheckpointWrites, _ctx: RunContext): void {}
   onCommit(_epoch: number, _ctx: RunContext): void {}
+  stateSize(): StateSize | null {
+    return null;
+  }
 }

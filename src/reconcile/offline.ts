@@ -12,10 +12,7 @@ export function offlineDwaSql(joinWindowMs: number | null): string {
   const dims = dwaDimensionColumns.join(', ');
   const sums = additiveColumns.map((c) => `sum(${c})::BIGINT AS ${c}`).join(', ');
   return `
-WITH firsts AS (
-  SELECT * FROM ods_ad_event
-  QUALIFY row_number() OVER (PARTITION BY event_type = 'request', event_id ORDER BY source, seq) = 1
-),
+WITH ${firstsCte()},
 req AS (
   SELECT q.event_id AS request_id, q.event_time AS ts,
     q.raw->>'os' AS os, q.raw->>'device_type' AS device_type, q.raw->>'region' AS region,
@@ -46,6 +43,14 @@ facts AS (
 )
 SELECT date_trunc('minute', t) AS minute, ${dims}, ${sums}
 FROM facts GROUP BY ALL`;
+}
+
+/** `firsts`: ODS with duplicates folded (the first copy of each id wins), as the engine's dedup does. */
+export function firstsCte(): string {
+  return `firsts AS (
+  SELECT * FROM ods_ad_event
+  QUALIFY row_number() OVER (PARTITION BY event_type = 'request', event_id ORDER BY source, seq) = 1
+)`;
 }
 
 /** The engine's DWA folded to one row per cell (deltas summed, empty cells dropped), for comparison. */

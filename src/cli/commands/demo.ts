@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApi } from '../../api/server.ts';
+import { listenOn } from '../../api/listen.ts';
 import { pipelineStatus } from '../../api/pipeline-status.ts';
 import { LiveSimulatorSource } from '../../connectors/simulator/source.ts';
 import { defaultEngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
 import { errors } from '../../errors.ts';
+import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { parseCount } from '../parse.ts';
+import { parseCount, parseDuration } from '../parse.ts';
 
 export function registerDemo(program: Command): void {
   program
@@ -22,6 +24,7 @@ export function registerDemo(program: Command): void {
     .option('--rate <n>', 'simulated event lines per second', '2000')
     .option('--seed <n>', 'random seed of the simulated traffic', '1')
     .option('--db <path>', 'warehouse file to keep (default: a temporary one, removed on exit)')
+    .option('--reconcile-interval <duration>', 'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)', '5m')
     .action(async (opts) => {
       const port = parseCount(opts.port, '--port');
       const rate = parseCount(opts.rate, '--rate');
@@ -31,21 +34,17 @@ export function registerDemo(program: Command): void {
       const warehouse = await DuckDbWarehouse.open(dbPath);
       const source = new LiveSimulatorSource({ seed: parseCount(opts.seed, '--seed'), rate });
       const job = new Job(adPipeline, source, warehouse, defaultEngineConfig);
-      const api = await buildApi({ store: warehouse, pipeline: () => pipelineStatus(job) });
+      const monitor = startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
+      const api = await buildApi({ store: warehouse, pipeline: () => pipelineStatus(job), metrics: monitor.registry });
       const interrupt = interruptSignal();
       try {
-        try {
-          await api.listen({ port, host: opts.host });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw errors.badOption('--port', `port ${port} is in use (try --port 0)`);
-          throw e;
-        }
-        const address = api.server.address() as import('node:net').AddressInfo;
-        process.stdout.write(`ADW demo running at http://${opts.host}:${address.port}/  (${rate} events/s simulated; warehouse ${dbPath}; Ctrl-C stops)\n`);
-        await job.run({ untilEnd: false, signal: interrupt.signal });
+        const bound = await listenOn(api, port, opts.host, '--port');
+        process.stdout.write(`ADW demo running at http://${opts.host}:${bound}/  (${rate} events/s simulated; warehouse ${dbPath}; metrics at /metrics; Ctrl-C stops)\n`);
+        await job.run({ untilEnd: false, signal: interrupt.signal, observer: monitor.engine });
         process.stdout.write('stopped cleanly: last checkpoint committed\n');
       } finally {
         interrupt.release();
+        await monitor.stop();
         await api.close();
         await warehouse.close();
         if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -3,6 +3,8 @@ import { FileSource } from '../../connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
+import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
+import { startMetricsServer } from '../../metrics/server.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
@@ -30,14 +32,21 @@ export function registerRun(program: Command): void {
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
     .option('--batch-size <n>', 'records per batch', '4096')
     .option('--quiet', 'print only the final summary')
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running (0 picks a free port)')
+    .option('--metrics-host <address>', 'address for --metrics-port', '127.0.0.1')
+    .option('--reconcile-interval <duration>', 'with --metrics-port: how often to reconcile real-time DWA against ODS (0: never)', '5m')
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
       const source = new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       const warehouse = await DuckDbWarehouse.open(opts.db);
       const interrupt = interruptSignal();
+      const monitor = opts.metricsPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
+      const server = monitor ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost) : null;
+      if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);
       try {
         const job = new Job(adPipeline, source, warehouse, config);
         const status = await job.run({
+          ...(monitor ? { observer: monitor.engine } : {}),
           // Standard input cannot grow once closed: its end is the end of the run.
           untilEnd: Boolean(opts.untilEnd) || opts.input === '-',
           signal: interrupt.signal,
@@ -48,6 +57,8 @@ export function registerRun(program: Command): void {
         process.stdout.write(JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null }) + '\n');
       } finally {
         interrupt.release();
+        await server?.app.close();
+        await monitor?.stop();
         await source.close();
         await warehouse.close();
       }

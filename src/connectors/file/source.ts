@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,8 @@ interface ByteInput {
   /** The first `n` bytes of the input, for fingerprints. */
   prefix(n: number): Promise<Buffer>;
   skipTo(position: number): Promise<void>;
+  /** Bytes in the input now, when known (a file; not a pipe). */
+  size(): number | null;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,9 @@ class FileInput implements ByteInput {
   }
   async skipTo(position: number): Promise<void> {
     this.pos = position;
+  }
+  size(): number {
+    return fstatSync(this.fh.fd).size;
   }
   async close(): Promise<void> {
     await this.fh.close();
@@ -76,6 +81,9 @@ class StdinInput implements ByteInput {
       if (skipped + buf.length > position) this.pending = buf.subarray(position - skipped);
       skipped += buf.length;
     }
+  }
+  size(): null {
+    return null;
   }
   async close(): Promise<void> {}
 }
@@ -128,6 +136,12 @@ export class FileSource implements Source {
 
   position(): string {
     return String(this.pos);
+  }
+
+  /** Bytes of the file not yet read (one "partition"); nothing for stdin. */
+  lag(): Record<string, number> {
+    const size = this.input?.size() ?? null;
+    return size === null ? {} : { '0': Math.max(0, size - this.pos) };
   }
 
   fingerprint(): string {

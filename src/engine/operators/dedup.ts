@@ -5,6 +5,7 @@ import { MemoryState } from '../../state/memory-state.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
+import { ID_ENTRY_BYTES, type StateSize } from '../stats.ts';
 
 /**
  * Drops repeated follow events (client retries) by event_id. Ids are held in state for the allowed lateness; a late
@@ -67,6 +68,10 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
 
   override onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void {
     this.horizons.set(writes.epoch, this.horizon(ctx));
+  }
+
+  override stateSize(): StateSize {
+    return { keys: this.events.size, bytes: this.events.size * ID_ENTRY_BYTES };
   }
 
   override onCommit(epoch: number): void {

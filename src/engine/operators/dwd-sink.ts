@@ -1,6 +1,6 @@
 import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
-import { BaseOperator } from '../operator.ts';
+import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 
 /** CSV for the eleven request columns (user_id .. bid_micros) of a follow event with no request. */
@@ -16,8 +16,12 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   private unmatched: string[] = [];
   private retracted: string[] = [];
 
-  processBatch(batch: DwdRow[], out: DwdRow[]): void {
+  processBatch(batch: DwdRow[], out: DwdRow[], ctx: RunContext): void {
+    const stats = ctx.stats;
     for (const r of batch) {
+      if (r.status === 'matched') stats.joinHits++;
+      else if (r.status === 'unmatched') stats.joinMisses++;
+      stats.spendNanos += r.spendNanos;
       const req = r.req;
       const delay = r.status === 'matched' ? String(r.ts - req!.ts) : '';
       const line = [r.id, r.type, r.requestId, r.ts, req ? req.dwdFragment : NO_REQUEST, r.spendNanos, r.status, delay, r.late].join(S);

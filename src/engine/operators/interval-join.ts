@@ -6,6 +6,7 @@ import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
+import { ID_ENTRY_BYTES, REQUEST_ENTRY_BYTES, type StateSize } from '../stats.ts';
 import { timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
 
@@ -19,6 +20,8 @@ interface Pending {
 }
 
 const BUCKET_MS = 60_000;
+/** Heap per waiting follow event (its parsed record and raw line), a rough figure: there are few of them. */
+const PENDING_ENTRY_BYTES = 400;
 const NO_ORPHANS: Map<string, UnmatchedRow[]> = new Map();
 
 /** What a follow event bills: CPM campaigns pay per exposure, CPC campaigns per click (in 1e-9 currency units). */
@@ -225,6 +228,11 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   override onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void {
     this.horizons.set(writes.epoch, this.requestHorizon(ctx));
+  }
+
+  override stateSize(): StateSize {
+    const keys = this.requests.size + this.orphaned.size + this.pending.size;
+    return { keys, bytes: this.requests.size * REQUEST_ENTRY_BYTES + this.orphaned.size * ID_ENTRY_BYTES + this.pending.size * PENDING_ENTRY_BYTES };
   }
 
   override onCommit(epoch: number): void {

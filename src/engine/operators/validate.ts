@@ -19,6 +19,7 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
       const v = validateLine(r.line, r.bytes, limits, ctx.now);
       if (v.ok) {
         counters.accepted++;
+        ctx.stats.eventsByType[v.record.kind]++;
         // A CR is JSON whitespace; dropping it keeps the line a single CSV field.
         const raw = r.line.includes('\r') ? r.line.replaceAll('\r', ' ') : r.line;
         const t = v.record as Tracked;
@@ -28,6 +29,7 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
         out.push(t);
       } else {
         counters.deadLettered++;
+        ctx.stats.deadLettersByReason[v.reason] = (ctx.stats.deadLettersByReason[v.reason] ?? 0) + 1;
         this.deadLetters.push({ seq: r.seq, reason: v.reason, error: v.error, payload: r.line.slice(0, MAX_DEAD_LETTER_PAYLOAD), payloadBytes: r.bytes });
       }
     }
