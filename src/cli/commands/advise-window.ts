@@ -3,9 +3,9 @@ import { defaultEngineConfig } from '../../engine/config.ts';
 import { errors } from '../../errors.ts';
 import { adviseJoinWindow, followTypes } from '../../reconcile/join-window-advisor.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
-import { formatDuration, parseDuration, parseList } from '../parse.ts';
+import { formatDuration, pct } from '../format.ts';
+import { parseDuration, parseList } from '../parse.ts';
 
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function parseTargets(text: string): number[] {

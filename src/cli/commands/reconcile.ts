@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { reconcile } from '../../reconcile/accuracy.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
+import { pct } from '../format.ts';
 import { parseCount, parseList } from '../parse.ts';
-
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 export function registerReconcile(program: Command): void {
   program
