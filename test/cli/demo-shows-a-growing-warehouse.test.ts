@@ -40,6 +40,10 @@ test('adw demo serves a live warehouse that grows within seconds, and stops clea
     assert.match(await page.text(), /<title>ADW/);
     const status = await (await fetch(`${url}/api/status`)).json();
     assert.ok(status.pipeline.counters.recordsIn > 0);
+    const metrics = await fetch(`${url}/metrics`);
+    assert.equal(metrics.status, 200);
+    const records = /^adw_records_in_total (\d+)$/m.exec(await metrics.text());
+    assert.ok(records && Number(records[1]) > 0, 'Prometheus metrics on the demo port count the records');
   } finally {
     child.kill('SIGINT');
   }
