@@ -40,6 +40,7 @@ export const errors = {
   // Engine and warehouse.
   warehouseWrite: define('ADW_ERR_WAREHOUSE_WRITE', 503, true, (why: string) => `warehouse write failed: ${why}`),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
+  sourceFailed: define('ADW_ERR_SOURCE_FAILED', 503, true, (source: string, why: string) => `source ${source} failed: ${why}`),
   // Local stack (servers and tools the project installs and starts itself).
   stackUnavailable: define('ADW_ERR_STACK_UNAVAILABLE', 503, false, (what: string, why: string) => `${what}: ${why}`),
   pipelineInvalid: define('ADW_ERR_PIPELINE_INVALID', 500, false, (why: string) => `invalid pipeline definition: ${why}`),

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
+import { killPoints, runEngine, type KillPoint } from '../support/engine-child.ts';
 import { aggregateSnapshot, dwaDifferences, dwdSnapshot, queryDb, runFile, scratch } from '../support/pipeline.ts';
 
-const ADW = new URL('../../bin/adw', import.meta.url).pathname;
 const tmp = scratch();
 const input = join(tmp.dir, 'in.ndjson');
 let lines = 0;
@@ -15,35 +14,8 @@ before(async () => {
 });
 after(tmp.cleanup);
 
-/**
- * Runs `adw run` as a child process. With a kill point, it is killed with SIGKILL `delayMs` after it reported its
- * `checkpoints`-th checkpoint of this run (so the kill lands mid-run however fast the machine is), unless it finished first.
- */
-function runChild(db: string, kill: { checkpoints: number; delayMs: number } | null): Promise<'killed' | 'finished'> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ADW, ['run', '--input', input, '--db', db, '--until-end', '--batch-size', '500', '--checkpoint-interval', '50ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let timer: NodeJS.Timeout | null = null;
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const seen = stderr.split('\n').filter((l) => l.startsWith('checkpoint ')).length;
-      if (kill && timer === null && seen >= kill.checkpoints) timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
-    });
-    child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve('killed');
-      else if (code === 0) resolve('finished');
-      else reject(new Error(`adw run exited ${code}: ${stderr.slice(-2000)}`));
-    });
-  });
-}
-
-/** A small seeded generator of kill points, so a failing sequence can be replayed. */
-function killPoints(seed: number): () => { checkpoints: number; delayMs: number } {
-  let s = seed >>> 0;
-  const next = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
-  return () => ({ checkpoints: 1 + (next() % 4), delayMs: next() % 60 });
-}
+const runChild = (db: string, kill: KillPoint | null) =>
+  runEngine(['--input', input, '--db', db, '--until-end', '--batch-size', '500', '--checkpoint-interval', '50ms'], kill);
 
 test('kill -9 at random instants, then restart: nothing lost, nothing counted twice', { timeout: 300_000 }, async () => {
   const seed = Number(process.env.ADW_KILL_SEED ?? Date.now() % 100_000);

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { FileSource } from '../../connectors/file/source.ts';
+import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
+import { KafkaSource } from '../../connectors/kafka/source.ts';
+import type { Source } from '../../connectors/source.ts';
+import { errors } from '../../errors.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
@@ -23,10 +27,12 @@ export function engineConfigFrom(opts: { joinWindow?: string; checkpointInterval
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('process NDJSON records from a file (or stdin) into the warehouse; resumes from the last checkpoint')
-    .requiredOption('--input <file>', 'input file, or - for stdin')
+    .description('process NDJSON records from a file, stdin or Kafka into the warehouse; resumes from the last checkpoint')
+    .option('--input <file>', 'input file, or - for stdin')
+    .option('--kafka <brokers>', 'read the events topic from Kafka instead (host:port[,...]), as consumer group adw-engine')
+    .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
     .requiredOption('--db <path>', 'warehouse database file (created if missing)')
-    .option('--until-end', 'exit once all input is committed (otherwise keep following the file; stdin always ends at EOF)')
+    .option('--until-end', 'exit once all input is committed (for Kafka: once caught up with the end of the topic; otherwise keep following; stdin always ends at EOF)')
     .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
@@ -37,7 +43,10 @@ export function registerRun(program: Command): void {
     .option('--reconcile-interval <duration>', 'with --metrics-port: how often to reconcile real-time DWA against ODS (0: never)', '5m')
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
-      const source = new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
+      if (Boolean(opts.input) === Boolean(opts.kafka)) throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
+      const source: Source = opts.kafka
+        ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd) })
+        : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       const warehouse = await DuckDbWarehouse.open(opts.db);
       const interrupt = interruptSignal();
       const monitor = opts.metricsPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));

@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
-import { writeSimulation } from '../../simulator/simulate.ts';
+import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
+import { publishLines } from '../../connectors/kafka/publish.ts';
+import { KafkaSink } from '../../connectors/kafka/sink.ts';
+import { errors } from '../../errors.ts';
+import { simulateLines, writeSimulation } from '../../simulator/simulate.ts';
+import type { SimulatorOptions } from '../../simulator/options.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('write deterministic simulated ad traffic (dimension rows first, then events) as NDJSON')
+    .description('write deterministic simulated ad traffic (dimension rows first, then events) as NDJSON to a file, or produce it to Kafka')
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', '1')
     .option('--events <n>', 'number of event lines', '100000')
     .option('--span <duration>', 'event-time span of the traffic', '6h')
@@ -13,21 +18,33 @@ export function registerSimulate(program: Command): void {
     .option('--malformed-rate <fraction>', 'fraction of malformed lines', '0.001')
     .option('--duplicate-rate <fraction>', 'fraction of client retries', '0.01')
     .option('--late-rate <fraction>', 'fraction of lines arriving minutes to hours late', '0.005')
-    .requiredOption('--out <file>', 'output file, or - for stdout')
+    .option('--out <file>', 'output file, or - for stdout')
+    .option('--kafka <brokers>', 'produce to Kafka instead (host:port[,...]), acknowledged by the broker')
+    .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
+    .option('--rate <n>', 'with --kafka: lines per second at most (default: as fast as the broker takes them)')
     .action(async (opts) => {
+      if (Boolean(opts.out) === Boolean(opts.kafka)) throw errors.badOption('--out', 'give exactly one of --out FILE and --kafka BROKERS');
       const startMs = Date.parse(opts.start);
-      const result = await writeSimulation(
-        {
-          seed: parseCount(opts.seed, '--seed'),
-          events: parseCount(opts.events, '--events'),
-          spanMs: parseDuration(opts.span, '--span'),
-          startMs,
-          malformedRate: Number(opts.malformedRate),
-          duplicateRate: Number(opts.duplicateRate),
-          lateRate: Number(opts.lateRate),
-        },
-        opts.out,
-      );
+      const options: Partial<SimulatorOptions> = {
+        seed: parseCount(opts.seed, '--seed'),
+        events: parseCount(opts.events, '--events'),
+        spanMs: parseDuration(opts.span, '--span'),
+        startMs,
+        malformedRate: Number(opts.malformedRate),
+        duplicateRate: Number(opts.duplicateRate),
+        lateRate: Number(opts.lateRate),
+      };
+      if (opts.kafka) {
+        const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
+        try {
+          const sent = await publishLines(simulateLines(options), sink, opts.rate ? { rate: parseCount(opts.rate, '--rate') } : {});
+          process.stderr.write(`produced ${sent} lines to ${opts.topic} at ${opts.kafka}\n`);
+        } finally {
+          await sink.close();
+        }
+        return;
+      }
+      const result = await writeSimulation(options, opts.out);
       if (opts.out !== '-') process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
     });
 }
