@@ -9,6 +9,7 @@ import { registerReconcile } from './commands/reconcile.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerStack } from './commands/stack.ts';
 
 /** The `adw` command line: every command has --help; user mistakes print one line and exit non-zero. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerAdviseWindow(program);
   registerSetup(program);
+  registerStack(program);
   return program;
 }
 
