@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isAdwError } from '../errors.ts';
 import { registerAdviseWindow } from './commands/advise-window.ts';
 import { registerBench } from './commands/bench.ts';
+import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReconcile } from './commands/reconcile.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
     .exitOverride();
   registerDemo(program);
+  registerCollect(program);
   registerSimulate(program);
   registerRun(program);
   registerQuery(program);

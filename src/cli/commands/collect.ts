@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { listenOn } from '../../api/listen.ts';
+import { buildCollector } from '../../connectors/http/collector.ts';
+import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
+import { KafkaSink } from '../../connectors/kafka/sink.ts';
+import { createMetricsRegistry } from '../../metrics/registry.ts';
+import { interruptSignal } from '../interrupt.ts';
+import { parseCount } from '../parse.ts';
+
+export function registerCollect(program: Command): void {
+  program
+    .command('collect')
+    .description('the beacon collector: GET /v1/pixel and POST /v1/events, validated and produced to Kafka (acks=all) before answering')
+    .requiredOption('--kafka <brokers>', 'Kafka brokers (host:port[,...])')
+    .option('--topic <name>', 'events topic', defaultKafkaTopic)
+    .option('--dead-letter-topic <name>', 'topic keeping refused records (default: <topic>.dead-letter)')
+    .option('--port <n>', 'HTTP port (0 picks a free one)', '8081')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--max-batch <n>', 'most records in one POST', '1000')
+    .option('--rate-limit <n>', 'requests per second per client address', '1000')
+    .action(async (opts) => {
+      const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
+      const deadLetters = new KafkaSink({ brokers: opts.kafka, topic: opts.deadLetterTopic ?? `${opts.topic}.dead-letter` });
+      const app = await buildCollector({
+        sink, deadLetters, registry: createMetricsRegistry(),
+        maxBatch: parseCount(opts.maxBatch, '--max-batch'), rateLimit: parseCount(opts.rateLimit, '--rate-limit'),
+      });
+      const interrupt = interruptSignal();
+      try {
+        const port = await listenOn(app, parseCount(opts.port, '--port'), opts.host, '--port');
+        process.stdout.write(`ADW collector at http://${opts.host}:${port}/v1/pixel and /v1/events -> ${opts.topic} at ${opts.kafka}; metrics at /metrics; Ctrl-C stops\n`);
+        await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
+      } finally {
+        interrupt.release();
+        await app.close();
+        await sink.close();
+        await deadLetters.close();
+      }
+    });
+}
