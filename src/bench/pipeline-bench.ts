@@ -2,22 +2,33 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../connectors/file/source.ts';
+import { publishLines } from '../connectors/kafka/publish.ts';
+import { KafkaSink } from '../connectors/kafka/sink.ts';
+import { KafkaSource } from '../connectors/kafka/source.ts';
+import type { Source } from '../connectors/source.ts';
+import { freePort } from '../stack/free-port.ts';
+import { startKafka, type RunningKafka } from '../stack/kafka.ts';
 import { defaultEngineConfig, type EngineConfig } from '../engine/config.ts';
 import { Job } from '../engine/job.ts';
 import { adPipeline } from '../engine/pipeline.ts';
-import { writeSimulation } from '../simulator/simulate.ts';
+import { simulateLines, writeSimulation } from '../simulator/simulate.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/warehouse.ts';
 
 export interface PipelineBenchOptions {
   events: number;
   seed: number;
   config?: Partial<EngineConfig>;
+  /** Where the engine reads the workload: a file on tmpfs, or a Kafka topic it was pre-loaded into. */
+  source?: 'file' | 'kafka';
+  /** With source kafka: an existing broker; by default the bench starts its own. */
+  kafkaBrokers?: string;
   /** Progress lines go here (stderr); the result is returned. */
   log?: (line: string) => void;
 }
 
 /** The figures `adw bench --json` prints. */
 export interface PipelineBenchResult {
+  source: 'file' | 'kafka';
   events: number;
   records_in: number;
   seconds: number;
@@ -49,10 +60,23 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
   try {
     const input = join(inputDir, 'workload.ndjson');
     log(`generating ${opts.events} events (seed ${opts.seed}) ...`);
-    await writeSimulation({ seed: opts.seed, events: opts.events }, input);
+    if (opts.source !== 'kafka') await writeSimulation({ seed: opts.seed, events: opts.events }, input);
+    let kafka: RunningKafka | null = null;
+    let source: Source;
+    if (opts.source === 'kafka') {
+      if (!opts.kafkaBrokers) kafka = await startKafka({ dir: join(dir, 'kafka'), port: await freePort(), controllerPort: await freePort() });
+      const brokers = opts.kafkaBrokers ?? kafka!.brokers;
+      const topic = `adw.bench.${Date.now()}`;
+      log(`pre-loading the workload into ${topic} at ${brokers} ...`);
+      const sink = new KafkaSink({ brokers, topic });
+      await publishLines(simulateLines({ seed: opts.seed, events: opts.events }), sink, { batch: 20_000 });
+      await sink.close();
+      source = new KafkaSource({ brokers, topic, group: `adw-bench-${Date.now()}`, untilCaughtUp: true });
+    } else {
+      source = new FileSource({ path: input });
+    }
     log('running the pipeline ...');
     const warehouse = await DuckDbWarehouse.open(join(dir, 'bench.duckdb'));
-    const source = new FileSource({ path: input });
     const config: EngineConfig = { ...defaultEngineConfig, ...opts.config };
     const job = new Job(adPipeline, source, warehouse, config);
     const t0 = performance.now();
@@ -62,8 +86,10 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     const cpu1 = mainThreadCpuMs();
     await source.close();
     await warehouse.close();
+    await kafka?.stop();
     const c = status.counters;
     return {
+      source: opts.source ?? 'file',
       events: opts.events,
       records_in: c.recordsIn,
       seconds: Math.round(seconds * 100) / 100,

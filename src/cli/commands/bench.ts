@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
+import { errors } from '../../errors.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
 export function registerBench(program: Command): void {
@@ -9,9 +10,14 @@ export function registerBench(program: Command): void {
     .option('--events <n>', 'event lines in the workload', '5000000')
     .option('--seed <n>', 'workload seed', '1')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints (freshness against throughput)', '500ms')
+    .option('--source <kind>', 'file (on tmpfs) or kafka (pre-loaded into a broker the bench starts, or --kafka)', 'file')
+    .option('--kafka <brokers>', 'with --source kafka: use this broker instead of starting one')
     .option('--json', 'print one JSON object')
     .action(async (opts) => {
+      if (opts.source !== 'file' && opts.source !== 'kafka') throw errors.badOption('--source', `"${opts.source}" is not file or kafka`);
       const result = await runPipelineBench({
+        source: opts.source,
+        ...(opts.kafka ? { kafkaBrokers: opts.kafka } : {}),
         events: parseCount(opts.events, '--events'),
         seed: parseCount(opts.seed, '--seed'),
         config: { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') },

@@ -52,7 +52,9 @@ export class KafkaSource implements Source {
     });
     const offsets = [...this.next].map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
     this.stream = await this.consumer.consume({
-      topics: [this.opts.topic], autocommit: false, maxWaitTime: 100, maxBytes: 16 * 1024 * 1024,
+      // Small per-partition fetches keep the partitions' event times close together: one partition read far ahead
+      // would push the (single) watermark on and make the others' records late, costing warehouse look-ups.
+      topics: [this.opts.topic], autocommit: false, maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 256 * 1024,
       // Partitions without a stored offset start at the beginning: nothing of them was committed yet.
       ...(offsets.length > 0 ? { mode: 'manual', offsets, fallbackMode: 'earliest' } : { mode: 'earliest' }),
     });
