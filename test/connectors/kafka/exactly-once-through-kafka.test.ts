@@ -59,9 +59,9 @@ test('adw run --kafka --until-end builds the warehouse a file run builds, equal 
 
 test('kill -9 of the engine several times mid-stream, then restarts: nothing lost, nothing counted twice', { timeout: 300_000 }, async () => {
   const seed = Number(process.env.ADW_KILL_SEED ?? Date.now() % 100_000);
-  const next = killPoints(seed, 3, 200);
+  const next = killPoints(seed, 2, 100);
   const db = join(tmp.dir, 'killed.duckdb');
-  const args = ['--kafka', kafka.brokers, '--topic', 'events-a', '--db', db, '--until-end', '--checkpoint-interval', '100ms', '--batch-size', '500'];
+  const args = ['--kafka', kafka.brokers, '--topic', 'events-a', '--db', db, '--until-end', '--checkpoint-interval', '50ms', '--batch-size', '200'];
   let kills = 0;
   while (kills < 3 && (await runEngine(args, next())) === 'killed') kills++;
   if (kills === 3) assert.equal(await runEngine(args, null), 'finished');
