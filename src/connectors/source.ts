@@ -22,6 +22,8 @@ export interface Source {
   position(): string;
   /** Identifies the input up to the current position. */
   fingerprint(): string;
+  /** A change stream that never ends (a binlog): in a composite source, its having nothing pending does not hold back the end of the others. */
+  readonly unbounded?: boolean;
   /** How far this source is behind the end of its input, by partition (records, or bytes for files), if it can tell cheaply. */
   lag?(): Record<string, number>;
   close(): Promise<void>;

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { CompositeSource } from '../../connectors/composite/source.ts';
 import { FileSource } from '../../connectors/file/source.ts';
+import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
+import { MySqlBinlogSource } from '../../connectors/mysql-binlog/source.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSource } from '../../connectors/kafka/source.ts';
 import type { Source } from '../../connectors/source.ts';
@@ -31,6 +34,8 @@ export function registerRun(program: Command): void {
     .option('--input <file>', 'input file, or - for stdin')
     .option('--kafka <brokers>', 'read the events topic from Kafka instead (host:port[,...]), as consumer group adw-engine')
     .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
+    .option('--dims-mysql <url>', 'also follow the dimension tables of this MySQL/MariaDB database: snapshot, then binlog (mysql://user:pass@host:port)')
+    .option('--dims-database <name>', 'with --dims-mysql: the database', defaultDimensionDatabase)
     .requiredOption('--db <path>', 'warehouse database file (created if missing)')
     .option('--until-end', 'exit once all input is committed (for Kafka: once caught up with the end of the topic; otherwise keep following; stdin always ends at EOF)')
     .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
@@ -44,9 +49,11 @@ export function registerRun(program: Command): void {
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
       if (Boolean(opts.input) === Boolean(opts.kafka)) throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
-      const source: Source = opts.kafka
+      const events: Source = opts.kafka
         ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd) })
         : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
+      // Dimensions first: a change reaches the engine ahead of the events read after it.
+      const source: Source = opts.dimsMysql ? new CompositeSource([new MySqlBinlogSource({ url: opts.dimsMysql, database: opts.dimsDatabase }), events]) : events;
       const warehouse = await DuckDbWarehouse.open(opts.db);
       const interrupt = interruptSignal();
       const monitor = opts.metricsPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));

@@ -4,7 +4,10 @@ import { publishLines } from '../../connectors/kafka/publish.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { errors } from '../../errors.ts';
 import { simulateLines, writeSimulation } from '../../simulator/simulate.ts';
-import type { SimulatorOptions } from '../../simulator/options.ts';
+import { loadDimensions } from '../../connectors/mysql-binlog/load.ts';
+import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
+import { buildDimensions } from '../../simulator/dimensions.ts';
+import { resolveSimulatorOptions, type SimulatorOptions } from '../../simulator/options.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
 export function registerSimulate(program: Command): void {
@@ -22,6 +25,8 @@ export function registerSimulate(program: Command): void {
     .option('--kafka <brokers>', 'produce to Kafka instead (host:port[,...]), acknowledged by the broker')
     .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
     .option('--rate <n>', 'with --kafka: lines per second at most (default: as fast as the broker takes them)')
+    .option('--dims-mysql <url>', 'write the dimension rows into this MySQL/MariaDB database (mysql://user:pass@host:port) instead of the output')
+    .option('--dims-database <name>', 'with --dims-mysql: the database', defaultDimensionDatabase)
     .action(async (opts) => {
       if (Boolean(opts.out) === Boolean(opts.kafka)) throw errors.badOption('--out', 'give exactly one of --out FILE and --kafka BROKERS');
       const startMs = Date.parse(opts.start);
@@ -34,17 +39,22 @@ export function registerSimulate(program: Command): void {
         duplicateRate: Number(opts.duplicateRate),
         lateRate: Number(opts.lateRate),
       };
+      if (opts.dimsMysql) {
+        const n = await loadDimensions(opts.dimsMysql, opts.dimsDatabase, buildDimensions(resolveSimulatorOptions(options)));
+        process.stderr.write(`wrote ${n} dimension rows to ${opts.dimsDatabase}\n`);
+      }
+      const withDimensions = !opts.dimsMysql;
       if (opts.kafka) {
         const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
         try {
-          const sent = await publishLines(simulateLines(options), sink, opts.rate ? { rate: parseCount(opts.rate, '--rate') } : {});
+          const sent = await publishLines(simulateLines(options, withDimensions), sink, opts.rate ? { rate: parseCount(opts.rate, '--rate') } : {});
           process.stderr.write(`produced ${sent} lines to ${opts.topic} at ${opts.kafka}\n`);
         } finally {
           await sink.close();
         }
         return;
       }
-      const result = await writeSimulation(options, opts.out);
+      const result = await writeSimulation(options, opts.out, withDimensions);
       if (opts.out !== '-') process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
     });
 }

@@ -1,0 +1,60 @@
+import type { SourceRecord } from '../../engine/records.ts';
+import type { Source, SourcePoll } from '../source.ts';
+
+/** Parts of a composite source: records of part i get seq * PARTS + i, so seqs stay unique and each part's order is kept. */
+const PARTS = 4;
+
+/**
+ * Several sources read as one (events from a file or Kafka, dimensions from the binlog): the position and the
+ * fingerprint are JSON objects of the parts' own. The first part is polled first each time, so dimension changes
+ * (put first) reach the engine ahead of the events that follow them. It ends when every finite part has ended.
+ */
+export class CompositeSource implements Source {
+  readonly id: string;
+  private readonly parts: Source[];
+  private readonly ended: boolean[];
+
+  constructor(parts: Source[]) {
+    if (parts.length === 0 || parts.length > PARTS) throw new RangeError(`a composite source has 1 to ${PARTS} parts`);
+    this.parts = parts;
+    this.ended = parts.map(() => false);
+    this.id = parts.map((p) => p.id).join('+');
+  }
+
+  async open(position: string | null, fingerprint: string | null): Promise<void> {
+    const positions = position === null ? {} : (JSON.parse(position) as Record<string, string>);
+    const fingerprints = fingerprint === null ? {} : (JSON.parse(fingerprint) as Record<string, string>);
+    for (const p of this.parts) await p.open(positions[p.id] ?? null, fingerprints[p.id] ?? null);
+  }
+
+  async poll(max: number): Promise<SourcePoll> {
+    const records: SourceRecord[] = [];
+    let allEnded = true;
+    for (let i = 0; i < this.parts.length && records.length < max; i++) {
+      const poll = await this.parts[i].poll(max - records.length);
+      for (const r of poll.records) records.push({ line: r.line, bytes: r.bytes, seq: r.seq * PARTS + i });
+      // A part that never ends (a binlog) does not hold the others' end back once it has nothing pending.
+      this.ended[i] ||= poll.end;
+      if (!poll.end && !(poll.records.length === 0 && this.parts[i].unbounded)) allEnded = false;
+    }
+    return { records, end: allEnded && this.ended.some((e) => e) };
+  }
+
+  position(): string {
+    return JSON.stringify(Object.fromEntries(this.parts.map((p) => [p.id, p.position()])));
+  }
+
+  fingerprint(): string {
+    return JSON.stringify(Object.fromEntries(this.parts.map((p) => [p.id, p.fingerprint()])));
+  }
+
+  lag(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.parts) for (const [k, v] of Object.entries(p.lag?.() ?? {})) out[`${p.id}/${k}`] = v;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.parts) await p.close();
+  }
+}
