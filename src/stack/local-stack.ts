@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive, stopProcess } from './process.ts';
 import { startKafka } from './kafka.ts';
+import { startMariaDb } from './mariadb.ts';
 
 /** Where `adw up` keeps its servers' data, logs and pid files. */
 export function stackHome(): string {
@@ -13,9 +14,10 @@ export function stackHome(): string {
 export interface StackPorts {
   kafka: number;
   kafkaController: number;
+  mariadb: number;
 }
 
-export const defaultStackPorts: StackPorts = { kafka: 9092, kafkaController: 9093 };
+export const defaultStackPorts: StackPorts = { kafka: 9092, kafkaController: 9093, mariadb: 3306 };
 
 /** One server of the local stack as `adw up` reports it. */
 export interface StackService {
@@ -32,23 +34,48 @@ function runningPid(pidFile: string): number | null {
   return Number.isSafeInteger(pid) && processAlive(pid) ? pid : null;
 }
 
+/** The servers of the local stack: each started in the background in its own directory, with a pid file. */
+const servers = [
+  {
+    name: 'kafka',
+    pidFile: 'kafka.pid',
+    address: (p: StackPorts) => `127.0.0.1:${p.kafka}`,
+    start: async (dir: string, p: StackPorts) => {
+      const k = await startKafka({ dir, port: p.kafka, controllerPort: p.kafkaController, detached: true });
+      return { address: k.brokers, pid: k.pid };
+    },
+  },
+  {
+    name: 'mariadb',
+    pidFile: 'mariadb.pid',
+    address: (p: StackPorts) => `mysql://adw:adw@127.0.0.1:${p.mariadb}`,
+    start: async (dir: string, p: StackPorts) => {
+      const m = await startMariaDb({ dir, port: p.mariadb, detached: true });
+      return { address: m.url, pid: m.pid };
+    },
+  },
+];
+
 /** Starts what is not running yet, in the background; the servers outlive this process. */
 export async function stackUp(ports: StackPorts = defaultStackPorts): Promise<StackService[]> {
-  const dir = join(stackHome(), 'kafka');
-  const pid = runningPid(join(dir, 'kafka.pid'));
-  if (pid !== null) return [{ name: 'kafka', address: `127.0.0.1:${ports.kafka}`, pid, dir, started: false }];
-  const k = await startKafka({ dir, port: ports.kafka, controllerPort: ports.kafkaController, detached: true });
-  return [{ name: 'kafka', address: k.brokers, pid: k.pid, dir, started: true }];
+  const out: StackService[] = [];
+  for (const s of servers) {
+    const dir = join(stackHome(), s.name);
+    const pid = runningPid(join(dir, s.pidFile));
+    if (pid !== null) out.push({ name: s.name, address: s.address(ports), pid, dir, started: false });
+    else out.push({ name: s.name, ...(await s.start(dir, ports)), dir, started: true });
+  }
+  return out;
 }
 
 /** Stops every server `adw up` started; with `purge`, deletes their data too. Returns the names stopped. */
 export async function stackDown(purge = false): Promise<string[]> {
   const stopped: string[] = [];
-  const dir = join(stackHome(), 'kafka');
-  const pid = runningPid(join(dir, 'kafka.pid'));
-  if (pid !== null) {
+  for (const s of servers) {
+    const pid = runningPid(join(stackHome(), s.name, s.pidFile));
+    if (pid === null) continue;
     await stopProcess(pid);
-    stopped.push('kafka');
+    stopped.push(s.name);
   }
   if (purge) rmSync(stackHome(), { recursive: true, force: true });
   return stopped;

@@ -14,6 +14,8 @@ export interface MariaDbOptions {
   /** The user ADW connects as (replication and read rights), created on first start. */
   user?: string;
   password?: string;
+  /** Keep running after this process exits (adw up); otherwise it is this process's child. */
+  detached?: boolean;
 }
 
 /** A running MariaDB server of Debian's package, on loopback, with a row-format binlog. */
@@ -42,8 +44,9 @@ export async function startMariaDb(opts: MariaDbOptions): Promise<RunningMariaDb
     `--pid-file=${join(opts.dir, 'mariadb.pid')}`, `--log-error=${log}`,
     // What change data capture needs: every row change in the binlog, whole rows, with column names.
     `--log-bin=${join(data, 'binlog')}`, '--binlog-format=ROW', '--binlog-row-image=FULL', '--binlog-row-metadata=FULL', '--server-id=1',
-  ], { stdio: ['ignore', fd, fd] });
+  ], { stdio: ['ignore', fd, fd], detached: opts.detached ?? false });
   closeSync(fd);
+  if (opts.detached) child.unref();
   const pid = child.pid!;
   const user = opts.user ?? 'adw';
   const password = opts.password ?? 'adw';
