@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
+import { runQueryBench } from '../../bench/query-bench.ts';
 import { errors } from '../../errors.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
@@ -12,8 +13,20 @@ export function registerBench(program: Command): void {
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints (freshness against throughput)', '500ms')
     .option('--source <kind>', 'file (on tmpfs) or kafka (pre-loaded into a broker the bench starts, or --kafka)', 'file')
     .option('--kafka <brokers>', 'with --source kafka: use this broker instead of starting one')
+    .option('--query', 'benchmark dashboard queries instead: DWA of --campaigns campaigns over --days days')
+    .option('--campaigns <n>', 'with --query: campaigns', '1000')
+    .option('--days <n>', 'with --query: days of data', '90')
+    .option('--iterations <n>', 'with --query: runs of each query', '30')
     .option('--json', 'print one JSON object')
     .action(async (opts) => {
+      if (opts.query) {
+        const q = await runQueryBench({
+          campaigns: parseCount(opts.campaigns, '--campaigns'), days: parseCount(opts.days, '--days'), iterations: Math.max(1, parseCount(opts.iterations, '--iterations')),
+          log: (line) => process.stderr.write(line + '\n'),
+        });
+        process.stdout.write((opts.json ? JSON.stringify(q) : JSON.stringify(q, null, 2)) + '\n');
+        return;
+      }
       if (opts.source !== 'file' && opts.source !== 'kafka') throw errors.badOption('--source', `"${opts.source}" is not file or kafka`);
       const result = await runPipelineBench({
         source: opts.source,
