@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The `adw` launcher of this checkout. */
@@ -23,4 +23,13 @@ export function adwJson(dir: string, args: string[]): Record<string, unknown> {
   const r = adwSync(dir, args);
   if (r.status !== 0) throw new Error(`adw ${args.join(' ')} failed: ${show(r)}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** Runs `adw` without blocking this process (for servers running in the test process itself); resolves to its exit status and output. */
+export function adwAsync(dir: string, args: string[], timeoutMs = 120_000): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(ADW, args, { cwd: dir, encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CollectorClient } from '../../connectors/http/client.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { publishLines } from '../../connectors/kafka/publish.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
@@ -24,11 +25,13 @@ export function registerSimulate(program: Command): void {
     .option('--out <file>', 'output file, or - for stdout')
     .option('--kafka <brokers>', 'produce to Kafka instead (host:port[,...]), acknowledged by the broker')
     .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
-    .option('--rate <n>', 'with --kafka: lines per second at most (default: as fast as the broker takes them)')
+    .option('--collector <url>', 'post the events to a beacon collector instead (http://host:port), in batches of at most --batch')
+    .option('--batch <n>', 'with --collector: records per POST', '500')
+    .option('--rate <n>', 'with --kafka or --collector: lines per second at most (default: as fast as they are taken)')
     .option('--dims-mysql <url>', 'write the dimension rows into this MySQL/MariaDB database (mysql://user:pass@host:port) instead of the output')
     .option('--dims-database <name>', 'with --dims-mysql: the database', defaultDimensionDatabase)
     .action(async (opts) => {
-      if (Boolean(opts.out) === Boolean(opts.kafka)) throw errors.badOption('--out', 'give exactly one of --out FILE and --kafka BROKERS');
+      if ([opts.out, opts.kafka, opts.collector].filter(Boolean).length !== 1) throw errors.badOption('--out', 'give exactly one of --out FILE, --kafka BROKERS and --collector URL');
       const startMs = Date.parse(opts.start);
       const options: Partial<SimulatorOptions> = {
         seed: parseCount(opts.seed, '--seed'),
@@ -44,10 +47,18 @@ export function registerSimulate(program: Command): void {
         process.stderr.write(`wrote ${n} dimension rows to ${opts.dimsDatabase}\n`);
       }
       const withDimensions = !opts.dimsMysql;
+      const rate = opts.rate ? { rate: parseCount(opts.rate, '--rate') } : {};
+      if (opts.collector) {
+        // The collector takes events only: dimensions go to the dimension database (--dims-mysql) or nowhere.
+        const client = new CollectorClient(opts.collector);
+        const sent = await publishLines(simulateLines(options, false), client, { ...rate, batch: parseCount(opts.batch, '--batch') });
+        process.stderr.write(`posted ${sent} lines to ${opts.collector}: ${client.accepted} accepted, ${client.refused} refused\n`);
+        return;
+      }
       if (opts.kafka) {
         const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
         try {
-          const sent = await publishLines(simulateLines(options, withDimensions), sink, opts.rate ? { rate: parseCount(opts.rate, '--rate') } : {});
+          const sent = await publishLines(simulateLines(options, withDimensions), sink, rate);
           process.stderr.write(`produced ${sent} lines to ${opts.topic} at ${opts.kafka}\n`);
         } finally {
           await sink.close();

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KafkaSink } from './sink.ts';
+/** Where published lines go: resolves once they are acknowledged. */
+export interface LineSink {
+  send(lines: readonly string[]): Promise<void>;
+}
 
 /** Sends lines through a sink in batches, at most `rate` lines per second when given; resolves to how many were sent. */
-export async function publishLines(lines: Iterable<string>, sink: KafkaSink, opts: { rate?: number; batch?: number } = {}): Promise<number> {
+export async function publishLines(lines: Iterable<string>, sink: LineSink, opts: { rate?: number; batch?: number } = {}): Promise<number> {
   const batchSize = opts.batch ?? 5000;
   const started = performance.now();
   let sent = 0;

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildCollector } from '../../../src/connectors/http/collector.ts';
 import { KafkaSink } from '../../../src/connectors/kafka/sink.ts';
 import { createMetricsRegistry } from '../../../src/metrics/registry.ts';
+import { adwAsync } from '../../support/cli.ts';
 import { runEngine } from '../../support/engine-child.ts';
 import { startTestKafka } from '../../support/kafka.ts';
 import { queryDb, scratch } from '../../support/pipeline.ts';
@@ -105,4 +106,22 @@ test('what the collector accepted reaches the warehouse exactly once; what it re
   } finally {
     await consumer.close(true);
   }
+});
+
+test('adw simulate --collector drives the collector; what it accepted is what the engine then reads', { timeout: 180_000 }, async () => {
+  // Asynchronously: the collector answering it runs in this very process.
+  const r = await adwAsync(tmp.dir, ['simulate', '--seed', '8', '--events', '3000', '--collector', url, '--batch', '40', '--rate', '4000', '--malformed-rate', '0.01']);
+  assert.equal(r.status, 0, r.stderr);
+  const m = /posted (\d+) lines to \S+: (\d+) accepted, (\d+) refused/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const [posted, accepted, refused] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  assert.equal(posted, 3000);
+  assert.equal(accepted + refused, posted);
+  assert.ok(refused > 0, 'the simulator\'s malformed lines were refused');
+  const db = join(tmp.dir, 'w.duckdb');
+  const [before] = await queryDb(db, 'SELECT records_in FROM adw_checkpoint');
+  assert.equal(await runEngine(['--kafka', kafka.brokers, '--topic', TOPIC, '--db', db, '--until-end'], null), 'finished');
+  const [after] = await queryDb(db, 'SELECT records_in, dead_lettered FROM adw_checkpoint');
+  assert.equal(Number(after.records_in) - Number(before.records_in), accepted, 'the engine read exactly what the collector accepted');
+  assert.equal(Number(after.dead_lettered), 0);
 });
