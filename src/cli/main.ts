@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReconcile } from './commands/reconcile.ts';
 import { registerRun } from './commands/run.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStack } from './commands/stack.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerRun(program);
   registerQuery(program);
+  registerServe(program);
   registerBench(program);
   registerReconcile(program);
   registerAdviseWindow(program);

@@ -26,5 +26,7 @@ export interface Source {
   readonly unbounded?: boolean;
   /** How far this source is behind the end of its input, by partition (records, or bytes for files), if it can tell cheaply. */
   lag?(): Record<string, number>;
+  /** What `lag()` counts. */
+  readonly lagUnit?: 'records' | 'bytes';
   close(): Promise<void>;
 }

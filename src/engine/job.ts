@@ -15,7 +15,7 @@ export interface JobOptions {
   /** Called after each commit (for progress output and live metrics). */
   onCommit?: (status: JobStatus) => void;
   /** Monitoring hooks: start, each commit in detail, checkpoint failures. */
-  observer?: JobObserver;
+  observers?: JobObserver[];
 }
 
 /** What a monitor learns from a running job. */
@@ -103,7 +103,7 @@ export class Job {
       ctx.watermark = cp.maxEventMs - ctx.config.watermarkDelayMs;
     }
     await this.source.open(cp?.position ?? null, cp?.fingerprint ?? null);
-    options.observer?.started(cp !== null, { ...ctx.counters });
+    for (const o of options.observers ?? []) o.started(cp !== null, { ...ctx.counters });
     for (const op of this.ops) await op.open(ctx);
     let lastCheckpoint = performance.now();
     let lastMaintenance = performance.now();
@@ -195,7 +195,7 @@ export class Job {
     try {
       committedAt = await f.done;
     } catch (e) {
-      options.observer?.checkpointFailed(e);
+      for (const o of options.observers ?? []) o.checkpointFailed(e);
       throw e;
     }
     const freshness = f.entered.map((e) => ({ ms: committedAt - e.at, n: e.n }));
@@ -205,12 +205,15 @@ export class Job {
     this.lastStatus = f.status;
     this.freshness.newestCommittedAt = f.status.committedAt;
     options.onCommit?.(f.status);
-    options.observer?.committed({
+    const observers = options.observers ?? [];
+    if (observers.length === 0) return;
+    const report: CommitReport = {
       status: f.status, stats: this.ctx.stats, checkpointMs: committedAt - f.sealedAt, writeMs: committedAt - f.writeAt,
       rows: f.rows, freshness, state: this.ops.flatMap((op) => {
         const size = op.stateSize();
         return size ? [{ operator: op.name, ...size }] : [];
       }), lag: this.source.lag?.() ?? {},
-    });
+    };
+    for (const o of observers) o.committed(report);
   }
 }

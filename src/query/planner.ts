@@ -50,7 +50,7 @@ export function plan(q: QueryRequest): Plan {
 }
 
 /** The SQL (portable between DuckDB and StarRocks) and parameters for a validated request. */
-export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[] } {
+export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[]; columns: string[] } {
   const params: Param[] = [];
   const where: string[] = [];
   if (q.from !== undefined) {
@@ -97,7 +97,7 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
   const tiebreak = ['time', ...q.by].filter((c) => c !== order && (c !== 'time' || q.granularity));
   const orderSql = [`${order} ${dir.toUpperCase()} NULLS LAST`, ...tiebreak.map((c) => `${c} ASC NULLS LAST`)].join(', ');
   const sql = `SELECT ${outer.join(', ')} FROM (${innerSql}) t ${joins.join(' ')} ORDER BY ${orderSql} LIMIT ${q.limit ?? 1000}`;
-  return { sql, params };
+  return { sql, params, columns: outer.map((o) => o.slice(o.lastIndexOf(' AS ') + 4)) };
 }
 
 /** How fresh the warehouse is: the newest event time committed, and when. */
@@ -107,19 +107,26 @@ export interface Freshness {
   lag_ms: number | null;
 }
 
+/** A warehouse TIMESTAMP (UTC, written without a zone) as ISO 8601. */
+export function timestampIso(value: string | null): string | null {
+  return value ? new Date(value + (value.endsWith('Z') ? '' : 'Z')).toISOString() : null;
+}
+
 export async function freshness(store: QueryStore): Promise<Freshness> {
   const rows = await store.query(`SELECT max(max_event_ms) AS newest, max(committed_at) AS committed FROM ${checkpointTable.name}`);
   const newest = rows[0]?.newest as number | null;
   const committed = rows[0]?.committed as string | null;
   return {
     newest_event_time: newest ? new Date(newest).toISOString() : null,
-    committed_at: committed ? new Date(committed + (committed.endsWith('Z') ? '' : 'Z')).toISOString() : null,
+    committed_at: timestampIso(committed),
     lag_ms: newest ? Date.now() - newest : null,
   };
 }
 
 /** The answer to a query: rows keyed by dimension and metric names, where they came from, and the freshness. */
 export interface QueryResult {
+  /** Column names in order: time (with a granularity), dimensions (and their names), metrics. */
+  columns: string[];
   rows: Record<string, unknown>[];
   source: string;
   freshness: Freshness;
@@ -129,8 +136,8 @@ export interface QueryResult {
 export async function runQuery(store: QueryStore, request: QueryRequest): Promise<QueryResult> {
   const q = validateQuery(request);
   const p = plan(q);
-  const { sql, params } = compile(q, p);
+  const { sql, params, columns } = compile(q, p);
   const [rows, fresh] = await Promise.all([store.query(sql, params), freshness(store)]);
-  return { rows, source: p.table, freshness: fresh };
+  return { columns, rows, source: p.table, freshness: fresh };
 }
 

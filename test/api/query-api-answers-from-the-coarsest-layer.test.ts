@@ -94,6 +94,10 @@ describe('query API', () => {
       ['/api/query?metrics=requests&limit=10000000', 413, 'ADW_ERR_QUERY_TOO_LARGE'],
       ['/api/query?metrics=requests&order_by=nope', 400, 'ADW_ERR_BAD_QUERY'],
       ['/api/datasets/nope', 404, 'ADW_ERR_UNKNOWN_DATASET'],
+      ['/api/pacing?filter.region=EU', 400, 'ADW_ERR_BAD_QUERY'],
+      ['/api/pacing?filter.campaign_id=abc', 400, 'ADW_ERR_BAD_QUERY'],
+      ['/api/pacing?day=someday', 400, 'ADW_ERR_BAD_RANGE'],
+      ['/api/pacing?limit=0', 400, 'ADW_ERR_BAD_QUERY'],
     ];
     for (const [url, status, code] of cases) {
       const r = await get(url);

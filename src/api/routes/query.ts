@@ -6,6 +6,7 @@ import { appDatasets } from '../../layers/app.ts';
 import { runQuery } from '../../query/planner.ts';
 import { parseTime, type QueryRequest } from '../../query/request.ts';
 import type { QueryStore } from '../../warehouse/warehouse.ts';
+import { answer } from '../csv.ts';
 
 const list = (s: unknown) => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
@@ -33,16 +34,16 @@ export function queryFromParams(p: Record<string, unknown>): QueryRequest {
   };
 }
 
-/** Ad-hoc queries over the catalogue, and the APP datasets by name. */
+/** Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of JSON. */
 export async function queryRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
-  app.get('/api/query', async (req) => runQuery(opts.store, queryFromParams(req.query as Record<string, unknown>)));
+  app.get('/api/query', async (req, reply) => answer(reply, req.query, 'adw-query', await runQuery(opts.store, queryFromParams(req.query as Record<string, unknown>))));
   app.post('/api/query', async (req) => runQuery(opts.store, req.body as QueryRequest));
   app.get('/api/datasets', async () => ({ datasets: appDatasets.map((d) => ({ name: d.name, grain: d.grain, by: d.by, doc: d.table.doc })) }));
-  app.get<{ Params: { name: string } }>('/api/datasets/:name', async (req) => {
+  app.get<{ Params: { name: string } }>('/api/datasets/:name', async (req, reply) => {
     const ds = appDatasets.find((d) => d.name === req.params.name);
     if (!ds) throw errors.unknownDataset(req.params.name);
     const p = req.query as Record<string, unknown>;
     const q = queryFromParams({ metrics: 'requests,fills,fill_rate,exposures,viewable_exposures,viewability_rate,clicks,ctr,spend,ecpm,cpc', ...p, by: ds.by.join(','), granularity: ds.grain });
-    return runQuery(opts.store, { ...q, names: true, orderBy: q.orderBy ?? 'time' });
+    return answer(reply, p, ds.name, await runQuery(opts.store, { ...q, names: true, orderBy: q.orderBy ?? 'time' }));
   });
 }

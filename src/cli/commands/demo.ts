@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApi } from '../../api/server.ts';
-import { listenOn } from '../../api/listen.ts';
-import { pipelineStatus } from '../../api/pipeline-status.ts';
+import { resolveToken, serveApi } from '../../api/serve.ts';
 import { LiveSimulatorSource } from '../../connectors/simulator/source.ts';
 import { defaultEngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
@@ -24,10 +22,12 @@ export function registerDemo(program: Command): void {
     .option('--rate <n>', 'simulated event lines per second', '2000')
     .option('--seed <n>', 'random seed of the simulated traffic', '1')
     .option('--db <path>', 'warehouse file to keep (default: a temporary one, removed on exit)')
+    .option('--token <token>', 'require this API token (default: $ADW_API_TOKEN; the demo runs open without one)')
     .option('--reconcile-interval <duration>', 'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)', '5m')
     .action(async (opts) => {
       const port = parseCount(opts.port, '--port');
       const rate = parseCount(opts.rate, '--rate');
+      const token = resolveToken(opts.token, false, 'adw demo');
       if (rate < 1) throw errors.badOption('--rate', 'must be at least 1');
       const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'adw-demo-'));
       const dbPath: string = opts.db ?? join(tmp!, 'demo.duckdb');
@@ -35,17 +35,17 @@ export function registerDemo(program: Command): void {
       const source = new LiveSimulatorSource({ seed: parseCount(opts.seed, '--seed'), rate });
       const job = new Job(adPipeline, source, warehouse, defaultEngineConfig);
       const monitor = startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
-      const api = await buildApi({ store: warehouse, pipeline: () => pipelineStatus(job), metrics: monitor.registry });
       const interrupt = interruptSignal();
+      let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
-        const bound = await listenOn(api, port, opts.host, '--port');
-        process.stdout.write(`ADW demo running at http://${opts.host}:${bound}/  (${rate} events/s simulated; warehouse ${dbPath}; metrics at /metrics; Ctrl-C stops)\n`);
-        await job.run({ untilEnd: false, signal: interrupt.signal, observer: monitor.engine });
+        api = await serveApi({ store: warehouse, engine: { job, source }, metrics: monitor.registry, ...(token ? { token } : {}), port, host: opts.host, portOption: '--port' });
+        process.stdout.write(`ADW demo running at http://${opts.host}:${api.port}/  (${rate} events/s simulated; warehouse ${dbPath}; metrics at /metrics; Ctrl-C stops)\n`);
+        await job.run({ untilEnd: false, signal: interrupt.signal, observers: [monitor.engine, api.health!] });
         process.stdout.write('stopped cleanly: last checkpoint committed\n');
       } finally {
         interrupt.release();
         await monitor.stop();
-        await api.close();
+        await api?.app.close();
         await warehouse.close();
         if (tmp) rmSync(tmp, { recursive: true, force: true });
       }

@@ -6,6 +6,7 @@ import { MySqlBinlogSource } from '../../connectors/mysql-binlog/source.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSource } from '../../connectors/kafka/source.ts';
 import type { Source } from '../../connectors/source.ts';
+import { resolveToken, serveApi } from '../../api/serve.ts';
 import { errors } from '../../errors.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
@@ -45,9 +46,13 @@ export function registerRun(program: Command): void {
     .option('--quiet', 'print only the final summary')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running (0 picks a free port)')
     .option('--metrics-host <address>', 'address for --metrics-port', '127.0.0.1')
-    .option('--reconcile-interval <duration>', 'with --metrics-port: how often to reconcile real-time DWA against ODS (0: never)', '5m')
+    .option('--api-port <n>', 'also serve the query API and dashboard on this port (0 picks a free one); needs a token')
+    .option('--api-host <address>', 'address for --api-port', '127.0.0.1')
+    .option('--token <token>', 'with --api-port: the API token (default: $ADW_API_TOKEN)')
+    .option('--reconcile-interval <duration>', 'with --metrics-port or --api-port: how often to reconcile real-time DWA against ODS (0: never)', '5m')
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
+      const token = opts.apiPort === undefined ? undefined : resolveToken(opts.token, true, 'adw run --api-port');
       if (Boolean(opts.input) === Boolean(opts.kafka)) throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
       const events: Source = opts.kafka
         ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd) })
@@ -56,13 +61,18 @@ export function registerRun(program: Command): void {
       const source: Source = opts.dimsMysql ? new CompositeSource([new MySqlBinlogSource({ url: opts.dimsMysql, database: opts.dimsDatabase }), events]) : events;
       const warehouse = await DuckDbWarehouse.open(opts.db);
       const interrupt = interruptSignal();
-      const monitor = opts.metricsPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
-      const server = monitor ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost) : null;
+      const monitor = opts.metricsPort === undefined && opts.apiPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
+      const server = opts.metricsPort !== undefined && monitor ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost) : null;
       if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);
+      let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
         const job = new Job(adPipeline, source, warehouse, config);
+        if (opts.apiPort !== undefined) {
+          api = await serveApi({ store: warehouse, engine: { job, source }, ...(monitor ? { metrics: monitor.registry } : {}), ...(token ? { token } : {}), port: parseCount(opts.apiPort, '--api-port'), host: opts.apiHost, portOption: '--api-port' });
+          process.stderr.write(`API and dashboard at http://${opts.apiHost}:${api.port}/ (token required)\n`);
+        }
         const status = await job.run({
-          ...(monitor ? { observer: monitor.engine } : {}),
+          observers: [...(monitor ? [monitor.engine] : []), ...(api?.health ? [api.health] : [])],
           // Standard input cannot grow once closed: its end is the end of the run.
           untilEnd: Boolean(opts.untilEnd) || opts.input === '-',
           signal: interrupt.signal,
@@ -73,6 +83,7 @@ export function registerRun(program: Command): void {
         process.stdout.write(JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null }) + '\n');
       } finally {
         interrupt.release();
+        await api?.app.close();
         await server?.app.close();
         await monitor?.stop();
         await source.close();

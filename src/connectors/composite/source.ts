@@ -11,6 +11,8 @@ const PARTS = 4;
  */
 export class CompositeSource implements Source {
   readonly id: string;
+  /** The parts' unit when they agree (only the event source reports lag today). */
+  readonly lagUnit?: 'records' | 'bytes';
   private readonly parts: Source[];
   private readonly ended: boolean[];
 
@@ -19,6 +21,8 @@ export class CompositeSource implements Source {
     this.parts = parts;
     this.ended = parts.map(() => false);
     this.id = parts.map((p) => p.id).join('+');
+    const units = new Set(parts.flatMap((p) => (p.lagUnit ? [p.lagUnit] : [])));
+    if (units.size === 1) this.lagUnit = [...units][0];
   }
 
   async open(position: string | null, fingerprint: string | null): Promise<void> {

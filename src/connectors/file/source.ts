@@ -95,6 +95,7 @@ function fingerprintOf(prefix: Buffer): string {
 /** Newline-delimited records from a file or stdin; the position is the byte offset after the last whole line. */
 export class FileSource implements Source {
   readonly id: string;
+  readonly lagUnit = 'bytes';
   private readonly opts: FileSourceOptions;
   private input: ByteInput | null = null;
   private carry: Buffer = Buffer.alloc(0);

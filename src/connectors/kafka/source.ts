@@ -22,6 +22,7 @@ const BUFFER_HIGH = 50_000;
  */
 export class KafkaSource implements Source {
   readonly id: string;
+  readonly lagUnit = 'records';
   private readonly opts: KafkaConnectionOptions & { group: string; untilCaughtUp: boolean };
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;

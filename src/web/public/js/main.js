@@ -1,0 +1,155 @@
+import { apiUrl, getJson } from './api.js';
+import { BreakdownTable, LIMIT, TABLE_METRICS } from './breakdown.js';
+import { SeriesChart } from './charts.js';
+import { FilterBar, NameBook } from './filters.js';
+import { HealthPanel } from './health.js';
+import { PacingTable } from './pacing.js';
+import { TILE_METRICS, Tiles } from './tiles.js';
+import { DRILL, RANGES, filterParams, granularityOf, rangeParams, readView, writeView } from './url-state.js';
+
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 1000;
+
+const catalogue = await getJson('/api/catalogue');
+const dimensionNames = catalogue.dimensions.map((d) => d.name);
+let view = sanitize(readView(location.search));
+/** Bumped by every change of view: an answer fetched for an older view is dropped, never shown. */
+let generation = 0;
+let busy = false;
+let again = false;
+
+const names = new NameBook(catalogue);
+const tiles = new Tiles($('tiles'), catalogue);
+const traffic = new SeriesChart($('chart-traffic'), [
+  { name: 'requests', label: 'requests', color: '#2f6fde', scale: 'count' },
+  { name: 'exposures', label: 'exposures', color: '#12b76a', scale: 'count' },
+  { name: 'viewable_exposures', label: 'viewable', color: '#7a5af8', scale: 'count' },
+  { name: 'clicks', label: 'clicks (right)', color: '#f79009', scale: 'clicks' },
+], ['count', 'clicks']);
+const spend = new SeriesChart($('chart-spend'), [{ name: 'spend', label: 'spend', color: '#e31b54', scale: 'money' }], ['money']);
+const breakdown = new BreakdownTable($('breakdown-table'), catalogue, {
+  onSort: (col) => setView({ sort: col, dir: col === view.sort && view.dir === 'desc' ? 'asc' : 'desc' }),
+  onRow: (key, name) => drill(key, name),
+}, $('breakdown-more'));
+const pacing = new PacingTable($('pacing-table'), $('pacing-day'));
+const health = new HealthPanel($('health-list'), $('health-mode'));
+const filterBar = new FilterBar($('filters'), catalogue, names, {
+  onAdd: (dim, value) => setView({ filters: { ...view.filters, [dim]: [...new Set([...(view.filters[dim] ?? []), value])] } }),
+  onRemove: (dim, value) => {
+    const filters = { ...view.filters, [dim]: (view.filters[dim] ?? []).filter((v) => v !== value) };
+    if (!filters[dim].length) delete filters[dim];
+    setView({ filters });
+  },
+});
+
+$('ranges').innerHTML = Object.keys(RANGES).map((r) => `<button type="button" data-range="${r}">${r}</button>`).join('');
+$('ranges').addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-range]');
+  if (b) setView({ range: b.dataset.range });
+});
+$('by').innerHTML = catalogue.dimensions.map((d) => `<option value="${d.name}">${d.label}</option>`).join('');
+$('by').addEventListener('change', () => setView({ by: $('by').value }));
+$('crumbs').addEventListener('click', (e) => {
+  const a = e.target.closest('a[data-level]');
+  if (!a) return;
+  // Going back up the path drops the filters below that level.
+  const level = Number(a.dataset.level);
+  const filters = { ...view.filters };
+  for (const dim of DRILL.slice(level)) delete filters[dim];
+  setView({ filters, by: DRILL[level] });
+});
+window.addEventListener('popstate', () => {
+  view = sanitize(readView(location.search));
+  changed();
+});
+
+/** Unknown names in a hand-edited link fall back to the defaults rather than failing every query. */
+function sanitize(v) {
+  const filters = Object.fromEntries(Object.entries(v.filters).filter(([d]) => dimensionNames.includes(d)));
+  const by = dimensionNames.includes(v.by) ? v.by : 'advertiser_id';
+  const sort = [by, ...TABLE_METRICS].includes(v.sort) ? v.sort : 'spend';
+  return { ...v, filters, by, sort };
+}
+
+function drill(key, name) {
+  const level = DRILL.indexOf(view.by);
+  if (name) names.names.set(`${view.by}:${key}`, name);
+  const filters = { ...view.filters, [view.by]: [key] };
+  if (level >= 0 && level < DRILL.length - 1) setView({ filters, by: DRILL[level + 1], sort: view.sort === view.by ? 'spend' : view.sort });
+  else setView({ filters });
+}
+
+function setView(patch) {
+  view = sanitize({ ...view, ...patch });
+  history.pushState(null, '', writeView(view));
+  changed();
+}
+
+function changed() {
+  generation++;
+  renderControls();
+  void refresh();
+}
+
+function renderControls() {
+  for (const b of $('ranges').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.range === view.range));
+  $('by').value = view.by;
+  for (const el of document.querySelectorAll('.grain')) el.textContent = granularityOf(view);
+  filterBar.render(view);
+  const path = [`<a data-level="0">All advertisers</a>`];
+  for (const [i, dim] of DRILL.slice(0, -1).entries()) {
+    const v = view.filters[dim];
+    if (v?.length !== 1) break;
+    path.push(`<span class="sep">›</span><a data-level="${i + 1}">${names.label(dim, v[0])}</a>`);
+  }
+  $('crumbs').innerHTML = path.join('');
+}
+
+async function refresh() {
+  if (busy) {
+    again = true;
+    return;
+  }
+  busy = true;
+  const gen = generation;
+  try {
+    const status = await getJson('/api/status');
+    const newest = status.freshness.newest_event_time ? Date.parse(status.freshness.newest_event_time) : null;
+    const base = { ...rangeParams(view, newest), ...filterParams(view) };
+    const urls = {
+      totals: apiUrl('/api/query', { metrics: TILE_METRICS, ...base }),
+      series: apiUrl('/api/query', { metrics: 'requests,exposures,viewable_exposures,clicks,spend', granularity: granularityOf(view), ...base, limit: 100000 }),
+      table: apiUrl('/api/query', { metrics: TABLE_METRICS, by: view.by, names: 1, order_by: view.sort, order_dir: view.dir, limit: LIMIT, ...base }),
+      pacing: apiUrl('/api/pacing', { ...filterParams(view, ['advertiser_id', 'campaign_id']), limit: 15 }),
+    };
+    const [totals, series, table, pace] = await Promise.all([urls.totals, urls.series, urls.table, urls.pacing].map(getJson));
+    if (gen !== generation) return;
+    names.learn(view.by, table.rows);
+    tiles.update(totals, urls.totals, status.freshness.lag_ms);
+    traffic.update(series.rows, urls.series);
+    spend.update(series.rows, urls.series);
+    breakdown.update(table, view, urls.table);
+    pacing.update(pace, urls.pacing);
+    health.update(status);
+    $('freshness').textContent = status.freshness.newest_event_time ? `newest event ${status.freshness.newest_event_time.replace('T', ' ').slice(0, 19)} UTC` : 'no data yet';
+    $('breakdown-csv').href = apiUrl('/api/query', { metrics: TABLE_METRICS, by: view.by, names: 1, order_by: view.sort, order_dir: view.dir, limit: 100000, ...base, format: 'csv' });
+    $('pacing-csv').href = apiUrl('/api/pacing', { ...filterParams(view, ['advertiser_id', 'campaign_id']), limit: 100000, format: 'csv' });
+    $('error').hidden = true;
+    document.body.dataset.view = writeView(view);
+  } catch (e) {
+    $('error').textContent = `Could not refresh: ${e.message}`;
+    $('error').hidden = false;
+  } finally {
+    busy = false;
+    if (again || gen !== generation) {
+      again = false;
+      void refresh();
+    }
+  }
+}
+
+// Names for chips and crumbs of a view opened from a link.
+await Promise.all(Object.entries(view.filters).map(([dim, values]) => names.ensure(dim, values).catch(() => {})));
+history.replaceState(null, '', writeView(view));
+changed();
+setInterval(() => void refresh(), REFRESH_MS);

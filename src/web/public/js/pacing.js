@@ -1,0 +1,32 @@
+import { esc, formats } from './format.js';
+
+const STATUS_LABEL = { exhausted: 'budget spent', ahead: 'ahead', on_track: 'on track', behind: 'behind' };
+
+/** Today's spend against each campaign's daily budget, with the share an even pace would have spent by now. */
+export class PacingTable {
+  constructor(table, dayLabel) {
+    this.table = table;
+    this.dayLabel = dayLabel;
+    this.signature = '';
+    table.tHead.innerHTML = '<tr><th>Campaign</th><th>Advertiser</th><th>Billing</th><th>Daily budget</th><th>Spend today</th><th>Budget used (│ = even pace)</th><th>Pace</th><th>Status</th></tr>';
+  }
+
+  update(result, query) {
+    this.table.dataset.query = query;
+    this.dayLabel.textContent = `${result.day}, as of ${result.as_of.slice(11, 16)} UTC (${(result.day_elapsed * 100).toFixed(0)}% of the day)`;
+    const signature = JSON.stringify(result.rows);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    this.table.tBodies[0].innerHTML = result.rows
+      .map((r) => `<tr data-campaign-id="${r.campaign_id}">
+        <td>${esc(r.campaign_name)}<span class="id">${r.campaign_id}</span></td>
+        <td>${esc(r.advertiser_name ?? r.advertiser_id)}</td>
+        <td>${esc(r.billing)}</td>
+        <td data-col="budget" data-value="${r.budget}">${formats.money(r.budget)}</td>
+        <td data-col="spend" data-value="${r.spend}">${formats.money(r.spend)}</td>
+        <td data-col="budget_used" data-value="${r.budget_used}"><span class="bar"><span class="fill" style="width:${Math.min(100, r.budget_used * 100).toFixed(1)}%"></span><span class="expected" style="left:${(r.expected_used * 100).toFixed(1)}%"></span></span> ${formats.pct(r.budget_used)}</td>
+        <td data-col="pace" data-value="${r.pace ?? ''}">${r.pace === null ? '–' : `×${r.pace.toFixed(2)}`}</td>
+        <td data-col="status" data-value="${r.status}" class="status-${r.status}">${STATUS_LABEL[r.status]}</td></tr>`)
+      .join('');
+  }
+}
