@@ -67,11 +67,11 @@ describe('--help', () => {
     const r = adw('--help');
     assert.equal(r.status, 0, show(r));
     assert.match(r.stdout, /^Usage: adw /);
-    for (const c of ['demo', 'simulate', 'run', 'query', 'bench']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'), c);
+    for (const c of ['demo', 'simulate', 'run', 'query', 'serve', 'bench']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'), c);
     assert.equal(r.stderr, '');
   });
 
-  for (const c of ['demo', 'simulate', 'run', 'query', 'bench']) {
+  for (const c of ['demo', 'simulate', 'run', 'query', 'serve', 'bench']) {
     test(`adw ${c} --help prints its usage and options`, () => {
       const r = adw(c, '--help');
       assert.equal(r.status, 0, show(r));
@@ -109,6 +109,13 @@ describe('mistakes are reported in one line without a stack trace', () => {
   test('simulate with a bad count or duration', () => {
     assertMistake(adw('simulate', '--events', 'abc', '--out', '-'), /--events/);
     assertMistake(adw('simulate', '--span', '6x', '--out', '-'), /--span/);
+  });
+
+  test('serving the API without a token, or with a guessable one', () => {
+    delete env.ADW_API_TOKEN;
+    assertMistake(adw('serve', '--db', db, '--port', '0'), /--token.*ADW_API_TOKEN/);
+    assertMistake(adw('serve', '--db', db, '--port', '0', '--token', 'short'), /at least 16 characters/);
+    assertMistake(adw('run', '--input', input, '--db', db, '--until-end', '--api-port', '0'), /--token.*ADW_API_TOKEN/);
   });
 
   test('query with an unknown metric on a real database', () => {

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-const ADW = new URL('../../bin/adw', import.meta.url).pathname;
+import { startAdwServer } from '../support/adw-server.ts';
 
 test('adw demo serves a live warehouse that grows within seconds, and stops cleanly on Ctrl-C', { timeout: 60_000 }, async () => {
-  const child = spawn(ADW, ['demo', '--port', '0', '--rate', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  const demo = await startAdwServer(['demo', '--port', '0', '--rate', '3000']);
   try {
-    let url: string | undefined;
-    for (let i = 0; i < 100 && !url; i++) {
-      url = /running at (http:\/\/\S+?)\/? /.exec(stdout)?.[1];
-      if (!url) await sleep(100);
-    }
-    assert.ok(url, `the demo printed its URL (stdout: ${stdout}, stderr: ${stderr})`);
     const requests = async () => {
-      const r = await fetch(`${url}/api/query?metrics=requests,exposures`);
+      const r = await fetch(`${demo.url}/api/query?metrics=requests,exposures`);
       assert.equal(r.status, 200);
       const body = await r.json();
       return { n: (body.rows[0]?.requests as number | null) ?? 0, fresh: body.freshness.newest_event_time as string | null };
@@ -35,19 +22,17 @@ test('adw demo serves a live warehouse that grows within seconds, and stops clea
     await sleep(2500);
     const second = await requests();
     assert.ok(second.n > first.n, `the warehouse grows (${first.n} -> ${second.n})`);
-    const page = await fetch(`${url}/`);
+    const page = await fetch(`${demo.url}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<title>ADW/);
-    const status = await (await fetch(`${url}/api/status`)).json();
+    const status = await (await fetch(`${demo.url}/api/status`)).json();
     assert.ok(status.pipeline.counters.recordsIn > 0);
-    const metrics = await fetch(`${url}/metrics`);
+    const metrics = await fetch(`${demo.url}/metrics`);
     assert.equal(metrics.status, 200);
     const records = /^adw_records_in_total (\d+)$/m.exec(await metrics.text());
     assert.ok(records && Number(records[1]) > 0, 'Prometheus metrics on the demo port count the records');
   } finally {
-    child.kill('SIGINT');
+    assert.equal(await demo.stop(), 0, `clean exit (stderr: ${demo.output().stderr})`);
   }
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0, `clean exit (stderr: ${stderr})`);
-  assert.match(stdout, /stopped cleanly/);
+  assert.match(demo.output().stdout, /stopped cleanly/);
 });
