@@ -26,6 +26,11 @@ export interface Source {
   readonly unbounded?: boolean;
   /** How far this source is behind the end of its input, by partition (records, or bytes for files), if it can tell cheaply. */
   lag?(): Record<string, number>;
+  /**
+   * Everything up to `position` is durably in the warehouse: the source may acknowledge it upstream (Kafka: the
+   * group's committed offsets, which lag tooling reads). Advisory only: a restart resumes from the checkpoint.
+   */
+  committed?(position: string): void;
   /** What `lag()` counts. */
   readonly lagUnit?: 'records' | 'bytes';
   close(): Promise<void>;

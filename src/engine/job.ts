@@ -204,6 +204,7 @@ export class Job {
     f.status.committedAt = Date.now();
     this.lastStatus = f.status;
     this.freshness.newestCommittedAt = f.status.committedAt;
+    this.source.committed?.(f.status.position);
     options.onCommit?.(f.status);
     const observers = options.observers ?? [];
     if (observers.length === 0) return;

@@ -52,6 +52,11 @@ export class CompositeSource implements Source {
     return JSON.stringify(Object.fromEntries(this.parts.map((p) => [p.id, p.fingerprint()])));
   }
 
+  committed(position: string): void {
+    const positions = JSON.parse(position) as Record<string, string>;
+    for (const p of this.parts) if (positions[p.id] !== undefined) p.committed?.(positions[p.id]!);
+  }
+
   lag(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const p of this.parts) for (const [k, v] of Object.entries(p.lag?.() ?? {})) out[`${p.id}/${k}`] = v;

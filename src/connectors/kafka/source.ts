@@ -34,6 +34,9 @@ export class KafkaSource implements Source {
   /** Log-end offsets by partition, refreshed in the background for lag. */
   private readonly ends = new Map<number, bigint>();
   private lagTimer: NodeJS.Timeout | null = null;
+  /** Group offset commits run one at a time, newest position only: an older one never lands after a newer one. */
+  private commitQueued: string | null = null;
+  private committing: Promise<void> | null = null;
 
   /** With `untilCaughtUp`, the source ends once it has read every partition to the log end (a backfill). */
   constructor(opts: KafkaConnectionOptions & { group?: string; untilCaughtUp?: boolean }) {
@@ -107,6 +110,22 @@ export class KafkaSource implements Source {
     return `kafka:${this.opts.topic}`;
   }
 
+  /** Commits the checkpointed offsets to the consumer group, in the background (failures are retried with the next checkpoint). */
+  committed(position: string): void {
+    this.commitQueued = position;
+    this.committing ??= this.commitLoop();
+  }
+
+  private async commitLoop(): Promise<void> {
+    while (this.commitQueued !== null && this.consumer) {
+      const position = JSON.parse(this.commitQueued) as Record<string, string>;
+      this.commitQueued = null;
+      const offsets = Object.entries(position).map(([p, o]) => ({ topic: this.opts.topic, partition: Number(p), offset: BigInt(o), leaderEpoch: -1 }));
+      await this.consumer.commit({ offsets }).catch(() => undefined);
+    }
+    this.committing = null;
+  }
+
   /** Records between the position and the log end, by partition (refreshed every 2 s). */
   lag(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -125,6 +144,7 @@ export class KafkaSource implements Source {
 
   async close(): Promise<void> {
     if (this.lagTimer) clearInterval(this.lagTimer);
+    await this.committing;
     await this.stream?.close().catch(() => undefined);
     await this.consumer?.close(true).catch(() => undefined);
   }

@@ -1,3 +1,4 @@
+import { Admin } from '@platformatic/kafka';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -49,6 +50,14 @@ test('adw run --kafka --until-end builds the warehouse a file run builds, equal 
   assert.equal(c.recordsIn, lines + dimLines * (PARTITIONS - 1), 'every record of the topic read once');
   assert.equal(c.accepted + c.deadLettered, c.recordsIn);
   assert.deepEqual(Object.keys(c.position).sort(), ['0', '1', '2', '3'], 'the position holds every partition');
+  const admin = new Admin({ clientId: 'adw-test', bootstrapBrokers: [kafka.brokers] });
+  try {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: ['adw-engine'] });
+    const committed = Object.fromEntries(group!.topics.find((t) => t.name === 'events-a')!.partitions.map((p) => [String(p.partitionIndex), String(p.committedOffset)]));
+    assert.deepEqual(committed, c.position, "the group's committed offsets (what Kafka's lag tools read) are the checkpoint's position");
+  } finally {
+    await admin.close();
+  }
   const diff = await dwaDifferences(db);
   assert.equal(diff.length, 0, `DWA equals the offline recomputation from ODS; first differences: ${JSON.stringify(diff.slice(0, 4))}`);
 
