@@ -11,7 +11,7 @@ export interface AdwServer {
   stop(): Promise<number | null>;
 }
 
-/** Starts `adw args` and waits (up to `timeoutMs`) for the "... at http://host:port/" line. */
+/** Starts `adw args` and waits (up to `timeoutMs`) for the "... at http://host:port/" line, on stdout or stderr. */
 export async function startAdwServer(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<AdwServer> {
   const child = spawn(ADW, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
@@ -27,7 +27,7 @@ export async function startAdwServer(args: string[], env: NodeJS.ProcessEnv = {}
   const deadline = Date.now() + timeoutMs;
   let url: string | undefined;
   while (!url && Date.now() < deadline && child.exitCode === null) {
-    url = / at (http:\/\/\S+?)\/? /.exec(stdout)?.[1];
+    url = / at (http:\/\/\S+?)\/? /.exec(stdout + stderr)?.[1];
     if (!url) await sleep(100);
   }
   if (!url) {

@@ -8,7 +8,7 @@ export class PacingTable {
     this.table = table;
     this.dayLabel = dayLabel;
     this.signature = '';
-    table.tHead.innerHTML = '<tr><th>Campaign</th><th>Advertiser</th><th>Billing</th><th>Daily budget</th><th>Spend today</th><th>Budget used (│ = even pace)</th><th>Pace</th><th>Status</th></tr>';
+    table.tHead.innerHTML = '<tr><th>Campaign</th><th>Advertiser</th><th>Billing</th><th>Daily budget</th><th>Spend today</th><th title="share of the daily budget spent; the mark │ is what an even pace would have spent by now">Used</th><th>Pace</th><th>Status</th></tr>';
   }
 
   update(result, query) {
