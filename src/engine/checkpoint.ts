@@ -6,6 +6,8 @@ export interface CheckpointWrites {
   position: string;
   fingerprint: string;
   maxEventMs: number;
+  /** The event-time watermark at this checkpoint: a restart resumes with it, so state is restored to the horizon it had. */
+  watermarkMs: number;
   flushedUntilMs: number;
   counters: Counters;
   ods: string[];
@@ -41,7 +43,7 @@ export interface Counters {
 
 export function emptyWrites(epoch: number, source: string): CheckpointWrites {
   return {
-    epoch, source, position: '', fingerprint: '', maxEventMs: 0, flushedUntilMs: 0,
+    epoch, source, position: '', fingerprint: '', maxEventMs: 0, watermarkMs: 0, flushedUntilMs: 0,
     counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
     ods: [], dimChanges: [], dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: [], dwdUnmatched: [], dwdRetracted: [], dwa: [],
   };

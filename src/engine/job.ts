@@ -100,7 +100,8 @@ export class Job {
       ctx.epoch = cp.epoch + 1;
       ctx.maxEventMs = cp.maxEventMs;
       ctx.flushedUntilMs = cp.flushedUntilMs;
-      ctx.watermark = cp.maxEventMs - ctx.config.watermarkDelayMs;
+      // Checkpoints written before the watermark was stored: it was then always the highest event time less the delay.
+      ctx.watermark = cp.watermarkMs ?? cp.maxEventMs - ctx.config.watermarkDelayMs;
     }
     await this.source.open(cp?.position ?? null, cp?.fingerprint ?? null);
     for (const o of options.observers ?? []) o.started(cp !== null, { ...ctx.counters });
@@ -169,6 +170,7 @@ export class Job {
     writes.position = this.source.position();
     writes.fingerprint = this.source.fingerprint();
     writes.maxEventMs = ctx.maxEventMs;
+    writes.watermarkMs = ctx.watermark;
     writes.flushedUntilMs = ctx.flushedUntilMs;
     writes.counters = { ...ctx.counters };
     for (const op of this.ops) op.onCheckpoint(writes, ctx);

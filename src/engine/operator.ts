@@ -14,7 +14,7 @@ export interface RunContext {
   readonly stats: RunStats;
   /** The checkpoint epoch being filled. */
   epoch: number;
-  /** Highest event time seen; the watermark is this minus the watermark delay. */
+  /** Highest event time seen (over all splits; the watermark follows the slowest split, see the watermark operator). */
   maxEventMs: number;
   watermark: number;
   /** Where a finite input last ended: follow events up to here went out unmatched without waiting longer. */

@@ -6,10 +6,15 @@ export interface SourceRecord {
   bytes: number;
   /** Source position of the record's first byte (file byte offset, or partition offset). */
   seq: number;
+  /**
+   * The ordered sub-stream the record came from (a Kafka partition; absent: 0). Event time advances per split,
+   * so the watermark is the slowest split's.
+   */
+  split?: number;
 }
 
 /** A validated record, with where it came from and whether it arrived after the allowed lateness. */
-export type Tracked<T extends InputRecord = InputRecord> = T & { seq: number; raw: string; late: boolean };
+export type Tracked<T extends InputRecord = InputRecord> = T & { seq: number; split: number; raw: string; late: boolean };
 
 /** A request once enriched: what its follow events inherit, with the CSV fragments precomputed once. */
 export interface RequestInfo {

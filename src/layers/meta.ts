@@ -19,5 +19,6 @@ export const checkpointTable: TableDef = {
     col('duplicates', 'BIGINT'),
     col('late', 'BIGINT'),
     col('committed_at', 'TIMESTAMP'),
+    col('watermark_ms', 'BIGINT', 'event-time watermark at the checkpoint (the slowest split\'s), restored on restart'),
   ],
 };

@@ -7,6 +7,8 @@ export interface CheckpointRow {
   position: string;
   fingerprint: string;
   maxEventMs: number;
+  /** Null in checkpoints written before the watermark was stored. */
+  watermarkMs: number | null;
   flushedUntilMs: number;
   recordsIn: number;
   accepted: number;

@@ -56,8 +56,8 @@ export class KafkaSource implements Source {
     });
     const offsets = [...this.next].map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
     this.stream = await this.consumer.consume({
-      // Small per-partition fetches keep the partitions' event times close together: one partition read far ahead
-      // would push the (single) watermark on and make the others' records late, costing warehouse look-ups.
+      // Small per-partition fetches keep the partitions' event times close together, so the slowest partition's
+      // watermark trails the others little (measured: 2 MB per partition was no faster, and fresher data is not).
       topics: [this.opts.topic], autocommit: false, maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 256 * 1024,
       // Partitions without a stored offset start at the beginning: nothing of them was committed yet.
       ...(offsets.length > 0 ? { mode: 'manual', offsets, fallbackMode: 'earliest' } : { mode: 'earliest' }),
@@ -83,7 +83,7 @@ export class KafkaSource implements Source {
       const seen = this.next.get(m.partition);
       // A fetch may repeat records before the stored position (a replay after a reconnect): skip them.
       if (seen !== undefined && m.offset < seen) continue;
-      records.push({ line: m.value.toString('utf8'), bytes: m.value.length, seq: kafkaSeq(m.partition, m.offset) });
+      records.push({ line: m.value.toString('utf8'), bytes: m.value.length, seq: kafkaSeq(m.partition, m.offset), split: m.partition });
       this.next.set(m.partition, m.offset + 1n);
     }
     if (this.head === this.buffer.length) {

@@ -64,7 +64,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
     for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs)) {
       const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
-      if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim') this.wait({ ev: Object.assign(v.record, { seq: p.seq, raw: p.raw, late: false }), emittedEpoch: -1, done: false });
+      if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim') this.wait({ ev: Object.assign(v.record, { seq: p.seq, split: 0, raw: p.raw, late: false }), emittedEpoch: -1, done: false });
     }
   }
 

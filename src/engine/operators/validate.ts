@@ -24,6 +24,7 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
         const raw = r.line.includes('\r') ? r.line.replaceAll('\r', ' ') : r.line;
         const t = v.record as Tracked;
         t.seq = r.seq;
+        t.split = r.split ?? 0;
         t.raw = raw;
         t.late = false;
         out.push(t);

@@ -90,6 +90,8 @@ export class DuckDbWarehouse implements Warehouse {
     const wh = new DuckDbWarehouse(instance, writer, await connect(), await connect(), options.readOnly ? null : new Staging());
     if (!options.readOnly) {
       for (const t of allTables) await writer.run(createTableSql(t));
+      // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
+      await writer.run(`ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`);
       for (const v of allViews) await writer.run(createUnionViewSql(v.name, v.unionOf));
     }
     return wh;
@@ -165,7 +167,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     const c = w.counters;
     const values = [w.source, w.epoch, w.position, w.fingerprint, w.maxEventMs, w.flushedUntilMs, c.recordsIn, c.accepted, c.deadLettered, c.duplicates, c.late].map(sqlLiteral);
-    run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now())`);
+    run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`);
     try {
       await this.transaction(statements);
     } finally {
@@ -174,7 +176,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async readCheckpoint(source: string): Promise<CheckpointRow | null> {
-    const rows = await this.lookup(`SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`, [source]);
+    const rows = await this.lookup(`SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", watermark_ms AS "watermarkMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`, [source]);
     return (rows[0] as unknown as CheckpointRow | undefined) ?? null;
   }
 
