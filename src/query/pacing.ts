@@ -1,4 +1,4 @@
-import { dimTables } from '../layers/dim.ts';
+import { dimensions } from '../catalogue/dimensions.ts';
 import { errors } from '../errors.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { freshness, runQuery, type Freshness } from './planner.ts';
@@ -45,7 +45,8 @@ const DAY_MS = 86_400_000;
 const PACE_TOLERANCE = 0.1;
 const columns: (keyof PacingRow)[] = ['campaign_id', 'campaign_name', 'advertiser_id', 'advertiser_name', 'billing', 'budget', 'spend', 'budget_used', 'expected_used', 'pace', 'status'];
 
-const table = (name: string) => dimTables.find((t) => t.name === name)!.name;
+/** The dimension table behind a catalogue dimension (where budgets and names live). */
+const tableOf = (dim: 'advertiser_id' | 'campaign_id') => dimensions.find((d) => d.name === dim)!.nameFrom!.table;
 
 /**
  * Spend today (event time, UTC days) against each campaign's daily budget. "Today" is the day of the newest
@@ -71,7 +72,7 @@ export async function runPacing(store: QueryStore, req: PacingRequest): Promise<
     params.push(...ids);
   }
   const campaigns = await store.query(
-    `SELECT c.campaign_id, c.name AS campaign_name, c.advertiser_id, a.name AS advertiser_name, c.billing, c.budget FROM ${table('dim_campaign')} c LEFT JOIN ${table('dim_advertiser')} a ON a.advertiser_id = c.advertiser_id${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
+    `SELECT c.campaign_id, c.name AS campaign_name, c.advertiser_id, a.name AS advertiser_name, c.billing, c.budget FROM ${tableOf('campaign_id')} c LEFT JOIN ${tableOf('advertiser_id')} a ON a.advertiser_id = c.advertiser_id${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
     params,
   );
   const rows = campaigns.map((c): PacingRow => {
