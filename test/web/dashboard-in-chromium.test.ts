@@ -128,6 +128,21 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     assert.equal(nanos(row.spend), truth.totals.spend_nanos);
     assert.ok(truth.totals.clicks! > 100, 'a workload with clicks to count');
     assert.equal(await page.locator('#tiles [data-metric="clicks"] .v').innerText(), truth.totals.clicks!.toLocaleString('en-US'));
+    assert.equal(await attr('#tiles [data-metric="clicks"]', 'data-previous'), '', '"all" has no previous range to compare with');
+  });
+
+  test('over a bounded range the tiles compare with the range just before, as the API counts it', async () => {
+    await page.goto(`${server.url}/?range=6h`);
+    await settled();
+    const shown = new URL((await attr('#tiles', 'data-query'))!, server.url).searchParams;
+    const from = Date.parse(shown.get('from')!);
+    const to = Date.parse(shown.get('to')!);
+    const before = await api(`/api/query?metrics=requests,clicks,ctr&from=${new Date(2 * from - to).toISOString()}&to=${new Date(from).toISOString()}`);
+    const now = await api(`/api/query?metrics=requests,clicks,ctr&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+    assert.equal(Number(await attr('#tiles [data-metric="requests"]', 'data-previous')), before.rows[0].requests);
+    assert.ok(before.rows[0].clicks > 0 && now.rows[0].clicks > 0, 'both ranges hold clicks (the later one only late ones)');
+    const rel = ((now.rows[0].clicks - before.rows[0].clicks) / before.rows[0].clicks) * 100;
+    assert.equal(await page.locator('#tiles [data-metric="clicks"] .d').innerText(), `${rel >= 0 ? '▲' : '▼'} ${Math.abs(rel).toFixed(1)}% vs previous 6h`);
   });
 
   test('the charts are uPlot canvases holding the API series, redrawn in place on refresh', async () => {

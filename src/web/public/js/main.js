@@ -5,7 +5,7 @@ import { FilterBar, NameBook } from './filters.js';
 import { HealthPanel } from './health.js';
 import { PacingTable } from './pacing.js';
 import { TILE_METRICS, Tiles } from './tiles.js';
-import { DRILL, RANGES, filterParams, granularityOf, rangeParams, readView, writeView } from './url-state.js';
+import { DRILL, RANGES, filterParams, granularityOf, previousRange, rangeParams, readView, writeView } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 1000;
@@ -115,17 +115,19 @@ async function refresh() {
   try {
     const status = await getJson('/api/status');
     const newest = status.freshness.newest_event_time ? Date.parse(status.freshness.newest_event_time) : null;
-    const base = { ...rangeParams(view, newest), ...filterParams(view) };
+    const range = rangeParams(view, newest);
+    const base = { ...range, ...filterParams(view) };
     const urls = {
       totals: apiUrl('/api/query', { metrics: TILE_METRICS, ...base }),
       series: apiUrl('/api/query', { metrics: 'requests,exposures,viewable_exposures,clicks,spend', granularity: granularityOf(view), ...base, limit: 100000 }),
       table: apiUrl('/api/query', { metrics: TABLE_METRICS, by: view.by, names: 1, order_by: view.sort, order_dir: view.dir, limit: LIMIT, ...base }),
       pacing: apiUrl('/api/pacing', { ...filterParams(view, ['advertiser_id', 'campaign_id']), limit: 15 }),
+      previous: range.from ? apiUrl('/api/query', { metrics: TILE_METRICS, ...previousRange(range), ...filterParams(view) }) : null,
     };
-    const [totals, series, table, pace] = await Promise.all([urls.totals, urls.series, urls.table, urls.pacing].map(getJson));
+    const [totals, series, table, pace, previous] = await Promise.all([urls.totals, urls.series, urls.table, urls.pacing, urls.previous].map((u) => (u ? getJson(u) : null)));
     if (gen !== generation) return;
     names.learn(view.by, table.rows);
-    tiles.update(totals, urls.totals, status.freshness.lag_ms);
+    tiles.update(totals, urls.totals, status.freshness.lag_ms, previous, view.range);
     traffic.update(series.rows, urls.series);
     spend.update(series.rows, urls.series);
     breakdown.update(table, view, urls.table);

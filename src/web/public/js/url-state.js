@@ -38,6 +38,13 @@ export function rangeParams(view, newestMs) {
   return { from: new Date(to - span).toISOString(), to: new Date(to).toISOString() };
 }
 
+/** The range of the same length just before `range`: what the tiles compare against. */
+export function previousRange(range) {
+  const from = Date.parse(range.from);
+  const to = Date.parse(range.to);
+  return { from: new Date(2 * from - to).toISOString(), to: range.from };
+}
+
 /** Chart granularity: minutes up to a day, hours beyond. */
 export function granularityOf(view) {
   const span = RANGES[view.range];
