@@ -24,8 +24,6 @@ test('the demo opens onto the dashboard, which follows the live warehouse every 
     assert.match(await page.locator('#health-mode').innerText(), /engine running/);
     const age = Number(await page.locator('#health-list [data-key="checkpoint_age"]').getAttribute('data-value'));
     assert.ok(age < 10_000, `checkpoints are recent (${age} ms)`);
-    const lag = await page.locator('#health-list [data-key="consumer_lag"]').getAttribute('data-value');
-    assert.ok(lag !== null && lag !== '' && Number(lag) >= 0 && Number(lag) < 5 * 3000, `the engine keeps up with the simulated traffic: ${lag} lines behind`);
     const freshness = Number(await page.locator('#tiles [data-metric="freshness"]').getAttribute('data-value'));
     assert.ok(freshness < 60_000, `live data is seconds old (${freshness} ms)`);
     assert.match(await page.locator('#pacing-day').innerText(), new RegExp(`^${new Date().toISOString().slice(0, 10)}`), 'pacing is for today');

@@ -18,24 +18,17 @@ export interface LiveSimulatorOptions {
  */
 export class LiveSimulatorSource implements Source {
   readonly id: string;
-  readonly lagUnit = 'records';
-  private readonly startMs: number;
-  private readonly rate: number;
   private readonly traffic: TrafficGenerator;
   private pending: string[];
   private count = 0;
-  private readonly dimensionLines: number;
 
   constructor(options: LiveSimulatorOptions) {
     const startMs = Date.now();
     const events = Number.MAX_SAFE_INTEGER;
     const o = resolveSimulatorOptions({ seed: options.seed, startMs, events, spanMs: (events / options.rate) * 1000 });
     this.id = `simulator:${options.seed}@${new Date(startMs).toISOString()}`;
-    this.startMs = startMs;
-    this.rate = options.rate;
     this.traffic = new TrafficGenerator(o);
     this.pending = dimensionLines(buildDimensions(o));
-    this.dimensionLines = this.pending.length;
   }
 
   async open(): Promise<void> {}
@@ -54,12 +47,6 @@ export class LiveSimulatorSource implements Source {
 
   fingerprint(): string {
     return this.id;
-  }
-
-  /** Event lines the traffic has produced by now (at its steady rate) that the engine has not taken yet. */
-  lag(): Record<string, number> {
-    const due = Math.floor(((Date.now() - this.startMs) / 1000) * this.rate);
-    return { '0': Math.max(0, due - (this.count - this.dimensionLines)) };
   }
 
   async close(): Promise<void> {}
