@@ -14,7 +14,7 @@ export class HealthPanel {
     const lag = p?.consumer_lag ?? null;
     const entries = [
       ['ingest_rate', 'Ingest rate', p ? `${formats.int(p.ingest_rate)} records/s` : '–', p?.ingest_rate],
-      ['consumer_lag', 'Consumer lag', lag === null ? '–' : `${formats.int(lag)} ${p.lag_unit}`, lag],
+      ['consumer_lag', 'Consumer lag', lag === null ? (p ? 'not reported by this source' : '–') : `${formats.int(lag)} ${p.lag_unit}`, lag],
       ['checkpoint_age', 'Checkpoint age', duration(c.age_ms), c.age_ms, c.age_ms !== null && c.age_ms > 10_000],
       ['dead_letters', 'Dead letters', formats.int(c.dead_lettered), c.dead_lettered, c.dead_lettered > 0],
       ['records_in', 'Records in', formats.int(c.records_in), c.records_in],
