@@ -217,6 +217,13 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     );
     assert.equal(await other.locator('#chips .chip').count(), 2, 'and the same two filters');
     await other.close();
+    await page.click('#crumbs a[data-level="1"]');
+    await settled();
+    assert.equal(view().get('by'), 'campaign_id', 'the advertiser crumb goes back to its campaigns');
+    await page.focus(`#breakdown-table tbody tr[data-key="${campaign}"]`);
+    await page.keyboard.press('Enter');
+    await settled();
+    assert.equal(view().get('f.campaign_id'), String(campaign), 'a focused row drills down with Enter, as with a click');
     await page.click('#crumbs a[data-level="0"]');
     await settled();
     assert.equal(view().get('by'), 'advertiser_id');

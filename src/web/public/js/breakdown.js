@@ -18,11 +18,16 @@ export class BreakdownTable {
     this.more = more;
     this.catalogue = catalogue;
     this.signature = '';
-    table.addEventListener('click', (e) => {
-      const th = e.target.closest('th[data-col]');
+    const activate = (target) => {
+      const th = target.closest('th[data-col]');
       if (th) return onSort(th.dataset.col);
-      const tr = e.target.closest('tr.clickable');
+      const tr = target.closest('tr.clickable');
       if (tr) onRow(tr.dataset.key, tr.dataset.name || null);
+    };
+    table.addEventListener('click', (e) => activate(e.target));
+    // Headers and rows take the keyboard focus too: Enter does what a click does.
+    table.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') activate(e.target);
     });
   }
 
@@ -37,7 +42,7 @@ export class BreakdownTable {
     const dimDef = this.catalogue.dimensions.find((d) => d.name === view.by);
     const nameCol = nameColumn(view.by, this.catalogue);
     const sortAttr = (col) => (col === view.sort ? ` aria-sort="${view.dir === 'asc' ? 'ascending' : 'descending'}"` : '');
-    this.table.tHead.innerHTML = `<tr><th data-col="${view.by}"${sortAttr(view.by)}>${esc(dimDef?.label ?? view.by)}</th>${TABLE_METRICS.map((m) => `<th data-col="${m}"${sortAttr(m)} title="${esc(metricDef.get(m).doc)}">${esc(metricDef.get(m).label)}</th>`).join('')}</tr>`;
+    this.table.tHead.innerHTML = `<tr><th tabindex="0" data-col="${view.by}"${sortAttr(view.by)}>${esc(dimDef?.label ?? view.by)}</th>${TABLE_METRICS.map((m) => `<th tabindex="0" data-col="${m}"${sortAttr(m)} title="${esc(metricDef.get(m).doc)}">${esc(metricDef.get(m).label)}</th>`).join('')}</tr>`;
     this.table.tBodies[0].innerHTML = result.rows
       .map((r) => {
         const key = r[view.by];
@@ -46,7 +51,7 @@ export class BreakdownTable {
         const cells = TABLE_METRICS.map((m) => `<td data-col="${m}" data-value="${r[m] ?? ''}">${formats[metricDef.get(m).format](r[m])}</td>`).join('');
         return key === null || key === undefined
           ? `<tr data-key=""><td data-col="${view.by}" data-value="">${label}</td>${cells}</tr>`
-          : `<tr class="clickable" data-key="${esc(key)}" data-name="${esc(name ?? '')}"><td data-col="${view.by}" data-value="${esc(key)}">${label}</td>${cells}</tr>`;
+          : `<tr class="clickable" tabindex="0" data-key="${esc(key)}" data-name="${esc(name ?? '')}"><td data-col="${view.by}" data-value="${esc(key)}">${label}</td>${cells}</tr>`;
       })
       .join('') || `<tr><td colspan="${TABLE_METRICS.length + 1}" class="muted">No data in this range.</td></tr>`;
   }
