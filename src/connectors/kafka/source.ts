@@ -57,7 +57,7 @@ export class KafkaSource implements Source {
     const offsets = [...this.next].map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
     this.stream = await this.consumer.consume({
       // Small per-partition fetches keep the partitions' event times close together, so the slowest partition's
-      // watermark trails the others little (measured: 2 MB per partition was no faster, and fresher data is not).
+      // watermark trails the others little (measured: 2 MB per partition was no faster).
       topics: [this.opts.topic], autocommit: false, maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 256 * 1024,
       // Partitions without a stored offset start at the beginning: nothing of them was committed yet.
       ...(offsets.length > 0 ? { mode: 'manual', offsets, fallbackMode: 'earliest' } : { mode: 'earliest' }),
