@@ -1,4 +1,5 @@
-/** What one checkpoint writes to the warehouse, in one transaction, as CSV lines (see warehouse/csv.ts). */
+import { CsvRows } from '../warehouse/csv.ts';
+/** What one checkpoint writes to the warehouse, in one transaction, as CSV rows (see warehouse/csv.ts). */
 export interface CheckpointWrites {
   epoch: number;
   source: string;
@@ -10,18 +11,18 @@ export interface CheckpointWrites {
   watermarkMs: number;
   flushedUntilMs: number;
   counters: Counters;
-  ods: string[];
-  dimChanges: string[];
+  ods: CsvRows;
+  dimChanges: CsvRows;
   dimUpserts: { table: string; row: Record<string, unknown> }[];
   dimDeletes: { table: string; key: number }[];
   deadLetters: DeadLetterRow[];
   /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
-  dwd: string[];
+  dwd: CsvRows;
   /** Follow events without their request (DWD, unmatched part). */
-  dwdUnmatched: string[];
+  dwdUnmatched: CsvRows;
   /** `event_id`, `event_type` of unmatched rows whose request came: they leave the unmatched part. */
-  dwdRetracted: string[];
-  dwa: string[];
+  dwdRetracted: CsvRows;
+  dwa: CsvRows;
 }
 
 export interface DeadLetterRow {
@@ -45,6 +46,6 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
   return {
     epoch, source, position: '', fingerprint: '', maxEventMs: 0, watermarkMs: 0, flushedUntilMs: 0,
     counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
-    ods: [], dimChanges: [], dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: [], dwdUnmatched: [], dwdRetracted: [], dwa: [],
+    ods: new CsvRows(), dimChanges: new CsvRows(), dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: new CsvRows(), dwdUnmatched: new CsvRows(), dwdRetracted: new CsvRows(), dwa: new CsvRows(),
   };
 }

@@ -1,4 +1,4 @@
-import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
+import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
@@ -52,13 +52,13 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
   }
 
   override onCheckpoint(writes: CheckpointWrites): void {
-    const lines: string[] = [];
+    const rows = new CsvRows();
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        lines.push(minute + S + dimKey + S + c.requests + S + c.fills + S + c.exposures + S + c.viewable_exposures + S + c.clicks + S + c.spend_nanos);
+        rows.push(minute + S + dimKey + S + c.requests + S + c.fills + S + c.exposures + S + c.viewable_exposures + S + c.clicks + S + c.spend_nanos);
       }
     }
-    writes.dwa = lines;
+    writes.dwa = rows;
     this.minutes = new Map();
   }
 }

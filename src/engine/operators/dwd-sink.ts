@@ -1,4 +1,4 @@
-import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
+import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
@@ -12,9 +12,9 @@ const NO_REQUEST = S.repeat(10);
  */
 export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   readonly name = 'dwd-sink';
-  private joined: string[] = [];
-  private unmatched: string[] = [];
-  private retracted: string[] = [];
+  private joined = new CsvRows();
+  private unmatched = new CsvRows();
+  private retracted = new CsvRows();
 
   processBatch(batch: DwdRow[], out: DwdRow[], ctx: RunContext): void {
     const stats = ctx.stats;
@@ -35,8 +35,8 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
     writes.dwd = this.joined;
     writes.dwdUnmatched = this.unmatched;
     writes.dwdRetracted = this.retracted;
-    this.joined = [];
-    this.unmatched = [];
-    this.retracted = [];
+    this.joined = new CsvRows();
+    this.unmatched = new CsvRows();
+    this.retracted = new CsvRows();
   }
 }

@@ -1,5 +1,5 @@
 import { dimensionKeys } from '../../events/schema.ts';
-import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
+import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator } from '../operator.ts';
 import type { Tracked } from '../records.ts';
@@ -7,8 +7,8 @@ import type { Tracked } from '../records.ts';
 /** Lands every accepted record in ODS as received (duplicates too), then passes it on. */
 export class OdsSinkOperator extends BaseOperator<Tracked, Tracked> {
   readonly name = 'ods-sink';
-  private events: string[] = [];
-  private dims: string[] = [];
+  private events = new CsvRows();
+  private dims = new CsvRows();
 
   processBatch(batch: Tracked[], out: Tracked[]): void {
     for (const r of batch) {
@@ -25,7 +25,7 @@ export class OdsSinkOperator extends BaseOperator<Tracked, Tracked> {
   override onCheckpoint(writes: CheckpointWrites): void {
     writes.ods = this.events;
     writes.dimChanges = this.dims;
-    this.events = [];
-    this.dims = [];
+    this.events = new CsvRows();
+    this.dims = new CsvRows();
   }
 }

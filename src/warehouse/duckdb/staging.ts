@@ -1,7 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIELD_SEPARATOR, ROW_SEPARATOR } from '../csv.ts';
+import { FIELD_SEPARATOR, type CsvRows } from '../csv.ts';
 import { sqlString } from './ddl.ts';
 
 /**
@@ -18,10 +18,17 @@ export class Staging {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Writes CSV lines to a new staging file and returns its path. */
-  write(lines: string[]): string {
+  /** Writes CSV rows to a new staging file and returns its path. */
+  write(rows: CsvRows): string {
     const path = join(this.dir, `${++this.n}.csv`);
-    writeFileSync(path, lines.join(ROW_SEPARATOR) + ROW_SEPARATOR);
+    const fd = openSync(path, 'w');
+    try {
+      // writev takes at most IOV_MAX (1024) buffers per call.
+      const blocks = rows.bytes();
+      for (let i = 0; i < blocks.length; i += 1024) writevSync(fd, blocks.slice(i, i + 1024));
+    } finally {
+      closeSync(fd);
+    }
     return path;
   }
 

@@ -11,7 +11,7 @@ import { checkpointTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
-import { FIELD_SEPARATOR } from '../csv.ts';
+import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import { createTableSql, createUnionViewSql, sqlLiteral, sqlString } from './ddl.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
@@ -115,8 +115,8 @@ export class DuckDbWarehouse implements Warehouse {
     const staging = this.staging;
     if (!staging) throw errors.warehouseWrite('the warehouse is open read-only');
     const files: string[] = [];
-    const stage = (lines: string[]) => {
-      const p = staging.write(lines);
+    const stage = (rows: CsvRows) => {
+      const p = staging.write(rows);
       files.push(p);
       return p;
     };
@@ -147,7 +147,9 @@ export class DuckDbWarehouse implements Warehouse {
     if (w.deadLetters.length > 0) {
       // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are decoded in SQL.
       const S = FIELD_SEPARATOR;
-      const p = stage(w.deadLetters.map((d) => d.seq + S + d.reason + S + JSON.stringify(d.error) + S + JSON.stringify(d.payload) + S + d.payloadBytes));
+      const rows = new CsvRows();
+      for (const d of w.deadLetters) rows.push(d.seq + S + d.reason + S + JSON.stringify(d.error) + S + JSON.stringify(d.payload) + S + d.payloadBytes);
+      const p = stage(rows);
       run(`INSERT INTO ${odsDeadLetter.name} SELECT ${src}, seq, reason, CAST(error AS JSON)->>'$', CAST(payload AS JSON)->>'$', payload_bytes FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['reason', 'VARCHAR'], ['error', 'VARCHAR'], ['payload', 'VARCHAR'], ['payload_bytes', 'BIGINT']])}`);
     }
     if (w.dwd.length > 0) run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
