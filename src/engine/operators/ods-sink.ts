@@ -16,7 +16,7 @@ export class OdsSinkOperator extends BaseOperator<Tracked, Tracked> {
         const key = r.op === 'delete' ? r.key : (r.row as unknown as Record<string, number>)[dimensionKeys[r.table]];
         this.dims.push(r.seq + S + r.table + S + r.op + S + key + S + r.raw);
       } else {
-        this.events.push([r.seq, r.kind, r.id, r.ts, r.raw].join(S));
+        this.events.push(r.seq + S + r.kind + S + r.id + S + r.ts + S + r.raw);
       }
       out.push(r);
     }
