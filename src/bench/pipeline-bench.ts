@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../connectors/file/source.ts';
@@ -40,12 +40,18 @@ export interface PipelineBenchResult {
   checkpoint_interval_ms: number;
   /** CPU time of the engine's JavaScript thread per input line: what bounds throughput, and steadier than wall time on a busy machine. */
   engine_thread_cpu_us_per_event: number | null;
+  /**
+   * CPU time of the whole process per input line (engine, DuckDB, the garbage collector's threads): at N events/s
+   * on C cores it must be at most C / N seconds, so it tells how far the machine is from a target rate.
+   */
+  process_cpu_us_per_event: number;
   /** Wall time the engine waited for late records' warehouse look-ups. */
   seal_ms: number;
   dead_lettered: number;
   duplicates: number;
   late: number;
-  machine: { cpus: number; cpu: string; node: string };
+  /** `json_parse_us_per_line`: JSON.parse of the workload's first lines, best of three, to compare machines and days. */
+  machine: { cpus: number; cpu: string; node: string; json_parse_us_per_line: number | null };
 }
 
 /**
@@ -75,15 +81,18 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     } else {
       source = new FileSource({ path: input });
     }
+    const calibration = opts.source === 'kafka' ? null : jsonParseUsPerLine(input);
     log('running the pipeline ...');
     const warehouse = await DuckDbWarehouse.open(join(dir, 'bench.duckdb'));
     const config: EngineConfig = { ...defaultEngineConfig, ...opts.config };
     const job = new Job(adPipeline, source, warehouse, config);
     const t0 = performance.now();
     const cpu0 = mainThreadCpuMs();
+    const process0 = process.cpuUsage();
     const status = await job.run({ untilEnd: true });
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = mainThreadCpuMs();
+    const processCpu = process.cpuUsage(process0);
     await source.close();
     await warehouse.close();
     await kafka?.stop();
@@ -98,18 +107,45 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       freshness_p99_ms: Math.round(job.freshness.percentile(99)),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       engine_thread_cpu_us_per_event: cpu0 === null || cpu1 === null ? null : Math.round(((cpu1 - cpu0) * 1000 / c.recordsIn) * 100) / 100,
+      process_cpu_us_per_event: Math.round(((processCpu.user + processCpu.system) / c.recordsIn) * 100) / 100,
       checkpoints: status.epoch,
       checkpoint_interval_ms: config.checkpointIntervalMs,
       seal_ms: Math.round(job.sealMs),
       dead_lettered: c.deadLettered,
       duplicates: c.duplicates,
       late: c.late,
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, json_parse_us_per_line: calibration },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     if (inputDir !== dir) rmSync(inputDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * How fast this machine parses the workload's JSON today, in µs per line: the engine's cheapest unavoidable step,
+ * measured apart from it. The same build's figures move with it from one day (or machine) to the next.
+ */
+function jsonParseUsPerLine(input: string): number | null {
+  const fd = openSync(input, 'r');
+  const head = Buffer.alloc(16 * 1024 * 1024);
+  const n = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const lines = head.toString('utf8', 0, n).split('\n').slice(0, -1).filter((l) => l.startsWith('{"type":"'));
+  if (lines.length === 0) return null;
+  let best = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    for (const line of lines) {
+      try {
+        JSON.parse(line);
+      } catch {
+        // the workload's malformed records: parsed as far as they go, as the engine does
+      }
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.round((best * 1000 / lines.length) * 100) / 100;
 }
 
 /** CPU time (user + system) of this process's main thread in ms, from Linux's per-thread accounting; null elsewhere. */
