@@ -1,4 +1,4 @@
-import { REQUEST_ENTRY_BYTES } from '../engine/stats.ts';
+import { ID_ENTRY_BYTES, REQUEST_ENTRY_BYTES } from '../engine/stats.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { firstsCte } from './offline.ts';
 
@@ -10,7 +10,7 @@ type FollowType = (typeof followTypes)[number];
 export interface WindowOutcome {
   windowMs: number;
   accuracy: Record<FollowType | 'all', number>;
-  /** Requests the join would hold at the observed request rate (window plus allowed lateness). */
+  /** Keys held at the observed rates for the window plus the allowed lateness: requests (the join) and follow-event ids (dedup). */
   stateKeys: number;
   stateBytes: number;
 }
@@ -32,7 +32,7 @@ export interface WindowAdvice {
 export interface AdviceOptions {
   windowsMs: readonly number[];
   targets: readonly number[];
-  /** Requests stay in state this much longer than the window (the engine's allowed lateness). */
+  /** Requests and follow-event ids stay in state this much longer than the window (the engine's allowed lateness). */
   allowedLatenessMs: number;
 }
 
@@ -61,25 +61,30 @@ export async function adviseJoinWindow(store: QueryStore, opts: AdviceOptions): 
   const requests = Number(span?.requests ?? 0);
   const spanMs = Number(span?.span_ms ?? 0);
   const perMs = spanMs > 0 ? requests / spanMs : 0;
-  const held = (windowMs: number) => Math.round(perMs * (windowMs + opts.allowedLatenessMs));
   const byType = new Map(rows.map((r) => [r.event_type as string, r]));
   const count = (t: FollowType, col: string) => Number(byType.get(t)?.[col] ?? 0);
   const joined = Object.fromEntries(followTypes.map((t) => [t, count(t, 'joined')])) as Record<FollowType, number>;
   const unmatched = Object.fromEntries(followTypes.map((t) => [t, count(t, 'unmatched')])) as Record<FollowType, number>;
   const totalJoined = followTypes.reduce((s, t) => s + joined[t], 0);
+  const followsPerMs = spanMs > 0 ? followTypes.reduce((s, t) => s + joined[t] + unmatched[t], 0) / spanMs : 0;
+  // The join holds each request, and dedup each follow event's id, for the window plus the allowed lateness.
+  const held = (windowMs: number | null) => {
+    if (windowMs === null) return { stateKeys: 0, stateBytes: 0 };
+    const requestsHeld = Math.round(perMs * (windowMs + opts.allowedLatenessMs));
+    const idsHeld = Math.round(followsPerMs * (windowMs + opts.allowedLatenessMs));
+    return { stateKeys: requestsHeld + idsHeld, stateBytes: requestsHeld * REQUEST_ENTRY_BYTES + idsHeld * ID_ENTRY_BYTES };
+  };
 
   const outcomes: WindowOutcome[] = opts.windowsMs.map((windowMs, i) => {
     const within = Object.fromEntries(followTypes.map((t) => [t, count(t, `w${i}`)])) as Record<FollowType, number>;
     const accuracy = Object.fromEntries(followTypes.map((t) => [t, share(within[t], joined[t])])) as WindowOutcome['accuracy'];
     accuracy.all = share(followTypes.reduce((s, t) => s + within[t], 0), totalJoined);
-    const keys = held(windowMs);
-    return { windowMs, accuracy, stateKeys: keys, stateBytes: keys * REQUEST_ENTRY_BYTES };
+    return { windowMs, accuracy, ...held(windowMs) };
   });
   const recommendations: Recommendation[] = opts.targets.map((target, i) => {
     const q = followTypes.map((t) => byType.get(t)?.[`q${i}`]).filter((x) => x !== null && x !== undefined).map(Number);
     const windowMs = q.length === 0 ? null : Math.ceil(Math.max(1, ...q) / 60_000) * 60_000;
-    const keys = windowMs === null ? 0 : held(windowMs);
-    return { target, windowMs, stateKeys: keys, stateBytes: keys * REQUEST_ENTRY_BYTES };
+    return { target, windowMs, ...held(windowMs) };
   });
   return { observed: { requests, spanMs, requestsPerSecond: perMs * 1000, joined, unmatched }, windows: outcomes, recommendations };
 }

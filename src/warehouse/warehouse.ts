@@ -58,8 +58,8 @@ export interface EngineStore {
   loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]>;
   /** DWD requests with event time at or after `sinceMs`. */
   loadRequests(sinceMs: number): Promise<RequestRow[]>;
-  /** Ids of every record processed (ODS, duplicates folded) with event time at or after `sinceMs`. */
-  loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]>;
+  /** Ids of every follow event processed (ODS, duplicates folded) with event time at or after `sinceMs`. */
+  loadEventIds(sinceMs: number): Promise<{ id: string; ts: number }[]>;
   /** Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. */
   loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
   /** Which of these follow-event ids have a DWD row with event time in `range`. */

@@ -45,7 +45,7 @@ export function registerAdviseWindow(program: Command): void {
           window: formatDuration(w.windowMs), ...Object.fromEntries(Object.entries(w.accuracy).map(([t, a]) => [t, pct(a)])), 'state keys': w.stateKeys, 'state memory': mb(w.stateBytes),
         })));
         for (const r of advice.recommendations) {
-          process.stdout.write(`target ${pct(r.target)}: ${r.windowMs === null ? 'no follow events observed' : `window ${formatDuration(r.windowMs)} (about ${r.stateKeys} requests, ${mb(r.stateBytes)} of state)`}\n`);
+          process.stdout.write(`target ${pct(r.target)}: ${r.windowMs === null ? 'no follow events observed' : `window ${formatDuration(r.windowMs)} (about ${r.stateKeys} keys, ${mb(r.stateBytes)} of state)`}\n`);
         }
       } finally {
         await warehouse.close();

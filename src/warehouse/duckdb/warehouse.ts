@@ -194,9 +194,9 @@ export class DuckDbWarehouse implements Warehouse {
     return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
   }
 
-  async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number; request: boolean }[]> {
-    const rows = await this.rows(`SELECT DISTINCT event_id, epoch_ms(event_time), event_type = 'request' FROM ${odsAdEvent.name} WHERE event_time >= epoch_ms(?::BIGINT)`, [sinceMs]);
-    return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number, request: r[2] as boolean }));
+  async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number }[]> {
+    const rows = await this.rows(`SELECT DISTINCT event_id, epoch_ms(event_time) FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs]);
+    return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
   }
 
   async loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]> {
