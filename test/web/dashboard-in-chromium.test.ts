@@ -289,6 +289,28 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     }
   });
 
+  test('on a phone-sized screen, pacing keeps every campaign and its status in view without scrolling sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${server.url}/?range=all`);
+      await settled();
+      const layout = await page.$eval('#pacing-table', (table) => {
+        const box = table.parentElement!.getBoundingClientRect();
+        return {
+          overflow: table.parentElement!.scrollWidth - table.parentElement!.clientWidth,
+          outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td:first-child')]
+            .filter((td) => { const r = td.getBoundingClientRect(); return r.width === 0 || r.left < box.left || r.right > box.right + 0.5; }).length,
+          rows: table.tBodies[0]!.rows.length,
+        };
+      });
+      assert.equal(layout.rows, 15);
+      assert.equal(layout.outside, 0, 'campaign and status cells lie inside the visible table');
+      assert.ok(layout.overflow <= 0, `the table is ${layout.overflow}px wider than its box`);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
+  });
+
   test('pipeline health shows the warehouse checkpoint: records in, dead letters, checkpoint age', async () => {
     await page.goto(`${server.url}/?range=all`);
     await settled();
