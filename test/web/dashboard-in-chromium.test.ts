@@ -300,7 +300,7 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
           overflow: table.parentElement!.scrollWidth - table.parentElement!.clientWidth,
           outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td:first-child')]
             .filter((td) => { const r = td.getBoundingClientRect(); return r.width === 0 || r.left < box.left || r.right > box.right + 0.5; }).length,
-          rows: table.tBodies[0]!.rows.length,
+          rows: (table as HTMLTableElement).tBodies[0]!.rows.length,
         };
       });
       assert.equal(layout.rows, 15);
