@@ -10,8 +10,8 @@ import { ID_ENTRY_BYTES, type StateSize } from '../stats.ts';
 /**
  * Drops repeated follow events (client retries) by event_id. Ids are held in state as long as the interval join holds
  * requests (the join window plus the allowed lateness); an older record's id is looked up in the warehouse, so a
- * duplicate is dropped however late it comes. Requests pass through:
- * the interval join holds every request of its window anyway and drops their copies (one state, not two).
+ * duplicate is dropped however late it comes. Requests pass through: the interval join holds every request of its
+ * window anyway and drops their copies (one state, not two).
  */
 export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
   readonly name = 'dedup';
