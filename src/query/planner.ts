@@ -70,7 +70,8 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
   groups.push(...q.by);
   const inner = [
     ...groups,
-    ...additiveColumns.map((c) => `${p.sums[c]} AS ${c}`),
+    // An empty selection sums to 0, not NULL: no exposures is a count, not an unknown.
+    ...additiveColumns.map((c) => `coalesce(${p.sums[c]}, 0) AS ${c}`),
     ...(q.metrics.includes('unique_users') ? [`approx_count_distinct(CASE WHEN event_type = 'request' THEN user_id END) AS unique_users`] : []),
   ];
   const innerSql = `SELECT ${inner.join(', ')} FROM ${p.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;
@@ -132,8 +133,8 @@ export interface QueryResult {
   freshness: Freshness;
 }
 
-/** Validates, plans, runs. */
-export async function runQuery(store: QueryStore, request: QueryRequest): Promise<QueryResult> {
+/** Validates (a typed request or one straight from JSON), plans, runs. */
+export async function runQuery(store: QueryStore, request: QueryRequest | unknown): Promise<QueryResult> {
   const q = validateQuery(request);
   const p = plan(q);
   const { sql, params, columns } = compile(q, p);

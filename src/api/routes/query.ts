@@ -1,43 +1,42 @@
 import type { FastifyInstance } from 'fastify';
-import { isDimensionName, type DimensionName, type Granularity } from '../../catalogue/dimensions.ts';
-import type { MetricName } from '../../catalogue/metrics.ts';
 import { errors } from '../../errors.ts';
 import { appDatasets } from '../../layers/app.ts';
 import { runQuery } from '../../query/planner.ts';
-import { parseTime, type QueryRequest } from '../../query/request.ts';
+import { parseTime } from '../../query/request.ts';
 import type { QueryStore } from '../../warehouse/warehouse.ts';
 import { answer } from '../csv.ts';
+import { checkParams, flag, list, wholeNumber } from '../params.ts';
 
-const list = (s: unknown) => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+const queryParams = ['metrics', 'by', 'granularity', 'from', 'to', 'order_by', 'order_dir', 'limit', 'names', 'format'];
 
-/** Reads a query from URL parameters: metrics=a,b&by=c&granularity=hour&from=&to=&filter.<dim>=v1,v2&order_by=&limit=&names=1 */
-export function queryFromParams(p: Record<string, unknown>): QueryRequest {
-  const filters: Partial<Record<DimensionName, (string | number)[]>> = {};
-  for (const [k, v] of Object.entries(p)) {
-    if (!k.startsWith('filter.')) continue;
-    const dim = k.slice('filter.'.length);
-    if (!isDimensionName(dim)) throw errors.unknownDimension(dim);
-    filters[dim] = list(v).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  }
-  const limit = p.limit === undefined ? undefined : Number(p.limit);
+/**
+ * Reads a query from URL parameters: metrics=a,b&by=c&granularity=hour&from=&to=&filter.<dim>=v1,v2&order_by=&limit=&names=1.
+ * The result is unvalidated: `runQuery` checks it against the catalogue (and types the filter values).
+ */
+export function queryFromParams(p: Record<string, unknown>): Record<string, unknown> {
+  checkParams(p, queryParams, true);
+  const filters: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(p)) if (k.startsWith('filter.')) filters[k.slice('filter.'.length)] = list(v);
+  const limit = p.limit === undefined ? undefined : wholeNumber(p.limit);
+  const one = (k: string) => (p[k] === undefined || p[k] === '' ? undefined : list(p[k]).join(','));
   return {
-    metrics: list(p.metrics) as MetricName[],
-    by: list(p.by) as DimensionName[],
-    ...(p.granularity ? { granularity: p.granularity as Granularity } : {}),
-    ...(p.from ? { from: parseTime(String(p.from), 'from') } : {}),
-    ...(p.to ? { to: parseTime(String(p.to), 'to') } : {}),
+    metrics: list(p.metrics),
+    by: list(p.by),
+    ...(one('granularity') !== undefined ? { granularity: one('granularity') } : {}),
+    ...(one('from') !== undefined ? { from: parseTime(one('from')!, 'from') } : {}),
+    ...(one('to') !== undefined ? { to: parseTime(one('to')!, 'to') } : {}),
     filters,
-    ...(p.order_by ? { orderBy: String(p.order_by) } : {}),
-    ...(p.order_dir === 'asc' || p.order_dir === 'desc' ? { orderDir: p.order_dir } : {}),
+    ...(one('order_by') !== undefined ? { orderBy: one('order_by') } : {}),
+    ...(one('order_dir') !== undefined ? { orderDir: one('order_dir') } : {}),
     ...(limit !== undefined ? { limit } : {}),
-    names: p.names === '1' || p.names === 'true',
+    names: flag(p.names, 'names'),
   };
 }
 
 /** Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of JSON. */
 export async function queryRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
   app.get('/api/query', async (req, reply) => answer(reply, req.query, 'adw-query', await runQuery(opts.store, queryFromParams(req.query as Record<string, unknown>))));
-  app.post('/api/query', async (req) => runQuery(opts.store, req.body as QueryRequest));
+  app.post('/api/query', async (req) => runQuery(opts.store, req.body));
   app.get('/api/datasets', async () => ({ datasets: appDatasets.map((d) => ({ name: d.name, grain: d.grain, by: d.by, doc: d.table.doc })) }));
   app.get<{ Params: { name: string } }>('/api/datasets/:name', async (req, reply) => {
     const ds = appDatasets.find((d) => d.name === req.params.name);

@@ -7,13 +7,14 @@ import { parseTime, type QueryRequest } from '../../query/request.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { parseCount, parseList } from '../parse.ts';
 
+/** `--filter dim=v1,v2` options; the query's validation types the values by the catalogue. */
 function parseFilters(list: string[]): QueryRequest['filters'] {
-  const filters: Partial<Record<DimensionName, (string | number)[]>> = {};
+  const filters: Partial<Record<DimensionName, string[]>> = {};
   for (const f of list) {
     const m = /^([a-z_]+)=(.+)$/.exec(f);
     if (!m) throw errors.badOption('--filter', `"${f}" is not dim=value[,value]`);
     if (!isDimensionName(m[1])) throw errors.unknownDimension(m[1]);
-    filters[m[1]] = parseList(m[2]).map((v) => (/^\d+$/.test(v) ? Number(v) : v));
+    filters[m[1]] = parseList(m[2]);
   }
   return filters;
 }
