@@ -29,6 +29,8 @@ export const errors = {
   inputNotFound: define('ADW_ERR_INPUT_NOT_FOUND', 400, false, (path: string) => `input file not found: ${path}`),
   inputMismatch: define('ADW_ERR_INPUT_MISMATCH', 409, false, (source: string, why: string) => `the database's checkpoint for ${source} does not match this input: ${why}`),
   dbLocked: define('ADW_ERR_DB_LOCKED', 409, true, (path: string) => `database ${path} is in use by another process`),
+  badPath: define('ADW_ERR_BAD_PATH', 400, false, (path: string, why: string) => `${path}: ${why}`),
+  dbUnreadable: define('ADW_ERR_DB_UNREADABLE', 400, false, (path: string, why: string) => `cannot open warehouse ${path}: ${why}`),
   dbNotFound: define('ADW_ERR_DB_NOT_FOUND', 404, false, (path: string) => `database not found: ${path} (create it with "adw run" or "adw demo")`),
   // Query service.
   unknownMetric: define('ADW_ERR_UNKNOWN_METRIC', 400, false, (name: string) => `unknown metric "${name}"`),

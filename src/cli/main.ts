@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { isAdwError } from '../errors.ts';
+import { errors, isAdwError } from '../errors.ts';
 import { registerAdviseWindow } from './commands/advise-window.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerCollect } from './commands/collect.ts';
@@ -41,6 +41,13 @@ async function main(argv: string[]): Promise<number> {
     if (isAdwError(e)) {
       process.stderr.write(`adw: ${e.message} [${e.code}]\n`);
       return e.statusCode < 500 ? 2 : 1;
+    }
+    // A file the system refused (permissions, a folder where a file should be) is the user's to fix: one coded line.
+    const sys = e as NodeJS.ErrnoException;
+    if (typeof sys.path === 'string' && typeof sys.code === 'string') {
+      const bad = errors.badPath(sys.path, `${sys.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')} (${sys.code})`);
+      process.stderr.write(`adw: ${bad.message} [${bad.code}]\n`);
+      return 2;
     }
     process.stderr.write(`adw: internal error: ${(e as Error).message}\n`);
     if (process.env.ADW_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);

@@ -96,8 +96,9 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assertMistake(adw('run', '--db', join(dir, 'no-input.duckdb')), /--input/);
   });
 
-  test('run on a missing input file', () => {
+  test('run on a missing input file, leaving no warehouse file behind', () => {
     assertMistake(adw('run', '--input', '/nonexistent', '--db', join(dir, 'x.duckdb'), '--until-end'), /\/nonexistent/);
+    assert.equal(existsSync(join(dir, 'x.duckdb')), false);
   });
 
   test('query on a missing database', () => {
@@ -120,6 +121,22 @@ describe('mistakes are reported in one line without a stack trace', () => {
 
   test('query with an unknown metric on a real database', () => {
     assertMistake(adw('query', '--db', db, '--metrics', 'requests,no_such_metric'), /no_such_metric/);
+  });
+
+  test('query with a filter value its dimension cannot hold', () => {
+    for (const v of ['abc', '1.5', '99999999999999999999']) assertMistake(adw('query', '--db', db, '--metrics', 'requests', '--filter', `campaign_id=${v}`), /campaign_id.*\[ADW_ERR_BAD_QUERY\]$/);
+  });
+
+  test('a folder or a missing folder where a file belongs', () => {
+    const nowhere = join(dir, 'no-such-folder', 'x');
+    assertMistake(adw('simulate', '--events', '10', '--out', dir), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
+    assertMistake(adw('simulate', '--events', '10', '--out', nowhere), /does not exist.*\[ADW_ERR_BAD_PATH\]$/);
+    assertMistake(adw('run', '--input', dir, '--db', join(dir, 'from-a-folder.duckdb'), '--until-end'), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
+    assert.equal(existsSync(join(dir, 'from-a-folder.duckdb')), false, 'a run refused for its input creates no warehouse');
+    assertMistake(adw('run', '--input', input, '--db', dir, '--until-end'), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
+    assertMistake(adw('run', '--input', input, '--db', `${nowhere}.duckdb`, '--until-end'), /does not exist.*\[ADW_ERR_BAD_PATH\]$/);
+    for (const c of ['query', 'reconcile', 'advise-window']) assertMistake(adw(c, '--db', dir, ...(c === 'query' ? ['--metrics', 'requests'] : [])), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
+    assertMistake(adw('query', '--db', input, '--metrics', 'requests'), /\[ADW_ERR_DB_UNREADABLE\]$/);
   });
 });
 

@@ -8,6 +8,7 @@ import { KafkaSource } from '../../connectors/kafka/source.ts';
 import type { Source } from '../../connectors/source.ts';
 import { resolveToken, serveApi } from '../../api/serve.ts';
 import { errors } from '../../errors.ts';
+import { checkInputFile } from '../../paths.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
@@ -59,6 +60,8 @@ export function registerRun(program: Command): void {
         : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       // Dimensions first: a change reaches the engine ahead of the events read after it.
       const source: Source = opts.dimsMysql ? new CompositeSource([new MySqlBinlogSource({ url: opts.dimsMysql, database: opts.dimsDatabase }), events]) : events;
+      // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
+      if (opts.input && opts.input !== '-') checkInputFile(opts.input);
       const warehouse = await DuckDbWarehouse.open(opts.db);
       const interrupt = interruptSignal();
       const monitor = opts.metricsPort === undefined && opts.apiPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));

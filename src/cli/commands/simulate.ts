@@ -4,6 +4,7 @@ import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { publishLines } from '../../connectors/kafka/publish.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { errors } from '../../errors.ts';
+import { checkOutputFile } from '../../paths.ts';
 import { simulateLines, writeSimulation } from '../../simulator/simulate.ts';
 import { loadDimensions } from '../../connectors/mysql-binlog/load.ts';
 import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
@@ -65,6 +66,7 @@ export function registerSimulate(program: Command): void {
         }
         return;
       }
+      if (opts.out !== '-') checkOutputFile(opts.out);
       const result = await writeSimulation(options, opts.out, withDimensions);
       if (opts.out !== '-') process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
     });

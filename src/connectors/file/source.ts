@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, fstatSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceRecord } from '../../engine/records.ts';
 import { errors } from '../../errors.ts';
+import { checkInputFile } from '../../paths.ts';
 import type { Source, SourcePoll } from '../source.ts';
 import { defaultFileSourceOptions, type FileSourceOptions } from './options.ts';
 
@@ -121,7 +122,7 @@ export class FileSource implements Source {
     if (!Number.isSafeInteger(position) || position < 0) throw errors.inputMismatch(this.id, `stored position "${stored}" is not a byte offset`);
     if (this.opts.path === '-') this.input = new StdinInput();
     else {
-      if (!existsSync(this.opts.path)) throw errors.inputNotFound(this.opts.path);
+      checkInputFile(this.opts.path);
       this.input = new FileInput(await open(this.opts.path, 'r'), this.opts);
     }
     await this.input.skipTo(position);

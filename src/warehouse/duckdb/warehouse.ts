@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
+import { checkWarehouseFile } from '../../paths.ts';
 import type { CheckpointWrites } from '../../engine/checkpoint.ts';
 import { errors } from '../../errors.ts';
 import { appDatasets } from '../../layers/app.ts';
@@ -63,7 +63,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Opens (creating if needed) the warehouse file at `path` and its schema. */
   static async open(path: string, options: DuckDbOptions = {}): Promise<DuckDbWarehouse> {
-    if (options.readOnly && path !== ':memory:' && !existsSync(path)) throw errors.dbNotFound(path);
+    if (path !== ':memory:') checkWarehouseFile(path, Boolean(options.readOnly));
     // Writing, the engine's JavaScript thread keeps one core busy: one DuckDB thread on the other beats two
     // fighting over it (measured: about 30% more events per second on two cores).
     const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false', checkpoint_threshold: '64MB', ...(options.readOnly ? {} : { threads: String(options.threads ?? 1) }) });
@@ -79,7 +79,8 @@ export class DuckDbWarehouse implements Warehouse {
       instance.closeSync();
       const msg = (e as Error).message;
       if (/lock/i.test(msg)) throw errors.dbLocked(path);
-      throw e;
+      // Not a DuckDB file, a newer format, no permission: the file is the user's to fix, not a crash.
+      throw errors.dbUnreadable(path, msg.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, ''));
     }
     const connect = async () => {
       const c = await instance.connect();
