@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../src/api/server.ts';
-import { writeSimulation } from '../../src/simulator/simulate.ts';
-import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { runFile, scratch } from '../support/pipeline.ts';
+import { apiOverSimulation } from '../support/api.ts';
 
-const tmp = scratch();
-let warehouse: DuckDbWarehouse;
 let app: FastifyInstance;
+let close: () => Promise<void>;
 
 before(async () => {
-  const input = join(tmp.dir, 'in.ndjson');
-  const db = join(tmp.dir, 'w.duckdb');
-  await writeSimulation({ seed: 21, events: 20_000, spanMs: 3 * 3600_000 }, input);
-  await runFile(input, db);
-  warehouse = await DuckDbWarehouse.open(db, { readOnly: true });
-  app = await buildApi({ store: warehouse });
+  ({ app, close } = await apiOverSimulation({ seed: 21, events: 20_000, spanMs: 3 * 3600_000 }));
 });
-after(async () => {
-  await app.close();
-  await warehouse.close();
-  tmp.cleanup();
-});
+after(() => close());
 
 async function get(url: string) {
   const res = await app.inject({ method: 'GET', url });
