@@ -40,6 +40,7 @@ export const errors = {
   badQuery: define('ADW_ERR_BAD_QUERY', 400, false, (why: string) => `bad query: ${why}`),
   queryTooLarge: define('ADW_ERR_QUERY_TOO_LARGE', 413, false, (why: string) => `query too large: ${why}`),
   unauthorized: define('ADW_ERR_UNAUTHORIZED', 401, false, () => 'a valid API token is required (header "Authorization: Bearer TOKEN", or sign in at /login)'),
+  rateLimited: define('ADW_ERR_RATE_LIMITED', 429, true, (retryIn: string) => `too many sign-in attempts from this client: retry in ${retryIn}`),
   // Beacon collector.
   badBeacon: define('ADW_ERR_BAD_BEACON', 400, false, (why: string) => `beacon refused: ${why}`),
   batchTooLarge: define('ADW_ERR_BATCH_TOO_LARGE', 413, false, (n: number, max: number) => `batch of ${n} records exceeds the limit of ${max}`),

@@ -22,12 +22,16 @@ export function resolveToken(given: string | undefined, required: boolean, comma
   return token;
 }
 
+/** The option of every command that serves the API, and its help line. */
+export const BEHIND_TLS_OPTION = ['--behind-tls', 'the server sits behind a TLS-terminating proxy (HTTPS): mark the sign-in cookie Secure and send HSTS'] as const;
+
 export interface ServeOptions {
   store: QueryStore;
   /** The engine running in this process, if any: the health panel follows it. */
   engine?: { job: Job; source: Source };
   metrics?: Registry;
   token?: string;
+  behindTls: boolean;
   port: number;
   host: string;
   /** The option that chose the port, named when the port is in use. */
@@ -42,6 +46,7 @@ export async function serveApi(o: ServeOptions): Promise<{ app: FastifyInstance;
     ...(health ? { pipeline: () => health.status() } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.token !== undefined ? { token: o.token } : {}),
+    behindTls: o.behindTls,
   });
   return { app, port: await listenOn(app, o.port, o.host, o.portOption), health };
 }

@@ -6,6 +6,7 @@ import { pageRoutes } from '../web/page.ts';
 import { requireToken } from './auth.ts';
 import { errorHandler } from './errors.ts';
 import type { PipelineStatus } from './pipeline-health.ts';
+import { securityHeaders } from './security-headers.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { pacingRoutes } from './routes/pacing.ts';
 import { queryRoutes } from './routes/query.ts';
@@ -18,13 +19,17 @@ export interface ApiOptions {
   metrics?: Registry;
   /** Required of every request but health and sign-in when given (everywhere outside the demo). */
   token?: string;
+  /** The server sits behind a TLS-terminating proxy: the sign-in cookie is Secure and browsers are told to keep to HTTPS. */
+  behindTls?: boolean;
 }
 
 /** The analytics HTTP API (JSON) and the dashboard, as one fastify instance. The beacon collector is a separate server. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   app.setErrorHandler(errorHandler);
-  if (opts.token !== undefined) await requireToken(app, opts.token);
+  // Headers first, so refusals carry them too.
+  await securityHeaders(app, opts.behindTls ?? false);
+  if (opts.token !== undefined) await requireToken(app, opts.token, opts.behindTls ?? false);
   await app.register(catalogueRoutes);
   await app.register(queryRoutes, { store: opts.store });
   await app.register(pacingRoutes, { store: opts.store });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveToken, serveApi } from '../../api/serve.ts';
+import { BEHIND_TLS_OPTION, resolveToken, serveApi } from '../../api/serve.ts';
 import { LiveSimulatorSource } from '../../connectors/simulator/source.ts';
 import { defaultEngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
@@ -23,6 +23,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'random seed of the simulated traffic', '1')
     .option('--db <path>', 'warehouse file to keep (default: a temporary one, removed on exit)')
     .option('--token <token>', 'require this API token (default: $ADW_API_TOKEN; the demo runs open without one)')
+    .option(...BEHIND_TLS_OPTION)
     .option('--reconcile-interval <duration>', 'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)', '5m')
     .action(async (opts) => {
       const port = parseCount(opts.port, '--port');
@@ -38,7 +39,7 @@ export function registerDemo(program: Command): void {
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
-        api = await serveApi({ store: warehouse, engine: { job, source }, metrics: monitor.registry, ...(token ? { token } : {}), port, host: opts.host, portOption: '--port' });
+        api = await serveApi({ store: warehouse, engine: { job, source }, metrics: monitor.registry, ...(token ? { token } : {}), behindTls: Boolean(opts.behindTls), port, host: opts.host, portOption: '--port' });
         process.stdout.write(`ADW demo running at http://${opts.host}:${api.port}/  (${rate} events/s simulated; warehouse ${dbPath}; metrics at /metrics; Ctrl-C stops)\n`);
         await job.run({ untilEnd: false, signal: interrupt.signal, observers: [monitor.engine, api.health!] });
         process.stdout.write('stopped cleanly: last checkpoint committed\n');

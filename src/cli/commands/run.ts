@@ -6,7 +6,7 @@ import { MySqlBinlogSource } from '../../connectors/mysql-binlog/source.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSource } from '../../connectors/kafka/source.ts';
 import type { Source } from '../../connectors/source.ts';
-import { resolveToken, serveApi } from '../../api/serve.ts';
+import { BEHIND_TLS_OPTION, resolveToken, serveApi } from '../../api/serve.ts';
 import { errors } from '../../errors.ts';
 import { checkInputFile } from '../../paths.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../engine/config.ts';
@@ -50,6 +50,7 @@ export function registerRun(program: Command): void {
     .option('--api-port <n>', 'also serve the query API and dashboard on this port (0 picks a free one); needs a token')
     .option('--api-host <address>', 'address for --api-port', '127.0.0.1')
     .option('--token <token>', 'with --api-port: the API token (default: $ADW_API_TOKEN)')
+    .option(...BEHIND_TLS_OPTION)
     .option('--reconcile-interval <duration>', 'with --metrics-port or --api-port: how often to reconcile real-time DWA against ODS (0: never)', '5m')
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
@@ -71,7 +72,7 @@ export function registerRun(program: Command): void {
       try {
         const job = new Job(adPipeline, source, warehouse, config);
         if (opts.apiPort !== undefined) {
-          api = await serveApi({ store: warehouse, engine: { job, source }, ...(monitor ? { metrics: monitor.registry } : {}), ...(token ? { token } : {}), port: parseCount(opts.apiPort, '--api-port'), host: opts.apiHost, portOption: '--api-port' });
+          api = await serveApi({ store: warehouse, engine: { job, source }, ...(monitor ? { metrics: monitor.registry } : {}), ...(token ? { token } : {}), behindTls: Boolean(opts.behindTls), port: parseCount(opts.apiPort, '--api-port'), host: opts.apiHost, portOption: '--api-port' });
           process.stderr.write(`API and dashboard at http://${opts.apiHost}:${api.port}/ (token required)\n`);
         }
         const status = await job.run({

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { once } from 'node:events';
-import { resolveToken, serveApi } from '../../api/serve.ts';
+import { BEHIND_TLS_OPTION, resolveToken, serveApi } from '../../api/serve.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseCount } from '../parse.ts';
@@ -13,6 +13,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'HTTP port (0 picks a free one)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--token <token>', 'the API token (default: $ADW_API_TOKEN); required')
+    .option(...BEHIND_TLS_OPTION)
     .action(async (opts) => {
       const token = resolveToken(opts.token, true, 'adw serve');
       const port = parseCount(opts.port, '--port');
@@ -20,7 +21,7 @@ export function registerServe(program: Command): void {
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
-        api = await serveApi({ store: warehouse, ...(token ? { token } : {}), port, host: opts.host, portOption: '--port' });
+        api = await serveApi({ store: warehouse, ...(token ? { token } : {}), behindTls: Boolean(opts.behindTls), port, host: opts.host, portOption: '--port' });
         process.stdout.write(`ADW serving ${opts.db} at http://${opts.host}:${api.port}/  (token required; Ctrl-C stops)\n`);
         if (!interrupt.signal.aborted) await once(interrupt.signal, 'abort');
       } finally {
