@@ -1,4 +1,5 @@
-import { esc, formats } from './format.js';
+import { h } from './dom.js';
+import { formats } from './format.js';
 
 /** Rows the page shows; the CSV export has every row. */
 export const LIMIT = 100;
@@ -41,18 +42,17 @@ export class BreakdownTable {
     const metricDef = new Map(this.catalogue.metrics.map((m) => [m.name, m]));
     const dimDef = this.catalogue.dimensions.find((d) => d.name === view.by);
     const nameCol = nameColumn(view.by, this.catalogue);
-    const sortAttr = (col) => (col === view.sort ? ` aria-sort="${view.dir === 'asc' ? 'ascending' : 'descending'}"` : '');
-    this.table.tHead.innerHTML = `<tr><th tabindex="0" data-col="${view.by}"${sortAttr(view.by)}>${esc(dimDef?.label ?? view.by)}</th>${TABLE_METRICS.map((m) => `<th tabindex="0" data-col="${m}"${sortAttr(m)} title="${esc(metricDef.get(m).doc)}">${esc(metricDef.get(m).label)}</th>`).join('')}</tr>`;
-    this.table.tBodies[0].innerHTML = result.rows
-      .map((r) => {
-        const key = r[view.by];
-        const name = nameCol ? r[nameCol] : null;
-        const label = key === null ? '<em>(unattributed)</em>' : name ? `${esc(name)}<span class="id">${esc(key)}</span>` : esc(key);
-        const cells = TABLE_METRICS.map((m) => `<td data-col="${m}" data-value="${r[m] ?? ''}">${formats[metricDef.get(m).format](r[m])}</td>`).join('');
-        return key === null || key === undefined
-          ? `<tr data-key=""><td data-col="${view.by}" data-value="">${label}</td>${cells}</tr>`
-          : `<tr class="clickable" tabindex="0" data-key="${esc(key)}" data-name="${esc(name ?? '')}"><td data-col="${view.by}" data-value="${esc(key)}">${label}</td>${cells}</tr>`;
-      })
-      .join('') || `<tr><td colspan="${TABLE_METRICS.length + 1}" class="muted">No data in this range.</td></tr>`;
+    const header = (col, label, title) =>
+      h('th', { tabindex: 0, 'data-col': col, 'aria-sort': col === view.sort ? (view.dir === 'asc' ? 'ascending' : 'descending') : null, title }, label);
+    this.table.tHead.replaceChildren(h('tr', {}, header(view.by, dimDef?.label ?? view.by), ...TABLE_METRICS.map((m) => header(m, metricDef.get(m).label, metricDef.get(m).doc))));
+    const rows = result.rows.map((r) => {
+      const key = r[view.by] ?? null;
+      const name = nameCol ? r[nameCol] : null;
+      const cells = TABLE_METRICS.map((m) => h('td', { 'data-col': m, 'data-value': r[m] ?? '' }, formats[metricDef.get(m).format](r[m])));
+      if (key === null) return h('tr', { 'data-key': '' }, h('td', { 'data-col': view.by, 'data-value': '' }, h('em', {}, '(unattributed)')), cells);
+      const label = name ? [name, h('span', { class: 'id' }, key)] : [key];
+      return h('tr', { class: 'clickable', tabindex: 0, 'data-key': key, 'data-name': name ?? '' }, h('td', { 'data-col': view.by, 'data-value': key }, label), cells);
+    });
+    this.table.tBodies[0].replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: TABLE_METRICS.length + 1, class: 'muted' }, 'No data in this range.'))]));
   }
 }

@@ -1,6 +1,6 @@
 import { apiUrl, getJson } from './api.js';
 import { nameColumn } from './breakdown.js';
-import { esc } from './format.js';
+import { h } from './dom.js';
 
 /** Display names of dimension values, learnt from any answer that carried them. */
 export class NameBook {
@@ -36,7 +36,7 @@ export class FilterBar {
     this.value = root.querySelector('#filter-value');
     this.catalogue = catalogue;
     this.names = names;
-    this.dim.innerHTML = catalogue.dimensions.map((d) => `<option value="${d.name}">${esc(d.label)}</option>`).join('');
+    this.dim.replaceChildren(...catalogue.dimensions.map((d) => h('option', { value: d.name }, d.label)));
     this.dim.addEventListener('change', () => this.loadValues());
     root.querySelector('#add-filter').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -54,13 +54,15 @@ export class FilterBar {
     const r = await getJson(apiUrl('/api/query', { metrics: 'requests', by: dim, names: 1, limit: 500 }));
     this.names.learn(dim, r.rows);
     if (this.dim.value !== dim) return;
-    this.value.innerHTML = r.rows.filter((row) => row[dim] !== null).map((row) => `<option value="${esc(row[dim])}">${esc(this.names.label(dim, row[dim]))}</option>`).join('');
+    this.value.replaceChildren(...r.rows.filter((row) => row[dim] !== null).map((row) => h('option', { value: row[dim] }, this.names.label(dim, row[dim]))));
   }
 
   render(view) {
     const label = (dim) => this.catalogue.dimensions.find((d) => d.name === dim)?.label ?? dim;
-    this.chips.innerHTML = Object.entries(view.filters)
-      .flatMap(([dim, values]) => values.map((v) => `<span class="chip" data-dim="${esc(dim)}" data-value="${esc(v)}">${esc(label(dim))}: ${esc(this.names.label(dim, v))}<button type="button" data-dim="${esc(dim)}" data-value="${esc(v)}" aria-label="remove filter">×</button></span>`))
-      .join('');
+    this.chips.replaceChildren(
+      ...Object.entries(view.filters).flatMap(([dim, values]) =>
+        values.map((v) => h('span', { class: 'chip', 'data-dim': dim, 'data-value': v }, `${label(dim)}: ${this.names.label(dim, v)}`, h('button', { type: 'button', 'data-dim': dim, 'data-value': v, 'aria-label': 'remove filter' }, '×'))),
+      ),
+    );
   }
 }

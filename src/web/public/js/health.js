@@ -1,4 +1,5 @@
-import { duration, esc, formats } from './format.js';
+import { h } from './dom.js';
+import { duration, formats } from './format.js';
 
 /** Pipeline health: the live engine's figures when one runs in this process, the warehouse's checkpoint always. */
 export class HealthPanel {
@@ -24,8 +25,6 @@ export class HealthPanel {
       ['watermark', 'Watermark', p?.watermark ?? '–', p?.watermark],
       ['epoch', 'Checkpoint epoch', c.epoch ?? '–', c.epoch],
     ];
-    this.list.innerHTML = entries
-      .map(([key, label, text, value, warn]) => `<dt>${esc(label)}</dt><dd data-key="${key}" data-value="${esc(value ?? '')}"${warn ? ' class="warn"' : ''}>${esc(text)}</dd>`)
-      .join('');
+    this.list.replaceChildren(...entries.flatMap(([key, label, text, value, warn]) => [h('dt', {}, label), h('dd', { 'data-key': key, 'data-value': value ?? '', class: warn ? 'warn' : null }, text)]));
   }
 }

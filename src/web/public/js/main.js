@@ -1,6 +1,7 @@
 import { apiUrl, getJson } from './api.js';
 import { BreakdownTable, LIMIT, TABLE_METRICS } from './breakdown.js';
 import { SeriesChart } from './charts.js';
+import { h } from './dom.js';
 import { FilterBar, NameBook } from './filters.js';
 import { HealthPanel } from './health.js';
 import { PacingTable } from './pacing.js';
@@ -42,12 +43,12 @@ const filterBar = new FilterBar($('filters'), catalogue, names, {
   },
 });
 
-$('ranges').innerHTML = Object.keys(RANGES).map((r) => `<button type="button" data-range="${r}">${r}</button>`).join('');
+$('ranges').replaceChildren(...Object.keys(RANGES).map((r) => h('button', { type: 'button', 'data-range': r }, r)));
 $('ranges').addEventListener('click', (e) => {
   const b = e.target.closest('button[data-range]');
   if (b) setView({ range: b.dataset.range });
 });
-$('by').innerHTML = catalogue.dimensions.map((d) => `<option value="${d.name}">${d.label}</option>`).join('');
+$('by').replaceChildren(...catalogue.dimensions.map((d) => h('option', { value: d.name }, d.label)));
 $('by').addEventListener('change', () => setView({ by: $('by').value }));
 $('crumbs').addEventListener('click', (e) => {
   const a = e.target.closest('a[data-level]');
@@ -96,13 +97,13 @@ function renderControls() {
   $('by').value = view.by;
   for (const el of document.querySelectorAll('.grain')) el.textContent = granularityOf(view);
   filterBar.render(view);
-  const path = [`<a data-level="0">All advertisers</a>`];
+  const path = [h('a', { 'data-level': 0 }, 'All advertisers')];
   for (const [i, dim] of DRILL.slice(0, -1).entries()) {
     const v = view.filters[dim];
     if (v?.length !== 1) break;
-    path.push(`<span class="sep">›</span><a data-level="${i + 1}">${names.label(dim, v[0])}</a>`);
+    path.push(h('span', { class: 'sep' }, '›'), h('a', { 'data-level': i + 1 }, names.label(dim, v[0])));
   }
-  $('crumbs').innerHTML = path.join('');
+  $('crumbs').replaceChildren(...path);
 }
 
 async function refresh() {

@@ -1,4 +1,5 @@
-import { duration, esc, formats } from './format.js';
+import { h } from './dom.js';
+import { duration, formats } from './format.js';
 
 /** The headline metrics, in order. */
 export const TILE_METRICS = ['requests', 'fills', 'fill_rate', 'exposures', 'viewable_exposures', 'viewability_rate', 'clicks', 'ctr', 'spend', 'ecpm'];
@@ -20,9 +21,10 @@ export class Tiles {
   constructor(el, catalogue) {
     this.el = el;
     this.byName = new Map(catalogue.metrics.map((m) => [m.name, m]));
-    el.innerHTML =
-      TILE_METRICS.map((m) => `<div class="tile" data-metric="${m}" title="${esc(this.byName.get(m).doc)}"><div class="k">${esc(this.byName.get(m).label)}</div><div class="v">–</div><div class="d"></div></div>`).join('') +
-      `<div class="tile" data-metric="freshness" title="wall time since the newest queryable event"><div class="k">Data freshness</div><div class="v">–</div></div>`;
+    el.replaceChildren(
+      ...TILE_METRICS.map((m) => h('div', { class: 'tile', 'data-metric': m, title: this.byName.get(m).doc }, h('div', { class: 'k' }, this.byName.get(m).label), h('div', { class: 'v' }, '–'), h('div', { class: 'd' }))),
+      h('div', { class: 'tile', 'data-metric': 'freshness', title: 'wall time since the newest queryable event' }, h('div', { class: 'k' }, 'Data freshness'), h('div', { class: 'v' }, '–')),
+    );
   }
 
   /** `previous`: the same query over the preceding range of the same length (null for "all"), for the change line. */
