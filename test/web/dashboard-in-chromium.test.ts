@@ -311,6 +311,32 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     }
   });
 
+  test('on common laptop screens (1366 and 1400 px wide), the whole pacing table is in view without scrolling sideways', async () => {
+    for (const [width, height] of [[1366, 768], [1400, 900]] as const) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${server.url}/?range=all`);
+      await settled();
+      const layout = await page.$eval('#pacing-table', (table) => {
+        const box = table.parentElement!.getBoundingClientRect();
+        return {
+          overflow: table.parentElement!.scrollWidth - table.parentElement!.clientWidth,
+          pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          hidden: [...table.querySelectorAll('th, td')].filter((c) => c.getBoundingClientRect().width === 0).length,
+          // Inside the table's visible box (not scrolled out of it), and inside the window.
+          outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td[data-col="pace"]')]
+            .filter((td) => { const r = td.getBoundingClientRect(); return r.left < box.left || r.right > Math.min(box.right + 0.5, window.innerWidth); }).length,
+          rows: (table as HTMLTableElement).tBodies[0]!.rows.length,
+        };
+      });
+      assert.equal(layout.rows, 15);
+      assert.equal(layout.hidden, 0, `${width} px: every pacing column is shown`);
+      assert.equal(layout.outside, 0, `${width} px: pace and status cells lie inside the window`);
+      assert.ok(layout.overflow <= 0, `${width} px: the table is ${layout.overflow}px wider than its box`);
+      assert.ok(layout.pageOverflow <= 0, `${width} px: the page is ${layout.pageOverflow}px wider than the window`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+  });
+
   test('pipeline health shows the warehouse checkpoint: records in, dead letters, checkpoint age', async () => {
     await page.goto(`${server.url}/?range=all`);
     await settled();
