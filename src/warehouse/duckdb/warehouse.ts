@@ -1,7 +1,8 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
-import { checkWarehouseFile } from '../../paths.ts';
+import { existsSync, rmSync } from 'node:fs';
 import type { CheckpointWrites } from '../../engine/checkpoint.ts';
 import { errors } from '../../errors.ts';
+import { checkWarehouseFile } from '../../paths.ts';
 import { appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
@@ -71,6 +72,7 @@ export class DuckDbWarehouse implements Warehouse {
     // writes to the file once, compressed, instead of logging them to the WAL and compressing them again later
     // (measured: the later checkpoint work disappears and the file is a third smaller).
     const mode = options.readOnly ? ', READ_ONLY' : '';
+    const creating = path !== ':memory:' && !existsSync(path);
     try {
       const setup = await instance.connect();
       await setup.run(`ATTACH ${sqlString(path)} AS adw (ROW_GROUP_SIZE ${ROW_GROUP_SIZE}${mode})`);
@@ -79,8 +81,15 @@ export class DuckDbWarehouse implements Warehouse {
       instance.closeSync();
       const msg = (e as Error).message;
       if (/lock/i.test(msg)) throw errors.dbLocked(path);
+      const why = msg.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '');
+      // Creating or opening the file for writing failed in the file system (a full disk, a read-only directory).
+      if (!options.readOnly && msg.startsWith('IO Error') && !/not a valid DuckDB database/.test(msg)) {
+        // A file this open began to create holds nothing yet, and DuckDB would refuse it as not a database next time.
+        if (creating) for (const f of [path, `${path}.wal`]) rmSync(f, { force: true });
+        throw errors.warehouseWrite(why);
+      }
       // Not a DuckDB file, a newer format, no permission: the file is the user's to fix, not a crash.
-      throw errors.dbUnreadable(path, msg.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, ''));
+      throw errors.dbUnreadable(path, why);
     }
     const connect = async () => {
       const c = await instance.connect();
@@ -90,10 +99,17 @@ export class DuckDbWarehouse implements Warehouse {
     const writer = await connect();
     const wh = new DuckDbWarehouse(instance, writer, await connect(), await connect(), options.readOnly ? null : new Staging());
     if (!options.readOnly) {
-      for (const t of allTables) await writer.run(createTableSql(t));
-      // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
-      await writer.run(`ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`);
-      for (const v of allViews) await writer.run(createUnionViewSql(v.name, v.unionOf));
+      // The views are replaced on every open, so even a finished warehouse writes here: on a full disk this fails.
+      const schema = [
+        ...allTables.map(createTableSql),
+        // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
+        `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
+        ...allViews.map((v) => createUnionViewSql(v.name, v.unionOf)),
+      ];
+      await wh.transaction(schema).catch(async (e: unknown) => {
+        await wh.close();
+        throw e;
+      });
     }
     return wh;
   }
