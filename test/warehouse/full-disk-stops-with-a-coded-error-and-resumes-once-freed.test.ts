@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statfs
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
-import { adwSync, show } from '../support/cli.ts';
+import { ADW, adwSync, show } from '../support/cli.ts';
 import { EngineChild } from '../support/engine-child.ts';
 import { aggregateSnapshot, dwaDifferences, dwdSnapshot, queryDb, runFile, scratch } from '../support/pipeline.ts';
 
@@ -59,7 +59,7 @@ function assertWriteFailure(r: { status: number | null; signal: NodeJS.Signals |
   const lines = r.stderr.trimEnd().split('\n');
   const errorLines = lines.filter((l) => !l.startsWith('checkpoint '));
   assert.equal(errorLines.length, 1, `one error line, no stack trace (${detail})`);
-  assert.match(lines[lines.length - 1], /^adw: warehouse write failed: .*No space left on device.* \[ADW_ERR_WAREHOUSE_WRITE\]$/, detail);
+  assert.match(lines[lines.length - 1], /^adw: warehouse write failed: .*no space left on device.* \[ADW_ERR_WAREHOUSE_WRITE\]$/i, detail);
 }
 
 /** The stored checkpoint and the row counts it must agree with. */
@@ -81,11 +81,11 @@ function assertConsistent(c: Awaited<ReturnType<typeof storedCounts>>, what: str
 test('a run that fills the disk stops with one coded line, keeps its last checkpoint, and resumes exactly once space is freed', { skip, timeout: 120_000 }, async () => {
   clearDisk();
   const input = join(tmp.dir, 'in.ndjson');
-  const { lines } = await writeSimulation({ seed: 11, events: 40_000, spanMs: 3 * 3600_000 }, input);
+  const { lines } = await writeSimulation({ seed: 11, events: 20_000, spanMs: 3 * 3600_000 }, input);
   const db = join(disk, 'w.duckdb');
   const filler = join(disk, 'filler');
   // A checkpoint every batch: many commits, so the one after the fill is well inside the run.
-  const args = ['--input', input, '--db', db, '--until-end', '--batch-size', '1000', '--checkpoint-interval', '0ms'];
+  const args = ['--input', input, '--db', db, '--until-end', '--batch-size', '500', '--checkpoint-interval', '0ms'];
 
   // The engine is stopped while the disk fills, so its next commit meets a full disk however fast the machine is.
   let filled = false;
@@ -160,4 +160,27 @@ test('reopening a finished warehouse on a full disk: one coded line, and nothing
   assertWriteFailure(adwSync(tmp.dir, args), 'reopening on a full disk');
   assert.deepEqual(await storedCounts(db), done, 'nothing lost, nothing counted twice');
   assert.equal(done.recordsIn, lines);
+});
+
+// Staging files go to /dev/shm: a private mount namespace gives the run a tiny one without touching anyone else's.
+const privateShm = (() => {
+  if (skip) return skip;
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `unshare -m refused: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`;
+})();
+
+test('a full staging area stops the run with the same coded line, and a rerun with space completes it', { skip: privateShm, timeout: 60_000 }, async () => {
+  const input = join(tmp.dir, 'small.ndjson');
+  const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
+  const db = join(tmp.dir, 'staging.duckdb');
+  const args = ['run', '--input', input, '--db', db, '--until-end'];
+  // 64 kB holds less than one checkpoint's staged rows.
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm && exec "$0" "$@"', ADW, ...args], { encoding: 'utf8', timeout: 60_000 });
+  assertWriteFailure(r, 'a run whose staging area is full');
+
+  const rerun = adwSync(tmp.dir, args);
+  assert.equal(rerun.status, 0, show(rerun));
+  const done = await storedCounts(db);
+  assert.equal(done.recordsIn, lines, 'every input line counted once');
+  assertConsistent(done, 'after the rerun');
 });

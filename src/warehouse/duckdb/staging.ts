@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errors } from '../../errors.ts';
 import { FIELD_SEPARATOR, type CsvRows } from '../csv.ts';
 import { sqlString } from './ddl.ts';
 
@@ -18,16 +19,21 @@ export class Staging {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Writes CSV rows to a new staging file and returns its path. */
+  /** Writes CSV rows to a new staging file and returns its path; a full staging area fails the warehouse write. */
   write(rows: CsvRows): string {
     const path = join(this.dir, `${++this.n}.csv`);
-    const fd = openSync(path, 'w');
     try {
-      // writev takes at most IOV_MAX (1024) buffers per call.
-      const blocks = rows.bytes();
-      for (let i = 0; i < blocks.length; i += 1024) writevSync(fd, blocks.slice(i, i + 1024));
-    } finally {
-      closeSync(fd);
+      const fd = openSync(path, 'w');
+      try {
+        // writev takes at most IOV_MAX (1024) buffers per call.
+        const blocks = rows.bytes();
+        for (let i = 0; i < blocks.length; i += 1024) writevSync(fd, blocks.slice(i, i + 1024));
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      this.remove(path);
+      throw errors.warehouseWrite(`staging file ${path}: ${(e as Error).message}`);
     }
     return path;
   }
