@@ -1,5 +1,4 @@
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import { once } from 'node:events';
 import type { SourceRecord } from '../../engine/records.ts';
 import { errors } from '../../errors.ts';
 import type { Source, SourcePoll } from '../source.ts';
@@ -29,6 +28,8 @@ export class KafkaSource implements Source {
   private buffer: Msg[] = [];
   private head = 0;
   private failure: Error | null = null;
+  /** Ends the current idle wait: called on data or an error, so waiting adds no listener per poll. */
+  private wake: (() => void) | null = null;
   /** Next offset to read, by partition: the position. */
   private readonly next = new Map<number, bigint>();
   /** Log-end offsets by partition, refreshed in the background for lag. */
@@ -65,17 +66,19 @@ export class KafkaSource implements Source {
     this.stream.on('data', (m: Msg) => {
       this.buffer.push(m);
       if (this.buffer.length - this.head >= BUFFER_HIGH) this.stream!.pause();
+      this.wake?.();
     });
-    this.stream.on('error', (e: Error) => (this.failure = e));
+    this.stream.on('error', (e: Error) => {
+      this.failure = e;
+      this.wake?.();
+    });
     this.lagTimer = setInterval(() => void this.refreshEnds(), 2000);
     this.lagTimer.unref();
   }
 
   async poll(max: number): Promise<SourcePoll> {
     if (this.failure) throw errors.sourceFailed(this.id, this.failure.message);
-    if (this.head === this.buffer.length) {
-      await Promise.race([once(this.stream!, 'data'), new Promise((r) => setTimeout(r, 100))]);
-    }
+    if (this.head === this.buffer.length) await this.idle(100);
     const records: SourceRecord[] = [];
     const end = Math.min(this.buffer.length, this.head + max);
     for (; this.head < end; this.head++) {
@@ -92,6 +95,18 @@ export class KafkaSource implements Source {
       if (this.stream!.isPaused()) this.stream!.resume();
     }
     return { records, end: records.length === 0 && this.opts.untilCaughtUp && (await this.caughtUp()) };
+  }
+
+  /** Waits until data arrives, an error occurs or `ms` pass, whichever is first. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 
   /** Whether every partition has been read to its log end, as the broker reports it now. */
