@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether a process with this pid exists (signal 0 tests without signalling). */
@@ -7,6 +8,15 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The command line of a process, arguments joined by spaces (Linux /proc), or null when there is no such process. */
+export function processCommandLine(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return null;
   }
 }
 
