@@ -48,6 +48,9 @@ export const errors = {
   warehouseWrite: define('ADW_ERR_WAREHOUSE_WRITE', 503, true, (why: string) => `warehouse write failed: ${why}`),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
   sourceFailed: define('ADW_ERR_SOURCE_FAILED', 503, true, (source: string, why: string) => `source ${source} failed: ${why}`),
+  sourceUnreachable: define('ADW_ERR_SOURCE_UNREACHABLE', 503, true, (source: string, why: string) => `cannot connect to ${source}: ${why}`),
+  sourceAccessDenied: define('ADW_ERR_SOURCE_ACCESS_DENIED', 403, false, (source: string, why: string) => `access denied by ${source}: ${why}`),
+  interrupted: define('ADW_ERR_INTERRUPTED', 503, false, (what: string) => `interrupted ${what}`),
   // Local stack (servers and tools the project installs and starts itself).
   stackUnavailable: define('ADW_ERR_STACK_UNAVAILABLE', 503, false, (what: string, why: string) => `${what}: ${why}`),
   pipelineInvalid: define('ADW_ERR_PIPELINE_INVALID', 500, false, (why: string) => `invalid pipeline definition: ${why}`),

@@ -56,15 +56,21 @@ export function registerRun(program: Command): void {
       const config = engineConfigFrom(opts);
       const token = opts.apiPort === undefined ? undefined : resolveToken(opts.token, true, 'adw run --api-port');
       if (Boolean(opts.input) === Boolean(opts.kafka)) throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
+      // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
+      if (opts.input && opts.input !== '-') checkInputFile(opts.input);
       const events: Source = opts.kafka
         ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd) })
         : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
-      // Dimensions first: a change reaches the engine ahead of the events read after it.
-      const source: Source = opts.dimsMysql ? new CompositeSource([new MySqlBinlogSource({ url: opts.dimsMysql, database: opts.dimsDatabase }), events]) : events;
-      // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
-      if (opts.input && opts.input !== '-') checkInputFile(opts.input);
-      const warehouse = await DuckDbWarehouse.open(opts.db);
       const interrupt = interruptSignal();
+      const dims = opts.dimsMysql
+        ? new MySqlBinlogSource({
+          url: opts.dimsMysql, database: opts.dimsDatabase, signal: interrupt.signal,
+          onWaitingForTables: (tables) => process.stderr.write(`waiting for tables ${tables.join(', ')} (create them with adw simulate --dims-mysql URL)\n`),
+        })
+        : null;
+      // Dimensions first: a change reaches the engine ahead of the events read after it.
+      const source: Source = dims ? new CompositeSource([dims, events]) : events;
+      const warehouse = await DuckDbWarehouse.open(opts.db);
       const monitor = opts.metricsPort === undefined && opts.apiPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
       const server = opts.metricsPort !== undefined && monitor ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost) : null;
       if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);

@@ -1,7 +1,8 @@
 import ZongJi from '@vlasky/zongji';
-import { createConnection } from 'mysql2/promise';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection, type Connection } from 'mysql2/promise';
 import type { SourceRecord } from '../../engine/records.ts';
-import { errors } from '../../errors.ts';
+import { errors, isAdwError, type AdwError } from '../../errors.ts';
 import { dimensionKeys, dimensionTables, type DimensionTable } from '../../events/schema.ts';
 import type { Source, SourcePoll } from '../source.ts';
 import { wireRow } from './schema.ts';
@@ -13,6 +14,23 @@ interface BinlogPosition {
 }
 
 const TABLES = new Set<string>(dimensionTables);
+
+/** How often a source waiting for its tables looks again. */
+const TABLE_WAIT_MS = 1000;
+
+/** Connection failures that mean the server cannot be reached (rather than refusing us). */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST']);
+
+/** Options of the binlog source. */
+export interface MySqlBinlogOptions {
+  /** mysql://user:password@host:port */
+  url: string;
+  database: string;
+  /** Called once, with the missing `database.table` names, when the first start has to wait for the tables to exist. */
+  onWaitingForTables?: (tables: string[]) => void;
+  /** Ends that wait (with ADW_ERR_INTERRUPTED). */
+  signal?: AbortSignal;
+}
 
 type RowEvent = { getEventName(): string; tableId: number; tableMap: Record<number, { tableName: string }>; rows: Record<string, unknown>[] | { after: Record<string, unknown>; before: Record<string, unknown> }[]; gtid?: string };
 
@@ -27,6 +45,8 @@ export class MySqlBinlogSource implements Source {
   readonly unbounded = true;
   private readonly url: string;
   private readonly database: string;
+  private readonly onWaitingForTables: (tables: string[]) => void;
+  private readonly signal: AbortSignal | undefined;
   private zongji: ZongJi | null = null;
   /** Committed transactions not yet handed out: their lines and the position after them. */
   private ready: { lines: string[]; gtid: string; snapshot?: boolean }[] = [];
@@ -37,17 +57,59 @@ export class MySqlBinlogSource implements Source {
   private txGtid = '';
   private pos: BinlogPosition = { gtid: '', n: 0 };
 
-  constructor(opts: { url: string; database: string }) {
+  constructor(opts: MySqlBinlogOptions) {
     this.url = opts.url;
     this.database = opts.database;
+    this.onWaitingForTables = opts.onWaitingForTables ?? (() => {});
+    this.signal = opts.signal;
     this.id = `mysql:${opts.database}`;
   }
 
+  /**
+   * Fails at once (ADW_ERR_SOURCE_UNREACHABLE, ADW_ERR_SOURCE_ACCESS_DENIED) when the server cannot be reached or
+   * refuses the credentials. On a first start it waits for the database and its dimension tables, which whoever
+   * owns them may create after the engine starts (a stack starting up), then takes the snapshot.
+   */
   async open(position: string | null, fingerprint: string | null): Promise<void> {
     if (fingerprint !== null && fingerprint !== this.fingerprint()) throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
-    if (position !== null) this.pos = JSON.parse(position) as BinlogPosition;
-    else this.pos = { gtid: await this.snapshot(), n: 0 };
+    const c = await createConnection({ ...parseUrl(this.url), decimalNumbers: false }).catch((e: unknown) => Promise.reject(this.coded(e)));
+    try {
+      if (position !== null) this.pos = JSON.parse(position) as BinlogPosition;
+      else {
+        await this.waitForTables(c);
+        this.pos = { gtid: await this.snapshot(c), n: 0 };
+      }
+    } catch (e) {
+      throw this.coded(e);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
     this.follow();
+  }
+
+  /** A MySQL client error as one of ADW's (server unreachable, access refused, or a failed source). */
+  private coded(e: unknown): AdwError {
+    if (isAdwError(e)) return e;
+    const { code, message } = e as { code?: string; message: string };
+    const server = `MySQL ${safeUrl(this.url)}`;
+    if (code !== undefined && NETWORK_ERRORS.has(code)) return errors.sourceUnreachable(server, message);
+    if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_TABLEACCESS_DENIED_ERROR') return errors.sourceAccessDenied(server, message);
+    return errors.sourceFailed(this.id, message);
+  }
+
+  /** Returns once the database holds every dimension table, reporting the missing ones once. */
+  private async waitForTables(c: Connection): Promise<void> {
+    let reported = false;
+    for (;;) {
+      const [rows] = await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ?', [this.database]);
+      const present = new Set((rows as { t: string }[]).map((r) => r.t));
+      const missing = dimensionTables.filter((t) => !present.has(t));
+      if (missing.length === 0) return;
+      if (!reported) this.onWaitingForTables(missing.map((t) => `${this.database}.${t}`));
+      reported = true;
+      await sleep(TABLE_WAIT_MS, undefined, { signal: this.signal }).catch(() => undefined);
+      if (this.signal?.aborted) throw errors.interrupted(`while waiting for tables of ${this.database}`);
+    }
   }
 
   /** Follows the binlog from the position; on a lost connection (a server restart) it starts again from there. */
@@ -70,27 +132,22 @@ export class MySqlBinlogSource implements Source {
   }
 
   /** Reads every dimension row in one consistent snapshot; returns the GTID position it is consistent with. */
-  private async snapshot(): Promise<string> {
-    const c = await createConnection({ ...parseUrl(this.url), decimalNumbers: false });
-    try {
-      await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-      // MariaDB reports the binlog coordinates its consistent snapshot corresponds to.
-      const [status] = await c.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-      const v = Object.fromEntries((status as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
-      if (!v.binlog_snapshot_file) throw errors.sourceFailed(this.id, 'the server reports no binlog snapshot position: is the binlog on (log-bin, binlog_format=ROW)?');
-      const [gtidRows] = await c.query('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [v.binlog_snapshot_file, Number(v.binlog_snapshot_position)]);
-      const lines: string[] = [];
-      for (const t of dimensionTables) {
-        const [rows] = await c.query(`SELECT * FROM \`${this.database}\`.\`${t}\` ORDER BY \`${dimensionKeys[t]}\``);
-        for (const row of rows as Record<string, unknown>[]) lines.push(JSON.stringify({ type: 'dim', table: t, op: 'upsert', row: wireRow(row) }));
-      }
-      await c.query('COMMIT');
-      const gtid = String((gtidRows as { gtid: string | null }[])[0].gtid ?? '');
-      this.ready.push({ lines, gtid, snapshot: true });
-      return gtid;
-    } finally {
-      await c.end();
+  private async snapshot(c: Connection): Promise<string> {
+    await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    // MariaDB reports the binlog coordinates its consistent snapshot corresponds to.
+    const [status] = await c.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const v = Object.fromEntries((status as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    if (!v.binlog_snapshot_file) throw errors.sourceFailed(this.id, 'the server reports no binlog snapshot position: is the binlog on (log-bin, binlog_format=ROW)?');
+    const [gtidRows] = await c.query('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [v.binlog_snapshot_file, Number(v.binlog_snapshot_position)]);
+    const lines: string[] = [];
+    for (const t of dimensionTables) {
+      const [rows] = await c.query(`SELECT * FROM \`${this.database}\`.\`${t}\` ORDER BY \`${dimensionKeys[t]}\``);
+      for (const row of rows as Record<string, unknown>[]) lines.push(JSON.stringify({ type: 'dim', table: t, op: 'upsert', row: wireRow(row) }));
     }
+    await c.query('COMMIT');
+    const gtid = String((gtidRows as { gtid: string | null }[])[0].gtid ?? '');
+    this.ready.push({ lines, gtid, snapshot: true });
+    return gtid;
   }
 
   private onEvent(evt: RowEvent): void {
@@ -140,6 +197,13 @@ export class MySqlBinlogSource implements Source {
     this.closed = true;
     this.zongji?.stop();
   }
+}
+
+/** The URL without its password, for messages. */
+function safeUrl(url: string): string {
+  const u = new URL(url);
+  u.password = '';
+  return u.toString().replace(/\/$/, '');
 }
 
 /** mysql://user:password@host:port as connection options. */
