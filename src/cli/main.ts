@@ -5,6 +5,7 @@ import { registerAdviseWindow } from './commands/advise-window.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerKafkaTool } from './commands/kafka-tool.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReconcile } from './commands/reconcile.ts';
 import { registerRun } from './commands/run.ts';
@@ -17,7 +18,9 @@ import { registerStack } from './commands/stack.ts';
 export function buildProgram(): Command {
   const program = new Command('adw')
     .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
-    .exitOverride();
+    .exitOverride()
+    // Lets adw kafka-tool hand every option after the tool's name to the tool.
+    .enablePositionalOptions();
   registerDemo(program);
   registerCollect(program);
   registerSimulate(program);
@@ -29,6 +32,7 @@ export function buildProgram(): Command {
   registerAdviseWindow(program);
   registerSetup(program);
   registerStack(program);
+  registerKafkaTool(program);
   return program;
 }
 

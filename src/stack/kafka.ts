@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { errors } from '../errors.ts';
@@ -19,27 +19,38 @@ export function kafkaLibDir(): string {
 }
 
 /**
- * Fetches the broker and its runtime dependencies from Maven Central with Maven (which verifies their checksums),
- * unless they are cached already. Returns the directory of jars.
+ * Fetches `artifacts` (group:artifact:version) and their runtime dependencies from Maven Central with Maven (which
+ * verifies their checksums) into the directory `libs`, unless `libs/<sentinel>` is there already. Returns `libs`.
  */
-export function ensureKafka(log: (line: string) => void = () => {}): string {
-  const libs = kafkaLibDir();
-  if (existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`))) return libs;
+export function fetchMavenArtifacts(what: string, libs: string, sentinel: string, artifacts: string[], log: (line: string) => void): string {
+  if (existsSync(join(libs, sentinel))) return libs;
   const base = join(libs, '..');
   mkdirSync(base, { recursive: true });
-  writeFileSync(join(base, 'pom.xml'), `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  const pom = join(base, `${basename(libs)}-pom.xml`);
+  const dependencies = artifacts.map((a) => {
+    const [groupId, artifactId, version] = a.split(':');
+    return `    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`;
+  });
+  writeFileSync(pom, `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
-  <groupId>adw.local</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
+  <groupId>adw.local</groupId><artifactId>${basename(libs)}</artifactId><version>1</version><packaging>pom</packaging>
   <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${KAFKA_VERSION}</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>${LOG4J_VERSION}</version></dependency>
+${dependencies.join('\n')}
   </dependencies>
 </project>
 `);
-  log(`fetching Apache Kafka ${KAFKA_VERSION} from Maven Central into ${libs}`);
-  const r = spawnSync('mvn', ['-q', '-B', '-C', '-f', join(base, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { encoding: 'utf8', timeout: 600_000 });
-  if (r.error || r.status !== 0) throw errors.stackUnavailable('kafka', `mvn could not fetch the broker: ${(r.error?.message ?? r.stdout + r.stderr).trim().split('\n').slice(-3).join(' ')}`);
+  log(`fetching ${what} from Maven Central into ${libs}`);
+  const r = spawnSync('mvn', ['-q', '-B', '-C', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { encoding: 'utf8', timeout: 600_000 });
+  if (r.error || r.status !== 0) throw errors.stackUnavailable('kafka', `mvn could not fetch ${what}: ${(r.error?.message ?? r.stdout + r.stderr).trim().split('\n').slice(-3).join(' ')}`);
   return libs;
+}
+
+/** Log4j as the SLF4J backend of Kafka's jars (its default configuration: errors only, to the console). */
+export const LOG4J_SLF4J = `org.apache.logging.log4j:log4j-slf4j-impl:${LOG4J_VERSION}`;
+
+/** Fetches the broker and its runtime dependencies unless they are cached already. Returns the directory of jars. */
+export function ensureKafka(log: (line: string) => void = () => {}): string {
+  return fetchMavenArtifacts(`Apache Kafka ${KAFKA_VERSION}`, kafkaLibDir(), `kafka_2.13-${KAFKA_VERSION}.jar`, [`org.apache.kafka:kafka_2.13:${KAFKA_VERSION}`, LOG4J_SLF4J], log);
 }
 
 export interface KafkaOptions {
