@@ -40,7 +40,15 @@ export const errors = {
   badQuery: define('ADW_ERR_BAD_QUERY', 400, false, (why: string) => `bad query: ${why}`),
   queryTooLarge: define('ADW_ERR_QUERY_TOO_LARGE', 413, false, (why: string) => `query too large: ${why}`),
   unauthorized: define('ADW_ERR_UNAUTHORIZED', 401, false, () => 'a valid API token is required (header "Authorization: Bearer TOKEN", or sign in at /login)'),
-  rateLimited: define('ADW_ERR_RATE_LIMITED', 429, true, (retryIn: string) => `too many sign-in attempts from this client: retry in ${retryIn}`),
+  // HTTP servers (the API and the collector): refusals by fastify or Node's HTTP parser, before or beside any route.
+  badRequest: define('ADW_ERR_BAD_REQUEST', 400, false, (why: string) => `bad request: ${why}`),
+  notFound: define('ADW_ERR_NOT_FOUND', 404, false, (what: string) => `not found: ${what}`),
+  requestTimeout: define('ADW_ERR_REQUEST_TIMEOUT', 408, true, (why: string) => `request timed out: ${why}`),
+  bodyTooLarge: define('ADW_ERR_BODY_TOO_LARGE', 413, false, (why: string) => `body too large: ${why}`),
+  unsupportedMediaType: define('ADW_ERR_UNSUPPORTED_MEDIA_TYPE', 415, false, (why: string) => `unsupported content type: ${why}`),
+  rateLimited: define('ADW_ERR_RATE_LIMITED', 429, true, (why: string) => `too many requests: ${why}`),
+  headersTooLarge: define('ADW_ERR_HEADERS_TOO_LARGE', 431, false, (why: string) => `request headers too large: ${why}`),
+  internal: define('ADW_ERR_INTERNAL', 500, false, () => 'internal error'),
   // Beacon collector.
   badBeacon: define('ADW_ERR_BAD_BEACON', 400, false, (why: string) => `beacon refused: ${why}`),
   batchTooLarge: define('ADW_ERR_BATCH_TOO_LARGE', 413, false, (n: number, max: number) => `batch of ${n} records exceeds the limit of ${max}`),

@@ -28,7 +28,7 @@ function tokenOf(req: FastifyRequest): string | undefined {
 export async function requireToken(app: FastifyInstance, token: string, secureCookie = false): Promise<void> {
   await app.register(cookie);
   // Only routes that ask for it are limited: scripts holding the token are never throttled.
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, context) => errors.rateLimited(context.after) });
+  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, context) => errors.rateLimited(`too many sign-in attempts from this client: retry in ${context.after}`) });
   const want = digest(token);
   // Comparing digests keeps the comparison constant-time whatever the length given.
   const valid = (given: unknown) => typeof given === 'string' && timingSafeEqual(digest(given), want);

@@ -4,7 +4,7 @@ import { metricsRoutes } from '../metrics/routes.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { pageRoutes } from '../web/page.ts';
 import { requireToken } from './auth.ts';
-import { errorHandler } from './errors.ts';
+import { adwErrorOptions, useAdwErrors } from './errors.ts';
 import type { PipelineStatus } from './pipeline-health.ts';
 import { securityHeaders } from './security-headers.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
@@ -25,8 +25,8 @@ export interface ApiOptions {
 
 /** The analytics HTTP API (JSON) and the dashboard, as one fastify instance. The beacon collector is a separate server. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-  app.setErrorHandler(errorHandler);
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ...adwErrorOptions() });
+  useAdwErrors(app);
   // Headers first, so refusals carry them too.
   await securityHeaders(app, opts.behindTls ?? false);
   if (opts.token !== undefined) await requireToken(app, opts.token, opts.behindTls ?? false);
