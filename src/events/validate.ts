@@ -72,7 +72,8 @@ function money(o: Record<string, unknown>, name: string): number {
 
 function timestamp(o: Record<string, unknown>, limits: ValidationLimits, now: number): number {
   const v = field(o, 'ts');
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Invalid('bad_timestamp', 'field "ts" must be an integer of milliseconds since the epoch');
+  if (typeof v !== 'number') throw new Invalid('bad_timestamp', `field "ts" is not a number (${JSON.stringify(v).slice(0, 40)}): it must be an integer of milliseconds since the epoch`);
+  if (!Number.isSafeInteger(v)) throw new Invalid('bad_timestamp', 'field "ts" must be an integer of milliseconds since the epoch');
   if (v < limits.minTs || v > now + limits.maxFutureMs) throw new Invalid('bad_timestamp', `event time ${v} is outside the accepted range`);
   return v;
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { listenOn } from '../../api/listen.ts';
-import { buildCollector } from '../../connectors/http/collector.ts';
+import { buildCollector, collectorDefaults as d } from '../../connectors/http/collector.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { createMetricsRegistry } from '../../metrics/registry.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { parseCount } from '../parse.ts';
+import { parseCount, parseDuration } from '../parse.ts';
 
 export function registerCollect(program: Command): void {
   program
@@ -16,14 +16,22 @@ export function registerCollect(program: Command): void {
     .option('--dead-letter-topic <name>', 'topic keeping refused records (default: <topic>.dead-letter)')
     .option('--port <n>', 'HTTP port (0 picks a free one)', '8081')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--max-batch <n>', 'most records in one POST', '1000')
-    .option('--rate-limit <n>', 'requests per second per client address', '1000')
+    .option('--max-batch <n>', 'most records in one POST', String(d.maxBatch))
+    .option('--rate-limit <n>', 'requests per second per client address', String(d.rateLimit))
+    .option('--headers-timeout <duration>', 'time a client has to send its request headers (408 and closed beyond)', `${d.headersTimeoutMs / 1000}s`)
+    .option('--request-timeout <duration>', 'time a client has to send its whole request (408 and closed beyond)', `${d.requestTimeoutMs / 1000}s`)
+    .option('--socket-timeout <duration>', 'a connection silent this long in mid-request is closed', `${d.socketTimeoutMs / 1000}s`)
+    .option('--keep-alive-timeout <duration>', 'an idle keep-alive connection is closed after this', `${d.keepAliveTimeoutMs / 1000}s`)
+    .option('--max-connections <n>', 'most open connections; further ones are closed at once', String(d.maxConnections))
     .action(async (opts) => {
       const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
       const deadLetters = new KafkaSink({ brokers: opts.kafka, topic: opts.deadLetterTopic ?? `${opts.topic}.dead-letter` });
       const app = await buildCollector({
         sink, deadLetters, registry: createMetricsRegistry(),
         maxBatch: parseCount(opts.maxBatch, '--max-batch'), rateLimit: parseCount(opts.rateLimit, '--rate-limit'),
+        headersTimeoutMs: parseDuration(opts.headersTimeout, '--headers-timeout'), requestTimeoutMs: parseDuration(opts.requestTimeout, '--request-timeout'),
+        socketTimeoutMs: parseDuration(opts.socketTimeout, '--socket-timeout'), keepAliveTimeoutMs: parseDuration(opts.keepAliveTimeout, '--keep-alive-timeout'),
+        maxConnections: parseCount(opts.maxConnections, '--max-connections'),
       });
       const interrupt = interruptSignal();
       try {

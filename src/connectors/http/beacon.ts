@@ -7,7 +7,8 @@ export function beaconRecord(query: Record<string, string | string[] | undefined
   for (const [k, raw] of Object.entries(query)) {
     const v = Array.isArray(raw) ? raw[0] : raw;
     if (v === undefined) continue;
-    if (k === 'ts' || k === 'slot_id' || k === 'ad_id' || k === 'bid_price') record[k] = v.trim() === '' ? v : Number(v);
+    // What is not a number stays a string for the validator to name: NaN would become null, read as a missing field.
+    if (k === 'ts' || k === 'slot_id' || k === 'ad_id' || k === 'bid_price') record[k] = v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v);
     else if (k === 'filled') record[k] = v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
     else record[k] = v;
   }
