@@ -4,7 +4,7 @@ import { metricsRoutes } from '../metrics/routes.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { pageRoutes } from '../web/page.ts';
 import { requireToken } from './auth.ts';
-import { adwErrorOptions, useAdwErrors } from './errors.ts';
+import { adwErrorOptions, useAdwErrors } from '../http/errors.ts';
 import type { PipelineStatus } from './pipeline-health.ts';
 import { securityHeaders } from './security-headers.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';

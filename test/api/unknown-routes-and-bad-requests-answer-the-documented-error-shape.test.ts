@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { buildApi } from '../../src/api/server.ts';
+import { useAdwErrors } from '../../src/http/errors.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 
 let warehouse: DuckDbWarehouse;
@@ -46,4 +47,24 @@ test('fastify\'s own refusals (bad JSON, bad content type, bad URL, body too lar
   assert.deepEqual(await post('application/json', `"${'x'.repeat(100 * 1024)}"`), [413, 'ADW_ERR_BODY_TOO_LARGE']);
   const badUrl = await refusal({ method: 'GET', url: '/api/query%zz' });
   assert.deepEqual([badUrl.status, badUrl.code], [400, 'ADW_ERR_BAD_REQUEST']);
+});
+
+test('a fault answers 500 "internal error" without its details, and the details go to the operator on stderr', async () => {
+  const faulty = Fastify({ logger: false });
+  useAdwErrors(faulty);
+  faulty.get('/boom', async () => {
+    throw new Error('secret detail from deep inside');
+  });
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    const res = await faulty.inject({ method: 'GET', url: '/boom?x=1' });
+    assert.equal(res.statusCode, 500);
+    assert.deepEqual(res.json(), { error: { code: 'ADW_ERR_INTERNAL', message: 'internal error' } });
+  } finally {
+    process.stderr.write = write;
+    await faulty.close();
+  }
+  assert.match(written.join(''), /internal error answering GET \/boom\?x=1: Error: secret detail from deep inside/);
 });

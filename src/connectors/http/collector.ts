@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { adwErrorOptions, useAdwErrors } from '../../api/errors.ts';
+import { adwErrorOptions, useAdwErrors } from '../../http/errors.ts';
 import { errors } from '../../errors.ts';
 import { defaultLimits, validateLine } from '../../events/validate.ts';
 import { METRIC_PREFIX as P } from '../../metrics/registry.ts';

@@ -29,9 +29,10 @@ function body(e: AdwError): { error: { code: string; message: string } } {
 }
 
 /** Maps every error to one JSON shape and an HTTP status: ADW errors by their table entry, the rest as above. */
-export function errorHandler(error: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply): void {
+export function errorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   const e = toAdwError(error);
-  if (e.statusCode >= 500 && !isAdwError(error)) reply.log.error(error);
+  // The client sees only "internal error"; whoever runs the server needs the cause, so it goes to stderr.
+  if (e.statusCode >= 500 && !isAdwError(error)) process.stderr.write(`adw: internal error answering ${req.method} ${req.url.slice(0, 200)}: ${error.stack ?? error.message}\n`);
   void reply.status(e.statusCode).send(body(e));
 }
 
