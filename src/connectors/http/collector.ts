@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { adwErrorOptions, useAdwErrors } from '../../http/errors.ts';
+import { adwErrorOptions, toAdwError, useAdwErrors } from '../../http/errors.ts';
 import { errors } from '../../errors.ts';
 import { defaultLimits, validateLine } from '../../events/validate.ts';
 import { METRIC_PREFIX as P } from '../../metrics/registry.ts';
@@ -105,15 +105,22 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
 
   // A refused beacon still gets the GIF (200): a JSON answer would be a broken image on the publisher's page. The
   // refusal is counted and dead-lettered, and its reason is in a header for whoever debugs the tag.
-  app.get('/v1/pixel', { exposeHeadRoute: false }, async (req, reply) => {
+  // A pixel refused before it is read (a client over the rate limit) gets the GIF too, and the refusal is counted.
+  const pixelRefused = (error: Error, _req: unknown, reply: FastifyReply) => {
+    const e = toAdwError(error);
+    if (e.statusCode >= 500) throw error;
+    clientErrors.inc({ reason: reasonOf(e.code) });
+    return gif(reply.header('x-adw-rejected', reasonOf(e.code))).send(PIXEL);
+  };
+  app.get('/v1/pixel', { exposeHeadRoute: false, errorHandler: pixelRefused }, async (req, reply) => {
     const now = Date.now();
     const line = JSON.stringify(beaconRecord(req.query as Record<string, string>, now));
     const result = await accept([line], req.ip, now);
     if (result.rejected.length > 0) void reply.header('x-adw-rejected', result.rejected[0].reason);
-    return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL);
+    return gif(reply).send(PIXEL);
   });
   // Link prefetchers and crawlers send HEAD: it is answered like the GET but records nothing, or counts would inflate.
-  app.head('/v1/pixel', async (_req, reply) => reply.header('cache-control', 'no-store').type('image/gif').header('content-length', PIXEL.length).send());
+  app.head('/v1/pixel', async (_req, reply) => gif(reply).header('content-length', PIXEL.length).send());
 
   app.post('/v1/events', async (req) => {
     let lines: string[];
@@ -131,6 +138,11 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
 
   await app.register(metricsRoutes, { registry: opts.registry });
   return app;
+}
+
+/** A reply set up to carry the pixel: a GIF that no cache keeps (each load is a beacon). */
+function gif(reply: FastifyReply): FastifyReply {
+  return reply.status(200).header('cache-control', 'no-store').type('image/gif');
 }
 
 /** A metric label for an error code: ADW_ERR_REQUEST_TIMEOUT as request_timeout. */

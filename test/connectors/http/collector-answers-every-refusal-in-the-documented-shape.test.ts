@@ -67,7 +67,7 @@ test('Node\'s own refusals (oversized headers, malformed HTTP) come in the same 
 test('a client over its rate limit gets 429 in the same shape', async () => {
   const limited = await startMemoryCollector({ rateLimit: 2 });
   try {
-    const answers = await Promise.all(Array.from({ length: 5 }, () => fetch(`${limited.url}/v1/pixel?type=nothing`)));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => fetch(`${limited.url}/v1/events`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/x-ndjson' } })));
     const throttled = answers.filter((r) => r.status === 429);
     assert.ok(throttled.length > 0);
     assert.deepEqual(await refusal(throttled[0]), [429, 'ADW_ERR_RATE_LIMITED']);
