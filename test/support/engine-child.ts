@@ -68,6 +68,22 @@ export async function runEngine(args: string[], kill: KillPoint | null): Promise
   throw new Error(`adw run exited ${code}: ${engine.stderr.slice(-2000)}`);
 }
 
+/**
+ * Runs `adw run <args>`, killing it at the next kill point each time, until `kills` kills landed; then runs it to its
+ * end. Resolves to the kills that landed: fewer when a run finished before its kill point (the workload was too short).
+ */
+export async function killRepeatedly(args: string[], next: () => KillPoint, kills: number, onKill?: (landed: number, at: KillPoint) => Promise<void> | void): Promise<number> {
+  let landed = 0;
+  while (landed < kills) {
+    const at = next();
+    if ((await runEngine(args, at)) === 'finished') return landed;
+    await onKill?.(++landed, at);
+  }
+  // Killed although no kill was asked for: something else (the kernel's OOM killer) ended the run.
+  if ((await runEngine(args, null)) !== 'finished') throw new Error('the last run, which nothing should kill, was killed');
+  return landed;
+}
+
 /** A small seeded generator of kill points, so a failing sequence can be replayed. */
 export function killPoints(seed: number, maxCheckpoints = 4, maxDelayMs = 60): () => KillPoint {
   let s = seed >>> 0;

@@ -41,6 +41,34 @@ export async function queryDb(db: string, sql: string, params: (string | number)
   }
 }
 
+/** A warehouse's checkpoint counters beside the rows they account for. */
+export interface Ledger {
+  recordsIn: number;
+  accepted: number;
+  deadLettered: number;
+  /** ODS rows holding accepted records: events and dimension changes. */
+  odsRows: number;
+  deadLetterRows: number;
+}
+
+/** Reads the ledger of a warehouse file: what the checkpoint counted and what ODS holds. */
+export async function ledger(db: string): Promise<Ledger> {
+  const [row] = await queryDb(
+    db,
+    `SELECT records_in, accepted, dead_lettered,
+            (SELECT count(*) FROM ods_ad_event) + (SELECT count(*) FROM ods_dim_change) AS ods_rows,
+            (SELECT count(*) FROM ods_dead_letter) AS dead_letter_rows
+       FROM adw_checkpoint`,
+  );
+  return {
+    recordsIn: Number(row.records_in),
+    accepted: Number(row.accepted),
+    deadLettered: Number(row.dead_lettered),
+    odsRows: Number(row.ods_rows),
+    deadLetterRows: Number(row.dead_letter_rows),
+  };
+}
+
 /** Cells where the engine's DWA and the offline recomputation from ODS differ (both directions). */
 export async function dwaDifferences(db: string, joinWindowMs = defaultEngineConfig.joinWindowMs): Promise<Record<string, unknown>[]> {
   const engine = foldedDwaSql();
@@ -61,6 +89,7 @@ export async function aggregateSnapshot(db: string): Promise<string[]> {
     parts.push(`SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos), sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`);
   }
   const out: string[] = [];
-  for (const sql of parts) out.push(...(await queryDb(db, sql)).map((r) => JSON.stringify(r)));
+  // One push per row: spreading a large result into push() overflows the call stack.
+  for (const sql of parts) for (const r of await queryDb(db, sql)) out.push(JSON.stringify(r));
   return out;
 }
