@@ -77,7 +77,8 @@ export async function killRepeatedly(args: string[], next: () => KillPoint, kill
   while (landed < kills) {
     const at = next();
     if ((await runEngine(args, at)) === 'finished') return landed;
-    await onKill?.(++landed, at);
+    landed++;
+    await onKill?.(landed, at);
   }
   // Killed although no kill was asked for: something else (the kernel's OOM killer) ended the run.
   if ((await runEngine(args, null)) !== 'finished') throw new Error('the last run, which nothing should kill, was killed');
