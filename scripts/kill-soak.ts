@@ -4,40 +4,41 @@
 // Progress goes to stderr; one JSON object goes to stdout; the exit code is 0 only if every check holds.
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { parseCount } from '../src/cli/parse.ts';
+import { errors, isAdwError } from '../src/errors.ts';
 import { writeSimulation } from '../src/simulator/simulate.ts';
 import { killPoints, killRepeatedly } from '../test/support/engine-child.ts';
 import { aggregateSnapshot, dwaDifferences, dwdSnapshot, ledger, runFile, scratch } from '../test/support/pipeline.ts';
 
 const usage = 'usage: npm run soak -- [--kills N] [--events N] [--seed N]';
 
-function wholeNumber(text: string | undefined, option: string, fallback: number, min: number): number {
+/** A whole-number option of at least `min`, or `fallback` when absent. */
+function count(text: string | undefined, option: string, fallback: number, min: number): number {
   if (text === undefined) return fallback;
-  const n = Number(text.replaceAll('_', ''));
-  if (/^\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) fail(`option --${option}: "${text}" is not a whole number of at least ${min}`);
+  const n = parseCount(text, option);
+  if (n < min) throw errors.badOption(option, `must be at least ${min}`);
   return n;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`kill-soak: ${message} (${usage})\n`);
+let kills: number, events: number, seed: number;
+try {
+  const { values } = parseArgs({ options: { kills: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' } } });
+  kills = count(values.kills, '--kills', 100, 1);
+  // Each restart rebuilds its state from the warehouse and then runs for one to four 50 ms checkpoints before its
+  // kill: 4,000 to 12,000 lines a segment on average on 2026-12-01, more when the shared machine is quiet (two runs
+  // of 100 kills used 995,000 and 1,180,000 lines). 25,000 lines per kill leaves work for every kill; if not, the
+  // soak says so rather than counting fewer kills.
+  events = count(values.events, '--events', kills * 25_000, 1);
+  seed = count(values.seed, '--seed', Date.now() % 100_000, 0);
+} catch (e) {
+  process.stderr.write(`kill-soak: ${(e as Error).message.split('\n')[0]}${isAdwError(e) ? ` [${e.code}]` : ''} (${usage})\n`);
   process.exit(2);
 }
-
-let values: { kills?: string; events?: string; seed?: string };
-try {
-  ({ values } = parseArgs({ options: { kills: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' } } }));
-} catch (e) {
-  fail((e as Error).message);
-}
-const kills = wholeNumber(values.kills, 'kills', 100, 1);
-// Each restart rebuilds its state from the warehouse and then runs for one to four 50 ms checkpoints before its
-// kill: 4,000 to 11,000 lines a segment on average on 2026-12-01, more when the shared machine is quiet (100 kills
-// used 995,000 lines then). 25,000 lines per kill leaves work for every kill; if not, the soak says so.
-const events = wholeNumber(values.events, 'events', kills * 25_000, 1);
-const seed = wholeNumber(values.seed, 'seed', Date.now() % 100_000, 0);
 
 const log = (line: string) => process.stderr.write(`kill-soak: ${line}\n`);
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+
 /** Runs the soak in a scratch directory; resolves to the exit code. */
 async function soak(dir: string): Promise<number> {
   log(`seed ${seed}, ${kills} kills, ${events} events (replay: npm run soak -- --kills ${kills} --events ${events} --seed ${seed})`);
