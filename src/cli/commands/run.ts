@@ -58,14 +58,15 @@ export function registerRun(program: Command): void {
       if (Boolean(opts.input) === Boolean(opts.kafka)) throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
       // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
       if (opts.input && opts.input !== '-') checkInputFile(opts.input);
-      const events: Source = opts.kafka
-        ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd) })
-        : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       const interrupt = interruptSignal();
+      const waiting = (what: string) => process.stderr.write(`waiting for ${what}\n`);
+      const events: Source = opts.kafka
+        ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd), onWaiting: waiting, signal: interrupt.signal })
+        : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       const dims = opts.dimsMysql
         ? new MySqlBinlogSource({
           url: opts.dimsMysql, database: opts.dimsDatabase, signal: interrupt.signal,
-          onWaitingForTables: (tables) => process.stderr.write(`waiting for tables ${tables.join(', ')} (create them with adw simulate --dims-mysql URL)\n`),
+          onWaitingForTables: (tables) => waiting(`tables ${tables.join(', ')} (create them with adw simulate --dims-mysql URL)`),
         })
         : null;
       // Dimensions first: a change reaches the engine ahead of the events read after it.

@@ -13,6 +13,19 @@ export function kafkaSeq(partition: number, offset: bigint): number {
 
 /** Records buffered ahead of the engine before the stream is paused. */
 const BUFFER_HIGH = 50_000;
+/** How long joining the topic may take before the wait is reported (the client retries an absent broker forever). */
+const WAIT_NOTICE_MS = 5_000;
+
+/** What a Kafka source is given besides its connection: who hears of a long wait, and what ends it. */
+export interface KafkaSourceOptions extends KafkaConnectionOptions {
+  group?: string;
+  /** End once every partition is read to its log end (a backfill). */
+  untilCaughtUp?: boolean;
+  /** Told once when the broker has not answered for a few seconds at start-up. */
+  onWaiting?: (what: string) => void;
+  /** Ends a start-up wait for the broker (Ctrl-C, SIGTERM). */
+  signal?: AbortSignal;
+}
 
 /**
  * The events topic as a source, read as a consumer group with auto-commit off. The position is a JSON map of
@@ -22,7 +35,7 @@ const BUFFER_HIGH = 50_000;
 export class KafkaSource implements Source {
   readonly id: string;
   readonly lagUnit = 'records';
-  private readonly opts: KafkaConnectionOptions & { group: string; untilCaughtUp: boolean };
+  private readonly opts: KafkaSourceOptions & { group: string; untilCaughtUp: boolean };
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
   private buffer: Msg[] = [];
@@ -39,8 +52,7 @@ export class KafkaSource implements Source {
   private commitQueued: string | null = null;
   private committing: Promise<void> | null = null;
 
-  /** With `untilCaughtUp`, the source ends once it has read every partition to the log end (a backfill). */
-  constructor(opts: KafkaConnectionOptions & { group?: string; untilCaughtUp?: boolean }) {
+  constructor(opts: KafkaSourceOptions) {
     this.opts = { ...opts, group: opts.group ?? defaultConsumerGroup, untilCaughtUp: opts.untilCaughtUp ?? false };
     this.id = `kafka:${this.opts.topic}`;
   }
@@ -56,13 +68,14 @@ export class KafkaSource implements Source {
       retries: Number.MAX_SAFE_INTEGER, retryDelay: 500,
     });
     const offsets = [...this.next].map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
-    this.stream = await this.consumer.consume({
+    const consuming = this.consumer.consume({
       // Small per-partition fetches keep the partitions' event times close together, so the slowest partition's
       // watermark trails the others little (measured: 2 MB per partition was no faster).
       topics: [this.opts.topic], autocommit: false, maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 256 * 1024,
       // Partitions without a stored offset start at the beginning: nothing of them was committed yet.
       ...(offsets.length > 0 ? { mode: 'manual', offsets, fallbackMode: 'earliest' } : { mode: 'earliest' }),
     });
+    this.stream = await this.untilJoined(consuming);
     this.stream.on('data', (m: Msg) => {
       this.buffer.push(m);
       if (this.buffer.length - this.head >= BUFFER_HIGH) this.stream!.pause();
@@ -74,6 +87,26 @@ export class KafkaSource implements Source {
     });
     this.lagTimer = setInterval(() => void this.refreshEnds(), 2000);
     this.lagTimer.unref();
+  }
+
+  /** Waits for the consumer to join, saying once if the broker is slow to answer, and giving up when interrupted. */
+  private async untilJoined<T>(joining: Promise<T>): Promise<T> {
+    const what = `Kafka at ${this.opts.brokers} (topic ${this.opts.topic})`;
+    const notice = setTimeout(() => this.opts.onWaiting?.(what), WAIT_NOTICE_MS);
+    const abort = new AbortController();
+    try {
+      return await Promise.race([
+        joining,
+        new Promise<never>((_, reject) => {
+          const fail = () => reject(errors.interrupted(`while waiting for ${what}`));
+          if (this.opts.signal?.aborted) fail();
+          this.opts.signal?.addEventListener('abort', fail, { signal: abort.signal });
+        }),
+      ]);
+    } finally {
+      clearTimeout(notice);
+      abort.abort();
+    }
   }
 
   async poll(max: number): Promise<SourcePoll> {
