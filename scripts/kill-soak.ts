@@ -1,6 +1,6 @@
 // Kill soak: kills `adw run` with SIGKILL at seeded random moments many times over one workload, lets it finish,
 // then checks the warehouse against the offline recomputation and an uninterrupted run. Too long for the test line.
-// Usage: npm run soak -- [--kills 100] [--events 25000 per kill] [--seed S]
+// Usage: npm run soak -- [--kills 100] [--events 40000 per kill] [--seed S]
 // Progress goes to stderr; one JSON object goes to stdout; the exit code is 0 only if every check holds.
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -25,10 +25,10 @@ try {
   const { values } = parseArgs({ options: { kills: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' } } });
   kills = count(values.kills, '--kills', 100, 1);
   // Each restart rebuilds its state from the warehouse and then runs for one to four 50 ms checkpoints before its
-  // kill: 4,000 to 12,000 lines a segment on average on 2026-12-01, more when the shared machine is quiet (two runs
-  // of 100 kills used 995,000 and 1,180,000 lines). 25,000 lines per kill leaves work for every kill; if not, the
-  // soak says so rather than counting fewer kills.
-  events = count(values.events, '--events', kills * 25_000, 1);
+  // kill: 4,000 to 12,000 lines a segment on average on a busy 2026-12-01, 21,600 when the machine was quiet that
+  // evening (100 kills used 2,157,000 of 2,500,000 lines). 40,000 lines per kill leaves work for every kill on a
+  // faster day too; if not, the soak says so rather than counting fewer kills.
+  events = count(values.events, '--events', kills * 40_000, 1);
   seed = count(values.seed, '--seed', Date.now() % 100_000, 0);
 } catch (e) {
   process.stderr.write(`kill-soak: ${(e as Error).message.split('\n')[0]}${isAdwError(e) ? ` [${e.code}]` : ''} (${usage})\n`);
