@@ -114,6 +114,19 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     assert.equal(view().get('range'), 'all');
   });
 
+  test('after signing in, a crafted "next" never leads off the server (no open redirect)', async () => {
+    // Four sign-ins: with the test above, well inside the sign-in limit of 10 a minute per client.
+    const origin = new URL(server.url).origin;
+    for (const next of ['/\\example.com/x', '//example.com', 'https://example.com/', 'javascript:alert(1)']) {
+      await page.goto(`${server.url}/login?next=${encodeURIComponent(next)}`);
+      await page.fill('#token', TOKEN);
+      await page.click('button[type=submit]');
+      const deadline = Date.now() + 10_000;
+      while (new URL(page.url()).pathname === '/login' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(new URL(page.url()).origin, origin, `next=${JSON.stringify(next)} led to ${page.url()}`);
+    }
+  });
+
   test('the tiles show the API totals, and those are the warehouse sums', async () => {
     await page.goto(`${server.url}/?range=all`);
     await settled();

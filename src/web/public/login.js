@@ -5,12 +5,20 @@ form.addEventListener('submit', async (e) => {
   const token = document.getElementById('token').value;
   const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
   if (r.ok) {
-    const next = new URLSearchParams(location.search).get('next');
-    // Only same-site paths: never an open redirect.
-    location.href = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+    location.href = nextPlace();
     return;
   }
   const err = document.getElementById('login-error');
   err.textContent = r.status === 401 ? 'That token is not valid.' : `Sign-in failed (HTTP ${r.status}).`;
   err.hidden = false;
 });
+
+/** Where to go after signing in: only a place on this server, resolved as the browser would (it reads "/\host" as "//host"), never an open redirect. */
+function nextPlace() {
+  try {
+    const next = new URL(new URLSearchParams(location.search).get('next') ?? '/', location.origin);
+    return next.origin === location.origin ? next.pathname + next.search + next.hash : '/';
+  } catch {
+    return '/';
+  }
+}
