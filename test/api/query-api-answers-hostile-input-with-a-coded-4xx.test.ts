@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { dimensionNames } from '../../src/catalogue/dimensions.ts';
 import { metricNames } from '../../src/catalogue/metrics.ts';
-import { apiOverSimulation } from '../support/api.ts';
+import { apiOverRecords, apiOverSimulation } from '../support/api.ts';
 
 let app: FastifyInstance;
 let close: () => Promise<void>;
@@ -156,5 +157,33 @@ describe('fuzzing: any request gets a 2xx or a coded 4xx, never a 500', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('CSV exports of hostile names', () => {
+  test('a name that a spreadsheet would run as a formula is exported as text', async () => {
+    const ts = Date.now() - 3_600_000;
+    const formulas = ['=HYPERLINK("http://evil.example","x")', '+1+1', '@SUM(A1)', '-2+3'];
+    const hostile = await apiOverRecords([
+      { type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: formulas[0] } },
+      { type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 1, advertiser_id: 1, name: formulas[1], billing: 'CPM', price: 2, budget: 100 } },
+      { type: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 1, campaign_id: 1, name: formulas[2] } },
+      { type: 'dim', table: 'slot', op: 'upsert', row: { slot_id: 1, name: formulas[3], site: 'x' } },
+      { type: 'request', request_id: 'r1', ts, user_id: 'u1', os: 'ios', device_type: 'phone', region: 'US', slot_id: 1, filled: true, ad_id: 1, bid_price: 2 },
+    ]);
+    try {
+      const csv = (await hostile.app.inject({ method: 'GET', url: '/api/query?metrics=requests,spend&by=advertiser_id,campaign_id,ad_id,slot_id&names=1&format=csv' })).body;
+      const [header, row] = parse(csv) as string[][];
+      const cell = (c: string) => row![header!.indexOf(c)];
+      assert.equal(cell('advertiser_name'), `'${formulas[0]}`);
+      assert.equal(cell('campaign_name'), `'${formulas[1]}`);
+      assert.equal(cell('ad_name'), `'${formulas[2]}`);
+      assert.equal(cell('slot_name'), `'${formulas[3]}`);
+      assert.equal(cell('requests'), '1', 'numbers are left as they are');
+      const pacing = parse((await hostile.app.inject({ method: 'GET', url: '/api/pacing?format=csv' })).body) as string[][];
+      assert.equal(pacing[1]![pacing[0]!.indexOf('campaign_name')], `'${formulas[1]}`);
+    } finally {
+      await hostile.close();
+    }
   });
 });

@@ -4,14 +4,20 @@ import { buildApi, type ApiOptions } from '../../src/api/server.ts';
 import type { SimulatorOptions } from '../../src/simulator/options.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { runFile, scratch } from './pipeline.ts';
+import { runFile, scratch, writeLines } from './pipeline.ts';
 
-/** The API (in-process, for `inject`) over a warehouse built from simulated traffic; `close` removes it all. */
-export async function apiOverSimulation(simulation: Partial<SimulatorOptions>, options: Omit<ApiOptions, 'store'> = {}): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
+/** An API served in-process (for `inject`) and how to remove it with its warehouse. */
+export interface TestApi {
+  app: FastifyInstance;
+  close: () => Promise<void>;
+}
+
+/** The API over a warehouse built by the engine from the input `write` puts at the path it is given. */
+async function apiOver(write: (input: string) => Promise<unknown>, options: Omit<ApiOptions, 'store'>): Promise<TestApi> {
   const tmp = scratch();
   const input = join(tmp.dir, 'in.ndjson');
   const db = join(tmp.dir, 'w.duckdb');
-  await writeSimulation(simulation, input);
+  await write(input);
   await runFile(input, db);
   const warehouse = await DuckDbWarehouse.open(db, { readOnly: true });
   const app = await buildApi({ store: warehouse, ...options });
@@ -23,4 +29,14 @@ export async function apiOverSimulation(simulation: Partial<SimulatorOptions>, o
       tmp.cleanup();
     },
   };
+}
+
+/** The API over a warehouse built from simulated traffic. */
+export function apiOverSimulation(simulation: Partial<SimulatorOptions>, options: Omit<ApiOptions, 'store'> = {}): Promise<TestApi> {
+  return apiOver((input) => writeSimulation(simulation, input), options);
+}
+
+/** The API over a warehouse built from the given input records (objects or raw lines). */
+export function apiOverRecords(records: (object | string)[], options: Omit<ApiOptions, 'store'> = {}): Promise<TestApi> {
+  return apiOver(async (input) => writeLines(input, records), options);
 }
