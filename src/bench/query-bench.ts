@@ -41,7 +41,10 @@ const REGIONS = ['US', 'DE', 'JP', 'BR', 'IN', 'GB', 'FR', 'CN-SH'];
 /** A small deterministic generator (the workload must be the same from run to run). */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 /**

@@ -61,6 +61,7 @@ function oneOf(o: Record<string, unknown>, name: string, allowed: Set<string>): 
 }
 function text(o: Record<string, unknown>, name: string): string {
   const v = field(o, name);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check
   if (typeof v !== 'string' || v.length > 200 || /[\u0000-\u001f]/.test(v)) throw new Invalid('bad_field', `field "${name}" must be a string of at most 200 printable characters`);
   return v;
 }

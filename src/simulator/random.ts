@@ -63,7 +63,7 @@ export class Random {
   /** A standard normal deviate. */
   normal(): number {
     const spare = this.#spareNormal;
-    if (spare === spare) {
+    if (!Number.isNaN(spare)) {
       this.#spareNormal = NaN;
       return spare;
     }
@@ -109,7 +109,10 @@ export class WeightedPick<T> {
     const total = entries.reduce((s, [, w]) => s + w, 0);
     let acc = 0;
     this.#items = entries.map(([item]) => item);
-    this.#cumulative = entries.map(([, w]) => (acc += w) / total);
+    this.#cumulative = entries.map(([, w]) => {
+      acc += w;
+      return acc / total;
+    });
   }
 
   /** The item whose cumulative-weight interval holds u (u in [0, 1)). */
@@ -135,12 +138,12 @@ export class SkewedPick {
     this.#n = n;
     const e = 1 - s;
     this.#exponent = 1 / e;
-    this.#scale = Math.pow(n + 1, e) - 1;
+    this.#scale = (n + 1) ** e - 1;
   }
 
   /** The rank for a uniform number u in [0, 1). */
   index(u: number): number {
-    const k = Math.floor(Math.pow(1 + u * this.#scale, this.#exponent)) - 1;
+    const k = Math.floor((1 + u * this.#scale) ** this.#exponent) - 1;
     return k < this.#n ? k : this.#n - 1;
   }
 }

@@ -82,7 +82,8 @@ export class TrafficGenerator {
   #malformedNo = 0;
 
   constructor(options: Partial<SimulatorOptions> = {}) {
-    const o = (this.#o = resolveSimulatorOptions(options));
+    const o = resolveSimulatorOptions(options);
+    this.#o = o;
     this.#rnd = new Random(o.seed, TRAFFIC_STREAM);
     this.#idPrefix = `r${o.seed}-`;
     this.#userKey = mix32(o.seed ^ 0x51ed27);

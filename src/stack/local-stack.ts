@@ -37,7 +37,7 @@ function serverPid(pidFile: string, dir: string, marker: string): number | null 
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   const cmdline = Number.isSafeInteger(pid) && pid > 0 ? processCommandLine(pid) : null;
-  if (cmdline !== null && cmdline.includes(marker) && cmdline.includes(`${dir}/`)) return pid;
+  if (cmdline?.includes(marker) && cmdline.includes(`${dir}/`)) return pid;
   rmSync(pidFile, { force: true });
   return null;
 }

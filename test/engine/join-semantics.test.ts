@@ -99,7 +99,7 @@ describe('interval join: the outcome depends on which records exist, not on thei
   test('a later run that brings the request of events released at the end of an earlier input corrects them', async () => {
     const { input, db } = await build([request('r1', T0), follow('exposure', 'x-wait', 'r2', T0 + 3000)]);
     assert.equal((await dwdRow(db, 'x-wait')).join_status, 'unmatched');
-    appendFileSync(input, JSON.stringify(request('r2', T0 + 2000)) + '\n');
+    appendFileSync(input, `${JSON.stringify(request('r2', T0 + 2000))}\n`);
     await runFile(input, db);
     assert.deepEqual(await dwdRow(db, 'x-wait'), { event_type: 'exposure', join_status: 'matched', campaign_id: 10, spend_nanos: 2_000_000, join_delay_ms: 1000, late: false });
     assert.deepEqual(await dwaDifferences(db), []);

@@ -74,7 +74,10 @@ describe('expire(horizon)', () => {
 
   test('drops exactly the entries before any horizon, at millisecond resolution (random entries, 1 ms buckets)', () => {
     let seed = 12345;
-    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const s = state(1);
     const times = new Map<string, number>();
     for (let i = 0; i < 500; i++) {

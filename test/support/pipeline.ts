@@ -28,7 +28,7 @@ export async function runFile(input: string, db: string, config: Partial<EngineC
 
 /** Writes records (objects or raw strings) as NDJSON. */
 export function writeLines(path: string, records: (object | string)[]): void {
-  writeFileSync(path, records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
+  writeFileSync(path, `${records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`);
 }
 
 /** Runs a read-only query against a warehouse file. */

@@ -57,10 +57,10 @@ describe('hostile display names and links, in a real headless Chromium', { timeo
     const options = resolveSimulatorOptions({ seed: 12, events: 8000, spanMs: 3_600_000 });
     const dims = buildDimensions(options);
     const hostile = (i: number) => HOSTILE[i % HOSTILE.length]!;
-    dims.advertisers.forEach((r, i) => (r.name = `${hostile(i)} adv${r.advertiser_id}`));
-    dims.campaigns.forEach((r, i) => (r.name = `${hostile(i + 1)} cmp${r.campaign_id}`));
-    dims.ads.forEach((r, i) => (r.name = `${hostile(i + 2)} ad${r.ad_id}`));
-    dims.slots.forEach((r, i) => (r.name = `${hostile(i + 3)} slot${r.slot_id}`));
+    for (const [i, r] of dims.advertisers.entries()) r.name = `${hostile(i)} adv${r.advertiser_id}`;
+    for (const [i, r] of dims.campaigns.entries()) r.name = `${hostile(i + 1)} cmp${r.campaign_id}`;
+    for (const [i, r] of dims.ads.entries()) r.name = `${hostile(i + 2)} ad${r.ad_id}`;
+    for (const [i, r] of dims.slots.entries()) r.name = `${hostile(i + 3)} slot${r.slot_id}`;
     const input = join(dir, 'events.ndjson');
     const out = createWriteStream(input);
     for (const line of [...dimensionLines(dims), ...simulateLines(options, false)]) out.write(`${line}\n`);

@@ -32,11 +32,11 @@ export function registerAdviseWindow(program: Command): void {
         const advice = await adviseJoinWindow(warehouse, { windowsMs, targets, allowedLatenessMs: defaultEngineConfig.allowedLatenessMs });
         if (opts.json) {
           const window = (ms: number | null) => (ms === null ? null : formatDuration(ms));
-          process.stdout.write(JSON.stringify({
+          process.stdout.write(`${JSON.stringify({
             observed: advice.observed,
             windows: advice.windows.map((w) => ({ window: window(w.windowMs), window_ms: w.windowMs, accuracy: w.accuracy, state_keys: w.stateKeys, state_bytes: w.stateBytes })),
             recommendations: advice.recommendations.map((r) => ({ target: r.target, window: window(r.windowMs), window_ms: r.windowMs, state_keys: r.stateKeys, state_bytes: r.stateBytes })),
-          }) + '\n');
+          })}\n`);
           return;
         }
         const o = advice.observed;

@@ -22,9 +22,9 @@ export function registerBench(program: Command): void {
       if (opts.query) {
         const q = await runQueryBench({
           campaigns: parseCount(opts.campaigns, '--campaigns'), days: parseCount(opts.days, '--days'), iterations: Math.max(1, parseCount(opts.iterations, '--iterations')),
-          log: (line) => process.stderr.write(line + '\n'),
+          log: (line) => process.stderr.write(`${line}\n`),
         });
-        process.stdout.write((opts.json ? JSON.stringify(q) : JSON.stringify(q, null, 2)) + '\n');
+        process.stdout.write(`${opts.json ? JSON.stringify(q) : JSON.stringify(q, null, 2)}\n`);
         return;
       }
       if (opts.source !== 'file' && opts.source !== 'kafka') throw errors.badOption('--source', `"${opts.source}" is not file or kafka`);
@@ -34,9 +34,9 @@ export function registerBench(program: Command): void {
         events: parseCount(opts.events, '--events'),
         seed: parseCount(opts.seed, '--seed'),
         config: { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') },
-        log: (line) => process.stderr.write(line + '\n'),
+        log: (line) => process.stderr.write(`${line}\n`),
       });
-      if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
     });
 }

@@ -49,7 +49,7 @@ export function registerQuery(program: Command): void {
       const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
       try {
         const result = await runQuery(warehouse, request);
-        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+        if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           if (result.rows.length > 0) console.table(result.rows);
           else process.stdout.write('(no rows)\n');

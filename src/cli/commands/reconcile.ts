@@ -17,7 +17,7 @@ export function registerReconcile(program: Command): void {
       try {
         const report = await reconcile(warehouse, { dimensions: parseList(opts.by), worst: parseCount(opts.worst, '--worst') });
         if (opts.json) {
-          process.stdout.write(JSON.stringify(report) + '\n');
+          process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
         }
         console.table(Object.fromEntries(Object.entries(report.metrics).map(([m, a]) => [m, { realtime: a.realtime, offline: a.offline, accuracy: pct(a.accuracy) }])));

@@ -91,7 +91,7 @@ export function registerRun(program: Command): void {
             if (!opts.quiet) process.stderr.write(`checkpoint ${s.epoch}: ${s.counters.recordsIn} records in, ${s.counters.deadLettered} dead-lettered, watermark ${s.watermark > 0 ? new Date(s.watermark).toISOString() : '-'}\n`);
           },
         });
-        process.stdout.write(JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null }) + '\n');
+        process.stdout.write(`${JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null })}\n`);
       } finally {
         interrupt.release();
         await api?.app.close();

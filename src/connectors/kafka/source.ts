@@ -184,7 +184,7 @@ export class KafkaSource implements Source {
   private async refreshEnds(): Promise<void> {
     try {
       const offsets = await this.consumer!.listOffsets({ topics: [this.opts.topic] });
-      (offsets.get(this.opts.topic) ?? []).forEach((end, p) => this.ends.set(p, end));
+      for (const [p, end] of (offsets.get(this.opts.topic) ?? []).entries()) this.ends.set(p, end);
     } catch {
       // Lag is advisory: the next refresh tries again.
     }

@@ -56,7 +56,7 @@ function expectedRecords(content: Buffer): SourceRecord[] {
 }
 
 const sample = Buffer.from(
-  [
+  `${[
     '{"type":"click","event_id":"c1"}',
     'é', // 2 bytes
     '€€€', // 3 bytes each
@@ -65,7 +65,7 @@ const sample = Buffer.from(
     'x',
     'ünïcödé across every boundary 日本語テキスト',
     '{"last":"line with a newline"}',
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );
 
 describe('lines and their positions', () => {
@@ -125,7 +125,7 @@ describe('lines and their positions', () => {
 
 describe('poll(max) and resuming from position()', () => {
   const lines = Array.from({ length: 40 }, (_, i) => `{"n":${i},"pad":"${'é'.repeat(i % 5)}"}`);
-  const content = Buffer.from(lines.join('\n') + '\n');
+  const content = Buffer.from(`${lines.join('\n')}\n`);
 
   test('poll(max) never returns more than max, and positions only grow to the end of the last record', async () => {
     const src = await opened(await file(content), { chunkBytes: 7 });
