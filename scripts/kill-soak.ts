@@ -22,7 +22,9 @@ function count(text: string | undefined, option: string, fallback: number, min: 
 
 let kills: number, events: number, seed: number;
 try {
-  const { values } = parseArgs({ options: { kills: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { kills: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' } },
+  });
   kills = count(values.kills, '--kills', 100, 1);
   // Each restart rebuilds its state from the warehouse and then runs for one to four 50 ms checkpoints before its
   // kill: 4,000 to 12,000 lines a segment on average on a busy 2026-12-01, 21,600 when the machine was quiet that
@@ -31,7 +33,9 @@ try {
   events = count(values.events, '--events', kills * 40_000, 1);
   seed = count(values.seed, '--seed', Date.now() % 100_000, 0);
 } catch (e) {
-  process.stderr.write(`kill-soak: ${(e as Error).message.split('\n')[0]}${isAdwError(e) ? ` [${e.code}]` : ''} (${usage})\n`);
+  process.stderr.write(
+    `kill-soak: ${(e as Error).message.split('\n')[0]}${isAdwError(e) ? ` [${e.code}]` : ''} (${usage})\n`,
+  );
   process.exit(2);
 }
 
@@ -41,7 +45,9 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 /** Runs the soak in a scratch directory; resolves to the exit code. */
 async function soak(dir: string): Promise<number> {
-  log(`seed ${seed}, ${kills} kills, ${events} events (replay: npm run soak -- --kills ${kills} --events ${events} --seed ${seed})`);
+  log(
+    `seed ${seed}, ${kills} kills, ${events} events (replay: npm run soak -- --kills ${kills} --events ${events} --seed ${seed})`,
+  );
   const input = join(dir, 'in.ndjson');
   const { lines } = await writeSimulation({ seed, events }, input);
   log(`workload: ${lines} lines (${elapsed()})`);
@@ -52,11 +58,15 @@ async function soak(dir: string): Promise<number> {
   let committed = 0;
   const landed = await killRepeatedly(args, killPoints(seed), kills, async (n, at) => {
     committed = (await ledger(db)).recordsIn;
-    log(`kill ${n}/${kills} after checkpoint ${at.checkpoints} + ${at.delayMs} ms: ${committed} of ${lines} lines committed (${elapsed()})`);
+    log(
+      `kill ${n}/${kills} after checkpoint ${at.checkpoints} + ${at.delayMs} ms: ${committed} of ${lines} lines committed (${elapsed()})`,
+    );
   });
   // A kill after the last line was committed hit the engine on its way out, not mid-run.
   if (landed < kills || committed === lines) {
-    log(`the engine finished after ${landed} of ${kills} kills: the workload is too short for them; give more --events (seed ${seed})`);
+    log(
+      `the engine finished after ${landed} of ${kills} kills: the workload is too short for them; give more --events (seed ${seed})`,
+    );
     return 1;
   }
   log(`restarted run finished (${elapsed()}); now the uninterrupted run`);

@@ -88,7 +88,8 @@ test('dimension rows are valid, deterministic and priced per their billing type'
   for (const line of simulateLines({ seed: 9, events: 2000, malformedRate: 0 })) {
     const r = validate(line);
     assert.ok(r.ok);
-    if (r.record.kind === 'request' && r.record.filled) assert.equal(r.record.bidMicros, Math.round(priceOfAd.get(r.record.adId!)! * 1e6));
+    if (r.record.kind === 'request' && r.record.filled)
+      assert.equal(r.record.bidMicros, Math.round(priceOfAd.get(r.record.adId!)! * 1e6));
   }
 });
 
@@ -97,7 +98,10 @@ test('good lines pass validation and malformed lines fail it, with every kind of
   const failures = base.lines.map(validate).flatMap((v) => (v.ok ? [] : [v.reason]));
   assert.ok(base.stats.malformed >= 30);
   assert.equal(failures.length, base.stats.malformed);
-  assert.deepEqual(new Set(failures), new Set(['bad_json', 'missing_field', 'bad_timestamp', 'unknown_type', 'oversized']));
+  assert.deepEqual(
+    new Set(failures),
+    new Set(['bad_json', 'missing_field', 'bad_timestamp', 'unknown_type', 'oversized']),
+  );
 });
 
 test('funnel shape: fill, viewability and click-through rates', () => {

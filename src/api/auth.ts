@@ -7,7 +7,15 @@ import { errors } from '../errors.ts';
 /** The cookie the sign-in page sets, so the browser sends the token with the page's own requests. */
 export const TOKEN_COOKIE = 'adw_token';
 /** What anyone may fetch: liveness, and the sign-in page with what it needs. */
-const OPEN = new Set(['/api/health', '/login', '/login.html', '/login.js', '/dashboard.css', '/api/login', '/api/logout']);
+const OPEN = new Set([
+  '/api/health',
+  '/login',
+  '/login.html',
+  '/login.js',
+  '/dashboard.css',
+  '/api/login',
+  '/api/logout',
+]);
 
 /** Sign-in attempts allowed per client address and window: enough for typos, far too few for guessing. */
 export const SIGN_IN_LIMIT = { max: 10, timeWindow: 60_000 };
@@ -28,14 +36,19 @@ function tokenOf(req: FastifyRequest): string | undefined {
 export async function requireToken(app: FastifyInstance, token: string, secureCookie = false): Promise<void> {
   await app.register(cookie);
   // Only routes that ask for it are limited: scripts holding the token are never throttled.
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, context) => errors.rateLimited(`too many sign-in attempts from this client: retry in ${context.after}`) });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      errors.rateLimited(`too many sign-in attempts from this client: retry in ${context.after}`),
+  });
   const want = digest(token);
   // Comparing digests keeps the comparison constant-time whatever the length given.
   const valid = (given: unknown) => typeof given === 'string' && timingSafeEqual(digest(given), want);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0]!;
     if (OPEN.has(path) || valid(tokenOf(req))) return;
-    if (req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
+    if (req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics')
+      return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
     throw errors.unauthorized();
   });
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookie } as const;

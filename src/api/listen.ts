@@ -7,7 +7,8 @@ export async function listenOn(app: FastifyInstance, port: number, host: string,
   try {
     await app.listen({ port, host });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw errors.badOption(option, `port ${port} is in use (try 0 for a free one)`);
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw errors.badOption(option, `port ${port} is in use (try 0 for a free one)`);
     throw e;
   }
   return (app.server.address() as AddressInfo).port;

@@ -3,7 +3,10 @@ import { errors } from '../errors.ts';
 /** A comma-separated list parameter; a repeated parameter (`?a=1&a=2`) is the union of its values. */
 export function list(v: unknown): string[] {
   const parts = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
-  return parts.flatMap((s) => s.split(',')).map((x) => x.trim()).filter(Boolean);
+  return parts
+    .flatMap((s) => s.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** A whole-number parameter as a number; anything else is NaN, which the validators refuse with their own message. */
@@ -21,5 +24,8 @@ export function flag(v: unknown, name: string): boolean {
 /** Refuses a parameter the route does not know, rather than ignoring a typo; `filters` allows `filter.<dim>` too. */
 export function checkParams(p: Record<string, unknown>, known: readonly string[], filters: boolean): void {
   const other = Object.keys(p).find((k) => !known.includes(k) && !(filters && k.startsWith('filter.')));
-  if (other !== undefined) throw errors.badQuery(`unknown parameter "${other.slice(0, 80)}" (parameters: ${known.join(', ')}${filters ? ', filter.<dimension>' : ''})`);
+  if (other !== undefined)
+    throw errors.badQuery(
+      `unknown parameter "${other.slice(0, 80)}" (parameters: ${known.join(', ')}${filters ? ', filter.<dimension>' : ''})`,
+    );
 }

@@ -56,7 +56,8 @@ export class PipelineHealth implements JobObserver {
       freshness_p50_ms: Math.round(this.job.freshness.percentile(50)),
       freshness_p99_ms: Math.round(this.job.freshness.percentile(99)),
       // A stalled pipeline's rate decays towards zero: the base stays put while "now" moves on.
-      ingest_rate: base && now > base.at ? Math.round(((s.counters.recordsIn - base.recordsIn) * 1000) / (now - base.at)) : 0,
+      ingest_rate:
+        base && now > base.at ? Math.round(((s.counters.recordsIn - base.recordsIn) * 1000) / (now - base.at)) : 0,
       consumer_lag: lags.length ? lags.reduce((a, b) => a + b, 0) : null,
       lag_unit: lags.length ? this.lagUnit : null,
       last_commit_at: s.committedAt ? new Date(s.committedAt).toISOString() : null,

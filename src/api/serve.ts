@@ -15,15 +15,23 @@ export const MIN_TOKEN_LENGTH = 16;
 export function resolveToken(given: string | undefined, required: boolean, command: string): string | undefined {
   const token = given ?? process.env.ADW_API_TOKEN;
   if (token === undefined || token === '') {
-    if (required) throw errors.badOption('--token', `${command} serves the API only with a token: give --token or set ADW_API_TOKEN`);
+    if (required)
+      throw errors.badOption(
+        '--token',
+        `${command} serves the API only with a token: give --token or set ADW_API_TOKEN`,
+      );
     return undefined;
   }
-  if (token.length < MIN_TOKEN_LENGTH) throw errors.badOption('--token', `the token needs at least ${MIN_TOKEN_LENGTH} characters`);
+  if (token.length < MIN_TOKEN_LENGTH)
+    throw errors.badOption('--token', `the token needs at least ${MIN_TOKEN_LENGTH} characters`);
   return token;
 }
 
 /** The option of every command that serves the API, and its help line. */
-export const BEHIND_TLS_OPTION = ['--behind-tls', 'the server sits behind a TLS-terminating proxy (HTTPS): mark the sign-in cookie Secure and send HSTS'] as const;
+export const BEHIND_TLS_OPTION = [
+  '--behind-tls',
+  'the server sits behind a TLS-terminating proxy (HTTPS): mark the sign-in cookie Secure and send HSTS',
+] as const;
 
 export interface ServeOptions {
   store: QueryStore;
@@ -39,7 +47,9 @@ export interface ServeOptions {
 }
 
 /** Builds the API and dashboard and listens; returns the server, its port and the engine's health observer. */
-export async function serveApi(o: ServeOptions): Promise<{ app: FastifyInstance; port: number; health: PipelineHealth | null }> {
+export async function serveApi(
+  o: ServeOptions,
+): Promise<{ app: FastifyInstance; port: number; health: PipelineHealth | null }> {
   const health = o.engine ? new PipelineHealth(o.engine.job, o.engine.source.lagUnit ?? null) : null;
   const app = await buildApi({
     store: o.store,

@@ -70,7 +70,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     let kafka: RunningKafka | null = null;
     let source: Source;
     if (opts.source === 'kafka') {
-      if (!opts.kafkaBrokers) kafka = await startKafka({ dir: join(dir, 'kafka'), port: await freePort(), controllerPort: await freePort() });
+      if (!opts.kafkaBrokers)
+        kafka = await startKafka({ dir: join(dir, 'kafka'), port: await freePort(), controllerPort: await freePort() });
       const brokers = opts.kafkaBrokers ?? kafka!.brokers;
       const topic = `adw.bench.${Date.now()}`;
       log(`pre-loading the workload into ${topic} at ${brokers} ...`);
@@ -106,7 +107,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       freshness_p50_ms: Math.round(job.freshness.percentile(50)),
       freshness_p99_ms: Math.round(job.freshness.percentile(99)),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-      engine_thread_cpu_us_per_event: cpu0 === null || cpu1 === null ? null : Math.round(((cpu1 - cpu0) * 1000 / c.recordsIn) * 100) / 100,
+      engine_thread_cpu_us_per_event:
+        cpu0 === null || cpu1 === null ? null : Math.round((((cpu1 - cpu0) * 1000) / c.recordsIn) * 100) / 100,
       process_cpu_us_per_event: Math.round(((processCpu.user + processCpu.system) / c.recordsIn) * 100) / 100,
       checkpoints: status.epoch,
       checkpoint_interval_ms: config.checkpointIntervalMs,
@@ -114,7 +116,12 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       dead_lettered: c.deadLettered,
       duplicates: c.duplicates,
       late: c.late,
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, json_parse_us_per_line: calibration },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        json_parse_us_per_line: calibration,
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -131,7 +138,11 @@ function jsonParseUsPerLine(input: string): number | null {
   const head = Buffer.alloc(16 * 1024 * 1024);
   const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
-  const lines = head.toString('utf8', 0, n).split('\n').slice(0, -1).filter((l) => l.startsWith('{"type":"'));
+  const lines = head
+    .toString('utf8', 0, n)
+    .split('\n')
+    .slice(0, -1)
+    .filter((l) => l.startsWith('{"type":"'));
   if (lines.length === 0) return null;
   let best = Infinity;
   for (let rep = 0; rep < 3; rep++) {
@@ -145,7 +156,7 @@ function jsonParseUsPerLine(input: string): number | null {
     }
     best = Math.min(best, performance.now() - t0);
   }
-  return Math.round((best * 1000 / lines.length) * 100) / 100;
+  return Math.round(((best * 1000) / lines.length) * 100) / 100;
 }
 
 /** CPU time (user + system) of this process's main thread in ms, from Linux's per-thread accounting; null elsewhere. */

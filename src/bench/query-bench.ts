@@ -76,8 +76,27 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
             const fills = Math.floor(requests * 0.85);
             const exposures = fills;
             const clicks = Math.floor(exposures * rnd() * 0.02);
-            const dims = [Math.ceil(c / 5), c, c * 4 - Math.floor(rnd() * 4), 1 + Math.floor(rnd() * 50), OS[Math.floor(rnd() * 3)], DEVICES[Math.floor(rnd() * 3)], REGIONS[Math.floor(rnd() * REGIONS.length)]];
-            w.dwa.push([minute, ...dims, requests, fills, exposures, Math.floor(exposures * 0.65), clicks, exposures * 2_000_000].join(S));
+            const dims = [
+              Math.ceil(c / 5),
+              c,
+              c * 4 - Math.floor(rnd() * 4),
+              1 + Math.floor(rnd() * 50),
+              OS[Math.floor(rnd() * 3)],
+              DEVICES[Math.floor(rnd() * 3)],
+              REGIONS[Math.floor(rnd() * REGIONS.length)],
+            ];
+            w.dwa.push(
+              [
+                minute,
+                ...dims,
+                requests,
+                fills,
+                exposures,
+                Math.floor(exposures * 0.65),
+                clicks,
+                exposures * 2_000_000,
+              ].join(S),
+            );
           }
         }
       }
@@ -94,15 +113,62 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     const store = await DuckDbWarehouse.open(path, { readOnly: true });
     const today = end - DAY;
     const week = end - 7 * DAY;
-    const all = ['requests', 'fills', 'exposures', 'viewable_exposures', 'clicks', 'ctr', 'viewability_rate', 'spend', 'ecpm'] as QueryRequest['metrics'];
+    const all = [
+      'requests',
+      'fills',
+      'exposures',
+      'viewable_exposures',
+      'clicks',
+      'ctr',
+      'viewability_rate',
+      'spend',
+      'ecpm',
+    ] as QueryRequest['metrics'];
     const mix: Record<string, QueryRequest> = {
       tiles_today: { metrics: all, by: [], from: today, to: end },
-      series_24h_by_hour: { metrics: ['requests', 'exposures', 'clicks', 'spend'], by: [], granularity: 'hour', from: today, to: end },
-      series_90d_by_day: { metrics: ['requests', 'exposures', 'clicks', 'spend'], by: [], granularity: 'day', from: start, to: end },
-      top_campaigns_7d: { metrics: ['exposures', 'clicks', 'ctr', 'spend'], by: ['campaign_id'], from: week, to: end, orderBy: 'spend', limit: 20 },
-      advertiser_drill_7d: { metrics: ['exposures', 'clicks', 'spend'], by: ['campaign_id'], filters: { advertiser_id: [7] }, from: week, to: end },
-      creative_drill_7d: { metrics: ['exposures', 'clicks', 'spend'], by: ['ad_id'], filters: { campaign_id: [35] }, from: week, to: end },
-      minute_series_1h: { metrics: ['requests', 'exposures', 'clicks'], by: [], granularity: 'minute', from: end - HOUR, to: end },
+      series_24h_by_hour: {
+        metrics: ['requests', 'exposures', 'clicks', 'spend'],
+        by: [],
+        granularity: 'hour',
+        from: today,
+        to: end,
+      },
+      series_90d_by_day: {
+        metrics: ['requests', 'exposures', 'clicks', 'spend'],
+        by: [],
+        granularity: 'day',
+        from: start,
+        to: end,
+      },
+      top_campaigns_7d: {
+        metrics: ['exposures', 'clicks', 'ctr', 'spend'],
+        by: ['campaign_id'],
+        from: week,
+        to: end,
+        orderBy: 'spend',
+        limit: 20,
+      },
+      advertiser_drill_7d: {
+        metrics: ['exposures', 'clicks', 'spend'],
+        by: ['campaign_id'],
+        filters: { advertiser_id: [7] },
+        from: week,
+        to: end,
+      },
+      creative_drill_7d: {
+        metrics: ['exposures', 'clicks', 'spend'],
+        by: ['ad_id'],
+        filters: { campaign_id: [35] },
+        from: week,
+        to: end,
+      },
+      minute_series_1h: {
+        metrics: ['requests', 'exposures', 'clicks'],
+        by: [],
+        granularity: 'minute',
+        from: end - HOUR,
+        to: end,
+      },
       regions_today: { metrics: ['requests', 'exposures', 'ctr'], by: ['region'], from: today, to: end },
       pacing_today: { metrics: ['spend'], by: ['campaign_id'], from: today, to: end, limit: 2000 },
     };
@@ -122,8 +188,12 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     }
     await store.close();
     return {
-      campaigns: opts.campaigns, days: opts.days, dwa_rows: rows, build_seconds: Math.round(buildSeconds * 10) / 10,
-      queries, overall: { p50_ms: percentile(every, 50), p99_ms: percentile(every, 99) },
+      campaigns: opts.campaigns,
+      days: opts.days,
+      dwa_rows: rows,
+      build_seconds: Math.round(buildSeconds * 10) / 10,
+      queries,
+      overall: { p50_ms: percentile(every, 50), p99_ms: percentile(every, 99) },
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
     };
   } finally {

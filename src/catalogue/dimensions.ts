@@ -3,10 +3,34 @@
  * `column` is the DWA/DWD column; `nameFrom` names the dimension table that carries a display name.
  */
 export const dimensions = [
-  { name: 'advertiser_id', label: 'Advertiser', column: 'advertiser_id', type: 'INTEGER', nameFrom: { table: 'dim_advertiser', key: 'advertiser_id' } },
-  { name: 'campaign_id', label: 'Campaign', column: 'campaign_id', type: 'INTEGER', nameFrom: { table: 'dim_campaign', key: 'campaign_id' } },
-  { name: 'ad_id', label: 'Ad (creative)', column: 'ad_id', type: 'INTEGER', nameFrom: { table: 'dim_ad', key: 'ad_id' } },
-  { name: 'slot_id', label: 'Slot', column: 'slot_id', type: 'INTEGER', nameFrom: { table: 'dim_slot', key: 'slot_id' } },
+  {
+    name: 'advertiser_id',
+    label: 'Advertiser',
+    column: 'advertiser_id',
+    type: 'INTEGER',
+    nameFrom: { table: 'dim_advertiser', key: 'advertiser_id' },
+  },
+  {
+    name: 'campaign_id',
+    label: 'Campaign',
+    column: 'campaign_id',
+    type: 'INTEGER',
+    nameFrom: { table: 'dim_campaign', key: 'campaign_id' },
+  },
+  {
+    name: 'ad_id',
+    label: 'Ad (creative)',
+    column: 'ad_id',
+    type: 'INTEGER',
+    nameFrom: { table: 'dim_ad', key: 'ad_id' },
+  },
+  {
+    name: 'slot_id',
+    label: 'Slot',
+    column: 'slot_id',
+    type: 'INTEGER',
+    nameFrom: { table: 'dim_slot', key: 'slot_id' },
+  },
   { name: 'os', label: 'OS', column: 'os', type: 'VARCHAR', nameFrom: null },
   { name: 'device_type', label: 'Device type', column: 'device_type', type: 'VARCHAR', nameFrom: null },
   { name: 'region', label: 'Region', column: 'region', type: 'VARCHAR', nameFrom: null },

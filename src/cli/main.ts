@@ -49,7 +49,10 @@ async function main(argv: string[]): Promise<number> {
     // A file the system refused (permissions, a folder where a file should be) is the user's to fix: one coded line.
     const sys = e as NodeJS.ErrnoException;
     if (typeof sys.path === 'string' && typeof sys.code === 'string') {
-      const bad = errors.badPath(sys.path, `${sys.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')} (${sys.code})`);
+      const bad = errors.badPath(
+        sys.path,
+        `${sys.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')} (${sys.code})`,
+      );
       process.stderr.write(`adw: ${bad.message} [${bad.code}]\n`);
       return 2;
     }

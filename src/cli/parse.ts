@@ -18,5 +18,8 @@ export function parseCount(text: string, option: string): number {
 
 /** Parses a comma-separated list option. */
 export function parseList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

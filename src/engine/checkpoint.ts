@@ -44,8 +44,22 @@ export interface Counters {
 
 export function emptyWrites(epoch: number, source: string): CheckpointWrites {
   return {
-    epoch, source, position: '', fingerprint: '', maxEventMs: 0, watermarkMs: 0, flushedUntilMs: 0,
+    epoch,
+    source,
+    position: '',
+    fingerprint: '',
+    maxEventMs: 0,
+    watermarkMs: 0,
+    flushedUntilMs: 0,
     counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
-    ods: new CsvRows(), dimChanges: new CsvRows(), dimUpserts: [], dimDeletes: [], deadLetters: [], dwd: new CsvRows(), dwdUnmatched: new CsvRows(), dwdRetracted: new CsvRows(), dwa: new CsvRows(),
+    ods: new CsvRows(),
+    dimChanges: new CsvRows(),
+    dimUpserts: [],
+    dimDeletes: [],
+    deadLetters: [],
+    dwd: new CsvRows(),
+    dwdUnmatched: new CsvRows(),
+    dwdRetracted: new CsvRows(),
+    dwa: new CsvRows(),
   };
 }

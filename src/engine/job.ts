@@ -73,7 +73,15 @@ export class Job {
   private readonly ctx: RunContext;
   private readonly source: Source;
   private readonly warehouse: Warehouse;
-  private inflight: { epoch: number; done: Promise<number>; entered: Entered[]; status: JobStatus; sealedAt: number; writeAt: number; rows: CommitReport['rows'] } | null = null;
+  private inflight: {
+    epoch: number;
+    done: Promise<number>;
+    entered: Entered[];
+    status: JobStatus;
+    sealedAt: number;
+    writeAt: number;
+    rows: CommitReport['rows'];
+  } | null = null;
   private entered: Entered[] = [];
   private lastStatus: JobStatus | null = null;
 
@@ -82,9 +90,17 @@ export class Job {
     this.source = source;
     this.warehouse = warehouse;
     this.ctx = {
-      config, store: warehouse, dims: new DimensionState(),
-      counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 }, stats: emptyStats(),
-      epoch: 1, maxEventMs: 0, watermark: -config.watermarkDelayMs, flushedUntilMs: 0, sealing: false, now: Date.now(),
+      config,
+      store: warehouse,
+      dims: new DimensionState(),
+      counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
+      stats: emptyStats(),
+      epoch: 1,
+      maxEventMs: 0,
+      watermark: -config.watermarkDelayMs,
+      flushedUntilMs: 0,
+      sealing: false,
+      now: Date.now(),
     };
   }
 
@@ -96,7 +112,13 @@ export class Job {
     const ctx = this.ctx;
     const cp = await this.warehouse.readCheckpoint(this.source.id);
     if (cp) {
-      Object.assign(ctx.counters, { recordsIn: cp.recordsIn, accepted: cp.accepted, deadLettered: cp.deadLettered, duplicates: cp.duplicates, late: cp.late });
+      Object.assign(ctx.counters, {
+        recordsIn: cp.recordsIn,
+        accepted: cp.accepted,
+        deadLettered: cp.deadLettered,
+        duplicates: cp.duplicates,
+        late: cp.late,
+      });
       ctx.epoch = cp.epoch + 1;
       ctx.maxEventMs = cp.maxEventMs;
       ctx.flushedUntilMs = cp.flushedUntilMs;
@@ -122,7 +144,10 @@ export class Job {
         lastCheckpoint = performance.now();
         if (performance.now() - lastMaintenance >= ctx.config.maintenanceIntervalMs) {
           await this.settle(options);
-          await this.warehouse.maintain(ctx.watermark - ctx.config.allowedLatenessMs - 60_000, ctx.config.odsRetentionDays);
+          await this.warehouse.maintain(
+            ctx.watermark - ctx.config.allowedLatenessMs - 60_000,
+            ctx.config.odsRetentionDays,
+          );
           lastMaintenance = performance.now();
         }
       }
@@ -175,10 +200,21 @@ export class Job {
     writes.counters = { ...ctx.counters };
     for (const op of this.ops) op.onCheckpoint(writes, ctx);
     await this.settle(options);
-    const status: JobStatus = { epoch: ctx.epoch, position: writes.position, counters: writes.counters, watermark: ctx.watermark, maxEventMs: ctx.maxEventMs, committedAt: 0 };
+    const status: JobStatus = {
+      epoch: ctx.epoch,
+      position: writes.position,
+      counters: writes.counters,
+      watermark: ctx.watermark,
+      maxEventMs: ctx.maxEventMs,
+      committedAt: 0,
+    };
     const rows = {
-      ods: writes.ods.length, dim_changes: writes.dimChanges.length, dead_letters: writes.deadLetters.length,
-      dwd: writes.dwd.length, dwd_unmatched: writes.dwdUnmatched.length, dwa: writes.dwa.length,
+      ods: writes.ods.length,
+      dim_changes: writes.dimChanges.length,
+      dead_letters: writes.deadLetters.length,
+      dwd: writes.dwd.length,
+      dwd_unmatched: writes.dwdUnmatched.length,
+      dwa: writes.dwa.length,
     };
     const writeAt = performance.now();
     const done = this.warehouse.commit(writes).then(() => performance.now());
@@ -211,11 +247,17 @@ export class Job {
     const observers = options.observers ?? [];
     if (observers.length === 0) return;
     const report: CommitReport = {
-      status: f.status, stats: this.ctx.stats, checkpointMs: committedAt - f.sealedAt, writeMs: committedAt - f.writeAt,
-      rows: f.rows, freshness, state: this.ops.flatMap((op) => {
+      status: f.status,
+      stats: this.ctx.stats,
+      checkpointMs: committedAt - f.sealedAt,
+      writeMs: committedAt - f.writeAt,
+      rows: f.rows,
+      freshness,
+      state: this.ops.flatMap((op) => {
         const size = op.stateSize();
         return size ? [{ operator: op.name, ...size }] : [];
-      }), lag: this.source.lag?.() ?? {},
+      }),
+      lag: this.source.lag?.() ?? {},
     };
     for (const o of observers) o.committed(report);
   }

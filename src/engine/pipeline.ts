@@ -31,7 +31,14 @@ export type StageDefinition =
   /** Also drops copies of requests (by request_id): its state holds every request of the window. */
   | { op: 'interval-join'; right: 'request'; left: readonly string[]; key: 'request_id' }
   | { op: 'dwd-sink'; joinedTable: string; unmatchedTable: string }
-  | { op: 'aggregate'; table: string; granularity: 'minute'; by: readonly string[]; metrics: readonly string[]; rollups: readonly string[] };
+  | {
+      op: 'aggregate';
+      table: string;
+      granularity: 'minute';
+      by: readonly string[];
+      metrics: readonly string[];
+      rollups: readonly string[];
+    };
 
 export interface PipelineDefinition {
   name: string;
@@ -57,7 +64,14 @@ export const adPipeline: PipelineDefinition = {
     },
     { op: 'interval-join', right: 'request', left: followTypes, key: 'request_id' },
     { op: 'dwd-sink', joinedTable: dwdAdEventJoined.name, unmatchedTable: dwdAdEventUnmatched.name },
-    { op: 'aggregate', table: dwaAdMinute.name, granularity: 'minute', by: dwaDimensionColumns, metrics: additiveColumns, rollups: appDatasets.map((d) => d.table.name) },
+    {
+      op: 'aggregate',
+      table: dwaAdMinute.name,
+      granularity: 'minute',
+      by: dwaDimensionColumns,
+      metrics: additiveColumns,
+      rollups: appDatasets.map((d) => d.table.name),
+    },
   ],
 };
 

@@ -14,7 +14,12 @@ export interface SourceRecord {
 }
 
 /** A validated record, with where it came from and whether it arrived after the allowed lateness. */
-export type Tracked<T extends InputRecord = InputRecord> = T & { seq: number; split: number; raw: string; late: boolean };
+export type Tracked<T extends InputRecord = InputRecord> = T & {
+  seq: number;
+  split: number;
+  raw: string;
+  late: boolean;
+};
 
 /** A request once enriched: what its follow events inherit, with the CSV fragments precomputed once. */
 export interface RequestInfo {

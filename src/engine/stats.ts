@@ -16,7 +16,13 @@ export interface RunStats {
 }
 
 export function emptyStats(): RunStats {
-  return { eventsByType: { request: 0, exposure: 0, viewable: 0, click: 0, dim: 0 }, deadLettersByReason: {}, joinHits: 0, joinMisses: 0, spendNanos: 0 };
+  return {
+    eventsByType: { request: 0, exposure: 0, viewable: 0, click: 0, dim: 0 },
+    deadLettersByReason: {},
+    joinHits: 0,
+    joinMisses: 0,
+    spendNanos: 0,
+  };
 }
 
 /** Heap per id held in keyed state (Map entry, id string, time-bucket slot), measured with 200k ids on Node 24. */

@@ -41,19 +41,49 @@ export type DimensionTable = (typeof dimensionTables)[number];
 export const billingTypes = ['CPM', 'CPC'] as const;
 export type BillingType = (typeof billingTypes)[number];
 
-export interface AdvertiserRow { advertiser_id: number; name: string }
-export interface CampaignRow { campaign_id: number; advertiser_id: number; name: string; billing: BillingType; price: number; budget: number }
-export interface AdRow { ad_id: number; campaign_id: number; name: string }
-export interface SlotRow { slot_id: number; name: string; site: string }
-export interface DimensionRows { advertiser: AdvertiserRow; campaign: CampaignRow; ad: AdRow; slot: SlotRow }
+export interface AdvertiserRow {
+  advertiser_id: number;
+  name: string;
+}
+export interface CampaignRow {
+  campaign_id: number;
+  advertiser_id: number;
+  name: string;
+  billing: BillingType;
+  price: number;
+  budget: number;
+}
+export interface AdRow {
+  ad_id: number;
+  campaign_id: number;
+  name: string;
+}
+export interface SlotRow {
+  slot_id: number;
+  name: string;
+  site: string;
+}
+export interface DimensionRows {
+  advertiser: AdvertiserRow;
+  campaign: CampaignRow;
+  ad: AdRow;
+  slot: SlotRow;
+}
 
 /** A change to a dimension table (upsert or delete by key), as a snapshot row or a binlog event would carry it. */
 export type DimensionChange = {
-  [T in DimensionTable]: { kind: 'dim'; table: T; op: 'upsert'; row: DimensionRows[T] } | { kind: 'dim'; table: T; op: 'delete'; key: number };
+  [T in DimensionTable]:
+    | { kind: 'dim'; table: T; op: 'upsert'; row: DimensionRows[T] }
+    | { kind: 'dim'; table: T; op: 'delete'; key: number };
 }[DimensionTable];
 
 export type AdEvent = AdRequest | FollowEvent;
 export type InputRecord = AdEvent | DimensionChange;
 
 /** Key column of each dimension table. */
-export const dimensionKeys = { advertiser: 'advertiser_id', campaign: 'campaign_id', ad: 'ad_id', slot: 'slot_id' } as const satisfies Record<DimensionTable, string>;
+export const dimensionKeys = {
+  advertiser: 'advertiser_id',
+  campaign: 'campaign_id',
+  ad: 'ad_id',
+  slot: 'slot_id',
+} as const satisfies Record<DimensionTable, string>;

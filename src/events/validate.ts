@@ -1,7 +1,13 @@
 import type { DeadLetterReason } from '../errors.ts';
 import {
-  billingTypes, deviceTypes, dimensionKeys, dimensionTables, osValues,
-  type DimensionChange, type DimensionTable, type InputRecord,
+  billingTypes,
+  deviceTypes,
+  dimensionKeys,
+  dimensionTables,
+  osValues,
+  type DimensionChange,
+  type DimensionTable,
+  type InputRecord,
 } from './schema.ts';
 
 /** Limits on what a record may be; anything outside goes to the dead-letter table. */
@@ -46,42 +52,54 @@ function field(o: Record<string, unknown>, name: string): unknown {
 }
 function id(o: Record<string, unknown>, name: string): string {
   const v = field(o, name);
-  if (typeof v !== 'string' || !ID.test(v)) throw new Invalid('bad_field', `field "${name}" must be 1-64 characters of [A-Za-z0-9._:-]`);
+  if (typeof v !== 'string' || !ID.test(v))
+    throw new Invalid('bad_field', `field "${name}" must be 1-64 characters of [A-Za-z0-9._:-]`);
   return v;
 }
 function positiveInt(o: Record<string, unknown>, name: string): number {
   const v = field(o, name);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new Invalid('bad_field', `field "${name}" must be a positive integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+    throw new Invalid('bad_field', `field "${name}" must be a positive integer`);
   return v;
 }
 function oneOf(o: Record<string, unknown>, name: string, allowed: Set<string>): string {
   const v = field(o, name);
-  if (typeof v !== 'string' || !allowed.has(v)) throw new Invalid('bad_field', `field "${name}" must be one of ${[...allowed].join(', ')}`);
+  if (typeof v !== 'string' || !allowed.has(v))
+    throw new Invalid('bad_field', `field "${name}" must be one of ${[...allowed].join(', ')}`);
   return v;
 }
 function text(o: Record<string, unknown>, name: string): string {
   const v = field(o, name);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check
-  if (typeof v !== 'string' || v.length > 200 || /[\u0000-\u001f]/.test(v)) throw new Invalid('bad_field', `field "${name}" must be a string of at most 200 printable characters`);
+  if (typeof v !== 'string' || v.length > 200 || /[\u0000-\u001f]/.test(v))
+    throw new Invalid('bad_field', `field "${name}" must be a string of at most 200 printable characters`);
   return v;
 }
 function money(o: Record<string, unknown>, name: string): number {
   const v = field(o, name);
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_PRICE) throw new Invalid('bad_field', `field "${name}" must be a number from 0 to ${MAX_PRICE}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_PRICE)
+    throw new Invalid('bad_field', `field "${name}" must be a number from 0 to ${MAX_PRICE}`);
   return v;
 }
 
 function timestamp(o: Record<string, unknown>, limits: ValidationLimits, now: number): number {
   const v = field(o, 'ts');
-  if (typeof v !== 'number') throw new Invalid('bad_timestamp', `field "ts" is not a number (${JSON.stringify(v).slice(0, 40)}): it must be an integer of milliseconds since the epoch`);
-  if (!Number.isSafeInteger(v)) throw new Invalid('bad_timestamp', 'field "ts" must be an integer of milliseconds since the epoch');
-  if (v < limits.minTs || v > now + limits.maxFutureMs) throw new Invalid('bad_timestamp', `event time ${v} is outside the accepted range`);
+  if (typeof v !== 'number')
+    throw new Invalid(
+      'bad_timestamp',
+      `field "ts" is not a number (${JSON.stringify(v).slice(0, 40)}): it must be an integer of milliseconds since the epoch`,
+    );
+  if (!Number.isSafeInteger(v))
+    throw new Invalid('bad_timestamp', 'field "ts" must be an integer of milliseconds since the epoch');
+  if (v < limits.minTs || v > now + limits.maxFutureMs)
+    throw new Invalid('bad_timestamp', `event time ${v} is outside the accepted range`);
   return v;
 }
 
 function dimension(o: Record<string, unknown>): DimensionChange {
   const table = field(o, 'table');
-  if (typeof table !== 'string' || !DIM_TABLES.has(table)) throw new Invalid('bad_field', `field "table" must be one of ${dimensionTables.join(', ')}`);
+  if (typeof table !== 'string' || !DIM_TABLES.has(table))
+    throw new Invalid('bad_field', `field "table" must be one of ${dimensionTables.join(', ')}`);
   const t = table as DimensionTable;
   const op = field(o, 'op');
   if (op === 'delete') return { kind: 'dim', table: t, op: 'delete', key: positiveInt(o, 'key') } as DimensionChange;
@@ -95,16 +113,32 @@ function dimension(o: Record<string, unknown>): DimensionChange {
       return { kind: 'dim', table: t, op: 'upsert', row: { advertiser_id: key, name: text(r, 'name') } };
     case 'campaign':
       return {
-        kind: 'dim', table: t, op: 'upsert',
+        kind: 'dim',
+        table: t,
+        op: 'upsert',
         row: {
-          campaign_id: key, advertiser_id: positiveInt(r, 'advertiser_id'), name: text(r, 'name'),
-          billing: oneOf(r, 'billing', BILLING) as 'CPM' | 'CPC', price: money(r, 'price'), budget: money(r, 'budget'),
+          campaign_id: key,
+          advertiser_id: positiveInt(r, 'advertiser_id'),
+          name: text(r, 'name'),
+          billing: oneOf(r, 'billing', BILLING) as 'CPM' | 'CPC',
+          price: money(r, 'price'),
+          budget: money(r, 'budget'),
         },
       };
     case 'ad':
-      return { kind: 'dim', table: t, op: 'upsert', row: { ad_id: key, campaign_id: positiveInt(r, 'campaign_id'), name: text(r, 'name') } };
+      return {
+        kind: 'dim',
+        table: t,
+        op: 'upsert',
+        row: { ad_id: key, campaign_id: positiveInt(r, 'campaign_id'), name: text(r, 'name') },
+      };
     case 'slot':
-      return { kind: 'dim', table: t, op: 'upsert', row: { slot_id: key, name: text(r, 'name'), site: text(r, 'site') } };
+      return {
+        kind: 'dim',
+        table: t,
+        op: 'upsert',
+        row: { slot_id: key, name: text(r, 'name'), site: text(r, 'site') },
+      };
   }
 }
 
@@ -117,9 +151,17 @@ function record(o: Record<string, unknown>, limits: ValidationLimits, now: numbe
       const adId = filled ? positiveInt(o, 'ad_id') : null;
       const bid = filled ? money(o, 'bid_price') : 0;
       return {
-        kind: 'request', id: id(o, 'request_id'), ts: timestamp(o, limits, now), userId: id(o, 'user_id'),
-        os: oneOf(o, 'os', OS) as never, deviceType: oneOf(o, 'device_type', DEVICES) as never,
-        region: regionOf(o), slotId: positiveInt(o, 'slot_id'), filled, adId, bidMicros: Math.round(bid * 1e6),
+        kind: 'request',
+        id: id(o, 'request_id'),
+        ts: timestamp(o, limits, now),
+        userId: id(o, 'user_id'),
+        os: oneOf(o, 'os', OS) as never,
+        deviceType: oneOf(o, 'device_type', DEVICES) as never,
+        region: regionOf(o),
+        slotId: positiveInt(o, 'slot_id'),
+        filled,
+        adId,
+        bidMicros: Math.round(bid * 1e6),
       };
     }
     case 'exposure':
@@ -138,7 +180,8 @@ function record(o: Record<string, unknown>, limits: ValidationLimits, now: numbe
 
 function regionOf(o: Record<string, unknown>): string {
   const v = field(o, 'region');
-  if (typeof v !== 'string' || !REGION.test(v)) throw new Invalid('bad_field', 'field "region" must be an ISO 3166 code such as "US" or "US-CA"');
+  if (typeof v !== 'string' || !REGION.test(v))
+    throw new Invalid('bad_field', 'field "region" must be an ISO 3166 code such as "US" or "US-CA"');
   return v;
 }
 
@@ -147,7 +190,12 @@ function regionOf(o: Record<string, unknown>): string {
  * `byteLength` is the line's size in bytes (the reader knows it without re-encoding).
  */
 export function validateLine(line: string, byteLength: number, limits: ValidationLimits, now: number): Validated {
-  if (byteLength > limits.maxRecordBytes) return { ok: false, reason: 'oversized', error: `record of ${byteLength} bytes exceeds the limit of ${limits.maxRecordBytes}` };
+  if (byteLength > limits.maxRecordBytes)
+    return {
+      ok: false,
+      reason: 'oversized',
+      error: `record of ${byteLength} bytes exceeds the limit of ${limits.maxRecordBytes}`,
+    };
   if (line.includes('\uFFFD')) return { ok: false, reason: 'bad_encoding', error: 'record is not valid UTF-8' };
   let parsed: unknown;
   try {
@@ -155,7 +203,8 @@ export function validateLine(line: string, byteLength: number, limits: Validatio
   } catch (e) {
     return { ok: false, reason: 'bad_json', error: `not valid JSON: ${(e as Error).message.slice(0, 120)}` };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'not_an_object', error: 'record must be a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: 'not_an_object', error: 'record must be a JSON object' };
   try {
     return { ok: true, record: record(parsed as Record<string, unknown>, limits, now) };
   } catch (e) {

@@ -19,7 +19,8 @@ export function toAdwError(error: unknown): AdwError {
   if (isAdwError(error)) return error;
   const fe = error as Partial<FastifyError>;
   const status = fe.validation ? 400 : (fe.statusCode ?? 500);
-  if (status >= 400 && status < 500) return (byStatus[status] ?? errors.badRequest)(String(fe.message ?? STATUS_CODES[status]));
+  if (status >= 400 && status < 500)
+    return (byStatus[status] ?? errors.badRequest)(String(fe.message ?? STATUS_CODES[status]));
   return errors.internal();
 }
 
@@ -32,7 +33,10 @@ function body(e: AdwError): { error: { code: string; message: string } } {
 export function errorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   const e = toAdwError(error);
   // The client sees only "internal error"; whoever runs the server needs the cause, so it goes to stderr.
-  if (e.statusCode >= 500 && !isAdwError(error)) process.stderr.write(`adw: internal error answering ${req.method} ${req.url.slice(0, 200)}: ${error.stack ?? error.message}\n`);
+  if (e.statusCode >= 500 && !isAdwError(error))
+    process.stderr.write(
+      `adw: internal error answering ${req.method} ${req.url.slice(0, 200)}: ${error.stack ?? error.message}\n`,
+    );
   void reply.status(e.statusCode).send(body(e));
 }
 
@@ -49,12 +53,17 @@ export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void 
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): AdwError | null {
   if (err.code === 'ECONNRESET' || socket.destroyed) return null;
-  const e = err.code === 'HPE_HEADER_OVERFLOW' ? errors.headersTooLarge(`over ${maxHeaderSize} bytes`)
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? errors.requestTimeout('the request was not received in time')
-    : errors.badRequest('malformed HTTP request');
+  const e =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? errors.headersTooLarge(`over ${maxHeaderSize} bytes`)
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? errors.requestTimeout('the request was not received in time')
+        : errors.badRequest('malformed HTTP request');
   if (socket.writable) {
     const json = JSON.stringify(body(e));
-    socket.write(`HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+    socket.write(
+      `HTTP/1.1 ${e.statusCode} ${STATUS_CODES[e.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
   }
   socket.destroy();
   return e;

@@ -12,10 +12,26 @@ export interface AppDataset {
 
 const metricColumns = additiveColumns.map((m) => col(m, 'BIGINT'));
 
-function dataset(name: string, grain: 'hour' | 'day', by: readonly ('advertiser_id' | 'campaign_id' | 'slot_id')[], doc: string): AppDataset {
+function dataset(
+  name: string,
+  grain: 'hour' | 'day',
+  by: readonly ('advertiser_id' | 'campaign_id' | 'slot_id')[],
+  doc: string,
+): AppDataset {
   return {
-    name, grain, by,
-    table: { name: `app_${name}`, layer: 'app', doc, columns: [col('period', 'TIMESTAMP', `start of the ${grain} (UTC)`), ...by.map((d) => col(d, 'INTEGER')), ...metricColumns] },
+    name,
+    grain,
+    by,
+    table: {
+      name: `app_${name}`,
+      layer: 'app',
+      doc,
+      columns: [
+        col('period', 'TIMESTAMP', `start of the ${grain} (UTC)`),
+        ...by.map((d) => col(d, 'INTEGER')),
+        ...metricColumns,
+      ],
+    },
   };
 }
 

@@ -2,11 +2,39 @@ import { col, type TableDef } from './table.ts';
 
 /** Dimension tables: the current state of advertisers, campaigns, ads and slots. */
 export const dimTables: readonly TableDef[] = [
-  { name: 'dim_advertiser', layer: 'dim', doc: 'advertisers', key: ['advertiser_id'], columns: [col('advertiser_id', 'INTEGER'), col('name', 'VARCHAR')] },
   {
-    name: 'dim_campaign', layer: 'dim', doc: 'campaigns: billing type, price and daily budget', key: ['campaign_id'],
-    columns: [col('campaign_id', 'INTEGER'), col('advertiser_id', 'INTEGER'), col('name', 'VARCHAR'), col('billing', 'VARCHAR'), col('price', 'DOUBLE'), col('budget', 'DOUBLE')],
+    name: 'dim_advertiser',
+    layer: 'dim',
+    doc: 'advertisers',
+    key: ['advertiser_id'],
+    columns: [col('advertiser_id', 'INTEGER'), col('name', 'VARCHAR')],
   },
-  { name: 'dim_ad', layer: 'dim', doc: 'ads (creatives)', key: ['ad_id'], columns: [col('ad_id', 'INTEGER'), col('campaign_id', 'INTEGER'), col('name', 'VARCHAR')] },
-  { name: 'dim_slot', layer: 'dim', doc: 'slots (placements)', key: ['slot_id'], columns: [col('slot_id', 'INTEGER'), col('name', 'VARCHAR'), col('site', 'VARCHAR')] },
+  {
+    name: 'dim_campaign',
+    layer: 'dim',
+    doc: 'campaigns: billing type, price and daily budget',
+    key: ['campaign_id'],
+    columns: [
+      col('campaign_id', 'INTEGER'),
+      col('advertiser_id', 'INTEGER'),
+      col('name', 'VARCHAR'),
+      col('billing', 'VARCHAR'),
+      col('price', 'DOUBLE'),
+      col('budget', 'DOUBLE'),
+    ],
+  },
+  {
+    name: 'dim_ad',
+    layer: 'dim',
+    doc: 'ads (creatives)',
+    key: ['ad_id'],
+    columns: [col('ad_id', 'INTEGER'), col('campaign_id', 'INTEGER'), col('name', 'VARCHAR')],
+  },
+  {
+    name: 'dim_slot',
+    layer: 'dim',
+    doc: 'slots (placements)',
+    key: ['slot_id'],
+    columns: [col('slot_id', 'INTEGER'), col('name', 'VARCHAR'), col('site', 'VARCHAR')],
+  },
 ];

@@ -2,7 +2,15 @@ import { additiveColumns } from '../catalogue/metrics.ts';
 import { col, type TableDef } from './table.ts';
 
 /** The dimension columns of the DWA minute cube, in key order. */
-export const dwaDimensionColumns = ['advertiser_id', 'campaign_id', 'ad_id', 'slot_id', 'os', 'device_type', 'region'] as const;
+export const dwaDimensionColumns = [
+  'advertiser_id',
+  'campaign_id',
+  'ad_id',
+  'slot_id',
+  'os',
+  'device_type',
+  'region',
+] as const;
 
 const metricColumns = additiveColumns.map((m) => col(m, 'BIGINT'));
 

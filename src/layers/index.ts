@@ -7,7 +7,15 @@ import { odsTables } from './ods.ts';
 import type { TableDef } from './table.ts';
 
 /** Every warehouse table, layer by layer: ODS, dimensions, DWD, DWA, APP, then bookkeeping. */
-export const allTables: readonly TableDef[] = [...odsTables, ...dimTables, dwdAdEventJoined, dwdAdEventUnmatched, dwaAdMinute, ...appDatasets.map((d) => d.table), checkpointTable];
+export const allTables: readonly TableDef[] = [
+  ...odsTables,
+  ...dimTables,
+  dwdAdEventJoined,
+  dwdAdEventUnmatched,
+  dwaAdMinute,
+  ...appDatasets.map((d) => d.table),
+  checkpointTable,
+];
 
 /** Views over the tables: each the union of tables with the same columns. */
 export const allViews = [dwdAdEvent] as const;

@@ -22,7 +22,14 @@ export const odsDimChange: TableDef = {
   name: 'ods_dim_change',
   layer: 'ods',
   doc: 'dimension changes as received',
-  columns: [col('source', 'VARCHAR'), col('seq', 'BIGINT'), col('table_name', 'VARCHAR'), col('op', 'VARCHAR'), col('key', 'BIGINT'), col('raw', 'VARCHAR')],
+  columns: [
+    col('source', 'VARCHAR'),
+    col('seq', 'BIGINT'),
+    col('table_name', 'VARCHAR'),
+    col('op', 'VARCHAR'),
+    col('key', 'BIGINT'),
+    col('raw', 'VARCHAR'),
+  ],
 };
 
 /** Dead letters: every rejected record, with why, and its payload. */

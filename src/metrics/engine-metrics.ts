@@ -34,27 +34,120 @@ export class EngineMetrics implements JobObserver {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.recordsIn = new Counter({ name: `${P}records_in_total`, help: 'input records read (accepted + dead-lettered)', registers });
-    this.accepted = new Counter({ name: `${P}records_accepted_total`, help: 'input records that passed validation', registers });
-    this.eventsIn = new Counter({ name: `${P}events_in_total`, help: 'accepted records by type (request, exposure, viewable, click, dim)', labelNames: ['type'], registers });
-    this.deadLetters = new Counter({ name: `${P}dead_letters_total`, help: 'records sent to the dead-letter table, by reason', labelNames: ['reason'], registers });
-    this.duplicates = new Counter({ name: `${P}duplicates_dropped_total`, help: 'repeated records (client retries) dropped by id', registers });
-    this.late = new Counter({ name: `${P}late_events_total`, help: 'records later than the allowed lateness (still processed exactly)', registers });
-    this.join = new Counter({ name: `${P}join_total`, help: 'follow events emitted joined to their request (hit) or without it (miss)', labelNames: ['result'], registers });
-    this.spend = new Counter({ name: `${P}spend_total`, help: 'spend of the emitted detail rows, in currency units', registers });
-    this.lag = new Gauge({ name: `${P}consumer_lag`, help: 'how far the source is behind its input, by partition (records; bytes for files)', labelNames: ['partition'], registers });
-    this.freshness = new Histogram({ name: `${P}freshness_seconds`, help: 'wall time from a batch entering the engine to its checkpoint being queryable', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers });
-    this.eventFreshness = new Histogram({ name: `${P}event_freshness_seconds`, help: 'wall clock at commit minus the newest committed event time (live traffic: how old the newest queryable event is)', buckets: [1, 2, 5, 10, 30, 60, 300, 900, 3600], registers });
-    this.checkpointDuration = new Histogram({ name: `${P}checkpoint_duration_seconds`, help: 'from sealing an epoch to its commit being durable', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers });
-    this.checkpointFailures = new Counter({ name: `${P}checkpoint_failures_total`, help: 'checkpoints whose warehouse commit failed', registers });
-    this.lastCheckpoint = new Gauge({ name: `${P}last_checkpoint_timestamp_seconds`, help: 'wall-clock time of the last committed checkpoint', registers });
+    this.recordsIn = new Counter({
+      name: `${P}records_in_total`,
+      help: 'input records read (accepted + dead-lettered)',
+      registers,
+    });
+    this.accepted = new Counter({
+      name: `${P}records_accepted_total`,
+      help: 'input records that passed validation',
+      registers,
+    });
+    this.eventsIn = new Counter({
+      name: `${P}events_in_total`,
+      help: 'accepted records by type (request, exposure, viewable, click, dim)',
+      labelNames: ['type'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: `${P}dead_letters_total`,
+      help: 'records sent to the dead-letter table, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.duplicates = new Counter({
+      name: `${P}duplicates_dropped_total`,
+      help: 'repeated records (client retries) dropped by id',
+      registers,
+    });
+    this.late = new Counter({
+      name: `${P}late_events_total`,
+      help: 'records later than the allowed lateness (still processed exactly)',
+      registers,
+    });
+    this.join = new Counter({
+      name: `${P}join_total`,
+      help: 'follow events emitted joined to their request (hit) or without it (miss)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.spend = new Counter({
+      name: `${P}spend_total`,
+      help: 'spend of the emitted detail rows, in currency units',
+      registers,
+    });
+    this.lag = new Gauge({
+      name: `${P}consumer_lag`,
+      help: 'how far the source is behind its input, by partition (records; bytes for files)',
+      labelNames: ['partition'],
+      registers,
+    });
+    this.freshness = new Histogram({
+      name: `${P}freshness_seconds`,
+      help: 'wall time from a batch entering the engine to its checkpoint being queryable',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.eventFreshness = new Histogram({
+      name: `${P}event_freshness_seconds`,
+      help: 'wall clock at commit minus the newest committed event time (live traffic: how old the newest queryable event is)',
+      buckets: [1, 2, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.checkpointDuration = new Histogram({
+      name: `${P}checkpoint_duration_seconds`,
+      help: 'from sealing an epoch to its commit being durable',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    this.checkpointFailures = new Counter({
+      name: `${P}checkpoint_failures_total`,
+      help: 'checkpoints whose warehouse commit failed',
+      registers,
+    });
+    this.lastCheckpoint = new Gauge({
+      name: `${P}last_checkpoint_timestamp_seconds`,
+      help: 'wall-clock time of the last committed checkpoint',
+      registers,
+    });
     this.epoch = new Gauge({ name: `${P}checkpoint_epoch`, help: 'epoch of the last committed checkpoint', registers });
-    this.watermark = new Gauge({ name: `${P}watermark_timestamp_seconds`, help: 'event-time watermark at the last commit', registers });
-    this.starts = new Counter({ name: `${P}engine_starts_total`, help: 'engine starts in this process, resumed from a checkpoint or fresh', labelNames: ['resumed'], registers });
-    this.stateKeys = new Gauge({ name: `${P}state_keys`, help: 'keys held in operator state', labelNames: ['operator'], registers });
-    this.stateBytes = new Gauge({ name: `${P}state_bytes`, help: 'estimated heap held by operator state', labelNames: ['operator'], registers });
-    this.sinkWrite = new Histogram({ name: `${P}sink_write_seconds`, help: 'warehouse write time of one checkpoint', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers });
-    this.sinkRows = new Histogram({ name: `${P}sink_batch_rows`, help: 'rows written per checkpoint, by table family', labelNames: ['table'], buckets: [10, 100, 1_000, 10_000, 100_000, 1_000_000], registers });
+    this.watermark = new Gauge({
+      name: `${P}watermark_timestamp_seconds`,
+      help: 'event-time watermark at the last commit',
+      registers,
+    });
+    this.starts = new Counter({
+      name: `${P}engine_starts_total`,
+      help: 'engine starts in this process, resumed from a checkpoint or fresh',
+      labelNames: ['resumed'],
+      registers,
+    });
+    this.stateKeys = new Gauge({
+      name: `${P}state_keys`,
+      help: 'keys held in operator state',
+      labelNames: ['operator'],
+      registers,
+    });
+    this.stateBytes = new Gauge({
+      name: `${P}state_bytes`,
+      help: 'estimated heap held by operator state',
+      labelNames: ['operator'],
+      registers,
+    });
+    this.sinkWrite = new Histogram({
+      name: `${P}sink_write_seconds`,
+      help: 'warehouse write time of one checkpoint',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.sinkRows = new Histogram({
+      name: `${P}sink_batch_rows`,
+      help: 'rows written per checkpoint, by table family',
+      labelNames: ['table'],
+      buckets: [10, 100, 1_000, 10_000, 100_000, 1_000_000],
+      registers,
+    });
   }
 
   started(resumed: boolean, restored: Counters): void {
@@ -78,13 +171,15 @@ export class EngineMetrics implements JobObserver {
     this.advance(this.duplicates, 'duplicates', c.duplicates);
     this.advance(this.late, 'late', c.late);
     for (const [type, n] of Object.entries(s.eventsByType)) this.advance(this.eventsIn, `type:${type}`, n, { type });
-    for (const [reason, n] of Object.entries(s.deadLettersByReason)) this.advance(this.deadLetters, `reason:${reason}`, n, { reason });
+    for (const [reason, n] of Object.entries(s.deadLettersByReason))
+      this.advance(this.deadLetters, `reason:${reason}`, n, { reason });
     this.advance(this.join, 'hit', s.joinHits, { result: 'hit' });
     this.advance(this.join, 'miss', s.joinMisses, { result: 'miss' });
     this.advance(this.spend, 'spend', s.spendNanos / 1e9);
     for (const [partition, n] of Object.entries(r.lag)) this.lag.set({ partition }, n);
     for (const f of r.freshness) this.freshness.observe(f.ms / 1000);
-    if (r.status.maxEventMs > 0) this.eventFreshness.observe(Math.max(0, (r.status.committedAt - r.status.maxEventMs) / 1000));
+    if (r.status.maxEventMs > 0)
+      this.eventFreshness.observe(Math.max(0, (r.status.committedAt - r.status.maxEventMs) / 1000));
     this.checkpointDuration.observe(r.checkpointMs / 1000);
     this.sinkWrite.observe(r.writeMs / 1000);
     for (const [table, n] of Object.entries(r.rows)) if (n > 0) this.sinkRows.observe({ table }, n);
@@ -97,7 +192,12 @@ export class EngineMetrics implements JobObserver {
     if (r.status.watermark > 0) this.watermark.set(r.status.watermark / 1000);
   }
 
-  private advance<L extends string>(counter: Counter<L>, key: string, total: number, labels?: Partial<Record<L, string>>): void {
+  private advance<L extends string>(
+    counter: Counter<L>,
+    key: string,
+    total: number,
+    labels?: Partial<Record<L, string>>,
+  ): void {
     const before = this.seen.get(key);
     this.seen.set(key, total);
     const delta = total - (before ?? 0);

@@ -16,10 +16,28 @@ export class ReconcileMetrics {
   constructor(registry: Registry, store: QueryStore) {
     const registers = [registry];
     this.store = store;
-    this.accuracy = new Gauge({ name: `${P}reconcile_accuracy`, help: 'real-time DWA against the offline recomputation from ODS, per metric (fraction; 1 = identical)', labelNames: ['metric'], registers });
-    this.lastRun = new Gauge({ name: `${P}reconcile_last_run_timestamp_seconds`, help: 'wall-clock time of the last completed reconciliation', registers });
-    this.duration = new Histogram({ name: `${P}reconcile_duration_seconds`, help: 'time one reconciliation took', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300], registers });
-    this.failures = new Counter({ name: `${P}reconcile_failures_total`, help: 'reconciliations that failed', registers });
+    this.accuracy = new Gauge({
+      name: `${P}reconcile_accuracy`,
+      help: 'real-time DWA against the offline recomputation from ODS, per metric (fraction; 1 = identical)',
+      labelNames: ['metric'],
+      registers,
+    });
+    this.lastRun = new Gauge({
+      name: `${P}reconcile_last_run_timestamp_seconds`,
+      help: 'wall-clock time of the last completed reconciliation',
+      registers,
+    });
+    this.duration = new Histogram({
+      name: `${P}reconcile_duration_seconds`,
+      help: 'time one reconciliation took',
+      buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.failures = new Counter({
+      name: `${P}reconcile_failures_total`,
+      help: 'reconciliations that failed',
+      registers,
+    });
   }
 
   /** Reconciles every `intervalMs` (the first run after one interval); a run still going is not started twice. */

@@ -12,8 +12,11 @@ export const METRIC_PREFIX = 'adw_';
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
-  new Gauge({ name: `${METRIC_PREFIX}memory_limit_bytes`, help: 'memory available to this process: the cgroup limit if there is one, else the machine', registers: [registry] })
-    .set(memoryLimitBytes());
+  new Gauge({
+    name: `${METRIC_PREFIX}memory_limit_bytes`,
+    help: 'memory available to this process: the cgroup limit if there is one, else the machine',
+    registers: [registry],
+  }).set(memoryLimitBytes());
   return registry;
 }
 

@@ -43,7 +43,19 @@ export interface PacingResult {
 const DAY_MS = 86_400_000;
 /** Within ±10% of an even pace counts as on track. */
 const PACE_TOLERANCE = 0.1;
-const columns: (keyof PacingRow)[] = ['campaign_id', 'campaign_name', 'advertiser_id', 'advertiser_name', 'billing', 'budget', 'spend', 'budget_used', 'expected_used', 'pace', 'status'];
+const columns: (keyof PacingRow)[] = [
+  'campaign_id',
+  'campaign_name',
+  'advertiser_id',
+  'advertiser_name',
+  'billing',
+  'budget',
+  'spend',
+  'budget_used',
+  'expected_used',
+  'pace',
+  'status',
+];
 
 /** The dimension table behind a catalogue dimension (where budgets and names live). */
 const tableOf = (dim: 'advertiser_id' | 'campaign_id') => dimensions.find((d) => d.name === dim)!.nameFrom!.table;
@@ -53,20 +65,34 @@ const tableOf = (dim: 'advertiser_id' | 'campaign_id') => dimensions.find((d) =>
  * event, so a replayed warehouse paces its own last day rather than the wall clock's.
  */
 export async function runPacing(store: QueryStore, req: PacingRequest): Promise<PacingResult> {
-  if (req.limit !== undefined && (!Number.isSafeInteger(req.limit) || req.limit < 1 || req.limit > MAX_LIMIT)) throw errors.badQuery(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+  if (req.limit !== undefined && (!Number.isSafeInteger(req.limit) || req.limit < 1 || req.limit > MAX_LIMIT))
+    throw errors.badQuery(`limit must be an integer from 1 to ${MAX_LIMIT}`);
   const fresh = await freshness(store);
   const newest = fresh.newest_event_time ? Date.parse(fresh.newest_event_time) : Date.now();
   const dayStart = Math.floor((req.day ?? newest) / DAY_MS) * DAY_MS;
   const asOf = Math.min(Math.max(newest, dayStart), dayStart + DAY_MS);
   const elapsed = (asOf - dayStart) / DAY_MS;
 
-  const filters = { ...(req.advertiserIds?.length ? { advertiser_id: req.advertiserIds } : {}), ...(req.campaignIds?.length ? { campaign_id: req.campaignIds } : {}) };
-  const spent = await runQuery(store, { metrics: ['spend'], by: ['campaign_id'], from: dayStart, to: dayStart + DAY_MS, filters, limit: MAX_LIMIT });
+  const filters = {
+    ...(req.advertiserIds?.length ? { advertiser_id: req.advertiserIds } : {}),
+    ...(req.campaignIds?.length ? { campaign_id: req.campaignIds } : {}),
+  };
+  const spent = await runQuery(store, {
+    metrics: ['spend'],
+    by: ['campaign_id'],
+    from: dayStart,
+    to: dayStart + DAY_MS,
+    filters,
+    limit: MAX_LIMIT,
+  });
   const spendOf = new Map(spent.rows.map((r) => [Number(r.campaign_id), Number(r.spend ?? 0)]));
 
   const where: string[] = [];
   const params: number[] = [];
-  for (const [column, ids] of [['c.advertiser_id', req.advertiserIds], ['c.campaign_id', req.campaignIds]] as const) {
+  for (const [column, ids] of [
+    ['c.advertiser_id', req.advertiserIds],
+    ['c.campaign_id', req.campaignIds],
+  ] as const) {
     if (!ids?.length) continue;
     where.push(`${column} IN (${ids.map(() => '?').join(', ')})`);
     params.push(...ids);
@@ -80,12 +106,35 @@ export async function runPacing(store: QueryStore, req: PacingRequest): Promise<
     const spend = spendOf.get(Number(c.campaign_id)) ?? 0;
     const used = budget > 0 ? spend / budget : 0;
     const pace = elapsed > 0 ? used / elapsed : null;
-    const status = used >= 1 ? 'exhausted' : pace === null || Math.abs(pace - 1) <= PACE_TOLERANCE ? 'on_track' : pace > 1 ? 'ahead' : 'behind';
+    const status =
+      used >= 1
+        ? 'exhausted'
+        : pace === null || Math.abs(pace - 1) <= PACE_TOLERANCE
+          ? 'on_track'
+          : pace > 1
+            ? 'ahead'
+            : 'behind';
     return {
-      campaign_id: Number(c.campaign_id), campaign_name: String(c.campaign_name), advertiser_id: Number(c.advertiser_id),
-      advertiser_name: (c.advertiser_name as string | null) ?? null, billing: String(c.billing), budget, spend, budget_used: used, expected_used: elapsed, pace, status,
+      campaign_id: Number(c.campaign_id),
+      campaign_name: String(c.campaign_name),
+      advertiser_id: Number(c.advertiser_id),
+      advertiser_name: (c.advertiser_name as string | null) ?? null,
+      billing: String(c.billing),
+      budget,
+      spend,
+      budget_used: used,
+      expected_used: elapsed,
+      pace,
+      status,
     };
   });
   rows.sort((a, b) => b.spend - a.spend || a.campaign_id - b.campaign_id);
-  return { day: new Date(dayStart).toISOString().slice(0, 10), as_of: new Date(asOf).toISOString(), day_elapsed: elapsed, columns, rows: rows.slice(0, req.limit ?? 100), freshness: fresh };
+  return {
+    day: new Date(dayStart).toISOString().slice(0, 10),
+    as_of: new Date(asOf).toISOString(),
+    day_elapsed: elapsed,
+    columns,
+    rows: rows.slice(0, req.limit ?? 100),
+    freshness: fresh,
+  };
 }

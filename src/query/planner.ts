@@ -38,7 +38,8 @@ const dwdSums: Record<string, string> = {
 export function plan(q: QueryRequest): Plan {
   if (q.metrics.includes('unique_users')) return { table: dwdAdEvent.name, timeColumn: 'event_time', sums: dwdSums };
   const used = new Set<string>([...q.by, ...Object.keys(q.filters ?? {})]);
-  const aligned = (grainMs: number) => (q.from === undefined || q.from % grainMs === 0) && (q.to === undefined || q.to % grainMs === 0);
+  const aligned = (grainMs: number) =>
+    (q.from === undefined || q.from % grainMs === 0) && (q.to === undefined || q.to % grainMs === 0);
   const candidates = appDatasets
     .filter((d) => [...used].every((u) => d.by.includes(u)))
     .filter((d) => q.granularity === undefined || GRAIN_RANK[q.granularity] >= GRAIN_RANK[d.grain])
@@ -72,7 +73,9 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
     ...groups,
     // An empty selection sums to 0, not NULL: no exposures is a count, not an unknown.
     ...additiveColumns.map((c) => `coalesce(${p.sums[c]}, 0) AS ${c}`),
-    ...(q.metrics.includes('unique_users') ? [`approx_count_distinct(CASE WHEN event_type = 'request' THEN user_id END) AS unique_users`] : []),
+    ...(q.metrics.includes('unique_users')
+      ? [`approx_count_distinct(CASE WHEN event_type = 'request' THEN user_id END) AS unique_users`]
+      : []),
   ];
   const innerSql = `SELECT ${inner.join(', ')} FROM ${p.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;
   const outer: string[] = [];
@@ -90,13 +93,21 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
   }
   for (const m of q.metrics) {
     const def = metrics.find((x) => x.name === m)!;
-    const expr = m === 'unique_users' ? 't.unique_users' : def.sql.replace(/\b(requests|fills|exposures|viewable_exposures|clicks|spend_nanos)\b/g, 'CAST(t.$1 AS DOUBLE)');
+    const expr =
+      m === 'unique_users'
+        ? 't.unique_users'
+        : def.sql.replace(
+            /\b(requests|fills|exposures|viewable_exposures|clicks|spend_nanos)\b/g,
+            'CAST(t.$1 AS DOUBLE)',
+          );
     outer.push(`${expr} AS ${m}`);
   }
   const order = q.orderBy ?? (q.granularity ? 'time' : q.metrics[0]);
   const dir = q.orderDir ?? (order === 'time' ? 'asc' : 'desc');
   const tiebreak = ['time', ...q.by].filter((c) => c !== order && (c !== 'time' || q.granularity));
-  const orderSql = [`${order} ${dir.toUpperCase()} NULLS LAST`, ...tiebreak.map((c) => `${c} ASC NULLS LAST`)].join(', ');
+  const orderSql = [`${order} ${dir.toUpperCase()} NULLS LAST`, ...tiebreak.map((c) => `${c} ASC NULLS LAST`)].join(
+    ', ',
+  );
   const sql = `SELECT ${outer.join(', ')} FROM (${innerSql}) t ${joins.join(' ')} ORDER BY ${orderSql} LIMIT ${q.limit ?? 1000}`;
   return { sql, params, columns: outer.map((o) => o.slice(o.lastIndexOf(' AS ') + 4)) };
 }
@@ -114,7 +125,9 @@ export function timestampIso(value: string | null): string | null {
 }
 
 export async function freshness(store: QueryStore): Promise<Freshness> {
-  const rows = await store.query(`SELECT max(max_event_ms) AS newest, max(committed_at) AS committed FROM ${checkpointTable.name}`);
+  const rows = await store.query(
+    `SELECT max(max_event_ms) AS newest, max(committed_at) AS committed FROM ${checkpointTable.name}`,
+  );
   const newest = rows[0]?.newest as number | null;
   const committed = rows[0]?.committed as string | null;
   return {
@@ -141,4 +154,3 @@ export async function runQuery(store: QueryStore, request: QueryRequest | unknow
   const [rows, fresh] = await Promise.all([store.query(sql, params), freshness(store)]);
   return { columns, rows, source: p.table, freshness: fresh };
 }
-

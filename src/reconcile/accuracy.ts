@@ -5,8 +5,10 @@ import type { QueryStore } from '../warehouse/warehouse.ts';
 import { foldedDwaSql, offlineDwaSql } from './offline.ts';
 
 /** The additive metrics compared, by catalogue name, with the DWA column each is stored in. */
-export const reconciledMetrics: readonly { name: string; column: AdditiveColumn; scale: number }[] = additiveColumns.map((column) =>
-  column === 'spend_nanos' ? { name: 'spend', column, scale: 1e-9 } : { name: column, column, scale: 1 });
+export const reconciledMetrics: readonly { name: string; column: AdditiveColumn; scale: number }[] =
+  additiveColumns.map((column) =>
+    column === 'spend_nanos' ? { name: 'spend', column, scale: 1e-9 } : { name: column, column, scale: 1 },
+  );
 
 /** Real-time and offline totals of a metric and how far they agree. */
 export interface Agreement {
@@ -59,13 +61,19 @@ export async function reconcile(store: QueryStore, opts: ReconcileOptions = {}):
       FROM (SELECT 'rt' AS side, * FROM rt UNION ALL BY NAME SELECT 'off' AS side, * FROM off)
       GROUP BY minute, ${dims}
     )`;
-  const [totals] = await store.query(`${both} SELECT ${cols.map((c) => `sum(rt_${c}) AS rt_${c}, sum(off_${c}) AS off_${c}, sum(least(coalesce(rt_${c}, 0), coalesce(off_${c}, 0))) AS same_${c}`).join(', ')} FROM cells`);
+  const [totals] = await store.query(
+    `${both} SELECT ${cols.map((c) => `sum(rt_${c}) AS rt_${c}, sum(off_${c}) AS off_${c}, sum(least(coalesce(rt_${c}, 0), coalesce(off_${c}, 0))) AS same_${c}`).join(', ')} FROM cells`,
+  );
   const metrics: Record<string, Agreement> = {};
   for (const m of reconciledMetrics) {
     const rt = num(totals[`rt_${m.column}`]);
     const off = num(totals[`off_${m.column}`]);
     const same = num(totals[`same_${m.column}`]);
-    metrics[m.name] = { realtime: scaled(rt, m.scale), offline: scaled(off, m.scale), accuracy: ratio(same, Math.max(rt, off)) };
+    metrics[m.name] = {
+      realtime: scaled(rt, m.scale),
+      offline: scaled(off, m.scale),
+      accuracy: ratio(same, Math.max(rt, off)),
+    };
   }
 
   const slices: ReconcileReport['slices'] = {};
@@ -73,15 +81,22 @@ export async function reconcile(store: QueryStore, opts: ReconcileOptions = {}):
   const minVolume = opts.minVolume ?? 20;
   for (const d of opts.dimensions ?? dwaDimensionColumns) {
     if (!(dwaDimensionColumns as readonly string[]).includes(d)) throw errors.unknownDimension(d);
-    const rows = await store.query(`${both} SELECT ${d} AS value, ${cols.map((c) => `coalesce(sum(rt_${c}), 0) AS rt_${c}, coalesce(sum(off_${c}), 0) AS off_${c}`).join(', ')} FROM cells GROUP BY ${d} ORDER BY ${d} NULLS LAST`);
+    const rows = await store.query(
+      `${both} SELECT ${d} AS value, ${cols.map((c) => `coalesce(sum(rt_${c}), 0) AS rt_${c}, coalesce(sum(off_${c}), 0) AS off_${c}`).join(', ')} FROM cells GROUP BY ${d} ORDER BY ${d} NULLS LAST`,
+    );
     slices[d] = rows.map((row) => {
       const value = row.value as string | number | null;
       const ms: Record<string, Agreement> = {};
       for (const m of reconciledMetrics) {
         const rt = num(row[`rt_${m.column}`]);
         const off = num(row[`off_${m.column}`]);
-        ms[m.name] = { realtime: scaled(rt, m.scale), offline: scaled(off, m.scale), accuracy: ratio(Math.min(rt, off), Math.max(rt, off)) };
-        if (off * m.scale >= minVolume && value !== null) candidates.push({ dimension: d, value, metric: m.name, ...ms[m.name] });
+        ms[m.name] = {
+          realtime: scaled(rt, m.scale),
+          offline: scaled(off, m.scale),
+          accuracy: ratio(Math.min(rt, off), Math.max(rt, off)),
+        };
+        if (off * m.scale >= minVolume && value !== null)
+          candidates.push({ dimension: d, value, metric: m.name, ...ms[m.name] });
       }
       return { value, metrics: ms };
     });

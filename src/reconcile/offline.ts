@@ -8,7 +8,8 @@ import { dwaDimensionColumns } from '../layers/dwa.ts';
  * `joinWindowMs` = null joins without a window (the "offline truth" for accuracy).
  */
 export function offlineDwaSql(joinWindowMs: number | null): string {
-  const window = joinWindowMs === null ? '' : ` AND f.event_time <= r.ts + to_milliseconds(${Math.trunc(joinWindowMs)})`;
+  const window =
+    joinWindowMs === null ? '' : ` AND f.event_time <= r.ts + to_milliseconds(${Math.trunc(joinWindowMs)})`;
   const dims = dwaDimensionColumns.join(', ');
   const sums = additiveColumns.map((c) => `sum(${c})::BIGINT AS ${c}`).join(', ');
   return `

@@ -13,11 +13,73 @@ export interface SimulatorDimensions {
 /** Random stream of the dimensions, apart from the traffic's so dimension sizes do not shift the events. */
 const DIMENSION_STREAM = 1;
 
-const brandWords = ['Blue', 'Harbor', 'Summit', 'Nova', 'Maple', 'Atlas', 'Copper', 'Lumen', 'Orbit', 'Pine', 'Vertex', 'Willow', 'Ember', 'Quartz', 'Delta', 'Sierra'];
-const brandKinds = ['Foods', 'Motors', 'Travel', 'Games', 'Bank', 'Apparel', 'Labs', 'Telecom', 'Pharma', 'Media', 'Home', 'Sports', 'Beauty', 'Energy', 'Insurance', 'Retail'];
-const campaignThemes = ['Spring Sale', 'Brand Awareness', 'Retargeting', 'App Install', 'Holiday Push', 'Back to School', 'Product Launch', 'Loyalty', 'Clearance', 'Weekend Deals'];
-const adFormats = ['Banner 300x250', 'Banner 728x90', 'Interstitial', 'Native card', 'Video 15s', 'Video 30s', 'Rich media'];
-const sites = ['dailynews.example', 'sportsbeat.example', 'weathernow.example', 'recipebox.example', 'puzzlehub.example', 'techreview.example', 'travelguide.example', 'streamtv.example'];
+const brandWords = [
+  'Blue',
+  'Harbor',
+  'Summit',
+  'Nova',
+  'Maple',
+  'Atlas',
+  'Copper',
+  'Lumen',
+  'Orbit',
+  'Pine',
+  'Vertex',
+  'Willow',
+  'Ember',
+  'Quartz',
+  'Delta',
+  'Sierra',
+];
+const brandKinds = [
+  'Foods',
+  'Motors',
+  'Travel',
+  'Games',
+  'Bank',
+  'Apparel',
+  'Labs',
+  'Telecom',
+  'Pharma',
+  'Media',
+  'Home',
+  'Sports',
+  'Beauty',
+  'Energy',
+  'Insurance',
+  'Retail',
+];
+const campaignThemes = [
+  'Spring Sale',
+  'Brand Awareness',
+  'Retargeting',
+  'App Install',
+  'Holiday Push',
+  'Back to School',
+  'Product Launch',
+  'Loyalty',
+  'Clearance',
+  'Weekend Deals',
+];
+const adFormats = [
+  'Banner 300x250',
+  'Banner 728x90',
+  'Interstitial',
+  'Native card',
+  'Video 15s',
+  'Video 30s',
+  'Rich media',
+];
+const sites = [
+  'dailynews.example',
+  'sportsbeat.example',
+  'weathernow.example',
+  'recipebox.example',
+  'puzzlehub.example',
+  'techreview.example',
+  'travelguide.example',
+  'streamtv.example',
+];
 const placements = ['home-top', 'article-inline', 'sidebar', 'interstitial', 'video-preroll', 'feed-native', 'footer'];
 
 /** Builds the dimension rows for a seed: the same seed and sizes always give the same rows. */
@@ -46,14 +108,22 @@ export function buildDimensions(options: SimulatorOptions): SimulatorDimensions 
       });
       for (let k = 0; k < options.adsPerCampaign; k++) {
         const ad_id = ads.length + 1;
-        ads.push({ ad_id, campaign_id, name: `${adFormats[rnd.int(0, adFormats.length - 1)]} ${String.fromCharCode(65 + (k % 26))}${ad_id}` });
+        ads.push({
+          ad_id,
+          campaign_id,
+          name: `${adFormats[rnd.int(0, adFormats.length - 1)]} ${String.fromCharCode(65 + (k % 26))}${ad_id}`,
+        });
       }
     }
   }
   const slots: SlotRow[] = [];
   for (let s = 1; s <= options.slots; s++) {
     const site = sites[rnd.int(0, sites.length - 1)];
-    slots.push({ slot_id: s, name: `${site.split('.')[0]}/${placements[rnd.int(0, placements.length - 1)]}-${s}`, site });
+    slots.push({
+      slot_id: s,
+      name: `${site.split('.')[0]}/${placements[rnd.int(0, placements.length - 1)]}-${s}`,
+      site,
+    });
   }
   return { advertisers, campaigns, ads, slots };
 }

@@ -49,7 +49,15 @@ export const defaultSimulatorOptions: Readonly<SimulatorOptions> = {
   slots: 50,
 };
 
-const rates = ['fillRate', 'viewabilityRate', 'ctr', 'duplicateRate', 'lateRate', 'lostRequestRate', 'malformedRate'] as const;
+const rates = [
+  'fillRate',
+  'viewabilityRate',
+  'ctr',
+  'duplicateRate',
+  'lateRate',
+  'lostRequestRate',
+  'malformedRate',
+] as const;
 const counts = ['advertisers', 'campaignsPerAdvertiser', 'adsPerCampaign', 'slots'] as const;
 
 /** Fills in defaults (an `undefined` value counts as absent) and rejects impossible values with ADW_ERR_BAD_OPTION. */
@@ -57,10 +65,15 @@ export function resolveSimulatorOptions(options: Partial<SimulatorOptions> = {})
   const o: SimulatorOptions = { ...defaultSimulatorOptions };
   for (const [k, v] of Object.entries(options)) if (v !== undefined && k in o) o[k as keyof SimulatorOptions] = v;
   if (!Number.isSafeInteger(o.seed)) throw errors.badOption('seed', 'must be an integer');
-  if (!Number.isSafeInteger(o.events) || o.events < 0) throw errors.badOption('events', 'must be a non-negative integer');
-  if (!Number.isSafeInteger(o.startMs) || o.startMs < 0) throw errors.badOption('startMs', 'must be a time in ms since the epoch');
-  if (!Number.isFinite(o.spanMs) || o.spanMs <= 0) throw errors.badOption('spanMs', 'must be a positive number of milliseconds');
+  if (!Number.isSafeInteger(o.events) || o.events < 0)
+    throw errors.badOption('events', 'must be a non-negative integer');
+  if (!Number.isSafeInteger(o.startMs) || o.startMs < 0)
+    throw errors.badOption('startMs', 'must be a time in ms since the epoch');
+  if (!Number.isFinite(o.spanMs) || o.spanMs <= 0)
+    throw errors.badOption('spanMs', 'must be a positive number of milliseconds');
   for (const k of rates) if (!(o[k] >= 0 && o[k] <= 1)) throw errors.badOption(k, 'must be a fraction from 0 to 1');
-  for (const k of counts) if (!Number.isSafeInteger(o[k]) || o[k] < 1 || o[k] > 100_000) throw errors.badOption(k, 'must be an integer from 1 to 100000');
+  for (const k of counts)
+    if (!Number.isSafeInteger(o[k]) || o[k] < 1 || o[k] > 100_000)
+      throw errors.badOption(k, 'must be an integer from 1 to 100000');
   return o;
 }

@@ -36,7 +36,10 @@ export class Random {
 
   /** A uniform number in [0, 1). */
   next(): number {
-    const a = this.#a, b = this.#b, c = this.#c, d = this.#d;
+    const a = this.#a,
+      b = this.#b,
+      c = this.#c,
+      d = this.#d;
     const t = (((a + b) | 0) + d) | 0;
     this.#d = (d + 1) | 0;
     this.#a = b ^ (b >>> 9);

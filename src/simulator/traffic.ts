@@ -36,11 +36,37 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-const osPick = new WeightedPick<Os>([['android', 55], ['ios', 35], ['windows', 5], ['macos', 3], ['linux', 1], ['other', 1]]);
-const devicePick = new WeightedPick<DeviceType>([['phone', 70], ['tablet', 10], ['desktop', 15], ['ctv', 5]]);
+const osPick = new WeightedPick<Os>([
+  ['android', 55],
+  ['ios', 35],
+  ['windows', 5],
+  ['macos', 3],
+  ['linux', 1],
+  ['other', 1],
+]);
+const devicePick = new WeightedPick<DeviceType>([
+  ['phone', 70],
+  ['tablet', 10],
+  ['desktop', 15],
+  ['ctv', 5],
+]);
 const regionPick = new WeightedPick<string>([
-  ['US-CA', 14], ['US-NY', 10], ['US-TX', 8], ['US-FL', 5], ['GB', 8], ['DE', 7], ['FR', 6], ['JP', 7],
-  ['CN-BJ', 5], ['CN-SH', 6], ['BR', 6], ['IN', 8], ['CA', 4], ['AU', 3], ['KR', 2], ['MX', 1],
+  ['US-CA', 14],
+  ['US-NY', 10],
+  ['US-TX', 8],
+  ['US-FL', 5],
+  ['GB', 8],
+  ['DE', 7],
+  ['FR', 6],
+  ['JP', 7],
+  ['CN-BJ', 5],
+  ['CN-SH', 6],
+  ['BR', 6],
+  ['IN', 8],
+  ['CA', 4],
+  ['AU', 3],
+  ['KR', 2],
+  ['MX', 1],
 ]);
 
 /** Shape of the click delay's log-normal: with a 5-minute median, about 3% of clicks land more than 4 hours later. */
@@ -61,7 +87,17 @@ export class TrafficGenerator {
   readonly #o: SimulatorOptions;
   readonly #rnd: Random;
   readonly #queue = new ArrivalQueue();
-  readonly #stats: TrafficStats = { lines: 0, requests: 0, exposures: 0, viewables: 0, clicks: 0, duplicates: 0, late: 0, malformed: 0, lostRequests: 0 };
+  readonly #stats: TrafficStats = {
+    lines: 0,
+    requests: 0,
+    exposures: 0,
+    viewables: 0,
+    clicks: 0,
+    duplicates: 0,
+    late: 0,
+    malformed: 0,
+    lostRequests: 0,
+  };
   readonly #idPrefix: string;
   /** Seeds the per-user traits, so a user keeps one os, device and region. */
   readonly #userKey: number;
@@ -98,7 +134,9 @@ export class TrafficGenerator {
     this.#priceByRank = ads.map((a) => priceOf.get(a.campaign_id)!);
     // Expected lines per request, so that `events` lines cover about `spanMs` of requests.
     const filled = o.fillRate;
-    const perRequest = (1 - filled * o.lostRequestRate + filled * (1 + o.viewabilityRate + o.ctr)) * (1 + o.duplicateRate + o.malformedRate);
+    const perRequest =
+      (1 - filled * o.lostRequestRate + filled * (1 + o.viewabilityRate + o.ctr)) *
+      (1 + o.duplicateRate + o.malformedRate);
     this.#meanGapMs = o.events > 0 ? (o.spanMs * perRequest) / o.events : o.spanMs;
     this.#remaining = o.events;
     this.#clock = o.startMs;
@@ -147,11 +185,21 @@ export class TrafficGenerator {
     if (tag & DUPLICATE) s.duplicates++;
     else {
       switch (tag & KIND_MASK) {
-        case REQUEST: s.requests++; break;
-        case EXPOSURE: s.exposures++; break;
-        case VIEWABLE: s.viewables++; break;
-        case CLICK: s.clicks++; break;
-        case MALFORMED: s.malformed++; break;
+        case REQUEST:
+          s.requests++;
+          break;
+        case EXPOSURE:
+          s.exposures++;
+          break;
+        case VIEWABLE:
+          s.viewables++;
+          break;
+        case CLICK:
+          s.clicks++;
+          break;
+        case MALFORMED:
+          s.malformed++;
+          break;
       }
       if (tag & LATE) s.late++;
       if (tag & LOST_REQUEST) s.lostRequests++;
@@ -160,7 +208,8 @@ export class TrafficGenerator {
 
   /** Draws one request and queues its lines. */
   #request(): void {
-    const o = this.#o, r = this.#rnd;
+    const o = this.#o,
+      r = this.#rnd;
     const ts = Math.floor(this.#clock);
     this.#clock += r.exponential(this.#meanGapMs);
     const id = this.#idPrefix + (this.#requestNo++).toString(36);
@@ -173,9 +222,14 @@ export class TrafficGenerator {
     }
     const ad = this.#ads.index(r.next());
     const lost = r.chance(o.lostRequestRate);
-    if (!lost) this.#queueLine(REQUEST, ts, `${head}true,"ad_id":${this.#adByRank[ad]},"bid_price":${this.#priceByRank[ad]}}`);
+    if (!lost)
+      this.#queueLine(REQUEST, ts, `${head}true,"ad_id":${this.#adByRank[ad]},"bid_price":${this.#priceByRank[ad]}}`);
     const exposed = ts + Math.round(Math.min(r.logNormal(SECOND, 0.8), 60 * SECOND));
-    this.#queueLine(lost ? EXPOSURE | LOST_REQUEST : EXPOSURE, exposed, `{"type":"exposure","event_id":"${id}-x","request_id":"${id}","ts":${exposed}}`);
+    this.#queueLine(
+      lost ? EXPOSURE | LOST_REQUEST : EXPOSURE,
+      exposed,
+      `{"type":"exposure","event_id":"${id}-x","request_id":"${id}","ts":${exposed}}`,
+    );
     if (r.chance(o.viewabilityRate)) {
       const viewed = exposed + r.int(SECOND, 10 * SECOND);
       this.#queueLine(VIEWABLE, viewed, `{"type":"viewable","event_id":"${id}-v","request_id":"${id}","ts":${viewed}}`);
@@ -192,7 +246,9 @@ export class TrafficGenerator {
   /** Queues a line with its arrival time, and maybe a retry copy and a corrupt line; stops once the budget is spent. */
   #queueLine(tag: number, ts: number, line: string): void {
     if (this.#remaining === 0) return;
-    const o = this.#o, r = this.#rnd, q = this.#queue;
+    const o = this.#o,
+      r = this.#rnd,
+      q = this.#queue;
     this.#remaining--;
     // Jitter of up to 3 s lets exposures overtake their requests; late lines come minutes to hours after the fact.
     const late = r.chance(o.lateRate);
@@ -213,13 +269,19 @@ export class TrafficGenerator {
     const n = this.#malformedNo++;
     const tsField = `"ts":${ts}`;
     switch (n % 6) {
-      case 0: return line.slice(0, line.length >> 1);
-      case 1: return line.replace(`,${tsField}`, '');
-      case 2: return line.replace(tsField, `"ts":"${new Date(ts).toISOString()}"`);
-      case 3: return `{"type":"impression"${line.slice(line.indexOf(','))}`;
+      case 0:
+        return line.slice(0, line.length >> 1);
+      case 1:
+        return line.replace(`,${tsField}`, '');
+      case 2:
+        return line.replace(tsField, `"ts":"${new Date(ts).toISOString()}"`);
+      case 3:
+        return `{"type":"impression"${line.slice(line.indexOf(','))}`;
       // A clock reset to 1970 or run away to 2999, alternately.
-      case 4: return line.replace(tsField, `"ts":${(Math.floor(n / 6) & 1 ? YEAR_2999 : 0) + (ts % YEAR_MS)}`);
-      default: return `${line.slice(0, -1)},"padding":"${PADDING}"}`;
+      case 4:
+        return line.replace(tsField, `"ts":${(Math.floor(n / 6) & 1 ? YEAR_2999 : 0) + (ts % YEAR_MS)}`);
+      default:
+        return `${line.slice(0, -1)},"padding":"${PADDING}"}`;
     }
   }
 }

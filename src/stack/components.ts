@@ -11,14 +11,27 @@ export interface StackComponent {
 
 /** Every installable component, by name. */
 export const stackComponents: readonly StackComponent[] = [
-  { name: 'chromium', description: "Debian's Chromium, driven by playwright-core in the browser tests", install: (log) => ensureDebianPackages([debianPackages.chromium], log) },
-  { name: 'mariadb', description: "Debian's MariaDB server, the dimension database whose binlog ADW follows (tests start their own)", install: (log) => ensureDebianPackages([debianPackages.mariadb], log) },
   {
-    name: 'kafka', description: `Apache Kafka ${KAFKA_VERSION} and its tools (adw kafka-tool) from Maven Central (java and mvn from the machine), the event log`,
+    name: 'chromium',
+    description: "Debian's Chromium, driven by playwright-core in the browser tests",
+    install: (log) => ensureDebianPackages([debianPackages.chromium], log),
+  },
+  {
+    name: 'mariadb',
+    description: "Debian's MariaDB server, the dimension database whose binlog ADW follows (tests start their own)",
+    install: (log) => ensureDebianPackages([debianPackages.mariadb], log),
+  },
+  {
+    name: 'kafka',
+    description: `Apache Kafka ${KAFKA_VERSION} and its tools (adw kafka-tool) from Maven Central (java and mvn from the machine), the event log`,
     install: (log) => {
       ensureKafka(log);
       ensureKafkaTools(log);
     },
   },
-  { name: 'prometheus', description: "Debian's Prometheus server and promtool, for the alert-rule and scrape tests", install: (log) => ensureDebianPackages([debianPackages.prometheus], log) },
+  {
+    name: 'prometheus',
+    description: "Debian's Prometheus server and promtool, for the alert-rule and scrape tests",
+    install: (log) => ensureDebianPackages([debianPackages.prometheus], log),
+  },
 ];

@@ -26,7 +26,10 @@ export function ensureDebianPackages(packages: readonly DebianPackage[], log: (l
   if (missing.length === 0) return;
   const names = missing.map((p) => p.name);
   if (process.getuid?.() !== 0) {
-    throw errors.stackUnavailable(names.join(', '), `not installed, and installing needs root: apt-get install ${names.join(' ')}`);
+    throw errors.stackUnavailable(
+      names.join(', '),
+      `not installed, and installing needs root: apt-get install ${names.join(' ')}`,
+    );
   }
   const ownPolicy = !existsSync(POLICY_RC);
   if (ownPolicy) writeFileSync(POLICY_RC, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
@@ -34,13 +37,20 @@ export function ensureDebianPackages(packages: readonly DebianPackage[], log: (l
   try {
     log(`installing Debian packages: ${names.join(' ')}`);
     execFileSync('apt-get', ['update', '-qq'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (e) {
-    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n').at(-1);
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .at(-1);
     throw errors.stackUnavailable(names.join(', '), `apt-get failed: ${stderr || (e as Error).message}`);
   } finally {
     if (ownPolicy) rmSync(POLICY_RC, { force: true });
   }
   const still = missing.filter((p) => !existsSync(p.binary));
-  if (still.length > 0) throw errors.stackUnavailable(still.map((p) => p.name).join(', '), `installed but ${still[0].binary} is missing`);
+  if (still.length > 0)
+    throw errors.stackUnavailable(still.map((p) => p.name).join(', '), `installed but ${still[0].binary} is missing`);
 }

@@ -18,13 +18,21 @@ export function kafkaToolsDir(): string {
 
 /** Fetches org.apache.kafka:kafka-tools (the broker's version) and its runtime dependencies unless cached. Returns the directory of jars. */
 export function ensureKafkaTools(log: (line: string) => void = () => {}): string {
-  return fetchMavenArtifacts(`Apache Kafka ${KAFKA_VERSION} tools`, kafkaToolsDir(), `kafka-tools-${KAFKA_VERSION}.jar`, [`org.apache.kafka:kafka-tools:${KAFKA_VERSION}`, LOG4J_SLF4J], log);
+  return fetchMavenArtifacts(
+    `Apache Kafka ${KAFKA_VERSION} tools`,
+    kafkaToolsDir(),
+    `kafka-tools-${KAFKA_VERSION}.jar`,
+    [`org.apache.kafka:kafka-tools:${KAFKA_VERSION}`, LOG4J_SLF4J],
+    log,
+  );
 }
 
 /** Runs one of Kafka's tools on the machine's Java, its output on this process's; resolves to its exit status. */
 export async function runKafkaTool(tool: KafkaToolName, args: string[]): Promise<number> {
   const libs = ensureKafkaTools();
-  const child = spawn('java', ['-Xmx256m', '-Djava.awt.headless=true', '-cp', `${libs}/*`, kafkaTools[tool], ...args], { stdio: 'inherit' });
+  const child = spawn('java', ['-Xmx256m', '-Djava.awt.headless=true', '-cp', `${libs}/*`, kafkaTools[tool], ...args], {
+    stdio: 'inherit',
+  });
   const [code] = (await once(child, 'exit')) as [number | null];
   return code ?? 1;
 }

@@ -22,7 +22,13 @@ export function kafkaLibDir(): string {
  * Fetches `artifacts` (group:artifact:version) and their runtime dependencies from Maven Central with Maven (which
  * verifies their checksums) into the directory `libs`, unless `libs/<sentinel>` is there already. Returns `libs`.
  */
-export function fetchMavenArtifacts(what: string, libs: string, sentinel: string, artifacts: string[], log: (line: string) => void): string {
+export function fetchMavenArtifacts(
+  what: string,
+  libs: string,
+  sentinel: string,
+  artifacts: string[],
+  log: (line: string) => void,
+): string {
   if (existsSync(join(libs, sentinel))) return libs;
   const base = join(libs, '..');
   mkdirSync(base, { recursive: true });
@@ -31,17 +37,37 @@ export function fetchMavenArtifacts(what: string, libs: string, sentinel: string
     const [groupId, artifactId, version] = a.split(':');
     return `    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`;
   });
-  writeFileSync(pom, `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  writeFileSync(
+    pom,
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>adw.local</groupId><artifactId>${basename(libs)}</artifactId><version>1</version><packaging>pom</packaging>
   <dependencies>
 ${dependencies.join('\n')}
   </dependencies>
 </project>
-`);
+`,
+  );
   log(`fetching ${what} from Maven Central into ${libs}`);
-  const r = spawnSync('mvn', ['-q', '-B', '-C', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { encoding: 'utf8', timeout: 600_000 });
-  if (r.error || r.status !== 0) throw errors.stackUnavailable('kafka', `mvn could not fetch ${what}: ${(r.error?.message ?? r.stdout + r.stderr).trim().split('\n').slice(-3).join(' ')}`);
+  const r = spawnSync(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-C',
+      '-f',
+      pom,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
+  if (r.error || r.status !== 0)
+    throw errors.stackUnavailable(
+      'kafka',
+      `mvn could not fetch ${what}: ${(r.error?.message ?? r.stdout + r.stderr).trim().split('\n').slice(-3).join(' ')}`,
+    );
   return libs;
 }
 
@@ -50,7 +76,13 @@ export const LOG4J_SLF4J = `org.apache.logging.log4j:log4j-slf4j-impl:${LOG4J_VE
 
 /** Fetches the broker and its runtime dependencies unless they are cached already. Returns the directory of jars. */
 export function ensureKafka(log: (line: string) => void = () => {}): string {
-  return fetchMavenArtifacts(`Apache Kafka ${KAFKA_VERSION}`, kafkaLibDir(), `kafka_2.13-${KAFKA_VERSION}.jar`, [`org.apache.kafka:kafka_2.13:${KAFKA_VERSION}`, LOG4J_SLF4J], log);
+  return fetchMavenArtifacts(
+    `Apache Kafka ${KAFKA_VERSION}`,
+    kafkaLibDir(),
+    `kafka_2.13-${KAFKA_VERSION}.jar`,
+    [`org.apache.kafka:kafka_2.13:${KAFKA_VERSION}`, LOG4J_SLF4J],
+    log,
+  );
 }
 
 export interface KafkaOptions {
@@ -77,34 +109,57 @@ export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
   const data = join(opts.dir, 'data');
   mkdirSync(opts.dir, { recursive: true });
   const config = join(opts.dir, 'server.properties');
-  writeFileSync(config, [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.bootstrap.servers=127.0.0.1:${opts.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${opts.port},CONTROLLER://127.0.0.1:${opts.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${opts.port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    `log.dirs=${data}`,
-    `num.partitions=${opts.partitions ?? 4}`,
-    // One broker: every internal topic has one replica, and acks=all means that one.
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    '',
-  ].join('\n'));
-  const java = (main: string, args: string[]) => ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', '-cp', `${libs}/*`, main, ...args];
+  writeFileSync(
+    config,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.bootstrap.servers=127.0.0.1:${opts.controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${opts.port},CONTROLLER://127.0.0.1:${opts.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${opts.port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${data}`,
+      `num.partitions=${opts.partitions ?? 4}`,
+      // One broker: every internal topic has one replica, and acks=all means that one.
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      '',
+    ].join('\n'),
+  );
+  const java = (main: string, args: string[]) => [
+    '-Xms128m',
+    '-Xmx512m',
+    '-XX:+UseG1GC',
+    '-Djava.awt.headless=true',
+    '-cp',
+    `${libs}/*`,
+    main,
+    ...args,
+  ];
   if (!existsSync(join(data, 'meta.properties'))) {
-    const f = spawnSync('java', java('kafka.tools.StorageTool', ['format', '--standalone', '-t', CLUSTER_ID, '-c', config]), { encoding: 'utf8', timeout: 120_000 });
-    if (f.status !== 0) throw errors.stackUnavailable('kafka', `formatting the storage failed: ${(f.stdout + f.stderr).trim().split('\n').slice(-2).join(' ')}`);
+    const f = spawnSync(
+      'java',
+      java('kafka.tools.StorageTool', ['format', '--standalone', '-t', CLUSTER_ID, '-c', config]),
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    if (f.status !== 0)
+      throw errors.stackUnavailable(
+        'kafka',
+        `formatting the storage failed: ${(f.stdout + f.stderr).trim().split('\n').slice(-2).join(' ')}`,
+      );
   }
   const log = join(opts.dir, 'kafka.log');
   const fd = openSync(log, 'a');
-  const child = spawn('java', java('kafka.Kafka', [config]), { stdio: ['ignore', fd, fd], detached: opts.detached ?? false });
+  const child = spawn('java', java('kafka.Kafka', [config]), {
+    stdio: ['ignore', fd, fd],
+    detached: opts.detached ?? false,
+  });
   closeSync(fd);
   if (opts.detached) child.unref();
   const pid = child.pid!;
@@ -114,7 +169,13 @@ export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (!processAlive(pid)) break;
-    const admin = new Admin({ clientId: 'adw-stack', bootstrapBrokers: [brokers], connectTimeout: 1000, timeout: 2000, retries: 0 });
+    const admin = new Admin({
+      clientId: 'adw-stack',
+      bootstrapBrokers: [brokers],
+      connectTimeout: 1000,
+      timeout: 2000,
+      retries: 0,
+    });
     try {
       await admin.metadata({ topics: [] });
       return { brokers, pid, stop };
@@ -125,5 +186,8 @@ export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
     }
   }
   await stop();
-  throw errors.stackUnavailable('kafka', `the broker did not start: ${readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' ')}`);
+  throw errors.stackUnavailable(
+    'kafka',
+    `the broker did not start: ${readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' ')}`,
+  );
 }

@@ -33,18 +33,46 @@ export async function startMariaDb(opts: MariaDbOptions): Promise<RunningMariaDb
   mkdirSync(opts.dir, { recursive: true });
   const fresh = !existsSync(join(data, 'mysql'));
   if (fresh) {
-    const r = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw errors.stackUnavailable('mariadb', `mariadb-install-db failed: ${(r.stdout + r.stderr).trim().split('\n').slice(-2).join(' ')}`);
+    const r = spawnSync(
+      'mariadb-install-db',
+      [
+        '--no-defaults',
+        `--datadir=${data}`,
+        '--user=root',
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    if (r.status !== 0)
+      throw errors.stackUnavailable(
+        'mariadb',
+        `mariadb-install-db failed: ${(r.stdout + r.stderr).trim().split('\n').slice(-2).join(' ')}`,
+      );
   }
   const socket = join(opts.dir, 'mariadb.sock');
   const log = join(opts.dir, 'mariadb.log');
   const fd = openSync(log, 'a');
-  const child = spawn('/usr/sbin/mariadbd', [
-    '--no-defaults', `--datadir=${data}`, '--user=root', `--port=${opts.port}`, '--bind-address=127.0.0.1', `--socket=${socket}`,
-    `--pid-file=${join(opts.dir, 'mariadb.pid')}`, `--log-error=${log}`,
-    // What change data capture needs: every row change in the binlog, whole rows, with column names.
-    `--log-bin=${join(data, 'binlog')}`, '--binlog-format=ROW', '--binlog-row-image=FULL', '--binlog-row-metadata=FULL', '--server-id=1',
-  ], { stdio: ['ignore', fd, fd], detached: opts.detached ?? false });
+  const child = spawn(
+    '/usr/sbin/mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      '--user=root',
+      `--port=${opts.port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${socket}`,
+      `--pid-file=${join(opts.dir, 'mariadb.pid')}`,
+      `--log-error=${log}`,
+      // What change data capture needs: every row change in the binlog, whole rows, with column names.
+      `--log-bin=${join(data, 'binlog')}`,
+      '--binlog-format=ROW',
+      '--binlog-row-image=FULL',
+      '--binlog-row-metadata=FULL',
+      '--server-id=1',
+    ],
+    { stdio: ['ignore', fd, fd], detached: opts.detached ?? false },
+  );
   closeSync(fd);
   if (opts.detached) child.unref();
   const pid = child.pid!;
@@ -65,5 +93,8 @@ export async function startMariaDb(opts: MariaDbOptions): Promise<RunningMariaDb
     }
   }
   await stopProcess(pid);
-  throw errors.stackUnavailable('mariadb', `the server did not start: ${readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' ')}`);
+  throw errors.stackUnavailable(
+    'mariadb',
+    `the server did not start: ${readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' ')}`,
+  );
 }

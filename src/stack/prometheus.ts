@@ -28,17 +28,26 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   ensureDebianPackages([debianPackages.prometheus]);
   const interval = `${opts.scrapeIntervalSeconds ?? 1}s`;
   const config = join(opts.dir, 'prometheus.yml');
-  writeFileSync(config, JSON.stringify({
-    global: { scrape_interval: interval, evaluation_interval: interval },
-    rule_files: opts.ruleFiles ?? [],
-    scrape_configs: [{ job_name: 'adw', static_configs: [{ targets: opts.targets }] }],
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      global: { scrape_interval: interval, evaluation_interval: interval },
+      rule_files: opts.ruleFiles ?? [],
+      scrape_configs: [{ job_name: 'adw', static_configs: [{ targets: opts.targets }] }],
+    }),
+  );
   const port = await freePort();
   const log = join(opts.dir, 'prometheus.log');
   const fd = openSync(log, 'a');
-  const child: ChildProcess = spawn(PROMETHEUS, [
-    `--config.file=${config}`, `--storage.tsdb.path=${join(opts.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-  ], { stdio: ['ignore', fd, fd] });
+  const child: ChildProcess = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(opts.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', fd, fd] },
+  );
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -57,5 +66,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     await sleep(100);
   }
   await stop();
-  throw errors.stackUnavailable('prometheus', `did not become ready: ${readFileSync(log, 'utf8').split('\n').slice(-5).join(' ')}`);
+  throw errors.stackUnavailable(
+    'prometheus',
+    `did not become ready: ${readFileSync(log, 'utf8').split('\n').slice(-5).join(' ')}`,
+  );
 }

@@ -16,9 +16,13 @@ export class DimensionState {
 
 function keyOf(change: DimensionChange & { op: 'upsert' }): number {
   switch (change.table) {
-    case 'advertiser': return change.row.advertiser_id;
-    case 'campaign': return change.row.campaign_id;
-    case 'ad': return change.row.ad_id;
-    case 'slot': return change.row.slot_id;
+    case 'advertiser':
+      return change.row.advertiser_id;
+    case 'campaign':
+      return change.row.campaign_id;
+    case 'ad':
+      return change.row.ad_id;
+    case 'slot':
+      return change.row.slot_id;
   }
 }

@@ -11,6 +11,11 @@ const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
 /** The dashboard (static files that call the JSON API) and the sign-in page. */
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: publicDir, index: 'index.html' });
-  await app.register(fastifyStatic, { root: uplotDir, prefix: '/vendor/uplot/', decorateReply: false, allowedPath: (path) => /^\/uPlot\.(iife\.min\.js|min\.css)$/.test(path) });
+  await app.register(fastifyStatic, {
+    root: uplotDir,
+    prefix: '/vendor/uplot/',
+    decorateReply: false,
+    allowedPath: (path) => /^\/uPlot\.(iife\.min\.js|min\.css)$/.test(path),
+  });
   app.get('/login', async (_req, reply) => reply.sendFile('login.html'));
 }

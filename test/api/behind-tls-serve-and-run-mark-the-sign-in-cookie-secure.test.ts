@@ -21,7 +21,11 @@ after(() => tmp.cleanup());
 async function signInCookie(args: string[]): Promise<string> {
   const server = await startAdwServer(args, { ADW_API_TOKEN: TOKEN });
   try {
-    const r = await fetch(new URL('/api/login', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) });
+    const r = await fetch(new URL('/api/login', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKEN }),
+    });
     assert.equal(r.status, 200);
     return r.headers.get('set-cookie') ?? '';
   } finally {
@@ -45,7 +49,17 @@ describe('--behind-tls', { timeout: 120_000 }, () => {
   });
 
   test('adw run --api-port marks it Secure with it', async () => {
-    const cookie = await signInCookie(['run', '--input', input, '--db', join(tmp.dir, 'run.duckdb'), '--api-port', '0', '--behind-tls', '--quiet']);
+    const cookie = await signInCookie([
+      'run',
+      '--input',
+      input,
+      '--db',
+      join(tmp.dir, 'run.duckdb'),
+      '--api-port',
+      '0',
+      '--behind-tls',
+      '--quiet',
+    ]);
     assert.match(cookie, /^adw_token=.*; Secure/);
   });
 });

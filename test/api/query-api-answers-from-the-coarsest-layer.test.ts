@@ -30,8 +30,14 @@ describe('query API', () => {
     for (const m of metrics.split(',')) {
       const dwd = withUsers.body.rows[0][m];
       assert.ok(dwd > 0, `${m} is non-zero`);
-      assert.ok(Math.abs(total(byCampaign.body.rows, m) - dwd) < 1e-6, `${m}: APP ${total(byCampaign.body.rows, m)} vs DWD ${dwd}`);
-      assert.ok(Math.abs(total(byRegion.body.rows, m) - dwd) < 1e-6, `${m}: DWA ${total(byRegion.body.rows, m)} vs DWD ${dwd}`);
+      assert.ok(
+        Math.abs(total(byCampaign.body.rows, m) - dwd) < 1e-6,
+        `${m}: APP ${total(byCampaign.body.rows, m)} vs DWD ${dwd}`,
+      );
+      assert.ok(
+        Math.abs(total(byRegion.body.rows, m) - dwd) < 1e-6,
+        `${m}: DWA ${total(byRegion.body.rows, m)} vs DWD ${dwd}`,
+      );
     }
     assert.ok(withUsers.body.rows[0].unique_users > 0);
   });
@@ -45,7 +51,11 @@ describe('query API', () => {
       if (row.advertiser_id !== null) assert.equal(typeof row.advertiser_name, 'string');
     }
     const spends = r.body.rows.map((x: { spend: number }) => x.spend);
-    assert.deepEqual(spends, [...spends].sort((a, b) => b - a), 'sorted by spend, descending');
+    assert.deepEqual(
+      spends,
+      [...spends].sort((a, b) => b - a),
+      'sorted by spend, descending',
+    );
     assert.match(r.body.freshness.newest_event_time, /^2026-01-01T/);
   });
 
@@ -53,16 +63,31 @@ describe('query API', () => {
     const all = await get('/api/query?metrics=requests&by=slot_id&limit=1000');
     const slot = all.body.rows.find((x: { slot_id: number | null }) => x.slot_id !== null).slot_id;
     const one = await get(`/api/query?metrics=requests&filter.slot_id=${slot}`);
-    assert.equal(one.body.rows[0].requests, all.body.rows.find((x: { slot_id: number }) => x.slot_id === slot).requests);
+    assert.equal(
+      one.body.rows[0].requests,
+      all.body.rows.find((x: { slot_id: number }) => x.slot_id === slot).requests,
+    );
     const hour = await get('/api/query?metrics=requests&from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z');
-    const minutes = await get('/api/query?metrics=requests&granularity=minute&from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z&limit=1000');
+    const minutes = await get(
+      '/api/query?metrics=requests&granularity=minute&from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z&limit=1000',
+    );
     assert.ok(minutes.body.rows.length <= 60 && minutes.body.rows.length > 30);
-    assert.equal(hour.body.rows[0].requests, minutes.body.rows.reduce((s: number, x: { requests: number }) => s + x.requests, 0));
+    assert.equal(
+      hour.body.rows[0].requests,
+      minutes.body.rows.reduce((s: number, x: { requests: number }) => s + x.requests, 0),
+    );
   });
 
   test('the APP datasets are listed and served by name', async () => {
     const list = await get('/api/datasets');
-    assert.deepEqual(list.body.datasets.map((d: { name: string }) => d.name).sort(), ['advertiser_daily', 'advertiser_hourly', 'campaign_daily', 'campaign_hourly', 'slot_daily', 'slot_hourly']);
+    assert.deepEqual(list.body.datasets.map((d: { name: string }) => d.name).sort(), [
+      'advertiser_daily',
+      'advertiser_hourly',
+      'campaign_daily',
+      'campaign_hourly',
+      'slot_daily',
+      'slot_hourly',
+    ]);
     const ds = await get('/api/datasets/campaign_hourly?limit=5');
     assert.equal(ds.body.source, 'app_campaign_hourly');
     assert.ok(ds.body.rows.length > 0 && 'campaign_name' in ds.body.rows[0] && 'ctr' in ds.body.rows[0]);
@@ -90,7 +115,11 @@ describe('query API', () => {
       assert.equal(r.status, status, url);
       assert.equal(r.body.error.code, code, url);
     }
-    const post = await app.inject({ method: 'POST', url: '/api/query', payload: { metrics: ['requests'], by: ['region; DROP TABLE x'] } });
+    const post = await app.inject({
+      method: 'POST',
+      url: '/api/query',
+      payload: { metrics: ['requests'], by: ['region; DROP TABLE x'] },
+    });
     assert.equal(post.statusCode, 400);
   });
 });

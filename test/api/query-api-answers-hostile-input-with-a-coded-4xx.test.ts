@@ -17,7 +17,10 @@ after(() => close());
 
 async function get(url: string) {
   const res = await app.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.headers['content-type']?.startsWith('application/json') ? res.json() : res.body };
+  return {
+    status: res.statusCode,
+    body: res.headers['content-type']?.startsWith('application/json') ? res.json() : res.body,
+  };
 }
 
 /** A client mistake: a 4xx whose body is `{ error: { code: "ADW_ERR_...", message } }`. */
@@ -43,7 +46,11 @@ describe('filters are typed by the catalogue', () => {
 
   test('the same mistakes in a POSTed query get the same answer', async () => {
     for (const v of ['abc', 1.5, -1, 2 ** 40, null, { a: 1 }, [1], true]) {
-      const res = await app.inject({ method: 'POST', url: '/api/query', payload: { metrics: ['requests'], filters: { campaign_id: [v] } } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/query',
+        payload: { metrics: ['requests'], filters: { campaign_id: [v] } },
+      });
       assertCoded4xx(res.statusCode, res.json(), JSON.stringify(v), 'ADW_ERR_BAD_QUERY');
     }
   });
@@ -54,8 +61,14 @@ describe('filters are typed by the catalogue', () => {
     const both = await get(`/api/query?metrics=requests&filter.campaign_id=${a.campaign_id},${b.campaign_id}`);
     assert.equal(both.status, 200);
     assert.equal(both.body.rows[0].requests, a.requests + b.requests);
-    const viaRepeat = await get(`/api/query?metrics=requests&filter.campaign_id=${a.campaign_id}&filter.campaign_id=${b.campaign_id}`);
-    assert.equal(viaRepeat.body.rows[0].requests, a.requests + b.requests, 'a repeated parameter means the union of its values');
+    const viaRepeat = await get(
+      `/api/query?metrics=requests&filter.campaign_id=${a.campaign_id}&filter.campaign_id=${b.campaign_id}`,
+    );
+    assert.equal(
+      viaRepeat.body.rows[0].requests,
+      a.requests + b.requests,
+      'a repeated parameter means the union of its values',
+    );
   });
 });
 
@@ -99,13 +112,31 @@ describe('answers a user can rely on', () => {
       const r = await get(url);
       assertCoded4xx(r.status, r.body, url, 'ADW_ERR_BAD_RANGE');
     }
-    const res = await app.inject({ method: 'POST', url: '/api/query', payload: { metrics: ['requests'], from: 1e300 } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/query',
+      payload: { metrics: ['requests'], from: 1e300 },
+    });
     assertCoded4xx(res.statusCode, res.json(), 'POST from=1e300', 'ADW_ERR_BAD_RANGE');
   });
 
   test('a POSTed body that is not a query object is refused', async () => {
-    for (const payload of ['null', '[]', '"requests"', '42', '{"metrics":"requests"}', '{"metrics":["requests"],"by":"region"}', '{"metrics":["requests"],"filters":[]}', '{"metrics":["requests"],"sql":"DROP TABLE dwa_ad_minute"}']) {
-      const res = await app.inject({ method: 'POST', url: '/api/query', payload, headers: { 'content-type': 'application/json' } });
+    for (const payload of [
+      'null',
+      '[]',
+      '"requests"',
+      '42',
+      '{"metrics":"requests"}',
+      '{"metrics":["requests"],"by":"region"}',
+      '{"metrics":["requests"],"filters":[]}',
+      '{"metrics":["requests"],"sql":"DROP TABLE dwa_ad_minute"}',
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/query',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
       assertCoded4xx(res.statusCode, res.json(), payload);
     }
   });
@@ -113,20 +144,66 @@ describe('answers a user can rely on', () => {
 
 describe('fuzzing: any request gets a 2xx or a coded 4xx, never a 500', () => {
   const word = fc.oneof(
-    fc.constantFrom(...metricNames, ...dimensionNames, 'time', 'minute', 'hour', 'day', 'csv', 'json', 'asc', 'desc', '1', '0', 'true'),
+    fc.constantFrom(
+      ...metricNames,
+      ...dimensionNames,
+      'time',
+      'minute',
+      'hour',
+      'day',
+      'csv',
+      'json',
+      'asc',
+      'desc',
+      '1',
+      '0',
+      'true',
+    ),
     fc.string({ maxLength: 12 }),
     fc.integer().map(String),
     fc.double().map(String),
-    fc.constantFrom('<script>', "'; DROP TABLE x; --", '%00', '\u0000', '\uffff', '😀', '2026-01-01T00:00:00Z', '99999999999999999999', '-1', '1e308', 'NaN'),
+    fc.constantFrom(
+      '<script>',
+      "'; DROP TABLE x; --",
+      '%00',
+      '\u0000',
+      '\uffff',
+      '😀',
+      '2026-01-01T00:00:00Z',
+      '99999999999999999999',
+      '-1',
+      '1e308',
+      'NaN',
+    ),
   );
-  const value = fc.oneof(word, fc.array(word, { maxLength: 4 }).map((a) => a.join(',')));
+  const value = fc.oneof(
+    word,
+    fc.array(word, { maxLength: 4 }).map((a) => a.join(',')),
+  );
   const key = fc.oneof(
-    fc.constantFrom('metrics', 'by', 'granularity', 'from', 'to', 'order_by', 'order_dir', 'limit', 'names', 'format', 'day'),
+    fc.constantFrom(
+      'metrics',
+      'by',
+      'granularity',
+      'from',
+      'to',
+      'order_by',
+      'order_dir',
+      'limit',
+      'names',
+      'format',
+      'day',
+    ),
     fc.constantFrom(...dimensionNames, 'planet', '__proto__', 'constructor').map((d) => `filter.${d}`),
     fc.string({ maxLength: 8 }),
   );
   const params = fc.array(fc.tuple(key, value), { maxLength: 6 });
-  const path = fc.constantFrom('/api/query', '/api/pacing', '/api/datasets/campaign_hourly', '/api/datasets/slot_daily');
+  const path = fc.constantFrom(
+    '/api/query',
+    '/api/pacing',
+    '/api/datasets/campaign_hourly',
+    '/api/datasets/slot_daily',
+  );
 
   test('GET with arbitrary parameters', async () => {
     await fc.assert(
@@ -142,16 +219,35 @@ describe('fuzzing: any request gets a 2xx or a coded 4xx, never a 500', () => {
   });
 
   test('POST with arbitrary JSON bodies', async () => {
-    const field = fc.constantFrom('metrics', 'by', 'granularity', 'from', 'to', 'filters', 'orderBy', 'orderDir', 'limit', 'names');
+    const field = fc.constantFrom(
+      'metrics',
+      'by',
+      'granularity',
+      'from',
+      'to',
+      'filters',
+      'orderBy',
+      'orderDir',
+      'limit',
+      'names',
+    );
     const anyValue = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.array(fc.constantFrom(...metricNames, ...dimensionNames), { maxLength: 3 }),
-      fc.dictionary(fc.constantFrom(...dimensionNames, 'planet'), fc.array(fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 6 })), { maxLength: 3 })),
+      fc.dictionary(
+        fc.constantFrom(...dimensionNames, 'planet'),
+        fc.array(fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 6 })), { maxLength: 3 }),
+      ),
     );
     const body = fc.oneof(fc.dictionary(field, anyValue, { maxKeys: 6 }), fc.jsonValue({ maxDepth: 2 }));
     await fc.assert(
       fc.asyncProperty(body, async (b) => {
-        const res = await app.inject({ method: 'POST', url: '/api/query', payload: JSON.stringify(b), headers: { 'content-type': 'application/json' } });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/query',
+          payload: JSON.stringify(b),
+          headers: { 'content-type': 'application/json' },
+        });
         if (res.statusCode >= 200 && res.statusCode < 300) return;
         assertCoded4xx(res.statusCode, res.json(), JSON.stringify(b));
       }),
@@ -166,13 +262,35 @@ describe('CSV exports of hostile names', () => {
     const formulas = ['=HYPERLINK("http://evil.example","x")', '+1+1', '@SUM(A1)', '-2+3'];
     const hostile = await apiOverRecords([
       { type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: formulas[0] } },
-      { type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 1, advertiser_id: 1, name: formulas[1], billing: 'CPM', price: 2, budget: 100 } },
+      {
+        type: 'dim',
+        table: 'campaign',
+        op: 'upsert',
+        row: { campaign_id: 1, advertiser_id: 1, name: formulas[1], billing: 'CPM', price: 2, budget: 100 },
+      },
       { type: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 1, campaign_id: 1, name: formulas[2] } },
       { type: 'dim', table: 'slot', op: 'upsert', row: { slot_id: 1, name: formulas[3], site: 'x' } },
-      { type: 'request', request_id: 'r1', ts, user_id: 'u1', os: 'ios', device_type: 'phone', region: 'US', slot_id: 1, filled: true, ad_id: 1, bid_price: 2 },
+      {
+        type: 'request',
+        request_id: 'r1',
+        ts,
+        user_id: 'u1',
+        os: 'ios',
+        device_type: 'phone',
+        region: 'US',
+        slot_id: 1,
+        filled: true,
+        ad_id: 1,
+        bid_price: 2,
+      },
     ]);
     try {
-      const csv = (await hostile.app.inject({ method: 'GET', url: '/api/query?metrics=requests,spend&by=advertiser_id,campaign_id,ad_id,slot_id&names=1&format=csv' })).body;
+      const csv = (
+        await hostile.app.inject({
+          method: 'GET',
+          url: '/api/query?metrics=requests,spend&by=advertiser_id,campaign_id,ad_id,slot_id&names=1&format=csv',
+        })
+      ).body;
       const [header, row] = parse(csv) as string[][];
       const cell = (c: string) => row![header!.indexOf(c)];
       assert.equal(cell('advertiser_name'), `'${formulas[0]}`);
@@ -180,7 +298,9 @@ describe('CSV exports of hostile names', () => {
       assert.equal(cell('ad_name'), `'${formulas[2]}`);
       assert.equal(cell('slot_name'), `'${formulas[3]}`);
       assert.equal(cell('requests'), '1', 'numbers are left as they are');
-      const pacing = parse((await hostile.app.inject({ method: 'GET', url: '/api/pacing?format=csv' })).body) as string[][];
+      const pacing = parse(
+        (await hostile.app.inject({ method: 'GET', url: '/api/pacing?format=csv' })).body,
+      ) as string[][];
       assert.equal(pacing[1]![pacing[0]!.indexOf('campaign_name')], `'${formulas[1]}`);
     } finally {
       await hostile.close();

@@ -7,15 +7,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { startAdwServer } from '../support/adw-server.ts';
 
-test('adw run --api-port serves the live engine behind a token: status follows the run, /metrics needs the token too', { timeout: 120_000 }, async () => {
+test('adw run --api-port serves the live engine behind a token: status follows the run, /metrics needs the token too', {
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'adw-run-api-'));
   const token = 'run-api-token-0123456789';
   try {
     const input = join(dir, 'in.ndjson');
     const { lines } = await writeSimulation({ seed: 5, events: 20_000 }, input);
-    const run = await startAdwServer(['run', '--input', input, '--db', join(dir, 'w.duckdb'), '--api-port', '0', '--quiet'], { ADW_API_TOKEN: token });
+    const run = await startAdwServer(
+      ['run', '--input', input, '--db', join(dir, 'w.duckdb'), '--api-port', '0', '--quiet'],
+      { ADW_API_TOKEN: token },
+    );
     try {
-      const get = (path: string, auth = true) => fetch(new URL(path, run.url), auth ? { headers: { authorization: `Bearer ${token}` } } : {});
+      const get = (path: string, auth = true) =>
+        fetch(new URL(path, run.url), auth ? { headers: { authorization: `Bearer ${token}` } } : {});
       assert.equal((await get('/api/status', false)).status, 401);
       assert.equal((await get('/metrics', false)).status, 401);
       let status: Record<string, any> = {};
@@ -24,7 +30,11 @@ test('adw run --api-port serves the live engine behind a token: status follows t
         if (status.pipeline?.counters.recordsIn === lines) break;
         await sleep(100);
       }
-      assert.equal(status.pipeline.counters.recordsIn, lines, 'the engine, still following the file, has read all of it');
+      assert.equal(
+        status.pipeline.counters.recordsIn,
+        lines,
+        'the engine, still following the file, has read all of it',
+      );
       assert.equal(status.checkpoint.records_in, lines, 'and committed it');
       assert.equal(status.pipeline.lag_unit, 'bytes');
       assert.equal(status.pipeline.consumer_lag, 0, 'a file read to its end has no lag');

@@ -49,7 +49,12 @@ describe('security headers', () => {
       const r = await app.inject({ method: 'GET', url, headers });
       assert.equal(r.statusCode, status, url);
       const csp = String(r.headers['content-security-policy']);
-      const directives = new Map(csp.split(';').map((d) => { const [k, ...v] = d.trim().split(/\s+/); return [k!, v.join(' ')]; }));
+      const directives = new Map(
+        csp.split(';').map((d) => {
+          const [k, ...v] = d.trim().split(/\s+/);
+          return [k!, v.join(' ')];
+        }),
+      );
       assert.equal(directives.get('default-src'), "'self'", `${url}: ${csp}`);
       assert.equal(directives.get('script-src'), "'self'", `${url}: no inline script`);
       assert.equal(directives.get('script-src-attr'), "'none'", `${url}: no inline event handlers`);
@@ -79,7 +84,11 @@ describe('sign-in', () => {
       assert.equal(r.json().error.code, errors.unauthorized.code);
     }
     for (const wrong of ['x', TOKEN.slice(0, -1), 'y'.repeat(10_000)]) {
-      const r = await app.inject({ method: 'GET', url: '/api/catalogue', headers: { authorization: `Bearer ${wrong}` } });
+      const r = await app.inject({
+        method: 'GET',
+        url: '/api/catalogue',
+        headers: { authorization: `Bearer ${wrong}` },
+      });
       assert.equal(r.statusCode, 401);
     }
   });
@@ -92,10 +101,19 @@ describe('sign-in', () => {
     assert.equal(last.json().error.code, errors.rateLimited.code);
     assert.match(last.json().error.message, /too many sign-in attempts/);
     assert.ok(Number(last.headers['retry-after']) > 0, 'with Retry-After');
-    assert.equal((await login(app, TOKEN)).statusCode, 429, 'the limited client cannot sign in either until the window passes');
+    assert.equal(
+      (await login(app, TOKEN)).statusCode,
+      429,
+      'the limited client cannot sign in either until the window passes',
+    );
     const other = await login(app, TOKEN, '192.0.2.2');
     assert.equal(other.statusCode, 200, 'another client is not affected');
-    const bearer = await app.inject({ method: 'GET', url: '/api/catalogue', headers: { authorization: `Bearer ${TOKEN}` }, remoteAddress: '192.0.2.1' });
+    const bearer = await app.inject({
+      method: 'GET',
+      url: '/api/catalogue',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      remoteAddress: '192.0.2.1',
+    });
     assert.equal(bearer.statusCode, 200, 'scripts with the token keep working');
   });
 });

@@ -29,7 +29,11 @@ async function refusal(opts: InjectOptions) {
 }
 
 test('an unknown API route or page answers 404 in the documented shape, and the pages are still served', async () => {
-  assert.deepEqual(await refusal({ method: 'GET', url: '/api/nope' }), { status: 404, code: 'ADW_ERR_NOT_FOUND', message: 'not found: GET /api/nope' });
+  assert.deepEqual(await refusal({ method: 'GET', url: '/api/nope' }), {
+    status: 404,
+    code: 'ADW_ERR_NOT_FOUND',
+    message: 'not found: GET /api/nope',
+  });
   assert.equal((await refusal({ method: 'GET', url: '/nope.html' })).code, 'ADW_ERR_NOT_FOUND');
   assert.equal((await refusal({ method: 'DELETE', url: '/api/query' })).code, 'ADW_ERR_NOT_FOUND');
   for (const page of ['/', '/index.html', '/login', '/vendor/uplot/uPlot.iife.min.js']) {
@@ -37,7 +41,7 @@ test('an unknown API route or page answers 404 in the documented shape, and the 
   }
 });
 
-test('fastify\'s own refusals (bad JSON, bad content type, bad URL, body too large) come with ADW codes and 4xx statuses', async () => {
+test("fastify's own refusals (bad JSON, bad content type, bad URL, body too large) come with ADW codes and 4xx statuses", async () => {
   const post = async (type: string, payload: string) => {
     const r = await refusal({ method: 'POST', url: '/api/query', headers: { 'content-type': type }, payload });
     return [r.status, r.code];

@@ -21,7 +21,9 @@ test('adw bench --json runs the whole workload and reports figures that agree wi
   const workload = join(dir, 'same-workload.ndjson');
   const sim = adwSync(dir, ['simulate', '--seed', '7', '--events', String(events), '--out', workload]);
   assert.equal(sim.status, 0, show(sim));
-  const lines = readFileSync(workload, 'utf8').split('\n').filter((l) => l.length > 0).length;
+  const lines = readFileSync(workload, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0).length;
 
   const r = adwJson(dir, ['bench', '--events', String(events), '--seed', '7', '--json']);
   assert.equal(r.source, 'file');
@@ -30,10 +32,16 @@ test('adw bench --json runs the whole workload and reports figures that agree wi
   assert.equal(r.records_in, lines);
   const seconds = r.seconds as number;
   assert.ok(seconds > 0);
-  assert.ok(Math.abs((r.events_per_sec as number) - lines / seconds) <= lines / seconds * 0.01 + 1, `events_per_sec ${r.events_per_sec} vs ${lines} lines in ${seconds} s`);
+  assert.ok(
+    Math.abs((r.events_per_sec as number) - lines / seconds) <= (lines / seconds) * 0.01 + 1,
+    `events_per_sec ${r.events_per_sec} vs ${lines} lines in ${seconds} s`,
+  );
   assert.ok((r.freshness_p50_ms as number) > 0 && (r.freshness_p50_ms as number) <= (r.freshness_p99_ms as number));
   assert.ok((r.checkpoints as number) >= 1);
-  assert.ok((r.dead_lettered as number) > 0 && (r.duplicates as number) > 0, 'the workload carries malformed records and client retries');
+  assert.ok(
+    (r.dead_lettered as number) > 0 && (r.duplicates as number) > 0,
+    'the workload carries malformed records and client retries',
+  );
   const thread = r.engine_thread_cpu_us_per_event as number;
   const all = r.process_cpu_us_per_event as number;
   // The engine's thread is one of the process's threads: its CPU time cannot exceed the process's.

@@ -67,7 +67,8 @@ describe('--help', () => {
     const r = adw('--help');
     assert.equal(r.status, 0, show(r));
     assert.match(r.stdout, /^Usage: adw /);
-    for (const c of ['demo', 'simulate', 'run', 'query', 'serve', 'bench']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'), c);
+    for (const c of ['demo', 'simulate', 'run', 'query', 'serve', 'bench'])
+      assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'), c);
     assert.equal(r.stderr, '');
   });
 
@@ -124,18 +125,36 @@ describe('mistakes are reported in one line without a stack trace', () => {
   });
 
   test('query with a filter value its dimension cannot hold', () => {
-    for (const v of ['abc', '1.5', '99999999999999999999']) assertMistake(adw('query', '--db', db, '--metrics', 'requests', '--filter', `campaign_id=${v}`), /campaign_id.*\[ADW_ERR_BAD_QUERY\]$/);
+    for (const v of ['abc', '1.5', '99999999999999999999'])
+      assertMistake(
+        adw('query', '--db', db, '--metrics', 'requests', '--filter', `campaign_id=${v}`),
+        /campaign_id.*\[ADW_ERR_BAD_QUERY\]$/,
+      );
   });
 
   test('a folder or a missing folder where a file belongs', () => {
     const nowhere = join(dir, 'no-such-folder', 'x');
     assertMistake(adw('simulate', '--events', '10', '--out', dir), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
     assertMistake(adw('simulate', '--events', '10', '--out', nowhere), /does not exist.*\[ADW_ERR_BAD_PATH\]$/);
-    assertMistake(adw('run', '--input', dir, '--db', join(dir, 'from-a-folder.duckdb'), '--until-end'), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
-    assert.equal(existsSync(join(dir, 'from-a-folder.duckdb')), false, 'a run refused for its input creates no warehouse');
+    assertMistake(
+      adw('run', '--input', dir, '--db', join(dir, 'from-a-folder.duckdb'), '--until-end'),
+      /is a folder.*\[ADW_ERR_BAD_PATH\]$/,
+    );
+    assert.equal(
+      existsSync(join(dir, 'from-a-folder.duckdb')),
+      false,
+      'a run refused for its input creates no warehouse',
+    );
     assertMistake(adw('run', '--input', input, '--db', dir, '--until-end'), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
-    assertMistake(adw('run', '--input', input, '--db', `${nowhere}.duckdb`, '--until-end'), /does not exist.*\[ADW_ERR_BAD_PATH\]$/);
-    for (const c of ['query', 'reconcile', 'advise-window']) assertMistake(adw(c, '--db', dir, ...(c === 'query' ? ['--metrics', 'requests'] : [])), /is a folder.*\[ADW_ERR_BAD_PATH\]$/);
+    assertMistake(
+      adw('run', '--input', input, '--db', `${nowhere}.duckdb`, '--until-end'),
+      /does not exist.*\[ADW_ERR_BAD_PATH\]$/,
+    );
+    for (const c of ['query', 'reconcile', 'advise-window'])
+      assertMistake(
+        adw(c, '--db', dir, ...(c === 'query' ? ['--metrics', 'requests'] : [])),
+        /is a folder.*\[ADW_ERR_BAD_PATH\]$/,
+      );
     assertMistake(adw('query', '--db', input, '--metrics', 'requests'), /\[ADW_ERR_DB_UNREADABLE\]$/);
   });
 });

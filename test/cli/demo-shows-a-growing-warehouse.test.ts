@@ -3,14 +3,19 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAdwServer } from '../support/adw-server.ts';
 
-test('adw demo serves a live warehouse that grows within seconds, and stops cleanly on Ctrl-C', { timeout: 60_000 }, async () => {
+test('adw demo serves a live warehouse that grows within seconds, and stops cleanly on Ctrl-C', {
+  timeout: 60_000,
+}, async () => {
   const demo = await startAdwServer(['demo', '--port', '0', '--rate', '3000']);
   try {
     const requests = async () => {
       const r = await fetch(`${demo.url}/api/query?metrics=requests,exposures`);
       assert.equal(r.status, 200);
       const body = await r.json();
-      return { n: (body.rows[0]?.requests as number | null) ?? 0, fresh: body.freshness.newest_event_time as string | null };
+      return {
+        n: (body.rows[0]?.requests as number | null) ?? 0,
+        fresh: body.freshness.newest_event_time as string | null,
+      };
     };
     let first = await requests();
     for (let i = 0; i < 50 && first.n === 0; i++) {

@@ -22,7 +22,10 @@ test('the same input gives the same warehouse whatever the batch sizes and check
   assert.deepEqual(sa.counters, sb.counters);
   assert.equal(sa.counters.recordsIn, lines);
   assert.equal(sa.counters.recordsIn, sa.counters.accepted + sa.counters.deadLettered);
-  assert.ok(sa.counters.late > 0 && sa.counters.duplicates > 0 && sa.counters.deadLettered > 0, 'the workload has late, duplicate and bad records');
+  assert.ok(
+    sa.counters.late > 0 && sa.counters.duplicates > 0 && sa.counters.deadLettered > 0,
+    'the workload has late, duplicate and bad records',
+  );
   assert.deepEqual(await dwdSnapshot(a), await dwdSnapshot(b));
   assert.deepEqual(await aggregateSnapshot(a), await aggregateSnapshot(b));
   assert.deepEqual(await dwaDifferences(a), []);

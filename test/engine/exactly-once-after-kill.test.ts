@@ -14,12 +14,28 @@ before(async () => {
 });
 after(tmp.cleanup);
 
-const engineArgs = (db: string) => ['--input', input, '--db', db, '--until-end', '--batch-size', '500', '--checkpoint-interval', '50ms'];
+const engineArgs = (db: string) => [
+  '--input',
+  input,
+  '--db',
+  db,
+  '--until-end',
+  '--batch-size',
+  '500',
+  '--checkpoint-interval',
+  '50ms',
+];
 
-test('kill -9 at random instants, then restart: nothing lost, nothing counted twice', { timeout: 300_000 }, async () => {
+test('kill -9 at random instants, then restart: nothing lost, nothing counted twice', {
+  timeout: 300_000,
+}, async () => {
   const seed = Number(process.env.ADW_KILL_SEED ?? Date.now() % 100_000);
   const db = join(tmp.dir, 'killed.duckdb');
-  assert.equal(await killRepeatedly(engineArgs(db), killPoints(seed), 5), 5, `the run was killed mid-way 5 times (seed ${seed})`);
+  assert.equal(
+    await killRepeatedly(engineArgs(db), killPoints(seed), 5),
+    5,
+    `the run was killed mid-way 5 times (seed ${seed})`,
+  );
 
   const reference = join(tmp.dir, 'reference.duckdb');
   await runFile(input, reference);
@@ -31,5 +47,9 @@ test('kill -9 at random instants, then restart: nothing lost, nothing counted tw
   assert.equal(l.deadLetterRows, l.deadLettered, 'each bad record dead-lettered exactly once');
   assert.deepEqual(await dwaDifferences(db), [], `DWA equals the offline recomputation from ODS (seed ${seed})`);
   assert.deepEqual(await dwdSnapshot(db), await dwdSnapshot(reference), 'DWD equals an uninterrupted run');
-  assert.deepEqual(await aggregateSnapshot(db), await aggregateSnapshot(reference), 'DWA and APP equal an uninterrupted run');
+  assert.deepEqual(
+    await aggregateSnapshot(db),
+    await aggregateSnapshot(reference),
+    'DWA and APP equal an uninterrupted run',
+  );
 });

@@ -10,13 +10,35 @@ const HOUR = 3_600_000;
 
 const dims = [
   { type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'Acme' } },
-  { type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 10, advertiser_id: 1, name: 'CPM one', billing: 'CPM', price: 2, budget: 100 } },
-  { type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 11, advertiser_id: 1, name: 'CPC one', billing: 'CPC', price: 0.5, budget: 100 } },
+  {
+    type: 'dim',
+    table: 'campaign',
+    op: 'upsert',
+    row: { campaign_id: 10, advertiser_id: 1, name: 'CPM one', billing: 'CPM', price: 2, budget: 100 },
+  },
+  {
+    type: 'dim',
+    table: 'campaign',
+    op: 'upsert',
+    row: { campaign_id: 11, advertiser_id: 1, name: 'CPC one', billing: 'CPC', price: 0.5, budget: 100 },
+  },
   { type: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 100, campaign_id: 10, name: 'A' } },
   { type: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 101, campaign_id: 11, name: 'B' } },
   { type: 'dim', table: 'slot', op: 'upsert', row: { slot_id: 5, name: 'Top', site: 'news' } },
 ];
-const request = (id: string, ts: number, ad = 100, bid = 2) => ({ type: 'request', request_id: id, ts, user_id: `u-${id}`, os: 'ios', device_type: 'phone', region: 'US-CA', slot_id: 5, filled: true, ad_id: ad, bid_price: bid });
+const request = (id: string, ts: number, ad = 100, bid = 2) => ({
+  type: 'request',
+  request_id: id,
+  ts,
+  user_id: `u-${id}`,
+  os: 'ios',
+  device_type: 'phone',
+  region: 'US-CA',
+  slot_id: 5,
+  filled: true,
+  ad_id: ad,
+  bid_price: bid,
+});
 const follow = (type: string, id: string, rid: string, ts: number) => ({ type, event_id: id, request_id: rid, ts });
 /** Requests that move the watermark forward to `ts`. */
 const clock = (n: string, ts: number) => request(`clock-${n}`, ts);
@@ -35,7 +57,11 @@ async function build(records: object[], config = {}) {
 }
 
 async function dwdRow(db: string, id: string) {
-  const rows = await queryDb(db, `SELECT event_type, join_status, campaign_id, spend_nanos, join_delay_ms, late FROM dwd_ad_event WHERE event_id = ?`, [id]);
+  const rows = await queryDb(
+    db,
+    `SELECT event_type, join_status, campaign_id, spend_nanos, join_delay_ms, late FROM dwd_ad_event WHERE event_id = ?`,
+    [id],
+  );
   assert.equal(rows.length, 1, `one DWD row for ${id}`);
   return rows[0];
 }
@@ -43,14 +69,35 @@ async function dwdRow(db: string, id: string) {
 describe('interval join: the outcome depends on which records exist, not on their order', () => {
   test('an exposure that arrives before its request joins it', async () => {
     const { db } = await build([follow('exposure', 'x1', 'r1', T0 + 1500), request('r1', T0 + 1000)]);
-    assert.deepEqual(await dwdRow(db, 'x1'), { event_type: 'exposure', join_status: 'matched', campaign_id: 10, spend_nanos: 2_000_000, join_delay_ms: 500, late: false });
+    assert.deepEqual(await dwdRow(db, 'x1'), {
+      event_type: 'exposure',
+      join_status: 'matched',
+      campaign_id: 10,
+      spend_nanos: 2_000_000,
+      join_delay_ms: 500,
+      late: false,
+    });
     assert.deepEqual(await dwaDifferences(db), []);
   });
 
   test('a click within the window is billed on a CPC campaign; one past the window is unmatched and unbilled', async () => {
-    const { db } = await build([request('r1', T0, 101, 0.5), follow('click', 'c1', 'r1', T0 + 30 * MIN), follow('click', 'c2', 'r1', T0 + 2 * HOUR)], { joinWindowMs: HOUR });
+    const { db } = await build(
+      [
+        request('r1', T0, 101, 0.5),
+        follow('click', 'c1', 'r1', T0 + 30 * MIN),
+        follow('click', 'c2', 'r1', T0 + 2 * HOUR),
+      ],
+      { joinWindowMs: HOUR },
+    );
     assert.equal((await dwdRow(db, 'c1')).spend_nanos, 500_000_000);
-    assert.deepEqual(await dwdRow(db, 'c2'), { event_type: 'click', join_status: 'unmatched', campaign_id: null, spend_nanos: 0, join_delay_ms: null, late: false });
+    assert.deepEqual(await dwdRow(db, 'c2'), {
+      event_type: 'click',
+      join_status: 'unmatched',
+      campaign_id: null,
+      spend_nanos: 0,
+      join_delay_ms: null,
+      late: false,
+    });
     assert.deepEqual(await dwaDifferences(db, HOUR), []);
   });
 
@@ -68,13 +115,28 @@ describe('interval join: the outcome depends on which records exist, not on thei
   ] as const) {
     test(`a request later than the allowed lateness corrects its unmatched events (${label})`, async () => {
       const { db } = await build(
-        [follow('exposure', 'x1', 'r-late', T0 + 2000), clock('a', T0 + 20 * MIN), clock('b', T0 + 40 * MIN), request('r-late', T0 + 1000)],
+        [
+          follow('exposure', 'x1', 'r-late', T0 + 2000),
+          clock('a', T0 + 20 * MIN),
+          clock('b', T0 + 40 * MIN),
+          request('r-late', T0 + 1000),
+        ],
         config,
       );
-      assert.deepEqual(await dwdRow(db, 'x1'), { event_type: 'exposure', join_status: 'matched', campaign_id: 10, spend_nanos: 2_000_000, join_delay_ms: 1000, late: false });
+      assert.deepEqual(await dwdRow(db, 'x1'), {
+        event_type: 'exposure',
+        join_status: 'matched',
+        campaign_id: 10,
+        spend_nanos: 2_000_000,
+        join_delay_ms: 1000,
+        late: false,
+      });
       const late = await queryDb(db, `SELECT late FROM dwd_ad_event WHERE event_id = 'r-late'`);
       assert.equal(late[0].late, true);
-      const unattributed = await queryDb(db, `SELECT coalesce(sum(exposures), 0)::INT AS e FROM dwa_ad_minute WHERE campaign_id IS NULL`);
+      const unattributed = await queryDb(
+        db,
+        `SELECT coalesce(sum(exposures), 0)::INT AS e FROM dwa_ad_minute WHERE campaign_id IS NULL`,
+      );
       assert.equal(unattributed[0].e, 0, 'the exposure moved out of the unattributed cell');
       assert.deepEqual(await dwaDifferences(db), []);
     });
@@ -82,12 +144,26 @@ describe('interval join: the outcome depends on which records exist, not on thei
 
   // Within the join window the copies are caught by state; after it, only the warehouse look-ups can catch them.
   // (The later clock records let the commit that expires state settle before the copies come.)
-  for (const [when, after] of [['after the lateness', 30 * MIN], ['after the join window and the lateness', 4 * 60 * MIN + 30 * MIN]] as const) {
+  for (const [when, after] of [
+    ['after the lateness', 30 * MIN],
+    ['after the join window and the lateness', 4 * 60 * MIN + 30 * MIN],
+  ] as const) {
     test(`a duplicate arriving ${when}, when its original is committed, is dropped`, async () => {
-      const { db } = await build([request('r1', T0), follow('exposure', 'x1', 'r1', T0 + 1000), clock('a', T0 + after), clock('b', T0 + after), clock('c', T0 + after), follow('exposure', 'x1', 'r1', T0 + 1000), request('r1', T0)], {
-        batchSize: 1,
-        checkpointIntervalMs: 0,
-      });
+      const { db } = await build(
+        [
+          request('r1', T0),
+          follow('exposure', 'x1', 'r1', T0 + 1000),
+          clock('a', T0 + after),
+          clock('b', T0 + after),
+          clock('c', T0 + after),
+          follow('exposure', 'x1', 'r1', T0 + 1000),
+          request('r1', T0),
+        ],
+        {
+          batchSize: 1,
+          checkpointIntervalMs: 0,
+        },
+      );
       const n = await queryDb(db, `SELECT count(*)::INT AS n FROM dwd_ad_event WHERE event_id IN ('x1', 'r1')`);
       assert.equal(n[0].n, 2);
       const cp = await queryDb(db, `SELECT duplicates, late FROM adw_checkpoint`);
@@ -101,7 +177,14 @@ describe('interval join: the outcome depends on which records exist, not on thei
     assert.equal((await dwdRow(db, 'x-wait')).join_status, 'unmatched');
     appendFileSync(input, `${JSON.stringify(request('r2', T0 + 2000))}\n`);
     await runFile(input, db);
-    assert.deepEqual(await dwdRow(db, 'x-wait'), { event_type: 'exposure', join_status: 'matched', campaign_id: 10, spend_nanos: 2_000_000, join_delay_ms: 1000, late: false });
+    assert.deepEqual(await dwdRow(db, 'x-wait'), {
+      event_type: 'exposure',
+      join_status: 'matched',
+      campaign_id: 10,
+      spend_nanos: 2_000_000,
+      join_delay_ms: 1000,
+      late: false,
+    });
     assert.deepEqual(await dwaDifferences(db), []);
   });
 });

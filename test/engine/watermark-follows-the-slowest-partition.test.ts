@@ -13,12 +13,22 @@ const MIN = 60_000;
 
 function context(): RunContext {
   return {
-    config, store: null as never, dims: null as never, counters: emptyWrites(1, 'test').counters, stats: emptyStats(),
-    epoch: 1, maxEventMs: 0, watermark: -config.watermarkDelayMs, flushedUntilMs: 0, sealing: false, now: Date.now(),
+    config,
+    store: null as never,
+    dims: null as never,
+    counters: emptyWrites(1, 'test').counters,
+    stats: emptyStats(),
+    epoch: 1,
+    maxEventMs: 0,
+    watermark: -config.watermarkDelayMs,
+    flushedUntilMs: 0,
+    sealing: false,
+    now: Date.now(),
   };
 }
 
-const rec = (split: number, ts: number) => ({ kind: 'click', ts, split, seq: 0, raw: '', late: false }) as unknown as Tracked<AdEvent>;
+const rec = (split: number, ts: number) =>
+  ({ kind: 'click', ts, split, seq: 0, raw: '', late: false }) as unknown as Tracked<AdEvent>;
 
 function push(op: WatermarkOperator, ctx: RunContext, records: Tracked<AdEvent>[]): Tracked<AdEvent>[] {
   const out: Tracked<AdEvent>[] = [];
@@ -26,7 +36,7 @@ function push(op: WatermarkOperator, ctx: RunContext, records: Tracked<AdEvent>[
   return out;
 }
 
-test('a partition read far ahead does not make the others late: the watermark is the slowest partition\'s', () => {
+test("a partition read far ahead does not make the others late: the watermark is the slowest partition's", () => {
   const op = new WatermarkOperator();
   const ctx = context();
   // Both partitions start together; then partition 0 is read an hour ahead of partition 1.
@@ -34,7 +44,11 @@ test('a partition read far ahead does not make the others late: the watermark is
   assert.equal(ctx.watermark, 0 - config.watermarkDelayMs, 'held back by partition 1');
   assert.equal(ctx.maxEventMs, 60 * MIN);
   const slow = push(op, ctx, [rec(1, 10 * MIN), rec(1, 9 * MIN)]);
-  assert.deepEqual(slow.map((r) => r.late), [false, false], "partition 1's records are on time for partition 1");
+  assert.deepEqual(
+    slow.map((r) => r.late),
+    [false, false],
+    "partition 1's records are on time for partition 1",
+  );
   assert.equal(ctx.counters.late, 0);
   // Partition 1 catches up; a record now older than the watermark minus the lateness is late, as before.
   push(op, ctx, [rec(1, 50 * MIN)]);
@@ -47,8 +61,16 @@ test('a partition read far ahead does not make the others late: the watermark is
 test('one split (a file) behaves as a single watermark trailing the highest event time', () => {
   const op = new WatermarkOperator();
   const ctx = context();
-  const out = push(op, ctx, [rec(0, 10 * MIN), rec(0, 12 * MIN), rec(0, 12 * MIN - config.watermarkDelayMs - config.allowedLatenessMs - 1), rec(0, 11 * MIN)]);
-  assert.deepEqual(out.map((r) => r.late), [false, false, true, false]);
+  const out = push(op, ctx, [
+    rec(0, 10 * MIN),
+    rec(0, 12 * MIN),
+    rec(0, 12 * MIN - config.watermarkDelayMs - config.allowedLatenessMs - 1),
+    rec(0, 11 * MIN),
+  ]);
+  assert.deepEqual(
+    out.map((r) => r.late),
+    [false, false, true, false],
+  );
   assert.equal(ctx.watermark, 12 * MIN - config.watermarkDelayMs);
 });
 
@@ -62,6 +84,10 @@ test('a split gone idle stops holding the watermark back, and the watermark neve
   assert.ok(ctx.watermark > 0, `partition 1 went quiet, so partition 0 moves the watermark on (${ctx.watermark})`);
   const before = ctx.watermark;
   const [back] = push(op, ctx, [rec(1, 1)]);
-  assert.equal(back!.late, true, 'the idle split comes back behind the watermark: its record is late (processed exactly via look-ups)');
+  assert.equal(
+    back!.late,
+    true,
+    'the idle split comes back behind the watermark: its record is late (processed exactly via look-ups)',
+  );
   assert.equal(ctx.watermark, before, 'and the watermark does not regress');
 });

@@ -19,20 +19,44 @@ function accepted(obj: unknown): Record<string, unknown> {
 
 function rejected(obj: unknown, reason: DeadLetterReason, limits?: ValidationLimits, now?: number): void {
   const v = check(obj, limits, now);
-  assert.equal(v.ok, false, `expected ${typeof obj === 'string' ? obj : JSON.stringify(obj)} to be rejected as ${reason}`);
+  assert.equal(
+    v.ok,
+    false,
+    `expected ${typeof obj === 'string' ? obj : JSON.stringify(obj)} to be rejected as ${reason}`,
+  );
   const bad = v as { ok: false; reason: DeadLetterReason; error: string };
-  assert.equal(bad.reason, reason, `wrong reason for ${typeof obj === 'string' ? obj : JSON.stringify(obj)}: ${bad.error}`);
+  assert.equal(
+    bad.reason,
+    reason,
+    `wrong reason for ${typeof obj === 'string' ? obj : JSON.stringify(obj)}: ${bad.error}`,
+  );
   assert.equal(typeof bad.error, 'string');
   assert.ok(bad.error.length > 0, 'a rejection carries a non-empty error message');
 }
 
 const filledRequest = {
-  type: 'request', request_id: 'req-1', ts: TS, user_id: 'user:42', os: 'ios', device_type: 'phone',
-  region: 'US-CA', slot_id: 3, filled: true, ad_id: 17, bid_price: 2.5,
+  type: 'request',
+  request_id: 'req-1',
+  ts: TS,
+  user_id: 'user:42',
+  os: 'ios',
+  device_type: 'phone',
+  region: 'US-CA',
+  slot_id: 3,
+  filled: true,
+  ad_id: 17,
+  bid_price: 2.5,
 };
 const unfilledRequest = {
-  type: 'request', request_id: 'req_2.b', ts: TS + 1, user_id: 'u7', os: 'android', device_type: 'tablet',
-  region: 'DE', slot_id: 9, filled: false,
+  type: 'request',
+  request_id: 'req_2.b',
+  ts: TS + 1,
+  user_id: 'u7',
+  os: 'android',
+  device_type: 'tablet',
+  region: 'DE',
+  slot_id: 9,
+  filled: false,
 };
 const with_ = (base: object, patch: Record<string, unknown>) => ({ ...base, ...patch });
 const without = (base: object, key: string) => {
@@ -44,8 +68,17 @@ const without = (base: object, key: string) => {
 describe('valid lines are accepted with their parsed fields', () => {
   test('a filled request', () => {
     assert.deepEqual(accepted(filledRequest), {
-      kind: 'request', id: 'req-1', ts: TS, userId: 'user:42', os: 'ios', deviceType: 'phone',
-      region: 'US-CA', slotId: 3, filled: true, adId: 17, bidMicros: 2_500_000,
+      kind: 'request',
+      id: 'req-1',
+      ts: TS,
+      userId: 'user:42',
+      os: 'ios',
+      deviceType: 'phone',
+      region: 'US-CA',
+      slotId: 3,
+      filled: true,
+      adId: 17,
+      bidMicros: 2_500_000,
     });
   });
 
@@ -57,8 +90,17 @@ describe('valid lines are accepted with their parsed fields', () => {
 
   test('an unfilled request has no ad and no price', () => {
     assert.deepEqual(accepted(unfilledRequest), {
-      kind: 'request', id: 'req_2.b', ts: TS + 1, userId: 'u7', os: 'android', deviceType: 'tablet',
-      region: 'DE', slotId: 9, filled: false, adId: null, bidMicros: 0,
+      kind: 'request',
+      id: 'req_2.b',
+      ts: TS + 1,
+      userId: 'u7',
+      os: 'android',
+      deviceType: 'tablet',
+      region: 'DE',
+      slotId: 9,
+      filled: false,
+      adId: null,
+      bidMicros: 0,
     });
     // An unfilled request's ad and price are ignored, even when present.
     const r = accepted(with_(unfilledRequest, { ad_id: 5, bid_price: 3 }));
@@ -69,30 +111,64 @@ describe('valid lines are accepted with their parsed fields', () => {
   for (const type of ['exposure', 'viewable', 'click'] as const) {
     test(`a ${type}`, () => {
       assert.deepEqual(accepted({ type, event_id: `${type}-9`, request_id: 'req-1', ts: TS + 500 }), {
-        kind: type, id: `${type}-9`, requestId: 'req-1', ts: TS + 500,
+        kind: type,
+        id: `${type}-9`,
+        requestId: 'req-1',
+        ts: TS + 500,
       });
     });
   }
 
   test('a dimension upsert of each table', () => {
-    assert.deepEqual(accepted({ type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'Acme' } }), {
-      kind: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'Acme' },
-    });
     assert.deepEqual(
-      accepted({ type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPC', price: 0.4, budget: 1000 } }),
-      { kind: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPC', price: 0.4, budget: 1000 } },
+      accepted({ type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'Acme' } }),
+      {
+        kind: 'dim',
+        table: 'advertiser',
+        op: 'upsert',
+        row: { advertiser_id: 1, name: 'Acme' },
+      },
     );
-    assert.deepEqual(accepted({ type: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 3, campaign_id: 2, name: 'Banner A' } }), {
-      kind: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 3, campaign_id: 2, name: 'Banner A' },
-    });
-    assert.deepEqual(accepted({ type: 'dim', table: 'slot', op: 'upsert', row: { slot_id: 4, name: 'Top', site: 'news.example' } }), {
-      kind: 'dim', table: 'slot', op: 'upsert', row: { slot_id: 4, name: 'Top', site: 'news.example' },
-    });
+    assert.deepEqual(
+      accepted({
+        type: 'dim',
+        table: 'campaign',
+        op: 'upsert',
+        row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPC', price: 0.4, budget: 1000 },
+      }),
+      {
+        kind: 'dim',
+        table: 'campaign',
+        op: 'upsert',
+        row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPC', price: 0.4, budget: 1000 },
+      },
+    );
+    assert.deepEqual(
+      accepted({ type: 'dim', table: 'ad', op: 'upsert', row: { ad_id: 3, campaign_id: 2, name: 'Banner A' } }),
+      {
+        kind: 'dim',
+        table: 'ad',
+        op: 'upsert',
+        row: { ad_id: 3, campaign_id: 2, name: 'Banner A' },
+      },
+    );
+    assert.deepEqual(
+      accepted({ type: 'dim', table: 'slot', op: 'upsert', row: { slot_id: 4, name: 'Top', site: 'news.example' } }),
+      {
+        kind: 'dim',
+        table: 'slot',
+        op: 'upsert',
+        row: { slot_id: 4, name: 'Top', site: 'news.example' },
+      },
+    );
   });
 
   test('a dimension delete', () => {
     assert.deepEqual(accepted({ type: 'dim', table: 'campaign', op: 'delete', key: 12 }), {
-      kind: 'dim', table: 'campaign', op: 'delete', key: 12,
+      kind: 'dim',
+      table: 'campaign',
+      op: 'delete',
+      key: 12,
     });
   });
 
@@ -101,7 +177,12 @@ describe('valid lines are accepted with their parsed fields', () => {
     accepted(with_(filledRequest, { ts: defaultLimits.minTs }));
     accepted(with_(filledRequest, { ts: NOW + defaultLimits.maxFutureMs }));
     const line = JSON.stringify(filledRequest);
-    const v = validateLine(line, Buffer.byteLength(line), { ...defaultLimits, maxRecordBytes: Buffer.byteLength(line) }, NOW);
+    const v = validateLine(
+      line,
+      Buffer.byteLength(line),
+      { ...defaultLimits, maxRecordBytes: Buffer.byteLength(line) },
+      NOW,
+    );
     assert.equal(v.ok, true);
   });
 });
@@ -186,11 +267,19 @@ describe('each dead-letter reason comes from a matching bad line', () => {
     rejected({ type: 'dim', table: 'ad', op: 'upsert', row: [3, 2, 'x'] }, 'bad_field');
     rejected({ type: 'dim', table: 'ad', op: 'delete', key: 'three' }, 'bad_field');
     rejected(
-      { type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPA', price: 0.4, budget: 1000 } },
+      {
+        type: 'dim',
+        table: 'campaign',
+        op: 'upsert',
+        row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPA', price: 0.4, budget: 1000 },
+      },
       'bad_field',
     );
     rejected({ type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'a\nb' } }, 'bad_field');
-    rejected({ type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'n'.repeat(201) } }, 'bad_field');
+    rejected(
+      { type: 'dim', table: 'advertiser', op: 'upsert', row: { advertiser_id: 1, name: 'n'.repeat(201) } },
+      'bad_field',
+    );
   });
 
   test('bad_timestamp: not an integer, before the minimum, too far in the future', () => {
@@ -221,7 +310,11 @@ describe('each dead-letter reason comes from a matching bad line', () => {
   });
 
   test('bad_encoding: a line holding U+FFFD (invalid UTF-8 decoded by the reader)', () => {
-    const bytes = Buffer.concat([Buffer.from('{"type":"click","event_id":"c'), Buffer.from([0xff, 0xfe]), Buffer.from('","request_id":"r","ts":1}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"type":"click","event_id":"c'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('","request_id":"r","ts":1}'),
+    ]);
     const line = bytes.toString('utf8');
     assert.ok(line.includes('\uFFFD'));
     const v = validateLine(line, bytes.length, defaultLimits, NOW);
@@ -247,7 +340,10 @@ function assertWellFormed(v: Validated, input: Buffer): void {
   if (v.ok) {
     assert.equal(typeof v.record, 'object', `accepted ${input.toString('hex')} without a record`);
   } else {
-    assert.ok((deadLetterReasons as readonly string[]).includes(v.reason), `unknown reason ${v.reason} for ${input.toString('hex')}`);
+    assert.ok(
+      (deadLetterReasons as readonly string[]).includes(v.reason),
+      `unknown reason ${v.reason} for ${input.toString('hex')}`,
+    );
   }
 }
 
@@ -276,9 +372,15 @@ describe('validateLine never throws', () => {
   test('on a few thousand valid lines with random bytes changed, cut or inserted', () => {
     const next = rng(7);
     const seeds = [
-      filledRequest, unfilledRequest,
+      filledRequest,
+      unfilledRequest,
       { type: 'click', event_id: 'c1', request_id: 'req-1', ts: TS },
-      { type: 'dim', table: 'campaign', op: 'upsert', row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPM', price: 0.4, budget: 1000 } },
+      {
+        type: 'dim',
+        table: 'campaign',
+        op: 'upsert',
+        row: { campaign_id: 2, advertiser_id: 1, name: 'Spring', billing: 'CPM', price: 0.4, budget: 1000 },
+      },
       { type: 'dim', table: 'slot', op: 'delete', key: 4 },
     ].map((o) => Buffer.from(JSON.stringify(o)));
     // Bytes that steer JSON into other shapes: quotes, brackets, digits, null/true fragments.

@@ -23,7 +23,7 @@ before(() => {
 });
 after(() => s.cleanup());
 
-test('promtool accepts the rules file and every rule\'s unit tests pass', () => {
+test("promtool accepts the rules file and every rule's unit tests pass", () => {
   const check = promtool('check', 'rules', RULES);
   assert.equal(check.status, 0, check.output);
   const unit = promtool('test', 'rules', TESTS);

@@ -41,12 +41,22 @@ before(async () => {
   db = join(s.dir, 'w.duckdb');
   const sim = adwSync(s.dir, ['simulate', '--seed', '9', '--events', String(EVENTS), '--out', input]);
   assert.equal(sim.status, 0, show(sim));
-  lines = readFileSync(input, 'utf8').split('\n').filter((l) => l.length > 0).length;
+  lines = readFileSync(input, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0).length;
   // Without --until-end the engine keeps following the file: a long-running engine to scrape.
-  engine = spawn(ADW, ['run', '--input', input, '--db', db, '--quiet', '--metrics-port', '0', '--reconcile-interval', '1s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  engine = spawn(
+    ADW,
+    ['run', '--input', input, '--db', db, '--quiet', '--metrics-port', '0', '--reconcile-interval', '1s'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   engine.stderr!.on('data', (d) => (stderr += d));
   const target = await until('the metrics address', async () => /metrics at http:\/\/(\S+)\/metrics/.exec(stderr)?.[1]);
-  prometheus = await startPrometheus({ dir: s.dir, targets: [target], ruleFiles: [join(OPS, 'prometheus/adw-alerts.yml')] });
+  prometheus = await startPrometheus({
+    dir: s.dir,
+    targets: [target],
+    ruleFiles: [join(OPS, 'prometheus/adw-alerts.yml')],
+  });
 });
 
 after(async () => {
@@ -68,14 +78,35 @@ test('a real Prometheus scrapes the engine and sees every input record counted',
 });
 
 test('the series an on-call engineer needs are there', async () => {
-  const names = new Set(((await (await fetch(`${prometheus.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data);
+  const names = new Set(
+    ((await (await fetch(`${prometheus.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data,
+  );
   for (const name of [
-    'adw_records_in_total', 'adw_records_accepted_total', 'adw_events_in_total', 'adw_dead_letters_total', 'adw_duplicates_dropped_total',
-    'adw_late_events_total', 'adw_join_total', 'adw_consumer_lag', 'adw_freshness_seconds_bucket', 'adw_event_freshness_seconds_bucket',
-    'adw_checkpoint_duration_seconds_bucket', 'adw_checkpoint_failures_total', 'adw_last_checkpoint_timestamp_seconds', 'adw_engine_starts_total',
-    'adw_state_keys', 'adw_state_bytes', 'adw_sink_write_seconds_bucket', 'adw_sink_batch_rows_bucket', 'adw_process_cpu_seconds_total',
-    'adw_process_resident_memory_bytes', 'adw_memory_limit_bytes', 'adw_reconcile_accuracy', 'adw_spend_total',
-  ]) assert.ok(names.has(name), `${name} is scraped`);
+    'adw_records_in_total',
+    'adw_records_accepted_total',
+    'adw_events_in_total',
+    'adw_dead_letters_total',
+    'adw_duplicates_dropped_total',
+    'adw_late_events_total',
+    'adw_join_total',
+    'adw_consumer_lag',
+    'adw_freshness_seconds_bucket',
+    'adw_event_freshness_seconds_bucket',
+    'adw_checkpoint_duration_seconds_bucket',
+    'adw_checkpoint_failures_total',
+    'adw_last_checkpoint_timestamp_seconds',
+    'adw_engine_starts_total',
+    'adw_state_keys',
+    'adw_state_bytes',
+    'adw_sink_write_seconds_bucket',
+    'adw_sink_batch_rows_bucket',
+    'adw_process_cpu_seconds_total',
+    'adw_process_resident_memory_bytes',
+    'adw_memory_limit_bytes',
+    'adw_reconcile_accuracy',
+    'adw_spend_total',
+  ])
+    assert.ok(names.has(name), `${name} is scraped`);
   const join = await promQuery('adw_join_total{result="hit"}');
   assert.ok(Number(join.data!.result[0].value[1]) > 0, 'join hits counted');
   const state = await promQuery('adw_state_keys{operator="dedup"}');
@@ -90,7 +121,9 @@ test('the series an on-call engineer needs are there', async () => {
 test('the alert rules load and evaluate without errors against the real series', async () => {
   type Rule = { name: string; health: string; lastError?: string; lastEvaluation: string };
   const rules = await until('every rule evaluated', async () => {
-    const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: { rules: Rule[] }[] } };
+    const body = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: Rule[] }[] };
+    };
     const all = body.data.groups.flatMap((g) => g.rules);
     return all.length > 0 && all.every((r) => !r.lastEvaluation.startsWith('0001')) ? all : undefined;
   });
@@ -99,19 +132,24 @@ test('the alert rules load and evaluate without errors against the real series',
 });
 
 test('every Grafana panel query is valid PromQL over metric names the engine exports', async () => {
-  const exported = new Set(((await (await fetch(`${prometheus.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data);
+  const exported = new Set(
+    ((await (await fetch(`${prometheus.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data,
+  );
   const dir = join(OPS, 'grafana/dashboards');
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   assert.ok(files.length >= 2, 'a pipeline and a business dashboard');
   let checked = 0;
   for (const f of files) {
-    const dashboard = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
     for (const panel of dashboard.panels) {
       for (const t of panel.targets) {
         const expr = t.expr.replaceAll('$instance', '.*');
         const r = await promQuery(expr);
         assert.equal(r.status, 'success', `${f} "${panel.title}": ${expr}: ${r.error}`);
-        for (const name of expr.match(/\badw_[a-z_]+/g) ?? []) assert.ok(exported.has(name), `${f} "${panel.title}" uses ${name}, which the engine does not export`);
+        for (const name of expr.match(/\badw_[a-z_]+/g) ?? [])
+          assert.ok(exported.has(name), `${f} "${panel.title}" uses ${name}, which the engine does not export`);
         checked++;
       }
     }
@@ -120,7 +158,7 @@ test('every Grafana panel query is valid PromQL over metric names the engine exp
 });
 
 // Last: it stops the engine, which holds the warehouse, to compare the scraped counts with what it wrote.
-test('the counts Prometheus holds are the warehouse\'s: records by type as in ODS, dead letters as in the dead-letter table', async () => {
+test("the counts Prometheus holds are the warehouse's: records by type as in ODS, dead letters as in the dead-letter table", async () => {
   const byType = await promQuery('adw_events_in_total{job="adw"}');
   const promCounts = Object.fromEntries(byType.data!.result.map((x) => [x.metric.type, Number(x.value[1])]));
   const dead = await promQuery('sum(adw_dead_letters_total{job="adw"})');
@@ -128,7 +166,8 @@ test('the counts Prometheus holds are the warehouse\'s: records by type as in OD
   await once(engine, 'exit');
   const ods = await queryDb(db, 'SELECT event_type, count(*)::BIGINT AS n FROM ods_ad_event GROUP BY event_type');
   assert.ok(ods.length >= 4);
-  for (const row of ods) assert.equal(promCounts[row.event_type as string], Number(row.n), `${row.event_type} in Prometheus and in ODS`);
+  for (const row of ods)
+    assert.equal(promCounts[row.event_type as string], Number(row.n), `${row.event_type} in Prometheus and in ODS`);
   const [dl] = await queryDb(db, 'SELECT count(*)::BIGINT AS n FROM ods_dead_letter');
   assert.ok(Number(dl.n) > 0);
   assert.equal(Number(dead.data!.result[0].value[1]), Number(dl.n));

@@ -5,10 +5,20 @@ import { adwJson, adwSync, show } from '../support/cli.ts';
 import { queryDb, scratch } from '../support/pipeline.ts';
 
 type Agreement = { realtime: number; offline: number; accuracy: number };
-type Report = { metrics: Record<string, Agreement>; slices: Record<string, { value: unknown; metrics: Record<string, Agreement> }[]>; worst: (Agreement & { dimension: string; metric: string })[] };
+type Report = {
+  metrics: Record<string, Agreement>;
+  slices: Record<string, { value: unknown; metrics: Record<string, Agreement> }[]>;
+  worst: (Agreement & { dimension: string; metric: string })[];
+};
 type Advice = {
   observed: { joined: Record<string, number>; unmatched: Record<string, number> };
-  windows: { window: string; window_ms: number; accuracy: Record<string, number>; state_keys: number; state_bytes: number }[];
+  windows: {
+    window: string;
+    window_ms: number;
+    accuracy: Record<string, number>;
+    state_keys: number;
+    state_bytes: number;
+  }[];
   recommendations: { target: number; window: string | null; window_ms: number | null }[];
 };
 
@@ -24,7 +34,17 @@ before(() => {
   const sim = adwSync(s.dir, ['simulate', '--seed', '5', '--events', '200000', '--span', '12h', '--out', input]);
   assert.equal(sim.status, 0, show(sim));
   for (const window of ['4h', '15m']) {
-    const run = adwSync(s.dir, ['run', '--input', input, '--db', db(window), '--until-end', '--quiet', '--join-window', window]);
+    const run = adwSync(s.dir, [
+      'run',
+      '--input',
+      input,
+      '--db',
+      db(window),
+      '--until-end',
+      '--quiet',
+      '--join-window',
+      window,
+    ]);
     assert.equal(run.status, 0, show(run));
   }
 });
@@ -41,20 +61,34 @@ describe('adw reconcile --json', () => {
 
   test('reports realtime, offline and accuracy for every additive metric, and slices and worst slices', () => {
     const report = wide;
-    assert.deepEqual(Object.keys(report.metrics).sort(), ['clicks', 'exposures', 'fills', 'requests', 'spend', 'viewable_exposures']);
+    assert.deepEqual(Object.keys(report.metrics).sort(), [
+      'clicks',
+      'exposures',
+      'fills',
+      'requests',
+      'spend',
+      'viewable_exposures',
+    ]);
     for (const [name, a] of Object.entries(report.metrics)) {
       assert.ok(a.accuracy >= 0 && a.accuracy <= 1, `${name} accuracy is a fraction`);
       assert.ok(a.offline > 0, `${name} has offline volume`);
     }
     assert.ok(report.slices.campaign_id.length > 1, 'slices by campaign');
     assert.ok(report.worst.length > 0 && report.worst.length <= 10);
-    for (let i = 1; i < report.worst.length; i++) assert.ok(report.worst[i - 1].accuracy <= report.worst[i].accuracy, 'worst slices come first');
+    for (let i = 1; i < report.worst.length; i++)
+      assert.ok(report.worst[i - 1].accuracy <= report.worst[i].accuracy, 'worst slices come first');
   });
 
-  test('totals are the warehouse\'s own: real-time from DWA, offline from deduplicated ODS', async () => {
+  test("totals are the warehouse's own: real-time from DWA, offline from deduplicated ODS", async () => {
     const report = wide;
-    const [dwa] = await queryDb(db('4h'), 'SELECT sum(requests)::BIGINT AS requests, sum(clicks)::BIGINT AS clicks FROM dwa_ad_minute');
-    const [ods] = await queryDb(db('4h'), "SELECT count(DISTINCT event_id) FILTER (WHERE event_type = 'click') AS clicks, count(DISTINCT event_id) FILTER (WHERE event_type = 'request') AS requests FROM ods_ad_event");
+    const [dwa] = await queryDb(
+      db('4h'),
+      'SELECT sum(requests)::BIGINT AS requests, sum(clicks)::BIGINT AS clicks FROM dwa_ad_minute',
+    );
+    const [ods] = await queryDb(
+      db('4h'),
+      "SELECT count(DISTINCT event_id) FILTER (WHERE event_type = 'click') AS clicks, count(DISTINCT event_id) FILTER (WHERE event_type = 'request') AS requests FROM ods_ad_event",
+    );
     assert.equal(report.metrics.requests.realtime, Number(dwa.requests));
     assert.equal(report.metrics.clicks.realtime, Number(dwa.clicks));
     assert.equal(report.metrics.clicks.offline, Number(ods.clicks));
@@ -63,9 +97,15 @@ describe('adw reconcile --json', () => {
 
   test('requests and exposures are exact; clicks lose what the window cut off, much more with 15 minutes than with 4 hours', () => {
     for (const m of ['requests', 'fills', 'exposures']) assert.equal(wide.metrics[m].accuracy, 1, m);
-    assert.ok(wide.metrics.clicks.accuracy >= 0.95, `4 h attributes at least 95% of clicks: ${wide.metrics.clicks.accuracy}`);
+    assert.ok(
+      wide.metrics.clicks.accuracy >= 0.95,
+      `4 h attributes at least 95% of clicks: ${wide.metrics.clicks.accuracy}`,
+    );
     assert.ok(wide.metrics.clicks.accuracy < 1, 'some clicks come more than 4 h after their request');
-    assert.ok(narrow.metrics.clicks.accuracy < wide.metrics.clicks.accuracy - 0.1, `15 m: ${narrow.metrics.clicks.accuracy}`);
+    assert.ok(
+      narrow.metrics.clicks.accuracy < wide.metrics.clicks.accuracy - 0.1,
+      `15 m: ${narrow.metrics.clicks.accuracy}`,
+    );
     assert.ok(narrow.metrics.spend.accuracy < wide.metrics.spend.accuracy, 'missed CPC clicks are missed spend');
     // The click total is the same either way: unattributed clicks are counted, not dropped.
     assert.equal(narrow.metrics.clicks.realtime, narrow.metrics.clicks.offline);
@@ -82,7 +122,8 @@ describe('adw advise-window --json', () => {
     for (let i = 1; i < advice.windows.length; i++) {
       const [a, b] = [advice.windows[i - 1], advice.windows[i]];
       assert.ok(a.window_ms < b.window_ms);
-      for (const t of ['exposure', 'viewable', 'click', 'all']) assert.ok(a.accuracy[t] <= b.accuracy[t], `${t}: ${a.window} -> ${b.window}`);
+      for (const t of ['exposure', 'viewable', 'click', 'all'])
+        assert.ok(a.accuracy[t] <= b.accuracy[t], `${t}: ${a.window} -> ${b.window}`);
       assert.ok(a.state_keys <= b.state_keys && a.state_bytes <= b.state_bytes);
     }
   });
@@ -93,22 +134,38 @@ describe('adw advise-window --json', () => {
     assert.ok(at('1h') < 0.95 && at('15m') < 0.95 && at('5m') < 0.95, `1h: ${at('1h')}`);
   });
 
-  test('agrees with the engine: a 4 h warehouse\'s click accuracy is what the delays predict for 4 h', () => {
+  test("agrees with the engine: a 4 h warehouse's click accuracy is what the delays predict for 4 h", () => {
     const report = adwJson(s.dir, ['reconcile', '--db', db('4h'), '--json']) as unknown as Report;
     const { joined, unmatched } = advice.observed;
     // Clicks with no request at all are unattributed in both, so they count as agreeing.
-    const predicted = (advice.windows.find((x) => x.window_ms === 4 * HOUR)!.accuracy.click * joined.click + unmatched.click) / (joined.click + unmatched.click);
-    assert.ok(Math.abs(report.metrics.clicks.accuracy - predicted) < 1e-9, `engine ${report.metrics.clicks.accuracy}, delays ${predicted}`);
+    const predicted =
+      (advice.windows.find((x) => x.window_ms === 4 * HOUR)!.accuracy.click * joined.click + unmatched.click) /
+      (joined.click + unmatched.click);
+    assert.ok(
+      Math.abs(report.metrics.clicks.accuracy - predicted) < 1e-9,
+      `engine ${report.metrics.clicks.accuracy}, delays ${predicted}`,
+    );
   });
 
   test('each recommendation is the smallest whole-minute window reaching its target', () => {
-    assert.deepEqual(advice.recommendations.map((r) => r.target), [0.95, 0.99, 0.999]);
+    assert.deepEqual(
+      advice.recommendations.map((r) => r.target),
+      [0.95, 0.99, 0.999],
+    );
     for (const r of advice.recommendations) {
       assert.ok(r.window_ms !== null && r.window_ms % 60_000 === 0);
       const below = `${r.window_ms / 60_000 - 1}m`;
-      const check = adwJson(s.dir, ['advise-window', '--db', db('4h'), '--json', '--windows', `${below},${r.window}`]) as unknown as Advice;
+      const check = adwJson(s.dir, [
+        'advise-window',
+        '--db',
+        db('4h'),
+        '--json',
+        '--windows',
+        `${below},${r.window}`,
+      ]) as unknown as Advice;
       const [smaller, chosen] = check.windows;
-      for (const t of ['exposure', 'viewable', 'click']) assert.ok(chosen.accuracy[t] >= r.target, `${r.window} reaches ${r.target} for ${t}`);
+      for (const t of ['exposure', 'viewable', 'click'])
+        assert.ok(chosen.accuracy[t] >= r.target, `${r.window} reaches ${r.target} for ${t}`);
       assert.ok(smaller.accuracy.click < r.target, `${below} does not reach ${r.target}`);
     }
   });

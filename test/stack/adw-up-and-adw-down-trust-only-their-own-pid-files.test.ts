@@ -12,7 +12,8 @@ const tmp = scratch('adw-stack-pids-');
 const env = { ...process.env, ADW_HOME: tmp.dir };
 // Asynchronous, so that this process reaps its unrelated child below if a faulty adw down kills it.
 const adw = (...args: string[]) => adwAsync(tmp.dir, args, 120_000, env);
-const show = (r: { status: number; stdout: string; stderr: string }) => `status ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const show = (r: { status: number; stdout: string; stderr: string }) =>
+  `status ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const strangers: ChildProcess[] = [];
 
 after(async () => {
@@ -25,7 +26,10 @@ after(async () => {
 function plantPidFiles(): number {
   const stranger = spawn('sleep', ['600'], { stdio: 'ignore' });
   strangers.push(stranger);
-  for (const [name, file] of [['kafka', 'kafka.pid'], ['mariadb', 'mariadb.pid']]) {
+  for (const [name, file] of [
+    ['kafka', 'kafka.pid'],
+    ['mariadb', 'mariadb.pid'],
+  ]) {
     mkdirSync(join(tmp.dir, name), { recursive: true });
     writeFileSync(join(tmp.dir, name, file), String(stranger.pid));
   }
@@ -37,7 +41,9 @@ function pidFiles(): string[] {
   return readdirSync(tmp.dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.pid'));
 }
 
-test('adw down does not kill a process whose pid a stale pid file names, and removes the stale files', { timeout: 30_000 }, async () => {
+test('adw down does not kill a process whose pid a stale pid file names, and removes the stale files', {
+  timeout: 30_000,
+}, async () => {
   const pid = plantPidFiles();
   const down = await adw('down');
   assert.equal(down.status, 0, show(down));
@@ -46,9 +52,19 @@ test('adw down does not kill a process whose pid a stale pid file names, and rem
   assert.deepEqual(pidFiles(), []);
 });
 
-test('adw up starts the servers despite stale pid files naming a live process; adw down stops them and leaves no pid files', { timeout: 120_000 }, async () => {
+test('adw up starts the servers despite stale pid files naming a live process; adw down stops them and leaves no pid files', {
+  timeout: 120_000,
+}, async () => {
   const pid = plantPidFiles();
-  const up = await adw('up', '--kafka-port', String(await freePort()), '--kafka-controller-port', String(await freePort()), '--mariadb-port', String(await freePort()));
+  const up = await adw(
+    'up',
+    '--kafka-port',
+    String(await freePort()),
+    '--kafka-controller-port',
+    String(await freePort()),
+    '--mariadb-port',
+    String(await freePort()),
+  );
   assert.equal(up.status, 0, show(up));
   assert.match(up.stdout, /kafka started/);
   assert.match(up.stdout, /mariadb started/);

@@ -26,10 +26,19 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-test('adw up starts Kafka and MariaDB in the background (once), they can be used, adw down stops them', { timeout: 240_000 }, async () => {
+test('adw up starts Kafka and MariaDB in the background (once), they can be used, adw down stops them', {
+  timeout: 240_000,
+}, async () => {
   const port = await freePort();
   const mariadbPort = await freePort();
-  const ports = ['--kafka-port', String(port), '--kafka-controller-port', String(await freePort()), '--mariadb-port', String(mariadbPort)];
+  const ports = [
+    '--kafka-port',
+    String(port),
+    '--kafka-controller-port',
+    String(await freePort()),
+    '--mariadb-port',
+    String(mariadbPort),
+  ];
   const up = adw('up', ...ports);
   assert.equal(up.status, 0, show(up));
   assert.match(up.stdout, new RegExp(`kafka started at 127.0.0.1:${port}`));
@@ -38,7 +47,15 @@ test('adw up starts Kafka and MariaDB in the background (once), they can be used
   assert.match(again.stdout, /kafka already running/);
   assert.match(again.stdout, /mariadb already running/);
   // Both outlive the command that started them: the simulator writes its dimensions to one and its events to the other.
-  const produced = adw('simulate', '--events', '1000', '--kafka', `127.0.0.1:${port}`, '--dims-mysql', `mysql://adw:adw@127.0.0.1:${mariadbPort}`);
+  const produced = adw(
+    'simulate',
+    '--events',
+    '1000',
+    '--kafka',
+    `127.0.0.1:${port}`,
+    '--dims-mysql',
+    `mysql://adw:adw@127.0.0.1:${mariadbPort}`,
+  );
   assert.equal(produced.status, 0, show(produced));
   assert.match(produced.stderr, /wrote 570 dimension rows/);
   assert.match(produced.stderr, /produced 1000 lines/);

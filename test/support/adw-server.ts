@@ -12,7 +12,11 @@ export interface AdwServer {
 }
 
 /** Starts `adw args` and waits (up to `timeoutMs`) for the "... at http://host:port/" line, on stdout or stderr. */
-export async function startAdwServer(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<AdwServer> {
+export async function startAdwServer(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+): Promise<AdwServer> {
   const child = spawn(ADW, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';

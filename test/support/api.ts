@@ -13,7 +13,10 @@ export interface TestApi {
 }
 
 /** The API over a warehouse built by the engine from the input `write` puts at the path it is given. */
-async function apiOver(write: (input: string) => Promise<unknown>, options: Omit<ApiOptions, 'store'>): Promise<TestApi> {
+async function apiOver(
+  write: (input: string) => Promise<unknown>,
+  options: Omit<ApiOptions, 'store'>,
+): Promise<TestApi> {
   const tmp = scratch();
   const input = join(tmp.dir, 'in.ndjson');
   const db = join(tmp.dir, 'w.duckdb');
@@ -32,11 +35,17 @@ async function apiOver(write: (input: string) => Promise<unknown>, options: Omit
 }
 
 /** The API over a warehouse built from simulated traffic. */
-export function apiOverSimulation(simulation: Partial<SimulatorOptions>, options: Omit<ApiOptions, 'store'> = {}): Promise<TestApi> {
+export function apiOverSimulation(
+  simulation: Partial<SimulatorOptions>,
+  options: Omit<ApiOptions, 'store'> = {},
+): Promise<TestApi> {
   return apiOver((input) => writeSimulation(simulation, input), options);
 }
 
 /** The API over a warehouse built from the given input records (objects or raw lines). */
-export function apiOverRecords(records: (object | string)[], options: Omit<ApiOptions, 'store'> = {}): Promise<TestApi> {
+export function apiOverRecords(
+  records: (object | string)[],
+  options: Omit<ApiOptions, 'store'> = {},
+): Promise<TestApi> {
   return apiOver(async (input) => writeLines(input, records), options);
 }

@@ -26,7 +26,12 @@ export function adwJson(dir: string, args: string[]): Record<string, unknown> {
 }
 
 /** Runs `adw` without blocking this process (for servers running in the test process itself); resolves to its exit status and output. */
-export function adwAsync(dir: string, args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; stdout: string; stderr: string }> {
+export function adwAsync(
+  dir: string,
+  args: string[],
+  timeoutMs = 120_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(ADW, args, { cwd: dir, env, encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ status: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });

@@ -12,7 +12,14 @@ export class MemorySink implements RecordSink {
 }
 
 /** A collector on a free local port with in-memory sinks. */
-export async function startMemoryCollector(opts: Partial<CollectorOptions> = {}): Promise<{ app: FastifyInstance; url: string; port: number; sink: MemorySink; deadLetters: MemorySink; registry: Registry }> {
+export async function startMemoryCollector(opts: Partial<CollectorOptions> = {}): Promise<{
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  sink: MemorySink;
+  deadLetters: MemorySink;
+  registry: Registry;
+}> {
   const sink = new MemorySink();
   const deadLetters = new MemorySink();
   const registry = createMetricsRegistry();
@@ -24,6 +31,8 @@ export async function startMemoryCollector(opts: Partial<CollectorOptions> = {})
 
 /** The value of one metric series (0 when absent), e.g. metric(registry, 'adw_collector_records_total', {result: 'rejected'}). */
 export async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const found = (await registry.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+  const found = (await registry.getSingleMetric(name)?.get())?.values.find((v) =>
+    Object.entries(labels).every(([k, x]) => v.labels[k] === x),
+  );
   return found?.value ?? 0;
 }

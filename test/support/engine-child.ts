@@ -39,7 +39,8 @@ export class EngineChild {
   async until(what: string, done: () => boolean, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
-      if (this.child.exitCode !== null) throw new Error(`the engine exited while waiting for ${what}: ${this.stderr.slice(-2000)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`the engine exited while waiting for ${what}: ${this.stderr.slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${this.stderr.slice(-2000)}`);
       await sleep(100);
     }
@@ -59,7 +60,8 @@ export class EngineChild {
 export async function runEngine(args: string[], kill: KillPoint | null): Promise<'killed' | 'finished'> {
   let timer: NodeJS.Timeout | null = null;
   const engine = new EngineChild(args, (e) => {
-    if (kill && timer === null && e.checkpoints >= kill.checkpoints) timer = setTimeout(() => e.child.kill('SIGKILL'), kill.delayMs);
+    if (kill && timer === null && e.checkpoints >= kill.checkpoints)
+      timer = setTimeout(() => e.child.kill('SIGKILL'), kill.delayMs);
   });
   const { code, signal } = await engine.exited;
   if (timer) clearTimeout(timer);
@@ -72,7 +74,12 @@ export async function runEngine(args: string[], kill: KillPoint | null): Promise
  * Runs `adw run <args>`, killing it at the next kill point each time, until `kills` kills landed; then runs it to its
  * end. Resolves to the kills that landed: fewer when a run finished before its kill point (the workload was too short).
  */
-export async function killRepeatedly(args: string[], next: () => KillPoint, kills: number, onKill?: (landed: number, at: KillPoint) => Promise<void> | void): Promise<number> {
+export async function killRepeatedly(
+  args: string[],
+  next: () => KillPoint,
+  kills: number,
+  onKill?: (landed: number, at: KillPoint) => Promise<void> | void,
+): Promise<number> {
   let landed = 0;
   while (landed < kills) {
     const at = next();
@@ -81,7 +88,8 @@ export async function killRepeatedly(args: string[], next: () => KillPoint, kill
     await onKill?.(landed, at);
   }
   // Killed although no kill was asked for: something else (the kernel's OOM killer) ended the run.
-  if ((await runEngine(args, null)) !== 'finished') throw new Error('the last run, which nothing should kill, was killed');
+  if ((await runEngine(args, null)) !== 'finished')
+    throw new Error('the last run, which nothing should kill, was killed');
   return landed;
 }
 

@@ -32,7 +32,11 @@ export function writeLines(path: string, records: (object | string)[]): void {
 }
 
 /** Runs a read-only query against a warehouse file. */
-export async function queryDb(db: string, sql: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
+export async function queryDb(
+  db: string,
+  sql: string,
+  params: (string | number)[] = [],
+): Promise<Record<string, unknown>[]> {
   const w = await DuckDbWarehouse.open(db, { readOnly: true });
   try {
     return await w.query(sql, params);
@@ -70,10 +74,16 @@ export async function ledger(db: string): Promise<Ledger> {
 }
 
 /** Cells where the engine's DWA and the offline recomputation from ODS differ (both directions). */
-export async function dwaDifferences(db: string, joinWindowMs = defaultEngineConfig.joinWindowMs): Promise<Record<string, unknown>[]> {
+export async function dwaDifferences(
+  db: string,
+  joinWindowMs = defaultEngineConfig.joinWindowMs,
+): Promise<Record<string, unknown>[]> {
   const engine = foldedDwaSql();
   const offline = offlineDwaSql(joinWindowMs);
-  return queryDb(db, `(SELECT 'engine only' AS side, * FROM ((${engine}) EXCEPT ALL (${offline}))) UNION ALL (SELECT 'offline only', * FROM ((${offline}) EXCEPT ALL (${engine})))`);
+  return queryDb(
+    db,
+    `(SELECT 'engine only' AS side, * FROM ((${engine}) EXCEPT ALL (${offline}))) UNION ALL (SELECT 'offline only', * FROM ((${offline}) EXCEPT ALL (${engine})))`,
+  );
 }
 
 /** Every DWD row, in a stable order, as text: for comparing two warehouses built from the same input. */
@@ -85,8 +95,17 @@ export async function dwdSnapshot(db: string): Promise<string[]> {
 /** The folded DWA and APP tables, for comparing two warehouses. */
 export async function aggregateSnapshot(db: string): Promise<string[]> {
   const parts = [`${foldedDwaSql()} ORDER BY ALL`];
-  for (const t of ['app_campaign_hourly', 'app_campaign_daily', 'app_slot_hourly', 'app_slot_daily', 'app_advertiser_hourly', 'app_advertiser_daily']) {
-    parts.push(`SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos), sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`);
+  for (const t of [
+    'app_campaign_hourly',
+    'app_campaign_daily',
+    'app_slot_hourly',
+    'app_slot_daily',
+    'app_advertiser_hourly',
+    'app_advertiser_daily',
+  ]) {
+    parts.push(
+      `SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos), sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`,
+    );
   }
   const out: string[] = [];
   // One push per row: spreading a large result into push() overflows the call stack.

@@ -19,7 +19,9 @@ function mountDisk(): string | false {
   if (process.getuid?.() !== 0) return 'needs root to mount a size-limited tmpfs';
   mkdirSync(disk);
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_MB}m`, 'tmpfs', disk], { encoding: 'utf8' });
-  return r.status === 0 ? false : `mount -t tmpfs refused: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`;
+  return r.status === 0
+    ? false
+    : `mount -t tmpfs refused: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`;
 }
 const skip = mountDisk();
 after(() => {
@@ -53,24 +55,45 @@ function clearDisk(): void {
 }
 
 /** Asserts that a failed `adw` run printed exactly one line, the coded warehouse-write error, and exited 1 by itself. */
-function assertWriteFailure(r: { status: number | null; signal: NodeJS.Signals | null; stderr: string }, what: string): void {
+function assertWriteFailure(
+  r: { status: number | null; signal: NodeJS.Signals | null; stderr: string },
+  what: string,
+): void {
   const detail = `${what}: status ${r.status}, signal ${r.signal}, stderr:\n${r.stderr.slice(-2000)}`;
   assert.equal(r.signal, null, `not ended by a signal (${detail})`);
   assert.equal(r.status, 1, `exits 1 (${detail})`);
   const lines = r.stderr.trimEnd().split('\n');
   const errorLines = lines.filter((l) => !l.startsWith('checkpoint '));
   assert.equal(errorLines.length, 1, `one error line, no stack trace (${detail})`);
-  assert.match(lines[lines.length - 1], /^adw: warehouse write failed: .*no space left on device.* \[ADW_ERR_WAREHOUSE_WRITE\]$/i, detail);
+  assert.match(
+    lines[lines.length - 1],
+    /^adw: warehouse write failed: .*no space left on device.* \[ADW_ERR_WAREHOUSE_WRITE\]$/i,
+    detail,
+  );
 }
 
 /** The stored checkpoint and the row counts it must agree with. */
-async function storedCounts(db: string): Promise<{ recordsIn: number; accepted: number; deadLettered: number; ods: number; dims: number; deadLetters: number }> {
+async function storedCounts(db: string): Promise<{
+  recordsIn: number;
+  accepted: number;
+  deadLettered: number;
+  ods: number;
+  dims: number;
+  deadLetters: number;
+}> {
   const [row] = await queryDb(
     db,
     `SELECT records_in, accepted, dead_lettered, (SELECT count(*) FROM ods_ad_event)::INT AS ods, (SELECT count(*) FROM ods_dim_change)::INT AS dims,
             (SELECT count(*) FROM ods_dead_letter)::INT AS dl FROM adw_checkpoint`,
   );
-  return { recordsIn: Number(row.records_in), accepted: Number(row.accepted), deadLettered: Number(row.dead_lettered), ods: Number(row.ods), dims: Number(row.dims), deadLetters: Number(row.dl) };
+  return {
+    recordsIn: Number(row.records_in),
+    accepted: Number(row.accepted),
+    deadLettered: Number(row.dead_lettered),
+    ods: Number(row.ods),
+    dims: Number(row.dims),
+    deadLetters: Number(row.dl),
+  };
 }
 
 function assertConsistent(c: Awaited<ReturnType<typeof storedCounts>>, what: string): void {
@@ -79,7 +102,10 @@ function assertConsistent(c: Awaited<ReturnType<typeof storedCounts>>, what: str
   assert.equal(c.deadLetters, c.deadLettered, `${what}: each bad record dead-lettered exactly once`);
 }
 
-test('a run that fills the disk stops with one coded line, keeps its last checkpoint, and resumes exactly once space is freed', { skip, timeout: 120_000 }, async () => {
+test('a run that fills the disk stops with one coded line, keeps its last checkpoint, and resumes exactly once space is freed', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   clearDisk();
   const input = join(tmp.dir, 'in.ndjson');
   const { lines } = await writeSimulation({ seed: 11, events: 20_000, spanMs: 3 * 3600_000 }, input);
@@ -107,11 +133,17 @@ test('a run that fills the disk stops with one coded line, keeps its last checkp
   // The warehouse opens (read-only, while the disk is still full) at the last checkpoint the run reported.
   const stopped = await storedCounts(db);
   assert.equal(stopped.recordsIn, engine.recordsIn, 'the warehouse holds exactly the checkpoints the run reported');
-  assert.ok(stopped.recordsIn > 0 && stopped.recordsIn < lines, `it stopped mid-run (${stopped.recordsIn} of ${lines})`);
+  assert.ok(
+    stopped.recordsIn > 0 && stopped.recordsIn < lines,
+    `it stopped mid-run (${stopped.recordsIn} of ${lines})`,
+  );
   assertConsistent(stopped, 'after the failure');
 
   const again = adwSync(tmp.dir, ['run', ...args]);
-  assertWriteFailure({ status: again.status, signal: again.signal, stderr: again.stderr }, 'a rerun on the still-full disk');
+  assertWriteFailure(
+    { status: again.status, signal: again.signal, stderr: again.stderr },
+    'a rerun on the still-full disk',
+  );
   assert.deepEqual(await storedCounts(db), stopped, 'a failed rerun changes nothing');
 
   rmSync(filler);
@@ -125,10 +157,17 @@ test('a run that fills the disk stops with one coded line, keeps its last checkp
   assertConsistent(final, 'after the resumed run');
   assert.deepEqual(await dwaDifferences(db), [], 'DWA equals the offline recomputation from ODS');
   assert.deepEqual(await dwdSnapshot(db), await dwdSnapshot(reference), 'DWD equals an uninterrupted run');
-  assert.deepEqual(await aggregateSnapshot(db), await aggregateSnapshot(reference), 'DWA and APP equal an uninterrupted run');
+  assert.deepEqual(
+    await aggregateSnapshot(db),
+    await aggregateSnapshot(reference),
+    'DWA and APP equal an uninterrupted run',
+  );
 });
 
-test('a new warehouse on a full disk: one coded line, and it is created once space is freed', { skip, timeout: 60_000 }, async () => {
+test('a new warehouse on a full disk: one coded line, and it is created once space is freed', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   clearDisk();
   const input = join(tmp.dir, 'small.ndjson');
   const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
@@ -144,7 +183,10 @@ test('a new warehouse on a full disk: one coded line, and it is created once spa
   assert.equal((await storedCounts(db)).recordsIn, lines);
 });
 
-test('reopening a finished warehouse on a full disk: one coded line, and nothing lost', { skip, timeout: 60_000 }, async () => {
+test('reopening a finished warehouse on a full disk: one coded line, and nothing lost', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   clearDisk();
   const input = join(tmp.dir, 'small.ndjson');
   const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
@@ -167,16 +209,25 @@ test('reopening a finished warehouse on a full disk: one coded line, and nothing
 const privateShm = (() => {
   if (skip) return skip;
   const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `unshare -m refused: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`;
+  return r.status === 0
+    ? false
+    : `unshare -m refused: ${(r.stderr || r.error?.message || `status ${r.status}`).trim()}`;
 })();
 
-test('a full staging area stops the run with the same coded line, and a rerun with space completes it', { skip: privateShm, timeout: 60_000 }, async () => {
+test('a full staging area stops the run with the same coded line, and a rerun with space completes it', {
+  skip: privateShm,
+  timeout: 60_000,
+}, async () => {
   const input = join(tmp.dir, 'small.ndjson');
   const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
   const db = join(tmp.dir, 'staging.duckdb');
   const args = ['run', '--input', input, '--db', db, '--until-end'];
   // 64 kB holds less than one checkpoint's staged rows.
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm && exec "$0" "$@"', ADW, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    'unshare',
+    ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /dev/shm && exec "$0" "$@"', ADW, ...args],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assertWriteFailure(r, 'a run whose staging area is full');
 
   const rerun = adwSync(tmp.dir, args);

@@ -26,7 +26,9 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
   await w.close();
 
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
-  const folded = await count('SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute GROUP BY ALL HAVING count(*) > 1)');
+  const folded = await count(
+    'SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute GROUP BY ALL HAVING count(*) > 1)',
+  );
   assert.equal(folded, 0, 'one row per DWA cell after compaction');
   assert.ok((await count('SELECT count(*) AS n FROM dwa_ad_minute')) < dwaRows);
   const daysLeft = await count('SELECT count(DISTINCT day) AS n FROM ods_ad_event');

@@ -45,12 +45,17 @@ async function settled(): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.view === location.search, null, { timeout: 10_000 });
 }
 
-const attr = async (selector: string, name = 'data-value') => (await page.locator(selector).first().getAttribute(name))!;
+const attr = async (selector: string, name = 'data-value') =>
+  (await page.locator(selector).first().getAttribute(name))!;
 const view = () => new URL(page.url()).searchParams;
 
 /** The breakdown table as the page shows it: dimension value and metric values by column. */
 async function tableRows(): Promise<Record<string, string>[]> {
-  return page.$$eval('#breakdown-table tbody tr', (trs) => trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.col!, td.dataset.value!]))));
+  return page.$$eval('#breakdown-table tbody tr', (trs) =>
+    trs.map((tr) =>
+      Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.col!, td.dataset.value!])),
+    ),
+  );
 }
 
 describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000 }, () => {
@@ -61,14 +66,34 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     adwJson(dir, ['run', '--input', input, '--db', db, '--until-end', '--quiet']);
     const wh = await DuckDbWarehouse.open(db, { readOnly: true });
     const q = (sql: string) => wh.query(sql);
-    const [t] = await q(`SELECT CAST(sum(requests) AS BIGINT) AS requests, CAST(sum(exposures) AS BIGINT) AS exposures, CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(spend_nanos) AS BIGINT) AS spend_nanos FROM dwa_ad_minute`);
+    const [t] = await q(
+      `SELECT CAST(sum(requests) AS BIGINT) AS requests, CAST(sum(exposures) AS BIGINT) AS exposures, CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(spend_nanos) AS BIGINT) AS spend_nanos FROM dwa_ad_minute`,
+    );
     truth = {
       totals: Object.fromEntries(Object.entries(t!).map(([k, v]) => [k, Number(v)])),
-      byRegion: new Map((await q(`SELECT region, CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(requests) AS BIGINT) AS requests FROM dwa_ad_minute GROUP BY region`)).map((r) => [String(r.region), { clicks: Number(r.clicks), requests: Number(r.requests) }])),
+      byRegion: new Map(
+        (
+          await q(
+            `SELECT region, CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(requests) AS BIGINT) AS requests FROM dwa_ad_minute GROUP BY region`,
+          )
+        ).map((r) => [String(r.region), { clicks: Number(r.clicks), requests: Number(r.requests) }]),
+      ),
       campaignsOf: new Map(),
       adsOf: new Map(),
-      byAd: new Map((await q(`SELECT ad_id, CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(spend_nanos) AS BIGINT) AS spend FROM dwa_ad_minute WHERE ad_id IS NOT NULL GROUP BY ad_id`)).map((r) => [Number(r.ad_id), { clicks: Number(r.clicks), spendNanos: Number(r.spend) }])),
-      spendByCampaign: new Map((await q(`SELECT campaign_id, CAST(sum(spend_nanos) AS BIGINT) AS spend FROM dwa_ad_minute WHERE campaign_id IS NOT NULL AND minute < TIMESTAMP '2026-01-02 00:00:00' GROUP BY campaign_id`)).map((r) => [Number(r.campaign_id), Number(r.spend)])),
+      byAd: new Map(
+        (
+          await q(
+            `SELECT ad_id, CAST(sum(clicks) AS BIGINT) AS clicks, CAST(sum(spend_nanos) AS BIGINT) AS spend FROM dwa_ad_minute WHERE ad_id IS NOT NULL GROUP BY ad_id`,
+          )
+        ).map((r) => [Number(r.ad_id), { clicks: Number(r.clicks), spendNanos: Number(r.spend) }]),
+      ),
+      spendByCampaign: new Map(
+        (
+          await q(
+            `SELECT campaign_id, CAST(sum(spend_nanos) AS BIGINT) AS spend FROM dwa_ad_minute WHERE campaign_id IS NOT NULL AND minute < TIMESTAMP '2026-01-02 00:00:00' GROUP BY campaign_id`,
+          )
+        ).map((r) => [Number(r.campaign_id), Number(r.spend)]),
+      ),
       budgetOf: new Map(),
       deadLetters: Number((await q(`SELECT count(*) AS n FROM ods_dead_letter`))[0]!.n),
     };
@@ -98,7 +123,14 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
 
   test('without the token the API refuses and the page asks to sign in; a wrong token is refused, the right one opens the view', async () => {
     assert.equal((await fetch(new URL('/api/query?metrics=clicks', server.url))).status, 401);
-    assert.equal((await fetch(new URL('/api/query?metrics=clicks', server.url), { headers: { authorization: 'Bearer not-the-token-at-all' } })).status, 401);
+    assert.equal(
+      (
+        await fetch(new URL('/api/query?metrics=clicks', server.url), {
+          headers: { authorization: 'Bearer not-the-token-at-all' },
+        })
+      ).status,
+      401,
+    );
     assert.equal((await fetch(new URL('/api/health', server.url))).status, 200, 'liveness stays open');
     await page.goto(`${server.url}/?range=all&by=region`);
     assert.equal(new URL(page.url()).pathname, '/login');
@@ -122,7 +154,8 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
       await page.fill('#token', TOKEN);
       await page.click('button[type=submit]');
       const deadline = Date.now() + 10_000;
-      while (new URL(page.url()).pathname === '/login' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (new URL(page.url()).pathname === '/login' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       assert.equal(new URL(page.url()).origin, origin, `next=${JSON.stringify(next)} led to ${page.url()}`);
     }
   });
@@ -140,8 +173,15 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     assert.equal(row.clicks, truth.totals.clicks);
     assert.equal(nanos(row.spend), truth.totals.spend_nanos);
     assert.ok(truth.totals.clicks! > 100, 'a workload with clicks to count');
-    assert.equal(await page.locator('#tiles [data-metric="clicks"] .v').innerText(), truth.totals.clicks!.toLocaleString('en-US'));
-    assert.equal(await attr('#tiles [data-metric="clicks"]', 'data-previous'), '', '"all" has no previous range to compare with');
+    assert.equal(
+      await page.locator('#tiles [data-metric="clicks"] .v').innerText(),
+      truth.totals.clicks!.toLocaleString('en-US'),
+    );
+    assert.equal(
+      await attr('#tiles [data-metric="clicks"]', 'data-previous'),
+      '',
+      '"all" has no previous range to compare with',
+    );
   });
 
   test('over a bounded range the tiles compare with the range just before, as the API counts it', async () => {
@@ -150,12 +190,22 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     const shown = new URL((await attr('#tiles', 'data-query'))!, server.url).searchParams;
     const from = Date.parse(shown.get('from')!);
     const to = Date.parse(shown.get('to')!);
-    const before = await api(`/api/query?metrics=requests,clicks,ctr&from=${new Date(2 * from - to).toISOString()}&to=${new Date(from).toISOString()}`);
-    const now = await api(`/api/query?metrics=requests,clicks,ctr&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+    const before = await api(
+      `/api/query?metrics=requests,clicks,ctr&from=${new Date(2 * from - to).toISOString()}&to=${new Date(from).toISOString()}`,
+    );
+    const now = await api(
+      `/api/query?metrics=requests,clicks,ctr&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+    );
     assert.equal(Number(await attr('#tiles [data-metric="requests"]', 'data-previous')), before.rows[0].requests);
-    assert.ok(before.rows[0].clicks > 0 && now.rows[0].clicks > 0, 'both ranges hold clicks (the later one only late ones)');
+    assert.ok(
+      before.rows[0].clicks > 0 && now.rows[0].clicks > 0,
+      'both ranges hold clicks (the later one only late ones)',
+    );
     const rel = ((now.rows[0].clicks - before.rows[0].clicks) / before.rows[0].clicks) * 100;
-    assert.equal(await page.locator('#tiles [data-metric="clicks"] .d').innerText(), `${rel >= 0 ? '▲' : '▼'} ${Math.abs(rel).toFixed(1)}% vs previous 6h`);
+    assert.equal(
+      await page.locator('#tiles [data-metric="clicks"] .d').innerText(),
+      `${rel >= 0 ? '▲' : '▼'} ${Math.abs(rel).toFixed(1)}% vs previous 6h`,
+    );
   });
 
   test('the charts are uPlot canvases holding the API series, redrawn in place on refresh', async () => {
@@ -165,15 +215,29 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     const answer = await api((await attr('#chart-traffic', 'data-query'))!);
     assert.ok(answer.rows.length > 1);
     assert.equal(Number(await attr('#chart-traffic', 'data-points')), answer.rows.length);
-    await page.evaluate(() => ((document.querySelector('#chart-traffic canvas') as HTMLCanvasElement & { tag?: string }).tag = 'first'));
+    await page.evaluate(
+      () => ((document.querySelector('#chart-traffic canvas') as HTMLCanvasElement & { tag?: string }).tag = 'first'),
+    );
     const epoch = await page.evaluate(() => document.querySelector('#chart-traffic')!.getAttribute('data-query'));
     await page.waitForTimeout(2500);
-    assert.equal(await page.evaluate(() => (document.querySelector('#chart-traffic canvas') as HTMLCanvasElement & { tag?: string }).tag), 'first', 'the same canvas after refreshes: no teardown, no flicker');
-    assert.equal(await page.evaluate(() => document.querySelector('#chart-traffic')!.getAttribute('data-query')), epoch);
+    assert.equal(
+      await page.evaluate(
+        () => (document.querySelector('#chart-traffic canvas') as HTMLCanvasElement & { tag?: string }).tag,
+      ),
+      'first',
+      'the same canvas after refreshes: no teardown, no flicker',
+    );
+    assert.equal(
+      await page.evaluate(() => document.querySelector('#chart-traffic')!.getAttribute('data-query')),
+      epoch,
+    );
     await page.click('#ranges button[data-range="15m"]');
     await settled();
     assert.equal(view().get('range'), '15m');
-    assert.ok(Number(await attr('#chart-traffic', 'data-points')) <= 15, 'a 15-minute range has at most 15 minute points');
+    assert.ok(
+      Number(await attr('#chart-traffic', 'data-points')) <= 15,
+      'a 15-minute range has at most 15 minute points',
+    );
   });
 
   test('sorting by a column orders the rows both ways, as the API does', async () => {
@@ -184,14 +248,23 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     assert.equal(view().get('sort'), 'clicks');
     assert.equal(await attr('#breakdown-table th[data-col="clicks"]', 'aria-sort'), 'descending');
     let clicks = (await tableRows()).map((r) => Number(r.clicks));
-    assert.deepEqual(clicks, [...clicks].sort((a, b) => b - a));
+    assert.deepEqual(
+      clicks,
+      [...clicks].sort((a, b) => b - a),
+    );
     const answer = await api((await attr('#breakdown-table', 'data-query'))!);
-    assert.deepEqual(clicks, answer.rows.map((r: Record<string, number>) => r.clicks));
+    assert.deepEqual(
+      clicks,
+      answer.rows.map((r: Record<string, number>) => r.clicks),
+    );
     await page.click('#breakdown-table th[data-col="clicks"]');
     await settled();
     assert.equal(view().get('dir'), 'asc');
     clicks = (await tableRows()).map((r) => Number(r.clicks));
-    assert.deepEqual(clicks, [...clicks].sort((a, b) => a - b));
+    assert.deepEqual(
+      clicks,
+      [...clicks].sort((a, b) => a - b),
+    );
   });
 
   test('drill-down goes advertiser -> campaign -> creative, each level the warehouse sums of its children, and the URL reproduces it', async () => {
@@ -204,7 +277,8 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     assert.equal(view().get('f.advertiser_id'), String(advertiser));
     const campaigns = (await tableRows()).map((r) => Number(r.campaign_id));
     assert.ok(campaigns.length > 0);
-    for (const c of campaigns) assert.ok(truth.campaignsOf.get(advertiser)!.has(c), `campaign ${c} belongs to advertiser ${advertiser}`);
+    for (const c of campaigns)
+      assert.ok(truth.campaignsOf.get(advertiser)!.has(c), `campaign ${c} belongs to advertiser ${advertiser}`);
     const campaign = campaigns[0]!;
     await page.click(`#breakdown-table tbody tr[data-key="${campaign}"]`);
     await settled();
@@ -236,7 +310,11 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     await page.focus(`#breakdown-table tbody tr[data-key="${campaign}"]`);
     await page.keyboard.press('Enter');
     await settled();
-    assert.equal(view().get('f.campaign_id'), String(campaign), 'a focused row drills down with Enter, as with a click');
+    assert.equal(
+      view().get('f.campaign_id'),
+      String(campaign),
+      'a focused row drills down with Enter, as with a click',
+    );
     await page.click('#crumbs a[data-level="0"]');
     await settled();
     assert.equal(view().get('by'), 'advertiser_id');
@@ -250,7 +328,12 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     await page.goto(`${server.url}/?range=all&by=advertiser_id`);
     await settled();
     await page.selectOption('#filter-dim', 'region');
-    await page.waitForFunction(() => (document.querySelector('#filter-value') as HTMLSelectElement).options.length > 0 && (document.querySelector('#filter-value') as HTMLSelectElement).options[0]!.value.length > 0 && !/^\d+$/.test((document.querySelector('#filter-value') as HTMLSelectElement).options[0]!.value));
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('#filter-value') as HTMLSelectElement).options.length > 0 &&
+        (document.querySelector('#filter-value') as HTMLSelectElement).options[0]!.value.length > 0 &&
+        !/^\d+$/.test((document.querySelector('#filter-value') as HTMLSelectElement).options[0]!.value),
+    );
     const region = await page.locator('#filter-value').inputValue();
     await page.click('#add-filter button[type=submit]');
     await settled();
@@ -275,27 +358,43 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     const csv = parse(readFileSync((await download.path())!), { columns: true }) as Record<string, string>[];
     const shown = await tableRows();
     assert.ok(csv.length >= shown.length && shown.length > 0);
-    assert.deepEqual(csv.slice(0, shown.length).map((r) => [r.campaign_id, Number(r.clicks), nanos(r.spend)]), shown.map((r) => [r.campaign_id, Number(r.clicks), nanos(r.spend)]));
+    assert.deepEqual(
+      csv.slice(0, shown.length).map((r) => [r.campaign_id, Number(r.clicks), nanos(r.spend)]),
+      shown.map((r) => [r.campaign_id, Number(r.clicks), nanos(r.spend)]),
+    );
     assert.ok('campaign_name' in csv[0]!, 'with display names');
     const [pacingDownload] = await Promise.all([page.waitForEvent('download'), page.click('#pacing-csv')]);
-    const pacingCsv = parse(readFileSync((await pacingDownload.path())!), { columns: true }) as Record<string, string>[];
+    const pacingCsv = parse(readFileSync((await pacingDownload.path())!), { columns: true }) as Record<
+      string,
+      string
+    >[];
     assert.equal(pacingCsv.length, truth.budgetOf.size, 'every campaign in the pacing file');
-    for (const r of pacingCsv) assert.equal(nanos(r.spend), truth.spendByCampaign.get(Number(r.campaign_id)) ?? 0, `pacing spend of campaign ${r.campaign_id}`);
+    for (const r of pacingCsv)
+      assert.equal(
+        nanos(r.spend),
+        truth.spendByCampaign.get(Number(r.campaign_id)) ?? 0,
+        `pacing spend of campaign ${r.campaign_id}`,
+      );
   });
 
   test("pacing shows today's spend against each campaign's daily budget, busiest first", async () => {
     await page.goto(`${server.url}/?range=all`);
     await settled();
     assert.match(await page.locator('#pacing-day').innerText(), /^2026-01-01, as of/);
-    const rows = await page.$$eval('#pacing-table tbody tr', (trs) => trs.map((tr) => ({
-      id: Number((tr as HTMLElement).dataset.campaignId),
-      spend: tr.querySelector('[data-col="spend"]')!.getAttribute('data-value')!,
-      budget: Number(tr.querySelector('[data-col="budget"]')!.getAttribute('data-value')),
-      used: Number(tr.querySelector('[data-col="budget_used"]')!.getAttribute('data-value')),
-    })));
+    const rows = await page.$$eval('#pacing-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        id: Number((tr as HTMLElement).dataset.campaignId),
+        spend: tr.querySelector('[data-col="spend"]')!.getAttribute('data-value')!,
+        budget: Number(tr.querySelector('[data-col="budget"]')!.getAttribute('data-value')),
+        used: Number(tr.querySelector('[data-col="budget_used"]')!.getAttribute('data-value')),
+      })),
+    );
     assert.equal(rows.length, 15);
     const expected = [...truth.spendByCampaign].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 15);
-    assert.deepEqual(rows.map((r) => [r.id, nanos(r.spend)]), expected);
+    assert.deepEqual(
+      rows.map((r) => [r.id, nanos(r.spend)]),
+      expected,
+    );
     for (const r of rows) {
       assert.equal(r.budget, truth.budgetOf.get(r.id));
       assert.ok(Math.abs(r.used - Number(r.spend) / r.budget) < 1e-9);
@@ -311,8 +410,10 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
         const box = table.parentElement!.getBoundingClientRect();
         return {
           overflow: table.parentElement!.scrollWidth - table.parentElement!.clientWidth,
-          outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td:first-child')]
-            .filter((td) => { const r = td.getBoundingClientRect(); return r.width === 0 || r.left < box.left || r.right > box.right + 0.5; }).length,
+          outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td:first-child')].filter((td) => {
+            const r = td.getBoundingClientRect();
+            return r.width === 0 || r.left < box.left || r.right > box.right + 0.5;
+          }).length,
           rows: (table as HTMLTableElement).tBodies[0]!.rows.length,
         };
       });
@@ -325,7 +426,10 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
   });
 
   test('on common laptop screens (1366 and 1400 px wide), the whole pacing table is in view without scrolling sideways', async () => {
-    for (const [width, height] of [[1366, 768], [1400, 900]] as const) {
+    for (const [width, height] of [
+      [1366, 768],
+      [1400, 900],
+    ] as const) {
       await page.setViewportSize({ width, height });
       await page.goto(`${server.url}/?range=all`);
       await settled();
@@ -336,8 +440,12 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
           pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
           hidden: [...table.querySelectorAll('th, td')].filter((c) => c.getBoundingClientRect().width === 0).length,
           // Inside the table's visible box (not scrolled out of it), and inside the window.
-          outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td[data-col="pace"]')]
-            .filter((td) => { const r = td.getBoundingClientRect(); return r.left < box.left || r.right > Math.min(box.right + 0.5, window.innerWidth); }).length,
+          outside: [...table.querySelectorAll('tbody td[data-col="status"], tbody td[data-col="pace"]')].filter(
+            (td) => {
+              const r = td.getBoundingClientRect();
+              return r.left < box.left || r.right > Math.min(box.right + 0.5, window.innerWidth);
+            },
+          ).length,
           rows: (table as HTMLTableElement).tBodies[0]!.rows.length,
         };
       });

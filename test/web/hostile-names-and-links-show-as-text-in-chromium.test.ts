@@ -72,7 +72,9 @@ describe('hostile display names and links, in a real headless Chromium', { timeo
     // Every CSP violation, reported by the page itself from its first script on.
     await context.addInitScript(() => {
       (window as unknown as { __violations: string[] }).__violations = [];
-      document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __violations: string[] }).__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (window as unknown as { __violations: string[] }).__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     page = await context.newPage();
     page.on('dialog', (d) => {
@@ -117,9 +119,16 @@ describe('hostile display names and links, in a real headless Chromium', { timeo
     await settled();
     const rows = await texts('#breakdown-table tbody tr.clickable td:first-child');
     assert.ok(rows.length > 3);
-    for (const r of rows) assert.ok(HOSTILE.some((h) => r.startsWith(h)), `breakdown row shows its name as text: ${r}`);
+    for (const r of rows)
+      assert.ok(
+        HOSTILE.some((h) => r.startsWith(h)),
+        `breakdown row shows its name as text: ${r}`,
+      );
     const options = await texts('#filter-value option');
-    assert.ok(options.some((o) => o.startsWith(HOSTILE[0]!)), 'filter values list the names as text');
+    assert.ok(
+      options.some((o) => o.startsWith(HOSTILE[0]!)),
+      'filter values list the names as text',
+    );
     // Drill down twice: crumbs and chips carry the advertiser's and the campaign's names.
     await page.click('#breakdown-table tbody tr.clickable >> nth=0');
     await settled();
@@ -129,15 +138,23 @@ describe('hostile display names and links, in a real headless Chromium', { timeo
     const chips = await texts('#chips .chip');
     assert.equal(chips.length, 2);
     // "NAME (id)", NAME being one of the hostile strings followed by its kind and id.
-    const named = (text: string, kind: string) => HOSTILE.some((h) => text.includes(`${h} ${kind}`)) && new RegExp(` ${kind}\\d+ \\(\\d+\\)`).test(text);
+    const named = (text: string, kind: string) =>
+      HOSTILE.some((h) => text.includes(`${h} ${kind}`)) && new RegExp(` ${kind}\\d+ \\(\\d+\\)`).test(text);
     assert.ok(named(crumbs, 'adv') && named(crumbs, 'cmp'), `crumbs show both names as text: ${crumbs}`);
-    assert.ok(named(chips[0]!, 'adv') && named(chips[1]!, 'cmp'), `chips show both names as text: ${chips.join(' | ')}`);
+    assert.ok(
+      named(chips[0]!, 'adv') && named(chips[1]!, 'cmp'),
+      `chips show both names as text: ${chips.join(' | ')}`,
+    );
     await open('/?range=all&by=slot_id');
     await settled();
     assert.ok((await texts('#breakdown-table tbody tr.clickable td:first-child')).every((r) => / slot\d+/.test(r)));
     const pacing = await texts('#pacing-table tbody td:first-child');
     assert.equal(pacing.length, 15);
-    for (const p of pacing) assert.ok(HOSTILE.some((h) => p.startsWith(h)), `pacing shows the campaign name as text: ${p}`);
+    for (const p of pacing)
+      assert.ok(
+        HOSTILE.some((h) => p.startsWith(h)),
+        `pacing shows the campaign name as text: ${p}`,
+      );
     const advertisers = await texts('#pacing-table tbody td:nth-child(2)');
     for (const a of advertisers) assert.match(a, / adv\d+$/);
     await assertNothingRan();
@@ -145,13 +162,22 @@ describe('hostile display names and links, in a real headless Chromium', { timeo
 
   test('a crafted shared link shows its values as text and runs nothing', async () => {
     const markup = '<img src=x onerror=window.__pwned=1>';
-    await open(`/?f.advertiser_id=${encodeURIComponent(markup)}&f.region=${encodeURIComponent('"><script>window.__pwned=1</script>')}&by=${encodeURIComponent('<svg onload=window.__pwned=1>')}&sort=${encodeURIComponent('"><b>')}`);
+    await open(
+      `/?f.advertiser_id=${encodeURIComponent(markup)}&f.region=${encodeURIComponent('"><script>window.__pwned=1</script>')}&by=${encodeURIComponent('<svg onload=window.__pwned=1>')}&sort=${encodeURIComponent('"><b>')}`,
+    );
     await page.locator('#chips .chip').nth(1).waitFor();
     await page.locator('#error').waitFor({ state: 'visible' });
     assert.ok((await page.locator('#crumbs').innerText()).includes(markup), 'the crumb shows the value as written');
     const chips = await texts('#chips .chip');
-    assert.ok(chips.some((c) => c.includes(markup)), `a chip shows the value as written: ${chips.join(' | ')}`);
-    assert.equal(await page.locator('#by').inputValue(), 'advertiser_id', 'an unknown breakdown falls back to the default');
+    assert.ok(
+      chips.some((c) => c.includes(markup)),
+      `a chip shows the value as written: ${chips.join(' | ')}`,
+    );
+    assert.equal(
+      await page.locator('#by').inputValue(),
+      'advertiser_id',
+      'an unknown breakdown falls back to the default',
+    );
     await assertNothingRan();
   });
 });

@@ -13,9 +13,13 @@ export async function pacingRoutes(app: FastifyInstance, opts: { store: QuerySto
   app.get('/api/pacing', async (req, reply) => {
     const p = req.query as Record<string, unknown>;
     const other = Object.keys(p).find((k) => k.startsWith('filter.') && !pacingParams.includes(k));
-    if (other) throw errors.badQuery(`pacing is per campaign: it filters by advertiser_id or campaign_id, not ${other.slice('filter.'.length)}`);
+    if (other)
+      throw errors.badQuery(
+        `pacing is per campaign: it filters by advertiser_id or campaign_id, not ${other.slice('filter.'.length)}`,
+      );
     checkParams(p, pacingParams, false);
-    const ids = (dim: 'advertiser_id' | 'campaign_id') => (p[`filter.${dim}`] === undefined ? undefined : list(p[`filter.${dim}`]).map((v) => filterValue(dim, v) as number));
+    const ids = (dim: 'advertiser_id' | 'campaign_id') =>
+      p[`filter.${dim}`] === undefined ? undefined : list(p[`filter.${dim}`]).map((v) => filterValue(dim, v) as number);
     const advertiserIds = ids('advertiser_id');
     const campaignIds = ids('campaign_id');
     const result = await runPacing(opts.store, {

@@ -35,14 +35,28 @@ export function queryFromParams(p: Record<string, unknown>): Record<string, unkn
 
 /** Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of JSON. */
 export async function queryRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
-  app.get('/api/query', async (req, reply) => answer(reply, req.query, 'adw-query', await runQuery(opts.store, queryFromParams(req.query as Record<string, unknown>))));
+  app.get('/api/query', async (req, reply) =>
+    answer(
+      reply,
+      req.query,
+      'adw-query',
+      await runQuery(opts.store, queryFromParams(req.query as Record<string, unknown>)),
+    ),
+  );
   app.post('/api/query', async (req) => runQuery(opts.store, req.body));
-  app.get('/api/datasets', async () => ({ datasets: appDatasets.map((d) => ({ name: d.name, grain: d.grain, by: d.by, doc: d.table.doc })) }));
+  app.get('/api/datasets', async () => ({
+    datasets: appDatasets.map((d) => ({ name: d.name, grain: d.grain, by: d.by, doc: d.table.doc })),
+  }));
   app.get<{ Params: { name: string } }>('/api/datasets/:name', async (req, reply) => {
     const ds = appDatasets.find((d) => d.name === req.params.name);
     if (!ds) throw errors.unknownDataset(req.params.name);
     const p = req.query as Record<string, unknown>;
-    const q = queryFromParams({ metrics: 'requests,fills,fill_rate,exposures,viewable_exposures,viewability_rate,clicks,ctr,spend,ecpm,cpc', ...p, by: ds.by.join(','), granularity: ds.grain });
+    const q = queryFromParams({
+      metrics: 'requests,fills,fill_rate,exposures,viewable_exposures,viewability_rate,clicks,ctr,spend,ecpm,cpc',
+      ...p,
+      by: ds.by.join(','),
+      granularity: ds.grain,
+    });
     return answer(reply, p, ds.name, await runQuery(opts.store, { ...q, names: true, orderBy: q.orderBy ?? 'time' }));
   });
 }

@@ -19,7 +19,9 @@ function parseTargets(text: string): number[] {
 export function registerAdviseWindow(program: Command): void {
   program
     .command('advise-window')
-    .description('join-window advisor: accuracy and state of each window size from the observed delays, and the smallest window per target')
+    .description(
+      'join-window advisor: accuracy and state of each window size from the observed delays, and the smallest window per target',
+    )
     .requiredOption('--db <path>', 'warehouse database file')
     .option('--windows <list>', 'window sizes to evaluate', '1m,5m,15m,30m,1h,2h,4h,8h,12h,24h')
     .option('--targets <list>', 'target accuracies (fractions)', '0.95,0.99,0.999')
@@ -29,23 +31,50 @@ export function registerAdviseWindow(program: Command): void {
       const targets = parseTargets(opts.targets);
       const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
       try {
-        const advice = await adviseJoinWindow(warehouse, { windowsMs, targets, allowedLatenessMs: defaultEngineConfig.allowedLatenessMs });
+        const advice = await adviseJoinWindow(warehouse, {
+          windowsMs,
+          targets,
+          allowedLatenessMs: defaultEngineConfig.allowedLatenessMs,
+        });
         if (opts.json) {
           const window = (ms: number | null) => (ms === null ? null : formatDuration(ms));
-          process.stdout.write(`${JSON.stringify({
-            observed: advice.observed,
-            windows: advice.windows.map((w) => ({ window: window(w.windowMs), window_ms: w.windowMs, accuracy: w.accuracy, state_keys: w.stateKeys, state_bytes: w.stateBytes })),
-            recommendations: advice.recommendations.map((r) => ({ target: r.target, window: window(r.windowMs), window_ms: r.windowMs, state_keys: r.stateKeys, state_bytes: r.stateBytes })),
-          })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({
+              observed: advice.observed,
+              windows: advice.windows.map((w) => ({
+                window: window(w.windowMs),
+                window_ms: w.windowMs,
+                accuracy: w.accuracy,
+                state_keys: w.stateKeys,
+                state_bytes: w.stateBytes,
+              })),
+              recommendations: advice.recommendations.map((r) => ({
+                target: r.target,
+                window: window(r.windowMs),
+                window_ms: r.windowMs,
+                state_keys: r.stateKeys,
+                state_bytes: r.stateBytes,
+              })),
+            })}\n`,
+          );
           return;
         }
         const o = advice.observed;
-        process.stdout.write(`observed: ${o.requests} requests over ${formatDuration(o.spanMs)} of event time (${o.requestsPerSecond.toFixed(1)}/s); joined without a window: ${followTypes.map((t) => `${o.joined[t]} ${t}`).join(', ')}\n`);
-        console.table(advice.windows.map((w) => ({
-          window: formatDuration(w.windowMs), ...Object.fromEntries(Object.entries(w.accuracy).map(([t, a]) => [t, pct(a)])), 'state keys': w.stateKeys, 'state memory': mb(w.stateBytes),
-        })));
+        process.stdout.write(
+          `observed: ${o.requests} requests over ${formatDuration(o.spanMs)} of event time (${o.requestsPerSecond.toFixed(1)}/s); joined without a window: ${followTypes.map((t) => `${o.joined[t]} ${t}`).join(', ')}\n`,
+        );
+        console.table(
+          advice.windows.map((w) => ({
+            window: formatDuration(w.windowMs),
+            ...Object.fromEntries(Object.entries(w.accuracy).map(([t, a]) => [t, pct(a)])),
+            'state keys': w.stateKeys,
+            'state memory': mb(w.stateBytes),
+          })),
+        );
         for (const r of advice.recommendations) {
-          process.stdout.write(`target ${pct(r.target)}: ${r.windowMs === null ? 'no follow events observed' : `window ${formatDuration(r.windowMs)} (about ${r.stateKeys} keys, ${mb(r.stateBytes)} of state)`}\n`);
+          process.stdout.write(
+            `target ${pct(r.target)}: ${r.windowMs === null ? 'no follow events observed' : `window ${formatDuration(r.windowMs)} (about ${r.stateKeys} keys, ${mb(r.stateBytes)} of state)`}\n`,
+          );
         }
       } finally {
         await warehouse.close();

@@ -10,8 +10,16 @@ export function registerBench(program: Command): void {
     .description('benchmark the whole pipeline on a deterministic workload; prints throughput, freshness and memory')
     .option('--events <n>', 'event lines in the workload', '5000000')
     .option('--seed <n>', 'workload seed', '1')
-    .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints (freshness against throughput)', '500ms')
-    .option('--source <kind>', 'file (on tmpfs) or kafka (pre-loaded into a broker the bench starts, or --kafka)', 'file')
+    .option(
+      '--checkpoint-interval <duration>',
+      'wall-clock time between checkpoints (freshness against throughput)',
+      '500ms',
+    )
+    .option(
+      '--source <kind>',
+      'file (on tmpfs) or kafka (pre-loaded into a broker the bench starts, or --kafka)',
+      'file',
+    )
     .option('--kafka <brokers>', 'with --source kafka: use this broker instead of starting one')
     .option('--query', 'benchmark dashboard queries instead: DWA of --campaigns campaigns over --days days')
     .option('--campaigns <n>', 'with --query: campaigns', '1000')
@@ -21,13 +29,16 @@ export function registerBench(program: Command): void {
     .action(async (opts) => {
       if (opts.query) {
         const q = await runQueryBench({
-          campaigns: parseCount(opts.campaigns, '--campaigns'), days: parseCount(opts.days, '--days'), iterations: Math.max(1, parseCount(opts.iterations, '--iterations')),
+          campaigns: parseCount(opts.campaigns, '--campaigns'),
+          days: parseCount(opts.days, '--days'),
+          iterations: Math.max(1, parseCount(opts.iterations, '--iterations')),
           log: (line) => process.stderr.write(`${line}\n`),
         });
         process.stdout.write(`${opts.json ? JSON.stringify(q) : JSON.stringify(q, null, 2)}\n`);
         return;
       }
-      if (opts.source !== 'file' && opts.source !== 'kafka') throw errors.badOption('--source', `"${opts.source}" is not file or kafka`);
+      if (opts.source !== 'file' && opts.source !== 'kafka')
+        throw errors.badOption('--source', `"${opts.source}" is not file or kafka`);
       const result = await runPipelineBench({
         source: opts.source,
         ...(opts.kafka ? { kafkaBrokers: opts.kafka } : {}),
@@ -37,6 +48,8 @@ export function registerBench(program: Command): void {
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+      else
+        for (const [k, v] of Object.entries(result))
+          process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
     });
 }

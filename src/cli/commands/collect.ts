@@ -10,7 +10,9 @@ import { parseCount, parseDuration } from '../parse.ts';
 export function registerCollect(program: Command): void {
   program
     .command('collect')
-    .description('the beacon collector: GET /v1/pixel and POST /v1/events, validated and produced to Kafka (acks=all) before answering')
+    .description(
+      'the beacon collector: GET /v1/pixel and POST /v1/events, validated and produced to Kafka (acks=all) before answering',
+    )
     .requiredOption('--kafka <brokers>', 'Kafka brokers (host:port[,...])')
     .option('--topic <name>', 'events topic', defaultKafkaTopic)
     .option('--dead-letter-topic <name>', 'topic keeping refused records (default: <topic>.dead-letter)')
@@ -18,25 +20,51 @@ export function registerCollect(program: Command): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--max-batch <n>', 'most records in one POST', String(d.maxBatch))
     .option('--rate-limit <n>', 'requests per second per client address', String(d.rateLimit))
-    .option('--headers-timeout <duration>', 'time a client has to send its request headers (408 and closed beyond)', `${d.headersTimeoutMs / 1000}s`)
-    .option('--request-timeout <duration>', 'time a client has to send its whole request (408 and closed beyond)', `${d.requestTimeoutMs / 1000}s`)
-    .option('--socket-timeout <duration>', 'a connection silent this long in mid-request is closed', `${d.socketTimeoutMs / 1000}s`)
-    .option('--keep-alive-timeout <duration>', 'an idle keep-alive connection is closed after this', `${d.keepAliveTimeoutMs / 1000}s`)
+    .option(
+      '--headers-timeout <duration>',
+      'time a client has to send its request headers (408 and closed beyond)',
+      `${d.headersTimeoutMs / 1000}s`,
+    )
+    .option(
+      '--request-timeout <duration>',
+      'time a client has to send its whole request (408 and closed beyond)',
+      `${d.requestTimeoutMs / 1000}s`,
+    )
+    .option(
+      '--socket-timeout <duration>',
+      'a connection silent this long in mid-request is closed',
+      `${d.socketTimeoutMs / 1000}s`,
+    )
+    .option(
+      '--keep-alive-timeout <duration>',
+      'an idle keep-alive connection is closed after this',
+      `${d.keepAliveTimeoutMs / 1000}s`,
+    )
     .option('--max-connections <n>', 'most open connections; further ones are closed at once', String(d.maxConnections))
     .action(async (opts) => {
       const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
-      const deadLetters = new KafkaSink({ brokers: opts.kafka, topic: opts.deadLetterTopic ?? `${opts.topic}.dead-letter` });
+      const deadLetters = new KafkaSink({
+        brokers: opts.kafka,
+        topic: opts.deadLetterTopic ?? `${opts.topic}.dead-letter`,
+      });
       const app = await buildCollector({
-        sink, deadLetters, registry: createMetricsRegistry(),
-        maxBatch: parseCount(opts.maxBatch, '--max-batch'), rateLimit: parseCount(opts.rateLimit, '--rate-limit'),
-        headersTimeoutMs: parseDuration(opts.headersTimeout, '--headers-timeout'), requestTimeoutMs: parseDuration(opts.requestTimeout, '--request-timeout'),
-        socketTimeoutMs: parseDuration(opts.socketTimeout, '--socket-timeout'), keepAliveTimeoutMs: parseDuration(opts.keepAliveTimeout, '--keep-alive-timeout'),
+        sink,
+        deadLetters,
+        registry: createMetricsRegistry(),
+        maxBatch: parseCount(opts.maxBatch, '--max-batch'),
+        rateLimit: parseCount(opts.rateLimit, '--rate-limit'),
+        headersTimeoutMs: parseDuration(opts.headersTimeout, '--headers-timeout'),
+        requestTimeoutMs: parseDuration(opts.requestTimeout, '--request-timeout'),
+        socketTimeoutMs: parseDuration(opts.socketTimeout, '--socket-timeout'),
+        keepAliveTimeoutMs: parseDuration(opts.keepAliveTimeout, '--keep-alive-timeout'),
         maxConnections: parseCount(opts.maxConnections, '--max-connections'),
       });
       const interrupt = interruptSignal();
       try {
         const port = await listenOn(app, parseCount(opts.port, '--port'), opts.host, '--port');
-        process.stdout.write(`ADW collector at http://${opts.host}:${port}/v1/pixel and /v1/events -> ${opts.topic} at ${opts.kafka}; metrics at /metrics; Ctrl-C stops\n`);
+        process.stdout.write(
+          `ADW collector at http://${opts.host}:${port}/v1/pixel and /v1/events -> ${opts.topic} at ${opts.kafka}; metrics at /metrics; Ctrl-C stops\n`,
+        );
         await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
       } finally {
         interrupt.release();

@@ -24,7 +24,11 @@ export function registerDemo(program: Command): void {
     .option('--db <path>', 'warehouse file to keep (default: a temporary one, removed on exit)')
     .option('--token <token>', 'require this API token (default: $ADW_API_TOKEN; the demo runs open without one)')
     .option(...BEHIND_TLS_OPTION)
-    .option('--reconcile-interval <duration>', 'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)', '5m')
+    .option(
+      '--reconcile-interval <duration>',
+      'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)',
+      '5m',
+    )
     .action(async (opts) => {
       const port = parseCount(opts.port, '--port');
       const rate = parseCount(opts.rate, '--rate');
@@ -39,8 +43,19 @@ export function registerDemo(program: Command): void {
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
-        api = await serveApi({ store: warehouse, engine: { job, source }, metrics: monitor.registry, ...(token ? { token } : {}), behindTls: Boolean(opts.behindTls), port, host: opts.host, portOption: '--port' });
-        process.stdout.write(`ADW demo running at http://${opts.host}:${api.port}/  (${rate} events/s simulated; warehouse ${dbPath}; metrics at /metrics; Ctrl-C stops)\n`);
+        api = await serveApi({
+          store: warehouse,
+          engine: { job, source },
+          metrics: monitor.registry,
+          ...(token ? { token } : {}),
+          behindTls: Boolean(opts.behindTls),
+          port,
+          host: opts.host,
+          portOption: '--port',
+        });
+        process.stdout.write(
+          `ADW demo running at http://${opts.host}:${api.port}/  (${rate} events/s simulated; warehouse ${dbPath}; metrics at /metrics; Ctrl-C stops)\n`,
+        );
         await job.run({ untilEnd: false, signal: interrupt.signal, observers: [monitor.engine, api.health!] });
         process.stdout.write('stopped cleanly: last checkpoint committed\n');
       } finally {

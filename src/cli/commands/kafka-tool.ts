@@ -7,14 +7,17 @@ const names = Object.keys(kafkaTools);
 export function registerKafkaTool(program: Command): void {
   program
     .command('kafka-tool')
-    .description(`run one of Apache Kafka's own tools (${names.join(', ')}) on the machine's Java, e.g. adw kafka-tool consumer-groups --bootstrap-server 127.0.0.1:9092 --describe --group adw-engine`)
+    .description(
+      `run one of Apache Kafka's own tools (${names.join(', ')}) on the machine's Java, e.g. adw kafka-tool consumer-groups --bootstrap-server 127.0.0.1:9092 --describe --group adw-engine`,
+    )
     .argument('<tool>', `the tool: ${names.join(', ')} (as kafka-<tool>.sh)`)
     .argument('[args...]', "the tool's own options (adw kafka-tool TOOL --help lists them)")
     // Everything after the tool's name is the tool's, --help included.
     .passThroughOptions()
     .allowUnknownOption()
     .action(async (tool: string, args: string[]) => {
-      if (!names.includes(tool)) throw errors.badOption('<tool>', `unknown Kafka tool "${tool}" (known: ${names.join(', ')})`);
+      if (!names.includes(tool))
+        throw errors.badOption('<tool>', `unknown Kafka tool "${tool}" (known: ${names.join(', ')})`);
       process.exitCode = await runKafkaTool(tool as KafkaToolName, args);
     });
 }

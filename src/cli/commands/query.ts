@@ -29,7 +29,12 @@ export function registerQuery(program: Command): void {
     .option('--granularity <g>', 'group by time: minute, hour or day')
     .option('--from <time>', 'start (ISO 8601 or ms), inclusive')
     .option('--to <time>', 'end (ISO 8601 or ms), exclusive')
-    .option('--filter <dim=values>', 'keep only these values of a dimension (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--filter <dim=values>',
+      'keep only these values of a dimension (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--order-by <name>', 'metric, dimension or "time"')
     .option('--limit <n>', 'rows at most', '1000')
     .option('--names', 'add display names of advertisers, campaigns, ads and slots')
@@ -53,7 +58,9 @@ export function registerQuery(program: Command): void {
         else {
           if (result.rows.length > 0) console.table(result.rows);
           else process.stdout.write('(no rows)\n');
-          process.stdout.write(`source: ${result.source}; newest event time: ${result.freshness.newest_event_time ?? '-'}\n`);
+          process.stdout.write(
+            `source: ${result.source}; newest event time: ${result.freshness.newest_event_time ?? '-'}\n`,
+          );
         }
       } finally {
         await warehouse.close();

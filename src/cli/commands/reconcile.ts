@@ -7,7 +7,9 @@ import { parseCount, parseList } from '../parse.ts';
 export function registerReconcile(program: Command): void {
   program
     .command('reconcile')
-    .description('compare real-time DWA with DWA recomputed offline from ODS (no join window, all late data): accuracy per metric and slice')
+    .description(
+      'compare real-time DWA with DWA recomputed offline from ODS (no join window, all late data): accuracy per metric and slice',
+    )
     .requiredOption('--db <path>', 'warehouse database file')
     .option('--by <list>', 'dimensions to slice by', 'advertiser_id,campaign_id,slot_id,os,device_type,region')
     .option('--worst <n>', 'how many worst slices to list', '10')
@@ -15,15 +17,34 @@ export function registerReconcile(program: Command): void {
     .action(async (opts) => {
       const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
       try {
-        const report = await reconcile(warehouse, { dimensions: parseList(opts.by), worst: parseCount(opts.worst, '--worst') });
+        const report = await reconcile(warehouse, {
+          dimensions: parseList(opts.by),
+          worst: parseCount(opts.worst, '--worst'),
+        });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
         }
-        console.table(Object.fromEntries(Object.entries(report.metrics).map(([m, a]) => [m, { realtime: a.realtime, offline: a.offline, accuracy: pct(a.accuracy) }])));
+        console.table(
+          Object.fromEntries(
+            Object.entries(report.metrics).map(([m, a]) => [
+              m,
+              { realtime: a.realtime, offline: a.offline, accuracy: pct(a.accuracy) },
+            ]),
+          ),
+        );
         if (report.worst.length > 0) {
           process.stdout.write('worst slices:\n');
-          console.table(report.worst.map((s) => ({ dimension: s.dimension, value: s.value, metric: s.metric, realtime: s.realtime, offline: s.offline, accuracy: pct(s.accuracy) })));
+          console.table(
+            report.worst.map((s) => ({
+              dimension: s.dimension,
+              value: s.value,
+              metric: s.metric,
+              realtime: s.realtime,
+              offline: s.offline,
+              accuracy: pct(s.accuracy),
+            })),
+          );
         }
       } finally {
         await warehouse.close();

@@ -19,11 +19,18 @@ import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
 /** Options shared by the commands that run the engine. */
-export function engineConfigFrom(opts: { joinWindow?: string; checkpointInterval?: string; batchSize?: string; lateness?: string }): EngineConfig {
+export function engineConfigFrom(opts: {
+  joinWindow?: string;
+  checkpointInterval?: string;
+  batchSize?: string;
+  lateness?: string;
+}): EngineConfig {
   return {
     ...defaultEngineConfig,
     ...(opts.joinWindow ? { joinWindowMs: parseDuration(opts.joinWindow, '--join-window') } : {}),
-    ...(opts.checkpointInterval ? { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') } : {}),
+    ...(opts.checkpointInterval
+      ? { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') }
+      : {}),
     ...(opts.batchSize ? { batchSize: Math.max(1, parseCount(opts.batchSize, '--batch-size')) } : {}),
     ...(opts.lateness ? { allowedLatenessMs: parseDuration(opts.lateness, '--allowed-lateness') } : {}),
   };
@@ -32,54 +39,97 @@ export function engineConfigFrom(opts: { joinWindow?: string; checkpointInterval
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('process NDJSON records from a file, stdin or Kafka into the warehouse; resumes from the last checkpoint')
+    .description(
+      'process NDJSON records from a file, stdin or Kafka into the warehouse; resumes from the last checkpoint',
+    )
     .option('--input <file>', 'input file, or - for stdin')
-    .option('--kafka <brokers>', 'read the events topic from Kafka instead (host:port[,...]), as consumer group adw-engine')
+    .option(
+      '--kafka <brokers>',
+      'read the events topic from Kafka instead (host:port[,...]), as consumer group adw-engine',
+    )
     .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
-    .option('--dims-mysql <url>', 'also follow the dimension tables of this MySQL/MariaDB database: snapshot, then binlog (mysql://user:pass@host:port)')
+    .option(
+      '--dims-mysql <url>',
+      'also follow the dimension tables of this MySQL/MariaDB database: snapshot, then binlog (mysql://user:pass@host:port)',
+    )
     .option('--dims-database <name>', 'with --dims-mysql: the database', defaultDimensionDatabase)
     .requiredOption('--db <path>', 'warehouse database file (created if missing)')
-    .option('--until-end', 'exit once all input is committed (for Kafka: once caught up with the end of the topic; otherwise keep following; stdin always ends at EOF)')
+    .option(
+      '--until-end',
+      'exit once all input is committed (for Kafka: once caught up with the end of the topic; otherwise keep following; stdin always ends at EOF)',
+    )
     .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
     .option('--batch-size <n>', 'records per batch', '4096')
     .option('--quiet', 'print only the final summary')
-    .option('--metrics-port <n>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running (0 picks a free port)')
+    .option(
+      '--metrics-port <n>',
+      'serve Prometheus metrics at http://HOST:PORT/metrics while running (0 picks a free port)',
+    )
     .option('--metrics-host <address>', 'address for --metrics-port', '127.0.0.1')
     .option('--api-port <n>', 'also serve the query API and dashboard on this port (0 picks a free one); needs a token')
     .option('--api-host <address>', 'address for --api-port', '127.0.0.1')
     .option('--token <token>', 'with --api-port: the API token (default: $ADW_API_TOKEN)')
     .option(...BEHIND_TLS_OPTION)
-    .option('--reconcile-interval <duration>', 'with --metrics-port or --api-port: how often to reconcile real-time DWA against ODS (0: never)', '5m')
+    .option(
+      '--reconcile-interval <duration>',
+      'with --metrics-port or --api-port: how often to reconcile real-time DWA against ODS (0: never)',
+      '5m',
+    )
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
       const token = opts.apiPort === undefined ? undefined : resolveToken(opts.token, true, 'adw run --api-port');
-      if (Boolean(opts.input) === Boolean(opts.kafka)) throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
+      if (Boolean(opts.input) === Boolean(opts.kafka))
+        throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
       // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
       if (opts.input && opts.input !== '-') checkInputFile(opts.input);
       const interrupt = interruptSignal();
       const waiting = (what: string) => process.stderr.write(`waiting for ${what}\n`);
       const events: Source = opts.kafka
-        ? new KafkaSource({ brokers: opts.kafka, topic: opts.topic, untilCaughtUp: Boolean(opts.untilEnd), onWaiting: waiting, signal: interrupt.signal })
+        ? new KafkaSource({
+            brokers: opts.kafka,
+            topic: opts.topic,
+            untilCaughtUp: Boolean(opts.untilEnd),
+            onWaiting: waiting,
+            signal: interrupt.signal,
+          })
         : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
       const dims = opts.dimsMysql
         ? new MySqlBinlogSource({
-          url: opts.dimsMysql, database: opts.dimsDatabase, signal: interrupt.signal,
-          onWaitingForTables: (tables) => waiting(`tables ${tables.join(', ')} (create them with adw simulate --dims-mysql URL)`),
-        })
+            url: opts.dimsMysql,
+            database: opts.dimsDatabase,
+            signal: interrupt.signal,
+            onWaitingForTables: (tables) =>
+              waiting(`tables ${tables.join(', ')} (create them with adw simulate --dims-mysql URL)`),
+          })
         : null;
       // Dimensions first: a change reaches the engine ahead of the events read after it.
       const source: Source = dims ? new CompositeSource([dims, events]) : events;
       const warehouse = await DuckDbWarehouse.open(opts.db);
-      const monitor = opts.metricsPort === undefined && opts.apiPort === undefined ? null : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
-      const server = opts.metricsPort !== undefined && monitor ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost) : null;
+      const monitor =
+        opts.metricsPort === undefined && opts.apiPort === undefined
+          ? null
+          : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
+      const server =
+        opts.metricsPort !== undefined && monitor
+          ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost)
+          : null;
       if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
         const job = new Job(adPipeline, source, warehouse, config);
         if (opts.apiPort !== undefined) {
-          api = await serveApi({ store: warehouse, engine: { job, source }, ...(monitor ? { metrics: monitor.registry } : {}), ...(token ? { token } : {}), behindTls: Boolean(opts.behindTls), port: parseCount(opts.apiPort, '--api-port'), host: opts.apiHost, portOption: '--api-port' });
+          api = await serveApi({
+            store: warehouse,
+            engine: { job, source },
+            ...(monitor ? { metrics: monitor.registry } : {}),
+            ...(token ? { token } : {}),
+            behindTls: Boolean(opts.behindTls),
+            port: parseCount(opts.apiPort, '--api-port'),
+            host: opts.apiHost,
+            portOption: '--api-port',
+          });
           process.stderr.write(`API and dashboard at http://${opts.apiHost}:${api.port}/ (token required)\n`);
         }
         const status = await job.run({
@@ -88,10 +138,15 @@ export function registerRun(program: Command): void {
           untilEnd: Boolean(opts.untilEnd) || opts.input === '-',
           signal: interrupt.signal,
           onCommit: (s) => {
-            if (!opts.quiet) process.stderr.write(`checkpoint ${s.epoch}: ${s.counters.recordsIn} records in, ${s.counters.deadLettered} dead-lettered, watermark ${s.watermark > 0 ? new Date(s.watermark).toISOString() : '-'}\n`);
+            if (!opts.quiet)
+              process.stderr.write(
+                `checkpoint ${s.epoch}: ${s.counters.recordsIn} records in, ${s.counters.deadLettered} dead-lettered, watermark ${s.watermark > 0 ? new Date(s.watermark).toISOString() : '-'}\n`,
+              );
           },
         });
-        process.stdout.write(`${JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ source: source.id, ...status.counters, position: status.position, epoch: status.epoch, max_event_time: status.maxEventMs ? new Date(status.maxEventMs).toISOString() : null })}\n`,
+        );
       } finally {
         interrupt.release();
         await api?.app.close();

@@ -21,8 +21,17 @@ export function registerServe(program: Command): void {
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
-        api = await serveApi({ store: warehouse, ...(token ? { token } : {}), behindTls: Boolean(opts.behindTls), port, host: opts.host, portOption: '--port' });
-        process.stdout.write(`ADW serving ${opts.db} at http://${opts.host}:${api.port}/  (token required; Ctrl-C stops)\n`);
+        api = await serveApi({
+          store: warehouse,
+          ...(token ? { token } : {}),
+          behindTls: Boolean(opts.behindTls),
+          port,
+          host: opts.host,
+          portOption: '--port',
+        });
+        process.stdout.write(
+          `ADW serving ${opts.db} at http://${opts.host}:${api.port}/  (token required; Ctrl-C stops)\n`,
+        );
         if (!interrupt.signal.aborted) await once(interrupt.signal, 'abort');
       } finally {
         interrupt.release();

@@ -15,7 +15,9 @@ import { parseCount, parseDuration } from '../parse.ts';
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('write deterministic simulated ad traffic (dimension rows first, then events) as NDJSON to a file, or produce it to Kafka')
+    .description(
+      'write deterministic simulated ad traffic (dimension rows first, then events) as NDJSON to a file, or produce it to Kafka',
+    )
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', '1')
     .option('--events <n>', 'number of event lines', '100000')
     .option('--span <duration>', 'event-time span of the traffic', '6h')
@@ -26,13 +28,20 @@ export function registerSimulate(program: Command): void {
     .option('--out <file>', 'output file, or - for stdout')
     .option('--kafka <brokers>', 'produce to Kafka instead (host:port[,...]), acknowledged by the broker')
     .option('--topic <name>', 'with --kafka: the events topic', defaultKafkaTopic)
-    .option('--collector <url>', 'post the events to a beacon collector instead (http://host:port), in batches of at most --batch')
+    .option(
+      '--collector <url>',
+      'post the events to a beacon collector instead (http://host:port), in batches of at most --batch',
+    )
     .option('--batch <n>', 'with --collector: records per POST', '500')
     .option('--rate <n>', 'with --kafka or --collector: lines per second at most (default: as fast as they are taken)')
-    .option('--dims-mysql <url>', 'write the dimension rows into this MySQL/MariaDB database (mysql://user:pass@host:port) instead of the output')
+    .option(
+      '--dims-mysql <url>',
+      'write the dimension rows into this MySQL/MariaDB database (mysql://user:pass@host:port) instead of the output',
+    )
     .option('--dims-database <name>', 'with --dims-mysql: the database', defaultDimensionDatabase)
     .action(async (opts) => {
-      if ([opts.out, opts.kafka, opts.collector].filter(Boolean).length !== 1) throw errors.badOption('--out', 'give exactly one of --out FILE, --kafka BROKERS and --collector URL');
+      if ([opts.out, opts.kafka, opts.collector].filter(Boolean).length !== 1)
+        throw errors.badOption('--out', 'give exactly one of --out FILE, --kafka BROKERS and --collector URL');
       const startMs = Date.parse(opts.start);
       const options: Partial<SimulatorOptions> = {
         seed: parseCount(opts.seed, '--seed'),
@@ -44,7 +53,11 @@ export function registerSimulate(program: Command): void {
         lateRate: Number(opts.lateRate),
       };
       if (opts.dimsMysql) {
-        const n = await loadDimensions(opts.dimsMysql, opts.dimsDatabase, buildDimensions(resolveSimulatorOptions(options)));
+        const n = await loadDimensions(
+          opts.dimsMysql,
+          opts.dimsDatabase,
+          buildDimensions(resolveSimulatorOptions(options)),
+        );
         process.stderr.write(`wrote ${n} dimension rows to ${opts.dimsDatabase}\n`);
       }
       const withDimensions = !opts.dimsMysql;
@@ -52,8 +65,13 @@ export function registerSimulate(program: Command): void {
       if (opts.collector) {
         // The collector takes events only: dimensions go to the dimension database (--dims-mysql) or nowhere.
         const client = new CollectorClient(opts.collector);
-        const sent = await publishLines(simulateLines(options, false), client, { ...rate, batch: parseCount(opts.batch, '--batch') });
-        process.stderr.write(`posted ${sent} lines to ${opts.collector}: ${client.accepted} accepted, ${client.refused} refused\n`);
+        const sent = await publishLines(simulateLines(options, false), client, {
+          ...rate,
+          batch: parseCount(opts.batch, '--batch'),
+        });
+        process.stderr.write(
+          `posted ${sent} lines to ${opts.collector}: ${client.accepted} accepted, ${client.refused} refused\n`,
+        );
         return;
       }
       if (opts.kafka) {
@@ -68,6 +86,7 @@ export function registerSimulate(program: Command): void {
       }
       if (opts.out !== '-') checkOutputFile(opts.out);
       const result = await writeSimulation(options, opts.out, withDimensions);
-      if (opts.out !== '-') process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
+      if (opts.out !== '-')
+        process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
     });
 }

@@ -10,8 +10,15 @@ export function registerStack(program: Command): void {
     .option('--kafka-controller-port <n>', 'Kafka KRaft controller port', String(defaultStackPorts.kafkaController))
     .option('--mariadb-port <n>', 'MariaDB port', String(defaultStackPorts.mariadb))
     .action(async (opts) => {
-      const services = await stackUp({ kafka: parseCount(opts.kafkaPort, '--kafka-port'), kafkaController: parseCount(opts.kafkaControllerPort, '--kafka-controller-port'), mariadb: parseCount(opts.mariadbPort, '--mariadb-port') });
-      for (const s of services) process.stdout.write(`${s.name} ${s.started ? 'started' : 'already running'} at ${s.address} (pid ${s.pid}, data ${s.dir})\n`);
+      const services = await stackUp({
+        kafka: parseCount(opts.kafkaPort, '--kafka-port'),
+        kafkaController: parseCount(opts.kafkaControllerPort, '--kafka-controller-port'),
+        mariadb: parseCount(opts.mariadbPort, '--mariadb-port'),
+      });
+      for (const s of services)
+        process.stdout.write(
+          `${s.name} ${s.started ? 'started' : 'already running'} at ${s.address} (pid ${s.pid}, data ${s.dir})\n`,
+        );
     });
   program
     .command('down')

@@ -68,7 +68,8 @@ class StdinInput implements ByteInput {
     const { value, done } = await this.it.next();
     if (done) return null;
     const buf = value as Buffer;
-    if (this.head.length < PREFIX_BYTES) this.head = Buffer.concat([this.head, buf.subarray(0, PREFIX_BYTES - this.head.length)]);
+    if (this.head.length < PREFIX_BYTES)
+      this.head = Buffer.concat([this.head, buf.subarray(0, PREFIX_BYTES - this.head.length)]);
     return buf;
   }
   async prefix(n: number): Promise<Buffer> {
@@ -119,7 +120,8 @@ export class FileSource implements Source {
 
   async open(stored: string | null, fingerprint: string | null): Promise<void> {
     const position = stored === null ? 0 : Number(stored);
-    if (!Number.isSafeInteger(position) || position < 0) throw errors.inputMismatch(this.id, `stored position "${stored}" is not a byte offset`);
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw errors.inputMismatch(this.id, `stored position "${stored}" is not a byte offset`);
     if (this.opts.path === '-') this.input = new StdinInput();
     else {
       checkInputFile(this.opts.path);
@@ -129,7 +131,8 @@ export class FileSource implements Source {
     if (fingerprint !== null) {
       const n = Number(fingerprint.split(':')[0]);
       const actual = fingerprintOf(await this.input.prefix(n));
-      if (actual !== fingerprint) throw errors.inputMismatch(this.id, `its first ${n} bytes differ from the input it was built from`);
+      if (actual !== fingerprint)
+        throw errors.inputMismatch(this.id, `its first ${n} bytes differ from the input it was built from`);
     }
     this.pos = position;
     this.carryStart = position;
@@ -167,7 +170,8 @@ export class FileSource implements Source {
     const take = this.queue.slice(this.head, this.head + max);
     this.head += take.length;
     if (take.length > 0) this.pos = this.nexts[this.head - 1];
-    if (this.prefix.length < PREFIX_BYTES && this.pos > this.prefix.length) this.prefix = await this.input!.prefix(Math.min(PREFIX_BYTES, this.pos));
+    if (this.prefix.length < PREFIX_BYTES && this.pos > this.prefix.length)
+      this.prefix = await this.input!.prefix(Math.min(PREFIX_BYTES, this.pos));
     return { records: take, end: this.ended && this.head === this.queue.length };
   }
 
@@ -202,7 +206,11 @@ export class FileSource implements Source {
     }
     const rest = data.subarray(from);
     if (rest.length > this.opts.maxLineBytes) {
-      this.overlong = { seq: base + from, head: Buffer.from(rest.subarray(0, this.opts.maxLineBytes)), total: rest.length };
+      this.overlong = {
+        seq: base + from,
+        head: Buffer.from(rest.subarray(0, this.opts.maxLineBytes)),
+        total: rest.length,
+      };
       this.carry = Buffer.alloc(0);
       this.carryStart = base + from + rest.length;
     } else {
@@ -219,7 +227,10 @@ export class FileSource implements Source {
       this.push({ line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, o.seq + o.total);
       this.overlong = null;
     } else if (this.carry.length > 0) {
-      this.push({ line: this.carry.toString('utf8'), bytes: this.carry.length, seq: this.carryStart }, this.carryStart + this.carry.length);
+      this.push(
+        { line: this.carry.toString('utf8'), bytes: this.carry.length, seq: this.carryStart },
+        this.carryStart + this.carry.length,
+      );
     }
     this.carry = Buffer.alloc(0);
   }

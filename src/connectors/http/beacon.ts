@@ -2,13 +2,17 @@
  * A GET beacon's query string as a wire record: numbers and booleans are typed as the NDJSON wire format has them,
  * and a beacon without `ts` is stamped with the collector's receive time (browsers do not know the ad server's clock).
  */
-export function beaconRecord(query: Record<string, string | string[] | undefined>, receivedAt: number): Record<string, unknown> {
+export function beaconRecord(
+  query: Record<string, string | string[] | undefined>,
+  receivedAt: number,
+): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [k, raw] of Object.entries(query)) {
     const v = Array.isArray(raw) ? raw[0] : raw;
     if (v === undefined) continue;
     // What is not a number stays a string for the validator to name: NaN would become null, read as a missing field.
-    if (k === 'ts' || k === 'slot_id' || k === 'ad_id' || k === 'bid_price') record[k] = v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v);
+    if (k === 'ts' || k === 'slot_id' || k === 'ad_id' || k === 'bid_price')
+      record[k] = v.trim() === '' || !Number.isFinite(Number(v)) ? v : Number(v);
     else if (k === 'filled') record[k] = v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
     else record[k] = v;
   }
@@ -23,5 +27,8 @@ export function batchLines(body: string, contentType: string | undefined): strin
     const items = Array.isArray(parsed) ? parsed : [parsed];
     return items.map((x) => JSON.stringify(x));
   }
-  return body.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  return body
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }

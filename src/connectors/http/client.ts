@@ -25,14 +25,19 @@ export class CollectorClient {
       this.refused += lines.length;
       return;
     }
-    if (!r.ok) throw errors.sourceFailed(this.url, `the collector answered ${r.status}: ${(await r.text()).slice(0, 200)}`);
+    if (!r.ok)
+      throw errors.sourceFailed(this.url, `the collector answered ${r.status}: ${(await r.text()).slice(0, 200)}`);
     const body = (await r.json()) as { accepted: number; rejected: unknown[] };
     this.accepted += body.accepted;
     this.refused += body.rejected.length;
   }
 
   private post(lines: readonly string[]): Promise<Response> {
-    return fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') });
+    return fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: lines.join('\n'),
+    });
   }
 
   async close(): Promise<void> {}

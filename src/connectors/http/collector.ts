@@ -39,8 +39,14 @@ export interface CollectorOptions {
 
 /** Defaults of the bounds above. Beacons are a few hundred bytes sent at once: the timeouts are far above what one needs. */
 export const collectorDefaults = {
-  maxBodyBytes: 1024 * 1024, maxBatch: 1000, rateLimit: 1000,
-  headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, socketTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 10_000,
+  maxBodyBytes: 1024 * 1024,
+  maxBatch: 1000,
+  rateLimit: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  socketTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
 } as const;
 
 /** A transparent 1x1 GIF, the answer to a pixel beacon. */
@@ -57,7 +63,12 @@ const MAX_KEPT_PAYLOAD = 16 * 1024;
 export async function buildCollector(opts: CollectorOptions): Promise<FastifyInstance> {
   const maxBatch = opts.maxBatch ?? collectorDefaults.maxBatch;
   const registers = [opts.registry];
-  const clientErrors = new Counter({ name: `${P}collector_client_errors_total`, help: 'connections refused before any route: slow, oversized or malformed requests, connections over the cap', labelNames: ['reason'], registers });
+  const clientErrors = new Counter({
+    name: `${P}collector_client_errors_total`,
+    help: 'connections refused before any route: slow, oversized or malformed requests, connections over the cap',
+    labelNames: ['reason'],
+    registers,
+  });
   const headersTimeout = opts.headersTimeoutMs ?? collectorDefaults.headersTimeoutMs;
   const app = Fastify({
     logger: false,
@@ -72,14 +83,33 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
   app.server.maxConnections = opts.maxConnections ?? collectorDefaults.maxConnections;
   app.server.on('drop', () => clientErrors.inc({ reason: 'too_many_connections' }));
   useAdwErrors(app);
-  const requests = new Counter({ name: `${P}collector_requests_total`, help: 'collector HTTP requests by route and status', labelNames: ['route', 'status'], registers });
-  const records = new Counter({ name: `${P}collector_records_total`, help: 'beacon records accepted (produced) or rejected (dead-lettered)', labelNames: ['result'], registers });
-  const produce = new Histogram({ name: `${P}collector_produce_seconds`, help: 'time for the broker to acknowledge a request\'s records', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
+  const requests = new Counter({
+    name: `${P}collector_requests_total`,
+    help: 'collector HTTP requests by route and status',
+    labelNames: ['route', 'status'],
+    registers,
+  });
+  const records = new Counter({
+    name: `${P}collector_records_total`,
+    help: 'beacon records accepted (produced) or rejected (dead-lettered)',
+    labelNames: ['result'],
+    registers,
+  });
+  const produce = new Histogram({
+    name: `${P}collector_produce_seconds`,
+    help: "time for the broker to acknowledge a request's records",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
   app.addHook('onResponse', async (req, reply) => {
     requests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
   await app.register(rateLimit, { max: opts.rateLimit ?? collectorDefaults.rateLimit, timeWindow: 1000 });
-  app.addContentTypeParser(['application/x-ndjson', 'text/plain', 'application/json'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'text/plain', 'application/json'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
+  );
 
   /** Validates lines; produces the good ones and keeps the bad ones; returns the bad ones' verdicts. */
   async function accept(lines: string[], client: string, now: number) {
@@ -90,13 +120,25 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
       const v = validateLine(line, Buffer.byteLength(line), defaultLimits, now);
       if (v.ok && v.record.kind !== 'dim') good.push(line);
       else {
-        const verdict = v.ok ? { reason: 'unknown_type', error: 'dimension records come from the dimension database, not from beacons' } : { reason: v.reason, error: v.error };
+        const verdict = v.ok
+          ? { reason: 'unknown_type', error: 'dimension records come from the dimension database, not from beacons' }
+          : { reason: v.reason, error: v.error };
         bad.push({ index, ...verdict });
-        kept.push(JSON.stringify({ ...verdict, payload: line.slice(0, MAX_KEPT_PAYLOAD), received_at: new Date(now).toISOString(), client }));
+        kept.push(
+          JSON.stringify({
+            ...verdict,
+            payload: line.slice(0, MAX_KEPT_PAYLOAD),
+            received_at: new Date(now).toISOString(),
+            client,
+          }),
+        );
       }
     });
     const started = performance.now();
-    await Promise.all([good.length > 0 ? opts.sink.send(good) : null, kept.length > 0 ? opts.deadLetters.send(kept) : null]);
+    await Promise.all([
+      good.length > 0 ? opts.sink.send(good) : null,
+      kept.length > 0 ? opts.deadLetters.send(kept) : null,
+    ]);
     produce.observe((performance.now() - started) / 1000);
     records.inc({ result: 'accepted' }, good.length);
     records.inc({ result: 'rejected' }, bad.length);
@@ -132,7 +174,10 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
     if (lines.length === 0) throw errors.badBeacon('no records in the body');
     if (lines.length > maxBatch) throw errors.batchTooLarge(lines.length, maxBatch);
     const result = await accept(lines, req.ip, Date.now());
-    if (result.accepted === 0) throw errors.badBeacon(`every record was refused; first: ${result.rejected[0].reason}: ${result.rejected[0].error}`);
+    if (result.accepted === 0)
+      throw errors.badBeacon(
+        `every record was refused; first: ${result.rejected[0].reason}: ${result.rejected[0].error}`,
+      );
     return result;
   });
 

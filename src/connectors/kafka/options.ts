@@ -13,5 +13,8 @@ export const defaultKafkaPartitions = 4;
 export const defaultConsumerGroup = 'adw-engine';
 
 export function brokerList(brokers: string): string[] {
-  return brokers.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  return brokers
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
 }

@@ -5,7 +5,11 @@ export interface LineSink {
 }
 
 /** Sends lines through a sink in batches, at most `rate` lines per second when given; resolves to how many were sent. */
-export async function publishLines(lines: Iterable<string>, sink: LineSink, opts: { rate?: number; batch?: number } = {}): Promise<number> {
+export async function publishLines(
+  lines: Iterable<string>,
+  sink: LineSink,
+  opts: { rate?: number; batch?: number } = {},
+): Promise<number> {
   const batchSize = opts.batch ?? 5000;
   const started = performance.now();
   let sent = 0;
@@ -22,7 +26,8 @@ export async function publishLines(lines: Iterable<string>, sink: LineSink, opts
   };
   for (const line of lines) {
     batch.push(line);
-    if (batch.length >= (opts.rate ? Math.max(1, Math.min(batchSize, Math.ceil(opts.rate / 10))) : batchSize)) await flush();
+    if (batch.length >= (opts.rate ? Math.max(1, Math.min(batchSize, Math.ceil(opts.rate / 10))) : batchSize))
+      await flush();
   }
   if (batch.length > 0) await flush();
   return sent;

@@ -19,8 +19,13 @@ export class KafkaSink {
   constructor(opts: KafkaConnectionOptions & { partitions?: number }) {
     this.opts = { ...opts, partitions: opts.partitions ?? defaultKafkaPartitions };
     this.producer = new Producer({
-      clientId: 'adw-producer', bootstrapBrokers: brokerList(opts.brokers), serializers: stringSerializers,
-      idempotent: true, acks: -1, retries: 10, retryDelay: 500,
+      clientId: 'adw-producer',
+      bootstrapBrokers: brokerList(opts.brokers),
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: -1,
+      retries: 10,
+      retryDelay: 500,
     });
   }
 
@@ -30,7 +35,8 @@ export class KafkaSink {
     await this.ready;
     const topic = this.opts.topic;
     const messages = lines.flatMap((value): MessageToProduce<string, string, string, string>[] => {
-      if (DIMENSION.test(value)) return Array.from({ length: this.opts.partitions }, (_, partition) => ({ topic, value, partition }));
+      if (DIMENSION.test(value))
+        return Array.from({ length: this.opts.partitions }, (_, partition) => ({ topic, value, partition }));
       const key = REQUEST_ID.exec(value)?.[1];
       return [key === undefined ? { topic, value } : { topic, key, value }];
     });

@@ -58,20 +58,31 @@ export class KafkaSource implements Source {
   }
 
   async open(position: string | null, fingerprint: string | null): Promise<void> {
-    if (fingerprint !== null && fingerprint !== this.fingerprint()) throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
+    if (fingerprint !== null && fingerprint !== this.fingerprint())
+      throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
     if (position !== null) {
-      for (const [p, o] of Object.entries(JSON.parse(position) as Record<string, string>)) this.next.set(Number(p), BigInt(o));
+      for (const [p, o] of Object.entries(JSON.parse(position) as Record<string, string>))
+        this.next.set(Number(p), BigInt(o));
     }
     this.consumer = new Consumer({
-      clientId: 'adw-engine', groupId: this.opts.group, groupInstanceId: `${this.opts.group}-1`,
-      bootstrapBrokers: brokerList(this.opts.brokers), sessionTimeout: 10_000, heartbeatInterval: 1_000,
-      retries: Number.MAX_SAFE_INTEGER, retryDelay: 500,
+      clientId: 'adw-engine',
+      groupId: this.opts.group,
+      groupInstanceId: `${this.opts.group}-1`,
+      bootstrapBrokers: brokerList(this.opts.brokers),
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      retries: Number.MAX_SAFE_INTEGER,
+      retryDelay: 500,
     });
     const offsets = [...this.next].map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
     const consuming = this.consumer.consume({
       // Small per-partition fetches keep the partitions' event times close together, so the slowest partition's
       // watermark trails the others little (measured: 2 MB per partition was no faster).
-      topics: [this.opts.topic], autocommit: false, maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 256 * 1024,
+      topics: [this.opts.topic],
+      autocommit: false,
+      maxWaitTime: 100,
+      maxBytes: 8 * 1024 * 1024,
+      maxBytesPerPartition: 256 * 1024,
       // Partitions without a stored offset start at the beginning: nothing of them was committed yet.
       ...(offsets.length > 0 ? { mode: 'manual', offsets, fallbackMode: 'earliest' } : { mode: 'earliest' }),
     });
@@ -119,7 +130,12 @@ export class KafkaSource implements Source {
       const seen = this.next.get(m.partition);
       // A fetch may repeat records before the stored position (a replay after a reconnect): skip them.
       if (seen !== undefined && m.offset < seen) continue;
-      records.push({ line: m.value.toString('utf8'), bytes: m.value.length, seq: kafkaSeq(m.partition, m.offset), split: m.partition });
+      records.push({
+        line: m.value.toString('utf8'),
+        bytes: m.value.length,
+        seq: kafkaSeq(m.partition, m.offset),
+        split: m.partition,
+      });
       this.next.set(m.partition, m.offset + 1n);
     }
     if (this.head === this.buffer.length) {
@@ -151,7 +167,9 @@ export class KafkaSource implements Source {
   }
 
   position(): string {
-    return JSON.stringify(Object.fromEntries([...this.next].sort((a, b) => a[0] - b[0]).map(([p, o]) => [p, String(o)])));
+    return JSON.stringify(
+      Object.fromEntries([...this.next].sort((a, b) => a[0] - b[0]).map(([p, o]) => [p, String(o)])),
+    );
   }
 
   fingerprint(): string {
@@ -168,7 +186,12 @@ export class KafkaSource implements Source {
     while (this.commitQueued !== null && this.consumer) {
       const position = JSON.parse(this.commitQueued) as Record<string, string>;
       this.commitQueued = null;
-      const offsets = Object.entries(position).map(([p, o]) => ({ topic: this.opts.topic, partition: Number(p), offset: BigInt(o), leaderEpoch: -1 }));
+      const offsets = Object.entries(position).map(([p, o]) => ({
+        topic: this.opts.topic,
+        partition: Number(p),
+        offset: BigInt(o),
+        leaderEpoch: -1,
+      }));
       await this.consumer.commit({ offsets }).catch(() => undefined);
     }
     this.committing = null;

@@ -19,7 +19,16 @@ const TABLES = new Set<string>(dimensionTables);
 const TABLE_WAIT_MS = 1000;
 
 /** Connection failures that mean the server cannot be reached (rather than refusing us). */
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST']);
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+]);
 
 /** Options of the binlog source. */
 export interface MySqlBinlogOptions {
@@ -32,7 +41,13 @@ export interface MySqlBinlogOptions {
   signal?: AbortSignal;
 }
 
-type RowEvent = { getEventName(): string; tableId: number; tableMap: Record<number, { tableName: string }>; rows: Record<string, unknown>[] | { after: Record<string, unknown>; before: Record<string, unknown> }[]; gtid?: string };
+type RowEvent = {
+  getEventName(): string;
+  tableId: number;
+  tableMap: Record<number, { tableName: string }>;
+  rows: Record<string, unknown>[] | { after: Record<string, unknown>; before: Record<string, unknown> }[];
+  gtid?: string;
+};
 
 /**
  * Dimension tables of a MySQL/MariaDB database as a source of `dim` records: on first start a consistent snapshot
@@ -71,8 +86,11 @@ export class MySqlBinlogSource implements Source {
    * owns them may create after the engine starts (a stack starting up), then takes the snapshot.
    */
   async open(position: string | null, fingerprint: string | null): Promise<void> {
-    if (fingerprint !== null && fingerprint !== this.fingerprint()) throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
-    const c = await createConnection({ ...parseUrl(this.url), decimalNumbers: false }).catch((e: unknown) => Promise.reject(this.coded(e)));
+    if (fingerprint !== null && fingerprint !== this.fingerprint())
+      throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
+    const c = await createConnection({ ...parseUrl(this.url), decimalNumbers: false }).catch((e: unknown) =>
+      Promise.reject(this.coded(e)),
+    );
     try {
       if (position !== null) this.pos = JSON.parse(position) as BinlogPosition;
       else {
@@ -93,7 +111,12 @@ export class MySqlBinlogSource implements Source {
     const { code, message } = e as { code?: string; message: string };
     const server = `MySQL ${safeUrl(this.url)}`;
     if (code !== undefined && NETWORK_ERRORS.has(code)) return errors.sourceUnreachable(server, message);
-    if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_TABLEACCESS_DENIED_ERROR') return errors.sourceAccessDenied(server, message);
+    if (
+      code === 'ER_ACCESS_DENIED_ERROR' ||
+      code === 'ER_DBACCESS_DENIED_ERROR' ||
+      code === 'ER_TABLEACCESS_DENIED_ERROR'
+    )
+      return errors.sourceAccessDenied(server, message);
     return errors.sourceFailed(this.id, message);
   }
 
@@ -101,7 +124,9 @@ export class MySqlBinlogSource implements Source {
   private async waitForTables(c: Connection): Promise<void> {
     let reported = false;
     for (;;) {
-      const [rows] = await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ?', [this.database]);
+      const [rows] = await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ?', [
+        this.database,
+      ]);
       const present = new Set((rows as { t: string }[]).map((r) => r.t));
       const missing = dimensionTables.filter((t) => !present.has(t));
       if (missing.length === 0) return;
@@ -128,7 +153,12 @@ export class MySqlBinlogSource implements Source {
         if (!this.closed) this.follow();
       }, 1000).unref();
     });
-    zongji.start({ serverId: 4242, gtidSet: this.pos.gtid, includeEvents: ['mariadbgtid', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid'], includeSchema: { [this.database]: true } });
+    zongji.start({
+      serverId: 4242,
+      gtidSet: this.pos.gtid,
+      includeEvents: ['mariadbgtid', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid'],
+      includeSchema: { [this.database]: true },
+    });
   }
 
   /** Reads every dimension row in one consistent snapshot; returns the GTID position it is consistent with. */
@@ -136,13 +166,23 @@ export class MySqlBinlogSource implements Source {
     await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     // MariaDB reports the binlog coordinates its consistent snapshot corresponds to.
     const [status] = await c.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const v = Object.fromEntries((status as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
-    if (!v.binlog_snapshot_file) throw errors.sourceFailed(this.id, 'the server reports no binlog snapshot position: is the binlog on (log-bin, binlog_format=ROW)?');
-    const [gtidRows] = await c.query('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [v.binlog_snapshot_file, Number(v.binlog_snapshot_position)]);
+    const v = Object.fromEntries(
+      (status as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name.toLowerCase(), r.Value]),
+    );
+    if (!v.binlog_snapshot_file)
+      throw errors.sourceFailed(
+        this.id,
+        'the server reports no binlog snapshot position: is the binlog on (log-bin, binlog_format=ROW)?',
+      );
+    const [gtidRows] = await c.query('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [
+      v.binlog_snapshot_file,
+      Number(v.binlog_snapshot_position),
+    ]);
     const lines: string[] = [];
     for (const t of dimensionTables) {
       const [rows] = await c.query(`SELECT * FROM \`${this.database}\`.\`${t}\` ORDER BY \`${dimensionKeys[t]}\``);
-      for (const row of rows as Record<string, unknown>[]) lines.push(JSON.stringify({ type: 'dim', table: t, op: 'upsert', row: wireRow(row) }));
+      for (const row of rows as Record<string, unknown>[])
+        lines.push(JSON.stringify({ type: 'dim', table: t, op: 'upsert', row: wireRow(row) }));
     }
     await c.query('COMMIT');
     const gtid = String((gtidRows as { gtid: string | null }[])[0].gtid ?? '');
@@ -167,7 +207,8 @@ export class MySqlBinlogSource implements Source {
           const row = r as Record<string, unknown>;
           this.tx.push(JSON.stringify({ type: 'dim', table: t, op: 'delete', key: row[dimensionKeys[t]] }));
         } else {
-          const row = name === 'updaterows' ? (r as { after: Record<string, unknown> }).after : (r as Record<string, unknown>);
+          const row =
+            name === 'updaterows' ? (r as { after: Record<string, unknown> }).after : (r as Record<string, unknown>);
           this.tx.push(JSON.stringify({ type: 'dim', table: t, op: 'upsert', row: wireRow(row) }));
         }
       }
@@ -209,5 +250,10 @@ function safeUrl(url: string): string {
 /** mysql://user:password@host:port as connection options. */
 function parseUrl(url: string): { host: string; port: number; user: string; password: string } {
   const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
 }

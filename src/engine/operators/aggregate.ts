@@ -55,7 +55,23 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     const rows = new CsvRows();
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        rows.push(minute + S + dimKey + S + c.requests + S + c.fills + S + c.exposures + S + c.viewable_exposures + S + c.clicks + S + c.spend_nanos);
+        rows.push(
+          minute +
+            S +
+            dimKey +
+            S +
+            c.requests +
+            S +
+            c.fills +
+            S +
+            c.exposures +
+            S +
+            c.viewable_exposures +
+            S +
+            c.clicks +
+            S +
+            c.spend_nanos,
+        );
       }
     }
     writes.dwa = rows;

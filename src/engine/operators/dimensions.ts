@@ -10,7 +10,12 @@ export class DimensionsOperator extends BaseOperator<Tracked, Tracked<AdEvent>> 
 
   override async open(ctx: RunContext): Promise<void> {
     for (const { table, row } of await ctx.store.loadDimensions()) {
-      ctx.dims.apply({ kind: 'dim', table: table.replace(/^dim_/, ''), op: 'upsert', row } as unknown as DimensionChange);
+      ctx.dims.apply({
+        kind: 'dim',
+        table: table.replace(/^dim_/, ''),
+        op: 'upsert',
+        row,
+      } as unknown as DimensionChange);
     }
   }
 

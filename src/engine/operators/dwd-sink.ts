@@ -25,7 +25,24 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
       const req = r.req;
       const delay = r.status === 'matched' ? String(r.ts - req!.ts) : '';
       // Concatenation, not an array join: the pieces are flattened once, when CsvRows encodes its block.
-      const line = r.id + S + r.type + S + r.requestId + S + r.ts + S + (req ? req.dwdFragment : NO_REQUEST) + S + r.spendNanos + S + r.status + S + delay + S + r.late;
+      const line =
+        r.id +
+        S +
+        r.type +
+        S +
+        r.requestId +
+        S +
+        r.ts +
+        S +
+        (req ? req.dwdFragment : NO_REQUEST) +
+        S +
+        r.spendNanos +
+        S +
+        r.status +
+        S +
+        delay +
+        S +
+        r.late;
       (r.status === 'unmatched' ? this.unmatched : this.joined).push(line);
       if (r.retraction) this.retracted.push(r.id + S + r.type);
       out.push(r);

@@ -24,7 +24,19 @@ export function requestInfo(r: RequestRow): RequestInfo {
     filled: r.filled,
     bidMicros: r.bid_micros,
     billing: r.billing as BillingType | null,
-    dwdFragment: [r.user_id, r.os, r.device_type, r.region, v(r.slot_id), v(r.ad_id), v(r.campaign_id), v(r.advertiser_id), v(r.billing), r.filled, r.bid_micros].join(S),
+    dwdFragment: [
+      r.user_id,
+      r.os,
+      r.device_type,
+      r.region,
+      v(r.slot_id),
+      v(r.ad_id),
+      v(r.campaign_id),
+      v(r.advertiser_id),
+      v(r.billing),
+      r.filled,
+      r.bid_micros,
+    ].join(S),
     dimKey: [v(r.advertiser_id), v(r.campaign_id), v(r.ad_id), v(r.slot_id), r.os, r.device_type, r.region].join(S),
   };
 }
@@ -34,9 +46,19 @@ export function enrichRequest(r: AdRequest, dims: DimensionState): RequestRow {
   const ad = r.adId === null ? undefined : dims.ad.get(r.adId);
   const campaign = ad === undefined ? undefined : dims.campaign.get(ad.campaign_id);
   return {
-    request_id: r.id, ts: r.ts, user_id: r.userId, os: r.os, device_type: r.deviceType, region: r.region, slot_id: r.slotId,
-    ad_id: r.adId, campaign_id: ad?.campaign_id ?? null, advertiser_id: campaign?.advertiser_id ?? null,
-    billing: campaign?.billing ?? null, filled: r.filled, bid_micros: r.bidMicros,
+    request_id: r.id,
+    ts: r.ts,
+    user_id: r.userId,
+    os: r.os,
+    device_type: r.deviceType,
+    region: r.region,
+    slot_id: r.slotId,
+    ad_id: r.adId,
+    campaign_id: ad?.campaign_id ?? null,
+    advertiser_id: campaign?.advertiser_id ?? null,
+    billing: campaign?.billing ?? null,
+    filled: r.filled,
+    bid_micros: r.bidMicros,
   };
 }
 

@@ -57,14 +57,20 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   override async open(ctx: RunContext): Promise<void> {
     const horizon = this.requestHorizon(ctx);
-    for (const row of await ctx.store.loadRequests(horizon)) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    for (const row of await ctx.store.loadRequests(horizon))
+      this.requests.set(row.request_id, requestInfo(row), row.ts);
     this.requests.expire(horizon); // held: every request since the horizon
     for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
     this.orphaned.expire(horizon);
 
     for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs)) {
       const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
-      if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim') this.wait({ ev: Object.assign(v.record, { seq: p.seq, split: 0, raw: p.raw, late: false }), emittedEpoch: -1, done: false });
+      if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim')
+        this.wait({
+          ev: Object.assign(v.record, { seq: p.seq, split: 0, raw: p.raw, late: false }),
+          emittedEpoch: -1,
+          done: false,
+        });
     }
   }
 
@@ -119,13 +125,20 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const old = requests.filter((r) => r.ts < this.requests.heldSince);
     const followRange = timeRange(follows, w, 0);
     const copyRange = timeRange(old);
-    const range = { from: Math.min(followRange.from, copyRange.from), to: Math.min(Math.max(followRange.to, copyRange.to), this.requests.heldSince) };
+    const range = {
+      from: Math.min(followRange.from, copyRange.from),
+      to: Math.min(Math.max(followRange.to, copyRange.to), this.requests.heldSince),
+    };
     const [rows, unmatched] = await Promise.all([
       ctx.store.findRequests([...follows.map((e) => e.requestId), ...old.map((r) => r.id)], range),
-      ctx.store.findUnmatched(requests.map((r) => r.id), timeRange(requests, 0, w)),
+      ctx.store.findUnmatched(
+        requests.map((r) => r.id),
+        timeRange(requests, 0, w),
+      ),
     ]);
     const orphans = new Map<string, UnmatchedRow[]>();
-    for (const row of rows) if (!this.requests.has(row.request_id)) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    for (const row of rows)
+      if (!this.requests.has(row.request_id)) this.requests.set(row.request_id, requestInfo(row), row.ts);
     for (const u of unmatched) {
       const list = orphans.get(u.request_id);
       if (list) list.push(u);
@@ -137,7 +150,17 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   private onRequest(r: EnrichedRequest, out: DwdRow[], ctx: RunContext, orphans: Map<string, UnmatchedRow[]>): void {
     const info = r.info;
     this.requests.set(r.id, info, r.ts, r.late ? ctx.epoch : undefined);
-    out.push({ id: r.id, type: 'request', requestId: r.id, ts: r.ts, req: info, spendNanos: 0, status: 'request', late: r.late, retraction: false });
+    out.push({
+      id: r.id,
+      type: 'request',
+      requestId: r.id,
+      ts: r.ts,
+      req: info,
+      spendNanos: 0,
+      status: 'request',
+      late: r.late,
+      retraction: false,
+    });
     const handled = new Set<string>();
     const list = this.pending.get(r.id);
     if (list) {
@@ -157,7 +180,17 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     for (const u of orphans.get(r.id) ?? []) {
       if (handled.has(u.event_id) || !this.inWindow(u.ts, info, ctx)) continue;
       const kind = u.event_type as FollowEvent['kind'];
-      out.push({ id: u.event_id, type: kind, requestId: r.id, ts: u.ts, req: info, spendNanos: spendNanos(kind, info), status: 'matched', late: u.late, retraction: true });
+      out.push({
+        id: u.event_id,
+        type: kind,
+        requestId: r.id,
+        ts: u.ts,
+        req: info,
+        spendNanos: spendNanos(kind, info),
+        status: 'matched',
+        late: u.late,
+        retraction: true,
+      });
     }
   }
 
@@ -180,11 +213,31 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   private matched(e: Follow, req: RequestInfo, retraction: boolean): DwdRow {
-    return { id: e.id, type: e.kind, requestId: e.requestId, ts: e.ts, req, spendNanos: spendNanos(e.kind, req), status: 'matched', late: e.late, retraction };
+    return {
+      id: e.id,
+      type: e.kind,
+      requestId: e.requestId,
+      ts: e.ts,
+      req,
+      spendNanos: spendNanos(e.kind, req),
+      status: 'matched',
+      late: e.late,
+      retraction,
+    };
   }
 
   private unmatched(e: Follow): DwdRow {
-    return { id: e.id, type: e.kind, requestId: e.requestId, ts: e.ts, req: null, spendNanos: 0, status: 'unmatched', late: e.late, retraction: false };
+    return {
+      id: e.id,
+      type: e.kind,
+      requestId: e.requestId,
+      ts: e.ts,
+      req: null,
+      spendNanos: 0,
+      status: 'unmatched',
+      late: e.late,
+      retraction: false,
+    };
   }
 
   private addPending(p: Pending): void {
@@ -232,7 +285,13 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   override stateSize(): StateSize {
     const keys = this.requests.size + this.orphaned.size + this.pending.size;
-    return { keys, bytes: this.requests.size * REQUEST_ENTRY_BYTES + this.orphaned.size * ID_ENTRY_BYTES + this.pending.size * PENDING_ENTRY_BYTES };
+    return {
+      keys,
+      bytes:
+        this.requests.size * REQUEST_ENTRY_BYTES +
+        this.orphaned.size * ID_ENTRY_BYTES +
+        this.pending.size * PENDING_ENTRY_BYTES,
+    };
   }
 
   override onCommit(epoch: number): void {

@@ -31,7 +31,13 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
       } else {
         counters.deadLettered++;
         ctx.stats.deadLettersByReason[v.reason] = (ctx.stats.deadLettersByReason[v.reason] ?? 0) + 1;
-        this.deadLetters.push({ seq: r.seq, reason: v.reason, error: v.error, payload: r.line.slice(0, MAX_DEAD_LETTER_PAYLOAD), payloadBytes: r.bytes });
+        this.deadLetters.push({
+          seq: r.seq,
+          reason: v.reason,
+          error: v.error,
+          payload: r.line.slice(0, MAX_DEAD_LETTER_PAYLOAD),
+          payloadBytes: r.bytes,
+        });
       }
     }
   }

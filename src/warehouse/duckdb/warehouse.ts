@@ -26,10 +26,18 @@ export interface DuckDbOptions {
 type Param = string | number | boolean | null;
 
 /** The CSV columns the engine writes for DWD: event_time travels as epoch milliseconds. */
-const dwdCsvColumns = dwdAdEventJoined.columns.map((c) => (c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
-const dwdSelect = dwdAdEventJoined.columns.map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name)).join(', ');
-const dwaCsvColumns = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const)));
-const dwaSelect = dwaAdMinute.columns.map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name)).join(', ');
+const dwdCsvColumns = dwdAdEventJoined.columns.map((c) =>
+  c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const),
+);
+const dwdSelect = dwdAdEventJoined.columns
+  .map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name))
+  .join(', ');
+const dwaCsvColumns = dwaAdMinute.columns.map((c) =>
+  c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const),
+);
+const dwaSelect = dwaAdMinute.columns
+  .map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name))
+  .join(', ');
 const ROW_GROUP_SIZE = 32_768;
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
@@ -54,7 +62,13 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly api: Serialized;
   private readonly staging: Staging | null;
 
-  private constructor(instance: DuckDBInstance, writer: DuckDBConnection, reader: DuckDBConnection, api: DuckDBConnection, staging: Staging | null) {
+  private constructor(
+    instance: DuckDBInstance,
+    writer: DuckDBConnection,
+    reader: DuckDBConnection,
+    api: DuckDBConnection,
+    staging: Staging | null,
+  ) {
     this.instance = instance;
     this.writer = writer;
     this.reader = new Serialized(reader);
@@ -67,7 +81,11 @@ export class DuckDbWarehouse implements Warehouse {
     if (path !== ':memory:') checkWarehouseFile(path, Boolean(options.readOnly));
     // Writing, the engine's JavaScript thread keeps one core busy: one DuckDB thread on the other beats two
     // fighting over it (measured: about 30% more events per second on two cores).
-    const instance = await DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false', checkpoint_threshold: '64MB', ...(options.readOnly ? {} : { threads: String(options.threads ?? 1) }) });
+    const instance = await DuckDBInstance.create(':memory:', {
+      preserve_insertion_order: 'false',
+      checkpoint_threshold: '64MB',
+      ...(options.readOnly ? {} : { threads: String(options.threads ?? 1) }),
+    });
     // Row groups of 32k rows instead of 122,880: a checkpoint's rows then fill whole row groups, which DuckDB
     // writes to the file once, compressed, instead of logging them to the WAL and compressing them again later
     // (measured: the later checkpoint work disappears and the file is a third smaller).
@@ -97,7 +115,13 @@ export class DuckDbWarehouse implements Warehouse {
       return c;
     };
     const writer = await connect();
-    const wh = new DuckDbWarehouse(instance, writer, await connect(), await connect(), options.readOnly ? null : new Staging());
+    const wh = new DuckDbWarehouse(
+      instance,
+      writer,
+      await connect(),
+      await connect(),
+      options.readOnly ? null : new Staging(),
+    );
     if (!options.readOnly) {
       // The views are replaced on every open, so even a finished warehouse writes here: on a full disk this fails.
       const schema = [
@@ -142,11 +166,30 @@ export class DuckDbWarehouse implements Warehouse {
     const run = (sql: string) => statements.push(sql);
     if (w.ods.length > 0) {
       const p = stage(w.ods);
-      run(`INSERT INTO ${odsAdEvent.name} SELECT CAST(epoch_ms(event_ms) AS DATE), ${src}, seq, event_type, event_id, epoch_ms(event_ms), raw FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['event_type', 'VARCHAR'], ['event_id', 'VARCHAR'], ['event_ms', 'BIGINT'], ['raw', 'VARCHAR']])}`);
+      run(
+        `INSERT INTO ${odsAdEvent.name} SELECT CAST(epoch_ms(event_ms) AS DATE), ${src}, seq, event_type, event_id, epoch_ms(event_ms), raw FROM ${readCsvSql(
+          p,
+          [
+            ['seq', 'BIGINT'],
+            ['event_type', 'VARCHAR'],
+            ['event_id', 'VARCHAR'],
+            ['event_ms', 'BIGINT'],
+            ['raw', 'VARCHAR'],
+          ],
+        )}`,
+      );
     }
     if (w.dimChanges.length > 0) {
       const p = stage(w.dimChanges);
-      run(`INSERT INTO ${odsDimChange.name} SELECT ${src}, * FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['table_name', 'VARCHAR'], ['op', 'VARCHAR'], ['key', 'BIGINT'], ['raw', 'VARCHAR']])}`);
+      run(
+        `INSERT INTO ${odsDimChange.name} SELECT ${src}, * FROM ${readCsvSql(p, [
+          ['seq', 'BIGINT'],
+          ['table_name', 'VARCHAR'],
+          ['op', 'VARCHAR'],
+          ['key', 'BIGINT'],
+          ['raw', 'VARCHAR'],
+        ])}`,
+      );
     }
     for (const t of dimTables) {
       // Last write per key wins, as a multi-row upsert would not allow the same key twice.
@@ -154,7 +197,9 @@ export class DuckDbWarehouse implements Warehouse {
       const list = [...rows.values()];
       for (let i = 0; i < list.length; i += 200) {
         const chunk = list.slice(i, i + 200);
-        run(`INSERT OR REPLACE INTO ${t.name} VALUES ${chunk.map((row) => `(${t.columns.map((c) => sqlLiteral(row[c.name])).join(', ')})`).join(', ')}`);
+        run(
+          `INSERT OR REPLACE INTO ${t.name} VALUES ${chunk.map((row) => `(${t.columns.map((c) => sqlLiteral(row[c.name])).join(', ')})`).join(', ')}`,
+        );
       }
     }
     for (const d of w.dimDeletes) {
@@ -165,15 +210,38 @@ export class DuckDbWarehouse implements Warehouse {
       // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are decoded in SQL.
       const S = FIELD_SEPARATOR;
       const rows = new CsvRows();
-      for (const d of w.deadLetters) rows.push(d.seq + S + d.reason + S + JSON.stringify(d.error) + S + JSON.stringify(d.payload) + S + d.payloadBytes);
+      for (const d of w.deadLetters)
+        rows.push(
+          d.seq + S + d.reason + S + JSON.stringify(d.error) + S + JSON.stringify(d.payload) + S + d.payloadBytes,
+        );
       const p = stage(rows);
-      run(`INSERT INTO ${odsDeadLetter.name} SELECT ${src}, seq, reason, CAST(error AS JSON)->>'$', CAST(payload AS JSON)->>'$', payload_bytes FROM ${readCsvSql(p, [['seq', 'BIGINT'], ['reason', 'VARCHAR'], ['error', 'VARCHAR'], ['payload', 'VARCHAR'], ['payload_bytes', 'BIGINT']])}`);
+      run(
+        `INSERT INTO ${odsDeadLetter.name} SELECT ${src}, seq, reason, CAST(error AS JSON)->>'$', CAST(payload AS JSON)->>'$', payload_bytes FROM ${readCsvSql(
+          p,
+          [
+            ['seq', 'BIGINT'],
+            ['reason', 'VARCHAR'],
+            ['error', 'VARCHAR'],
+            ['payload', 'VARCHAR'],
+            ['payload_bytes', 'BIGINT'],
+          ],
+        )}`,
+      );
     }
-    if (w.dwd.length > 0) run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
-    if (w.dwdUnmatched.length > 0) run(`INSERT INTO ${dwdAdEventUnmatched.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdUnmatched), dwdCsvColumns)}`);
+    if (w.dwd.length > 0)
+      run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
+    if (w.dwdUnmatched.length > 0)
+      run(
+        `INSERT INTO ${dwdAdEventUnmatched.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdUnmatched), dwdCsvColumns)}`,
+      );
     if (w.dwdRetracted.length > 0) {
       const p = stage(w.dwdRetracted);
-      run(`DELETE FROM ${dwdAdEventUnmatched.name} AS u USING ${readCsvSql(p, [['event_id', 'VARCHAR'], ['event_type', 'VARCHAR']])} AS r WHERE u.event_id = r.event_id AND u.event_type = r.event_type`);
+      run(
+        `DELETE FROM ${dwdAdEventUnmatched.name} AS u USING ${readCsvSql(p, [
+          ['event_id', 'VARCHAR'],
+          ['event_type', 'VARCHAR'],
+        ])} AS r WHERE u.event_id = r.event_id AND u.event_type = r.event_type`,
+      );
     }
     if (w.dwa.length > 0) {
       const p = stage(w.dwa);
@@ -181,12 +249,28 @@ export class DuckDbWarehouse implements Warehouse {
       run(`INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_delta`);
       for (const ds of appDatasets) {
         const by = ds.by.join(', ');
-        run(`INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums} FROM dwa_delta GROUP BY ALL`);
+        run(
+          `INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums} FROM dwa_delta GROUP BY ALL`,
+        );
       }
     }
     const c = w.counters;
-    const values = [w.source, w.epoch, w.position, w.fingerprint, w.maxEventMs, w.flushedUntilMs, c.recordsIn, c.accepted, c.deadLettered, c.duplicates, c.late].map(sqlLiteral);
-    run(`INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`);
+    const values = [
+      w.source,
+      w.epoch,
+      w.position,
+      w.fingerprint,
+      w.maxEventMs,
+      w.flushedUntilMs,
+      c.recordsIn,
+      c.accepted,
+      c.deadLettered,
+      c.duplicates,
+      c.late,
+    ].map(sqlLiteral);
+    run(
+      `INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`,
+    );
     try {
       await this.transaction(statements);
     } finally {
@@ -195,24 +279,36 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async readCheckpoint(source: string): Promise<CheckpointRow | null> {
-    const rows = await this.lookup(`SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", watermark_ms AS "watermarkMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`, [source]);
+    const rows = await this.lookup(
+      `SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", watermark_ms AS "watermarkMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`,
+      [source],
+    );
     return (rows[0] as unknown as CheckpointRow | undefined) ?? null;
   }
 
   async loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]> {
     const out: { table: string; row: Record<string, unknown> }[] = [];
-    for (const t of dimTables) for (const row of await this.lookup(`SELECT * FROM ${t.name} ORDER BY ${t.key![0]}`)) out.push({ table: t.name, row });
+    for (const t of dimTables)
+      for (const row of await this.lookup(`SELECT * FROM ${t.name} ORDER BY ${t.key![0]}`))
+        out.push({ table: t.name, row });
     return out;
   }
 
-  private static readonly requestColumns = `request_id, epoch_ms(event_time) AS ts, user_id, os, device_type, region, slot_id, ad_id, campaign_id, advertiser_id, billing, filled, bid_micros`;
+  private static readonly requestColumns =
+    `request_id, epoch_ms(event_time) AS ts, user_id, os, device_type, region, slot_id, ad_id, campaign_id, advertiser_id, billing, filled, bid_micros`;
 
   async loadRequests(sinceMs: number): Promise<RequestRow[]> {
-    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs])) as unknown as RequestRow[];
+    return (await this.lookup(
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`,
+      [sinceMs],
+    )) as unknown as RequestRow[];
   }
 
   async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number }[]> {
-    const rows = await this.rows(`SELECT DISTINCT event_id, epoch_ms(event_time) FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)`, [sinceMs]);
+    const rows = await this.rows(
+      `SELECT DISTINCT event_id, epoch_ms(event_time) FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)`,
+      [sinceMs],
+    );
     return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
   }
 
@@ -229,17 +325,26 @@ export class DuckDbWarehouse implements Warehouse {
 
   async findEventIds(ids: string[], range: TimeRange): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.rows(`SELECT event_id FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)]);
+    const rows = await this.rows(
+      `SELECT event_id FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      [range.from, range.to, listParam(ids)],
+    );
     return new Set(rows.map((r) => r[0] as string));
   }
 
   async findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]> {
     if (ids.length === 0) return [];
-    return (await this.lookup(`SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`, [range.from, range.to, listParam(ids)])) as unknown as RequestRow[];
+    return (await this.lookup(
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      [range.from, range.to, listParam(ids)],
+    )) as unknown as RequestRow[];
   }
 
   async loadUnmatchedRequests(sinceMs: number): Promise<{ request_id: string; ts: number }[]> {
-    const rows = await this.rows(`SELECT request_id, max(epoch_ms(event_time)) FROM ${dwdAdEventUnmatched.name} WHERE event_time >= epoch_ms(?::BIGINT) GROUP BY request_id`, [sinceMs]);
+    const rows = await this.rows(
+      `SELECT request_id, max(epoch_ms(event_time)) FROM ${dwdAdEventUnmatched.name} WHERE event_time >= epoch_ms(?::BIGINT) GROUP BY request_id`,
+      [sinceMs],
+    );
     return rows.map((r) => ({ request_id: r[0] as string, ts: r[1] as number }));
   }
 

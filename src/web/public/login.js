@@ -3,7 +3,11 @@ const form = document.getElementById('login');
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   const token = document.getElementById('token').value;
-  const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const r = await fetch('/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
   if (r.ok) {
     location.href = nextPlace();
     return;

@@ -25,7 +25,12 @@ async function file(content: string | Buffer): Promise<string> {
 
 type Opts = Partial<Omit<FileSourceOptions, 'path'>>;
 
-async function opened(path: string, opts: Opts = {}, position: string | null = null, fingerprint: string | null = null): Promise<FileSource> {
+async function opened(
+  path: string,
+  opts: Opts = {},
+  position: string | null = null,
+  fingerprint: string | null = null,
+): Promise<FileSource> {
   const src = new FileSource({ path, follow: false, ...opts });
   await src.open(position, fingerprint);
   return src;
@@ -51,7 +56,8 @@ function expectedRecords(content: Buffer): SourceRecord[] {
     out.push({ line: content.toString('utf8', start, nl), bytes: nl - start, seq: start });
     start = nl + 1;
   }
-  if (start < content.length) out.push({ line: content.toString('utf8', start), bytes: content.length - start, seq: start });
+  if (start < content.length)
+    out.push({ line: content.toString('utf8', start), bytes: content.length - start, seq: start });
   return out;
 }
 
@@ -85,9 +91,18 @@ describe('lines and their positions', () => {
     const src = await opened(await file(content), { chunkBytes: 7 });
     const got = await drain(src);
     await src.close();
-    assert.deepEqual(got.map((r) => r.line), ['aaaaaa€b', 'ccccc😀dd']);
-    assert.deepEqual(got.map((r) => r.bytes), [10, 11]);
-    assert.deepEqual(got.map((r) => r.seq), [0, 11]);
+    assert.deepEqual(
+      got.map((r) => r.line),
+      ['aaaaaa€b', 'ccccc😀dd'],
+    );
+    assert.deepEqual(
+      got.map((r) => r.bytes),
+      [10, 11],
+    );
+    assert.deepEqual(
+      got.map((r) => r.seq),
+      [0, 11],
+    );
     assert.ok(got.every((r) => !r.line.includes('\uFFFD')));
   });
 
@@ -225,27 +240,31 @@ describe('over-long lines', () => {
     assert.equal(position, '31');
     await first.close();
     const second = await opened(path, { chunkBytes: 7, maxLineBytes: 10 }, position, null);
-    assert.deepEqual((await drain(second)).map((r) => r.line), ['next', 'last']);
+    assert.deepEqual(
+      (await drain(second)).map((r) => r.line),
+      ['next', 'last'],
+    );
     await second.close();
   });
 
-  test(
-    'a line longer than maxLineBytes is cut even when its newline is in the same chunk',
-    async () => {
-      const content = Buffer.from(`${'a'.repeat(30)}\nbb\n${'c'.repeat(12)}\nd`);
-      for (const chunkBytes of [7, 1024]) {
-        const src = await opened(await file(content), { chunkBytes, maxLineBytes: 10 });
-        const got = await drain(src);
-        await src.close();
-        assert.deepEqual(got, [
+  test('a line longer than maxLineBytes is cut even when its newline is in the same chunk', async () => {
+    const content = Buffer.from(`${'a'.repeat(30)}\nbb\n${'c'.repeat(12)}\nd`);
+    for (const chunkBytes of [7, 1024]) {
+      const src = await opened(await file(content), { chunkBytes, maxLineBytes: 10 });
+      const got = await drain(src);
+      await src.close();
+      assert.deepEqual(
+        got,
+        [
           { line: 'a'.repeat(10), bytes: 30, seq: 0 },
           { line: 'bb', bytes: 2, seq: 31 },
           { line: 'c'.repeat(10), bytes: 12, seq: 34 },
           { line: 'd', bytes: 1, seq: 47 },
-        ], `chunkBytes ${chunkBytes}`);
-      }
-    },
-  );
+        ],
+        `chunkBytes ${chunkBytes}`,
+      );
+    }
+  });
 });
 
 describe('fingerprints and errors', () => {

@@ -43,20 +43,38 @@ function rawRefusal(answer: string): [number, string] {
 
 test('an unknown path answers 404 in the documented shape', async () => {
   assert.deepEqual(await refusal(await fetch(`${c.url}/nope`)), [404, 'ADW_ERR_NOT_FOUND']);
-  assert.deepEqual(await refusal(await fetch(`${c.url}/v1/events`)), [404, 'ADW_ERR_NOT_FOUND'], 'GET on the POST route');
-  assert.deepEqual(await refusal(await fetch(`${c.url}/v1/nope`, { method: 'POST', body: 'x' })), [404, 'ADW_ERR_NOT_FOUND']);
+  assert.deepEqual(
+    await refusal(await fetch(`${c.url}/v1/events`)),
+    [404, 'ADW_ERR_NOT_FOUND'],
+    'GET on the POST route',
+  );
+  assert.deepEqual(await refusal(await fetch(`${c.url}/v1/nope`, { method: 'POST', body: 'x' })), [
+    404,
+    'ADW_ERR_NOT_FOUND',
+  ]);
 });
 
-test('fastify\'s refusals of a POST (content type, body size, bad URL) come with ADW codes and 4xx statuses', async () => {
-  const post = (type: string, body: string, path = '/v1/events') => fetch(`${c.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+test("fastify's refusals of a POST (content type, body size, bad URL) come with ADW codes and 4xx statuses", async () => {
+  const post = (type: string, body: string, path = '/v1/events') =>
+    fetch(`${c.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
   assert.deepEqual(await refusal(await post('image/png', 'x')), [415, 'ADW_ERR_UNSUPPORTED_MEDIA_TYPE']);
-  assert.deepEqual(await refusal(await post('application/x-ndjson', 'x'.repeat(2048))), [413, 'ADW_ERR_BODY_TOO_LARGE']);
-  assert.deepEqual(await refusal(await post('application/x-ndjson', '{}', '/v1/ev%zznts')), [400, 'ADW_ERR_BAD_REQUEST']);
-  assert.deepEqual(await refusal(await post('application/json', '{"type":')), [400, 'ADW_ERR_BAD_BEACON'], 'the collector parses JSON itself');
+  assert.deepEqual(await refusal(await post('application/x-ndjson', 'x'.repeat(2048))), [
+    413,
+    'ADW_ERR_BODY_TOO_LARGE',
+  ]);
+  assert.deepEqual(await refusal(await post('application/x-ndjson', '{}', '/v1/ev%zznts')), [
+    400,
+    'ADW_ERR_BAD_REQUEST',
+  ]);
+  assert.deepEqual(
+    await refusal(await post('application/json', '{"type":')),
+    [400, 'ADW_ERR_BAD_BEACON'],
+    'the collector parses JSON itself',
+  );
   assert.equal(c.sink.lines.length, 0);
 });
 
-test('Node\'s own refusals (oversized headers, malformed HTTP) come in the same shape, and are counted', async () => {
+test("Node's own refusals (oversized headers, malformed HTTP) come in the same shape, and are counted", async () => {
   const oversized = await raw(c.port, `GET /v1/pixel HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
   assert.deepEqual(rawRefusal(oversized), [431, 'ADW_ERR_HEADERS_TOO_LARGE']);
   assert.deepEqual(rawRefusal(await raw(c.port, 'NOT HTTP AT ALL\r\n\r\n')), [400, 'ADW_ERR_BAD_REQUEST']);
@@ -67,7 +85,15 @@ test('Node\'s own refusals (oversized headers, malformed HTTP) come in the same 
 test('a client over its rate limit gets 429 in the same shape', async () => {
   const limited = await startMemoryCollector({ rateLimit: 2 });
   try {
-    const answers = await Promise.all(Array.from({ length: 5 }, () => fetch(`${limited.url}/v1/events`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/x-ndjson' } })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${limited.url}/v1/events`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/x-ndjson' },
+        }),
+      ),
+    );
     const throttled = answers.filter((r) => r.status === 429);
     assert.ok(throttled.length > 0);
     assert.deepEqual(await refusal(throttled[0]), [429, 'ADW_ERR_RATE_LIMITED']);

@@ -42,7 +42,9 @@ test('a pixel with ts=notanumber is refused as a bad timestamp that is not a num
   const last = kept().at(-1);
   assert.equal(last?.reason, 'bad_timestamp');
   assert.match(last?.error ?? '', /"ts" is not a number/);
-  await fetch(`${c.url}/v1/pixel?type=request&request_id=r2&ts=${T0}&user_id=u1&os=ios&device_type=phone&region=US&slot_id=abc&filled=false`);
+  await fetch(
+    `${c.url}/v1/pixel?type=request&request_id=r2&ts=${T0}&user_id=u1&os=ios&device_type=phone&region=US&slot_id=abc&filled=false`,
+  );
   assert.equal(kept().at(-1)?.reason, 'bad_field', 'another numeric field that is not a number');
   assert.match(kept().at(-1)?.error ?? '', /"slot_id"/);
 });
@@ -51,16 +53,24 @@ test('a throttled pixel also gets the GIF, records nothing, and the refusal is c
   const limited = await startMemoryCollector({ rateLimit: 2 });
   try {
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await fetch(`${limited.url}/v1/pixel?type=exposure&event_id=q${i}&request_id=r1&ts=${T0}`));
+    for (let i = 0; i < 4; i++)
+      answers.push(await fetch(`${limited.url}/v1/pixel?type=exposure&event_id=q${i}&request_id=r1&ts=${T0}`));
     for (const a of answers) {
       assert.equal(a.status, 200);
       assert.equal(a.headers.get('content-type'), 'image/gif');
       assert.equal((await a.arrayBuffer()).byteLength, 42);
     }
-    assert.deepEqual(answers.map((a) => a.headers.get('x-adw-rejected')), [null, null, 'rate_limited', 'rate_limited']);
+    assert.deepEqual(
+      answers.map((a) => a.headers.get('x-adw-rejected')),
+      [null, null, 'rate_limited', 'rate_limited'],
+    );
     assert.equal(limited.sink.lines.length, 2, 'only the beacons within the limit were produced');
     assert.equal(await metric(limited.registry, 'adw_collector_client_errors_total', { reason: 'rate_limited' }), 2);
-    const post = await fetch(`${limited.url}/v1/events`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/x-ndjson' } });
+    const post = await fetch(`${limited.url}/v1/events`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     assert.equal(post.status, 429, 'a POST from a script is still told to slow down');
     assert.equal((await post.json()).error.code, 'ADW_ERR_RATE_LIMITED');
   } finally {

@@ -17,17 +17,25 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('adw run --kafka with no broker there says what it waits for, and SIGTERM ends the wait with one coded line', { timeout: 60_000 }, async () => {
+test('adw run --kafka with no broker there says what it waits for, and SIGTERM ends the wait with one coded line', {
+  timeout: 60_000,
+}, async () => {
   const brokers = `127.0.0.1:${await closedPort()}`;
   const engine = new EngineChild(['--kafka', brokers, '--db', join(tmp.dir, 'w.duckdb'), '--until-end']);
   await engine.until('the waiting line', () => engine.stderr.includes('waiting for'), 30_000);
   assert.equal(engine.stderr.trim(), `waiting for Kafka at ${brokers} (topic adw.events)`);
   engine.child.kill('SIGTERM');
-  const exit = await Promise.race([engine.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000))]);
+  const exit = await Promise.race([
+    engine.exited,
+    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000)),
+  ]);
   if (exit === 'hung') engine.child.kill('SIGKILL');
   assert.notEqual(exit, 'hung', `the engine ignored SIGTERM: ${engine.stderr}`);
   assert.deepEqual(exit, { code: 1, signal: null });
   const lines = engine.stderr.trim().split('\n');
   assert.equal(lines.length, 2, engine.stderr);
-  assert.equal(lines[1], `adw: interrupted while waiting for Kafka at ${brokers} (topic adw.events) [ADW_ERR_INTERRUPTED]`);
+  assert.equal(
+    lines[1],
+    `adw: interrupted while waiting for Kafka at ${brokers} (topic adw.events) [ADW_ERR_INTERRUPTED]`,
+  );
 });

@@ -41,8 +41,19 @@ test('polling an empty topic many times raises no MaxListenersExceededWarning', 
   assert.deepEqual(warnings, []);
 });
 
-test('an engine idle on an empty topic for seconds prints no MaxListenersExceededWarning', { timeout: 60_000 }, async () => {
-  const engine = new EngineChild(['--kafka', kafka.brokers, '--topic', TOPIC, '--db', join(tmp.dir, 'idle.duckdb'), '--checkpoint-interval', '200ms']);
+test('an engine idle on an empty topic for seconds prints no MaxListenersExceededWarning', {
+  timeout: 60_000,
+}, async () => {
+  const engine = new EngineChild([
+    '--kafka',
+    kafka.brokers,
+    '--topic',
+    TOPIC,
+    '--db',
+    join(tmp.dir, 'idle.duckdb'),
+    '--checkpoint-interval',
+    '200ms',
+  ]);
   await engine.until('a first checkpoint', () => engine.checkpoints > 0, 30_000);
   await sleep(4000);
   assert.equal(await engine.interrupt(), 0, engine.stderr.slice(-2000));

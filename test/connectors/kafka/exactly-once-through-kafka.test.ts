@@ -18,7 +18,19 @@ let lines = 0;
 let dimLines = 0;
 
 function produce(seed: number, events: number, topic: string): void {
-  const r = adwSync(tmp.dir, ['simulate', '--seed', String(seed), '--events', String(events), '--span', '2h', '--kafka', kafka.brokers, '--topic', topic]);
+  const r = adwSync(tmp.dir, [
+    'simulate',
+    '--seed',
+    String(seed),
+    '--events',
+    String(events),
+    '--span',
+    '2h',
+    '--kafka',
+    kafka.brokers,
+    '--topic',
+    topic,
+  ]);
   assert.equal(r.status, 0, show(r));
 }
 
@@ -39,12 +51,23 @@ after(async () => {
 async function counts(db: string) {
   const [cp] = await queryDb(db, 'SELECT records_in, accepted, dead_lettered, position FROM adw_checkpoint');
   const [ods] = await queryDb(db, 'SELECT count(*)::BIGINT AS n FROM ods_ad_event');
-  return { recordsIn: Number(cp.records_in), accepted: Number(cp.accepted), deadLettered: Number(cp.dead_lettered), ods: Number(ods.n), position: JSON.parse(cp.position as string) as Record<string, string> };
+  return {
+    recordsIn: Number(cp.records_in),
+    accepted: Number(cp.accepted),
+    deadLettered: Number(cp.dead_lettered),
+    ods: Number(ods.n),
+    position: JSON.parse(cp.position as string) as Record<string, string>,
+  };
 }
 
-test('adw run --kafka --until-end builds the warehouse a file run builds, equal to the offline recomputation', { timeout: 300_000 }, async () => {
+test('adw run --kafka --until-end builds the warehouse a file run builds, equal to the offline recomputation', {
+  timeout: 300_000,
+}, async () => {
   const db = join(tmp.dir, 'kafka.duckdb');
-  assert.equal(await runEngine(['--kafka', kafka.brokers, '--topic', 'events-a', '--db', db, '--until-end'], null), 'finished');
+  assert.equal(
+    await runEngine(['--kafka', kafka.brokers, '--topic', 'events-a', '--db', db, '--until-end'], null),
+    'finished',
+  );
   const c = await counts(db);
   // Dimension lines go to every partition, so each partition's events find them first.
   assert.equal(c.recordsIn, lines + dimLines * (PARTITIONS - 1), 'every record of the topic read once');
@@ -53,24 +76,54 @@ test('adw run --kafka --until-end builds the warehouse a file run builds, equal 
   const admin = new Admin({ clientId: 'adw-test', bootstrapBrokers: [kafka.brokers] });
   try {
     const [group] = await admin.listConsumerGroupOffsets({ groups: ['adw-engine'] });
-    const committed = Object.fromEntries(group!.topics.find((t) => t.name === 'events-a')!.partitions.map((p) => [String(p.partitionIndex), String(p.committedOffset)]));
-    assert.deepEqual(committed, c.position, "the group's committed offsets (what Kafka's lag tools read) are the checkpoint's position");
+    const committed = Object.fromEntries(
+      group!.topics
+        .find((t) => t.name === 'events-a')!
+        .partitions.map((p) => [String(p.partitionIndex), String(p.committedOffset)]),
+    );
+    assert.deepEqual(
+      committed,
+      c.position,
+      "the group's committed offsets (what Kafka's lag tools read) are the checkpoint's position",
+    );
   } finally {
     await admin.close();
   }
   const diff = await dwaDifferences(db);
-  assert.equal(diff.length, 0, `DWA equals the offline recomputation from ODS; first differences: ${JSON.stringify(diff.slice(0, 4))}`);
+  assert.equal(
+    diff.length,
+    0,
+    `DWA equals the offline recomputation from ODS; first differences: ${JSON.stringify(diff.slice(0, 4))}`,
+  );
 
   const reference = join(tmp.dir, 'file.duckdb');
   await runFile(file, reference);
-  assert.deepEqual(await aggregateSnapshot(db), await aggregateSnapshot(reference), 'DWA and APP equal the same traffic read from a file');
+  assert.deepEqual(
+    await aggregateSnapshot(db),
+    await aggregateSnapshot(reference),
+    'DWA and APP equal the same traffic read from a file',
+  );
 });
 
-test('kill -9 of the engine several times mid-stream, then restarts: nothing lost, nothing counted twice', { timeout: 300_000 }, async () => {
+test('kill -9 of the engine several times mid-stream, then restarts: nothing lost, nothing counted twice', {
+  timeout: 300_000,
+}, async () => {
   const seed = Number(process.env.ADW_KILL_SEED ?? Date.now() % 100_000);
   const next = killPoints(seed, 2, 100);
   const db = join(tmp.dir, 'killed.duckdb');
-  const args = ['--kafka', kafka.brokers, '--topic', 'events-a', '--db', db, '--until-end', '--checkpoint-interval', '50ms', '--batch-size', '200'];
+  const args = [
+    '--kafka',
+    kafka.brokers,
+    '--topic',
+    'events-a',
+    '--db',
+    db,
+    '--until-end',
+    '--checkpoint-interval',
+    '50ms',
+    '--batch-size',
+    '200',
+  ];
   let kills = 0;
   while (kills < 3 && (await runEngine(args, next())) === 'killed') kills++;
   if (kills === 3) assert.equal(await runEngine(args, null), 'finished');
@@ -78,11 +131,21 @@ test('kill -9 of the engine several times mid-stream, then restarts: nothing los
   const c = await counts(db);
   assert.equal(c.recordsIn, lines + dimLines * (PARTITIONS - 1), `every record counted once (seed ${seed})`);
   const diff = await dwaDifferences(db);
-  assert.equal(diff.length, 0, `DWA equals the offline recomputation (seed ${seed}); first differences: ${JSON.stringify(diff.slice(0, 4))}`);
-  assert.deepEqual(await aggregateSnapshot(db), await aggregateSnapshot(join(tmp.dir, 'kafka.duckdb')), 'DWA and APP equal an uninterrupted run');
+  assert.equal(
+    diff.length,
+    0,
+    `DWA equals the offline recomputation (seed ${seed}); first differences: ${JSON.stringify(diff.slice(0, 4))}`,
+  );
+  assert.deepEqual(
+    await aggregateSnapshot(db),
+    await aggregateSnapshot(join(tmp.dir, 'kafka.duckdb')),
+    'DWA and APP equal an uninterrupted run',
+  );
 });
 
-test('the broker restarted mid-stream: the engine rides it out and the warehouse stays exact', { timeout: 300_000 }, async () => {
+test('the broker restarted mid-stream: the engine rides it out and the warehouse stays exact', {
+  timeout: 300_000,
+}, async () => {
   const db = join(tmp.dir, 'restart.duckdb');
   const topic = 'events-b';
   // One simulation (one set of dimensions), produced half before and half after the broker restart.
@@ -90,7 +153,16 @@ test('the broker restarted mid-stream: the engine rides it out and the warehouse
   const sink = new KafkaSink({ brokers: kafka.brokers, topic });
   await publishLines(all.slice(0, all.length / 2), sink);
   await sink.close();
-  const engine = new EngineChild(['--kafka', kafka.brokers, '--topic', topic, '--db', db, '--checkpoint-interval', '100ms']);
+  const engine = new EngineChild([
+    '--kafka',
+    kafka.brokers,
+    '--topic',
+    topic,
+    '--db',
+    db,
+    '--checkpoint-interval',
+    '100ms',
+  ]);
   await engine.until('a first checkpoint', () => engine.recordsIn > 0);
   await kafka.restart();
   const again = new KafkaSink({ brokers: kafka.brokers, topic });
@@ -100,10 +172,17 @@ test('the broker restarted mid-stream: the engine rides it out and the warehouse
   await engine.until('the engine to catch up after the restart', () => engine.recordsIn === total);
   assert.equal(await engine.interrupt(), 0, engine.stderr.slice(-2000));
   // A backfill run on the same warehouse finds nothing new, so the input is complete: what waits for requests is released.
-  assert.equal(await runEngine(['--kafka', kafka.brokers, '--topic', topic, '--db', db, '--until-end'], null), 'finished');
+  assert.equal(
+    await runEngine(['--kafka', kafka.brokers, '--topic', topic, '--db', db, '--until-end'], null),
+    'finished',
+  );
   const c = await counts(db);
   assert.equal(c.recordsIn, total, 'every record counted once across the restart');
   assert.equal(c.ods, 40_000 - c.deadLettered, 'each event landed in ODS once');
   const diff = await dwaDifferences(db);
-  assert.equal(diff.length, 0, `DWA equals the offline recomputation; first differences: ${JSON.stringify(diff.slice(0, 4))}`);
+  assert.equal(
+    diff.length,
+    0,
+    `DWA equals the offline recomputation; first differences: ${JSON.stringify(diff.slice(0, 4))}`,
+  );
 });

@@ -21,7 +21,9 @@ const oneLine = join(tmp.dir, 'one.ndjson');
 before(async () => {
   [kafka, mariadb] = await Promise.all([startTestKafka(tmp.dir), startTestMariaDb(tmp.dir)]);
   await ensureTopic(kafka.brokers, 'events');
-  writeLines(oneLine, [{ type: 'request', request_id: 'r1', ts: '2026-01-01T00:00:00Z', campaign_id: 1, ad_id: 1, slot_id: 1 }]);
+  writeLines(oneLine, [
+    { type: 'request', request_id: 'r1', ts: '2026-01-01T00:00:00Z', campaign_id: 1, ad_id: 1, slot_id: 1 },
+  ]);
 });
 
 after(async () => {
@@ -29,14 +31,42 @@ after(async () => {
   tmp.cleanup();
 });
 
-test('adw run --kafka --dims-mysql waits for the dimension tables, says so once, and proceeds when they are created', { timeout: 60_000 }, async () => {
+test('adw run --kafka --dims-mysql waits for the dimension tables, says so once, and proceeds when they are created', {
+  timeout: 60_000,
+}, async () => {
   const db = join(tmp.dir, 'w.duckdb');
-  const engine = new EngineChild(['--kafka', kafka.brokers, '--topic', 'events', '--db', db, '--dims-mysql', mariadb.url, '--checkpoint-interval', '100ms']);
+  const engine = new EngineChild([
+    '--kafka',
+    kafka.brokers,
+    '--topic',
+    'events',
+    '--db',
+    db,
+    '--dims-mysql',
+    mariadb.url,
+    '--checkpoint-interval',
+    '100ms',
+  ]);
   await engine.until('the waiting message', () => /waiting for tables/.test(engine.stderr), 30_000);
-  assert.match(engine.stderr, /waiting for tables adw_dims\.advertiser, adw_dims\.campaign, adw_dims\.ad, adw_dims\.slot \(create them with adw simulate --dims-mysql URL\)/);
+  assert.match(
+    engine.stderr,
+    /waiting for tables adw_dims\.advertiser, adw_dims\.campaign, adw_dims\.ad, adw_dims\.slot \(create them with adw simulate --dims-mysql URL\)/,
+  );
   await sleep(3000);
   assert.equal(engine.child.exitCode, null, `the engine still runs: ${engine.stderr}`);
-  const sim = await adwAsync(tmp.dir, ['simulate', '--seed', '5', '--events', String(EVENTS), '--kafka', kafka.brokers, '--topic', 'events', '--dims-mysql', mariadb.url]);
+  const sim = await adwAsync(tmp.dir, [
+    'simulate',
+    '--seed',
+    '5',
+    '--events',
+    String(EVENTS),
+    '--kafka',
+    kafka.brokers,
+    '--topic',
+    'events',
+    '--dims-mysql',
+    mariadb.url,
+  ]);
   assert.equal(sim.status, 0, sim.stderr);
   const dimRows = Number(/wrote (\d+) dimension rows/.exec(sim.stderr)![1]);
   await engine.until('the dimensions and every event', () => engine.recordsIn === dimRows + EVENTS, 30_000);
@@ -52,7 +82,11 @@ test('adw run --kafka --dims-mysql waits for the dimension tables, says so once,
 
 /** Runs the engine on a one-line file with these dimension settings; returns its exit status and output. */
 async function runWithDims(url: string) {
-  return adwAsync(tmp.dir, ['run', '--input', oneLine, '--db', join(tmp.dir, `x${Date.now()}.duckdb`), '--until-end', '--dims-mysql', url], 30_000);
+  return adwAsync(
+    tmp.dir,
+    ['run', '--input', oneLine, '--db', join(tmp.dir, `x${Date.now()}.duckdb`), '--until-end', '--dims-mysql', url],
+    30_000,
+  );
 }
 
 test('wrong credentials fail at once with one coded line, not an internal error', { timeout: 30_000 }, async () => {
@@ -63,16 +97,29 @@ test('wrong credentials fail at once with one coded line, not an internal error'
   assert.doesNotMatch(r.stderr, /wrong/, 'the password is not printed');
 });
 
-test('an unreachable server fails at once with one coded line, not an internal error', { timeout: 30_000 }, async () => {
+test('an unreachable server fails at once with one coded line, not an internal error', {
+  timeout: 30_000,
+}, async () => {
   const r = await runWithDims(`mysql://adw:adw@127.0.0.1:${await freePort()}`);
   assert.notEqual(r.status, 0);
   assert.doesNotMatch(r.stderr, /internal error/);
   assert.match(r.stderr, /^adw: .*cannot connect.* \[ADW_ERR_\w+\]\n$/i);
 });
 
-test('Ctrl-C while waiting for the tables ends the engine with one coded line, nothing checkpointed', { timeout: 30_000 }, async () => {
+test('Ctrl-C while waiting for the tables ends the engine with one coded line, nothing checkpointed', {
+  timeout: 30_000,
+}, async () => {
   const db = join(tmp.dir, 'interrupted.duckdb');
-  const engine = new EngineChild(['--input', oneLine, '--db', db, '--dims-mysql', mariadb.url, '--dims-database', 'not_yet']);
+  const engine = new EngineChild([
+    '--input',
+    oneLine,
+    '--db',
+    db,
+    '--dims-mysql',
+    mariadb.url,
+    '--dims-database',
+    'not_yet',
+  ]);
   await engine.until('the waiting message', () => /waiting for tables not_yet\.advertiser/.test(engine.stderr), 20_000);
   assert.equal(await engine.interrupt(), 1);
   assert.match(engine.stderr, /^adw: interrupted while waiting for tables of not_yet \[ADW_ERR_INTERRUPTED\]$/m);

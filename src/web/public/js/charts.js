@@ -19,7 +19,16 @@ export class SeriesChart {
       height: 240,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: { x: { time: true } },
-      series: [{ label: 'time (UTC)' }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.scale, points: { show: false } }))],
+      series: [
+        { label: 'time (UTC)' },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.5,
+          scale: s.scale,
+          points: { show: false },
+        })),
+      ],
       axes: [{}, ...scales.map((scale, i) => ({ scale, side: i === 0 ? 3 : 1, grid: { show: i === 0 }, size: 60 }))],
       legend: { live: true },
     };

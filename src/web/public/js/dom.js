@@ -12,6 +12,11 @@ export function h(tag, attrs = {}, ...children) {
     if (name === 'style') Object.assign(el.style, value);
     else el.setAttribute(name, String(value));
   }
-  el.append(...children.flat().filter((c) => c !== null && c !== undefined).map((c) => (c instanceof Node ? c : String(c))));
+  el.append(
+    ...children
+      .flat()
+      .filter((c) => c !== null && c !== undefined)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
   return el;
 }

@@ -23,7 +23,15 @@ export class NameBook {
   async ensure(dim, values) {
     const missing = values.filter((v) => !this.names.has(`${dim}:${v}`));
     if (!missing.length || !nameColumn(dim, this.catalogue)) return;
-    const r = await getJson(apiUrl('/api/query', { metrics: 'requests', by: dim, names: 1, [`filter.${dim}`]: missing, limit: missing.length }));
+    const r = await getJson(
+      apiUrl('/api/query', {
+        metrics: 'requests',
+        by: dim,
+        names: 1,
+        [`filter.${dim}`]: missing,
+        limit: missing.length,
+      }),
+    );
     this.learn(dim, r.rows);
   }
 }
@@ -54,14 +62,25 @@ export class FilterBar {
     const r = await getJson(apiUrl('/api/query', { metrics: 'requests', by: dim, names: 1, limit: 500 }));
     this.names.learn(dim, r.rows);
     if (this.dim.value !== dim) return;
-    this.value.replaceChildren(...r.rows.filter((row) => row[dim] !== null).map((row) => h('option', { value: row[dim] }, this.names.label(dim, row[dim]))));
+    this.value.replaceChildren(
+      ...r.rows
+        .filter((row) => row[dim] !== null)
+        .map((row) => h('option', { value: row[dim] }, this.names.label(dim, row[dim]))),
+    );
   }
 
   render(view) {
     const label = (dim) => this.catalogue.dimensions.find((d) => d.name === dim)?.label ?? dim;
     this.chips.replaceChildren(
       ...Object.entries(view.filters).flatMap(([dim, values]) =>
-        values.map((v) => h('span', { class: 'chip', 'data-dim': dim, 'data-value': v }, `${label(dim)}: ${this.names.label(dim, v)}`, h('button', { type: 'button', 'data-dim': dim, 'data-value': v, 'aria-label': 'remove filter' }, '×'))),
+        values.map((v) =>
+          h(
+            'span',
+            { class: 'chip', 'data-dim': dim, 'data-value': v },
+            `${label(dim)}: ${this.names.label(dim, v)}`,
+            h('button', { type: 'button', 'data-dim': dim, 'data-value': v, 'aria-label': 'remove filter' }, '×'),
+          ),
+        ),
       ),
     );
   }

@@ -6,7 +6,16 @@ import { FilterBar, NameBook } from './filters.js';
 import { HealthPanel } from './health.js';
 import { PacingTable } from './pacing.js';
 import { TILE_METRICS, Tiles } from './tiles.js';
-import { DRILL, RANGES, filterParams, granularityOf, previousRange, rangeParams, readView, writeView } from './url-state.js';
+import {
+  DRILL,
+  RANGES,
+  filterParams,
+  granularityOf,
+  previousRange,
+  rangeParams,
+  readView,
+  writeView,
+} from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 1000;
@@ -21,21 +30,35 @@ let again = false;
 
 const names = new NameBook(catalogue);
 const tiles = new Tiles($('tiles'), catalogue);
-const traffic = new SeriesChart($('chart-traffic'), [
-  { name: 'requests', label: 'requests', color: '#2f6fde', scale: 'count' },
-  { name: 'exposures', label: 'exposures', color: '#12b76a', scale: 'count' },
-  { name: 'viewable_exposures', label: 'viewable', color: '#7a5af8', scale: 'count' },
-  { name: 'clicks', label: 'clicks (right)', color: '#f79009', scale: 'clicks' },
-], ['count', 'clicks']);
-const spend = new SeriesChart($('chart-spend'), [{ name: 'spend', label: 'spend', color: '#e31b54', scale: 'money' }], ['money']);
-const breakdown = new BreakdownTable($('breakdown-table'), catalogue, {
-  onSort: (col) => setView({ sort: col, dir: col === view.sort && view.dir === 'desc' ? 'asc' : 'desc' }),
-  onRow: (key, name) => drill(key, name),
-}, $('breakdown-more'));
+const traffic = new SeriesChart(
+  $('chart-traffic'),
+  [
+    { name: 'requests', label: 'requests', color: '#2f6fde', scale: 'count' },
+    { name: 'exposures', label: 'exposures', color: '#12b76a', scale: 'count' },
+    { name: 'viewable_exposures', label: 'viewable', color: '#7a5af8', scale: 'count' },
+    { name: 'clicks', label: 'clicks (right)', color: '#f79009', scale: 'clicks' },
+  ],
+  ['count', 'clicks'],
+);
+const spend = new SeriesChart(
+  $('chart-spend'),
+  [{ name: 'spend', label: 'spend', color: '#e31b54', scale: 'money' }],
+  ['money'],
+);
+const breakdown = new BreakdownTable(
+  $('breakdown-table'),
+  catalogue,
+  {
+    onSort: (col) => setView({ sort: col, dir: col === view.sort && view.dir === 'desc' ? 'asc' : 'desc' }),
+    onRow: (key, name) => drill(key, name),
+  },
+  $('breakdown-more'),
+);
 const pacing = new PacingTable($('pacing-table'), $('pacing-day'));
 const health = new HealthPanel($('health-list'), $('health-mode'));
 const filterBar = new FilterBar($('filters'), catalogue, names, {
-  onAdd: (dim, value) => setView({ filters: { ...view.filters, [dim]: [...new Set([...(view.filters[dim] ?? []), value])] } }),
+  onAdd: (dim, value) =>
+    setView({ filters: { ...view.filters, [dim]: [...new Set([...(view.filters[dim] ?? []), value])] } }),
   onRemove: (dim, value) => {
     const filters = { ...view.filters, [dim]: (view.filters[dim] ?? []).filter((v) => v !== value) };
     if (!filters[dim].length) delete filters[dim];
@@ -76,7 +99,8 @@ function drill(key, name) {
   const level = DRILL.indexOf(view.by);
   if (name) names.names.set(`${view.by}:${key}`, name);
   const filters = { ...view.filters, [view.by]: [key] };
-  if (level >= 0 && level < DRILL.length - 1) setView({ filters, by: DRILL[level + 1], sort: view.sort === view.by ? 'spend' : view.sort });
+  if (level >= 0 && level < DRILL.length - 1)
+    setView({ filters, by: DRILL[level + 1], sort: view.sort === view.by ? 'spend' : view.sort });
   else setView({ filters });
 }
 
@@ -93,7 +117,8 @@ function changed() {
 }
 
 function renderControls() {
-  for (const b of $('ranges').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.range === view.range));
+  for (const b of $('ranges').querySelectorAll('button'))
+    b.setAttribute('aria-pressed', String(b.dataset.range === view.range));
   $('by').value = view.by;
   for (const el of document.querySelectorAll('.grain')) el.textContent = granularityOf(view);
   filterBar.render(view);
@@ -120,12 +145,29 @@ async function refresh() {
     const base = { ...range, ...filterParams(view) };
     const urls = {
       totals: apiUrl('/api/query', { metrics: TILE_METRICS, ...base }),
-      series: apiUrl('/api/query', { metrics: 'requests,exposures,viewable_exposures,clicks,spend', granularity: granularityOf(view), ...base, limit: 100000 }),
-      table: apiUrl('/api/query', { metrics: TABLE_METRICS, by: view.by, names: 1, order_by: view.sort, order_dir: view.dir, limit: LIMIT, ...base }),
+      series: apiUrl('/api/query', {
+        metrics: 'requests,exposures,viewable_exposures,clicks,spend',
+        granularity: granularityOf(view),
+        ...base,
+        limit: 100000,
+      }),
+      table: apiUrl('/api/query', {
+        metrics: TABLE_METRICS,
+        by: view.by,
+        names: 1,
+        order_by: view.sort,
+        order_dir: view.dir,
+        limit: LIMIT,
+        ...base,
+      }),
       pacing: apiUrl('/api/pacing', { ...filterParams(view, ['advertiser_id', 'campaign_id']), limit: 15 }),
-      previous: range.from ? apiUrl('/api/query', { metrics: TILE_METRICS, ...previousRange(range), ...filterParams(view) }) : null,
+      previous: range.from
+        ? apiUrl('/api/query', { metrics: TILE_METRICS, ...previousRange(range), ...filterParams(view) })
+        : null,
     };
-    const [totals, series, table, pace, previous] = await Promise.all([urls.totals, urls.series, urls.table, urls.pacing, urls.previous].map((u) => (u ? getJson(u) : null)));
+    const [totals, series, table, pace, previous] = await Promise.all(
+      [urls.totals, urls.series, urls.table, urls.pacing, urls.previous].map((u) => (u ? getJson(u) : null)),
+    );
     if (gen !== generation) return;
     names.learn(view.by, table.rows);
     tiles.update(totals, urls.totals, status.freshness.lag_ms, previous, view.range);
@@ -134,9 +176,24 @@ async function refresh() {
     breakdown.update(table, view, urls.table);
     pacing.update(pace, urls.pacing);
     health.update(status);
-    $('freshness').textContent = status.freshness.newest_event_time ? `newest event ${status.freshness.newest_event_time.replace('T', ' ').slice(0, 19)} UTC` : 'no data yet';
-    $('breakdown-csv').href = apiUrl('/api/query', { metrics: TABLE_METRICS, by: view.by, names: 1, order_by: view.sort, order_dir: view.dir, limit: 100000, ...base, format: 'csv' });
-    $('pacing-csv').href = apiUrl('/api/pacing', { ...filterParams(view, ['advertiser_id', 'campaign_id']), limit: 100000, format: 'csv' });
+    $('freshness').textContent = status.freshness.newest_event_time
+      ? `newest event ${status.freshness.newest_event_time.replace('T', ' ').slice(0, 19)} UTC`
+      : 'no data yet';
+    $('breakdown-csv').href = apiUrl('/api/query', {
+      metrics: TABLE_METRICS,
+      by: view.by,
+      names: 1,
+      order_by: view.sort,
+      order_dir: view.dir,
+      limit: 100000,
+      ...base,
+      format: 'csv',
+    });
+    $('pacing-csv').href = apiUrl('/api/pacing', {
+      ...filterParams(view, ['advertiser_id', 'campaign_id']),
+      limit: 100000,
+      format: 'csv',
+    });
     $('error').hidden = true;
     document.body.dataset.view = writeView(view);
   } catch (e) {

@@ -11,9 +11,24 @@ export class PacingTable {
     this.signature = '';
     // Columns marked wide-only give way on narrow screens, so campaign, spend, used and status stay in view.
     const wide = { class: 'wide-only' };
-    table.tHead.replaceChildren(h('tr', {},
-      h('th', {}, 'Campaign'), h('th', wide, 'Advertiser'), h('th', wide, 'Billing'), h('th', wide, 'Daily budget'), h('th', {}, 'Spend today'),
-      h('th', { title: 'share of the daily budget spent; the mark │ is what an even pace would have spent by now' }, 'Used'), h('th', wide, 'Pace'), h('th', {}, 'Status')));
+    table.tHead.replaceChildren(
+      h(
+        'tr',
+        {},
+        h('th', {}, 'Campaign'),
+        h('th', wide, 'Advertiser'),
+        h('th', wide, 'Billing'),
+        h('th', wide, 'Daily budget'),
+        h('th', {}, 'Spend today'),
+        h(
+          'th',
+          { title: 'share of the daily budget spent; the mark │ is what an even pace would have spent by now' },
+          'Used',
+        ),
+        h('th', wide, 'Pace'),
+        h('th', {}, 'Status'),
+      ),
+    );
   }
 
   update(result, query) {
@@ -22,16 +37,39 @@ export class PacingTable {
     const signature = JSON.stringify(result.rows);
     if (signature === this.signature) return;
     this.signature = signature;
-    this.table.tBodies[0].replaceChildren(...result.rows.map((r) => h('tr', { 'data-campaign-id': r.campaign_id },
-      h('td', {}, r.campaign_name, h('span', { class: 'id' }, r.campaign_id)),
-      h('td', { class: 'wide-only' }, r.advertiser_name ?? r.advertiser_id),
-      h('td', { class: 'wide-only' }, r.billing),
-      h('td', { class: 'wide-only', 'data-col': 'budget', 'data-value': r.budget }, formats.money(r.budget)),
-      h('td', { 'data-col': 'spend', 'data-value': r.spend }, formats.money(r.spend)),
-      h('td', { 'data-col': 'budget_used', 'data-value': r.budget_used },
-        h('span', { class: 'bar' }, h('span', { class: 'fill', style: { width: `${Math.min(100, r.budget_used * 100).toFixed(1)}%` } }), h('span', { class: 'expected', style: { left: `${(r.expected_used * 100).toFixed(1)}%` } })),
-        ` ${formats.pct(r.budget_used)}`),
-      h('td', { class: 'wide-only', 'data-col': 'pace', 'data-value': r.pace ?? '' }, r.pace === null ? '–' : `×${r.pace.toFixed(2)}`),
-      h('td', { 'data-col': 'status', 'data-value': r.status, class: `status-${r.status}` }, STATUS_LABEL[r.status]))));
+    this.table.tBodies[0].replaceChildren(
+      ...result.rows.map((r) =>
+        h(
+          'tr',
+          { 'data-campaign-id': r.campaign_id },
+          h('td', {}, r.campaign_name, h('span', { class: 'id' }, r.campaign_id)),
+          h('td', { class: 'wide-only' }, r.advertiser_name ?? r.advertiser_id),
+          h('td', { class: 'wide-only' }, r.billing),
+          h('td', { class: 'wide-only', 'data-col': 'budget', 'data-value': r.budget }, formats.money(r.budget)),
+          h('td', { 'data-col': 'spend', 'data-value': r.spend }, formats.money(r.spend)),
+          h(
+            'td',
+            { 'data-col': 'budget_used', 'data-value': r.budget_used },
+            h(
+              'span',
+              { class: 'bar' },
+              h('span', { class: 'fill', style: { width: `${Math.min(100, r.budget_used * 100).toFixed(1)}%` } }),
+              h('span', { class: 'expected', style: { left: `${(r.expected_used * 100).toFixed(1)}%` } }),
+            ),
+            ` ${formats.pct(r.budget_used)}`,
+          ),
+          h(
+            'td',
+            { class: 'wide-only', 'data-col': 'pace', 'data-value': r.pace ?? '' },
+            r.pace === null ? '–' : `×${r.pace.toFixed(2)}`,
+          ),
+          h(
+            'td',
+            { 'data-col': 'status', 'data-value': r.status, class: `status-${r.status}` },
+            STATUS_LABEL[r.status],
+          ),
+        ),
+      ),
+    );
   }
 }

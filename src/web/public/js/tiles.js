@@ -2,7 +2,18 @@ import { h } from './dom.js';
 import { duration, formats } from './format.js';
 
 /** The headline metrics, in order. */
-export const TILE_METRICS = ['requests', 'fills', 'fill_rate', 'exposures', 'viewable_exposures', 'viewability_rate', 'clicks', 'ctr', 'spend', 'ecpm'];
+export const TILE_METRICS = [
+  'requests',
+  'fills',
+  'fill_rate',
+  'exposures',
+  'viewable_exposures',
+  'viewability_rate',
+  'clicks',
+  'ctr',
+  'spend',
+  'ecpm',
+];
 
 /** The change against the previous range: relative for counts and money, in points for rates. */
 function change(now, before, format, rangeLabel) {
@@ -22,8 +33,21 @@ export class Tiles {
     this.el = el;
     this.byName = new Map(catalogue.metrics.map((m) => [m.name, m]));
     el.replaceChildren(
-      ...TILE_METRICS.map((m) => h('div', { class: 'tile', 'data-metric': m, title: this.byName.get(m).doc }, h('div', { class: 'k' }, this.byName.get(m).label), h('div', { class: 'v' }, '–'), h('div', { class: 'd' }))),
-      h('div', { class: 'tile', 'data-metric': 'freshness', title: 'wall time since the newest queryable event' }, h('div', { class: 'k' }, 'Data freshness'), h('div', { class: 'v' }, '–')),
+      ...TILE_METRICS.map((m) =>
+        h(
+          'div',
+          { class: 'tile', 'data-metric': m, title: this.byName.get(m).doc },
+          h('div', { class: 'k' }, this.byName.get(m).label),
+          h('div', { class: 'v' }, '–'),
+          h('div', { class: 'd' }),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'tile', 'data-metric': 'freshness', title: 'wall time since the newest queryable event' },
+        h('div', { class: 'k' }, 'Data freshness'),
+        h('div', { class: 'v' }, '–'),
+      ),
     );
   }
 
@@ -35,7 +59,7 @@ export class Tiles {
     for (const m of TILE_METRICS) {
       const tile = this.el.querySelector(`[data-metric="${m}"]`);
       const v = row[m] ?? null;
-      const p = before ? before[m] ?? null : null;
+      const p = before ? (before[m] ?? null) : null;
       tile.dataset.value = v === null ? '' : String(v);
       tile.dataset.previous = p === null ? '' : String(p);
       tile.querySelector('.v').textContent = formats[this.byName.get(m).format](v);

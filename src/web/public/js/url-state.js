@@ -1,7 +1,14 @@
 // The view lives in the URL, so a link reproduces it: ?range=1h&by=campaign_id&sort=spend&dir=desc&f.advertiser_id=3
 
 /** Range presets, in ms; "all" has no bounds. Ranges end at the newest event, not at the wall clock. */
-export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, all: null };
+export const RANGES = {
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  all: null,
+};
 /** The drill-down path: a row click goes one level down. */
 export const DRILL = ['advertiser_id', 'campaign_id', 'ad_id'];
 export const DEFAULT_VIEW = { range: '1h', by: 'advertiser_id', sort: 'spend', dir: 'desc', filters: {} };
@@ -54,6 +61,7 @@ export function granularityOf(view) {
 /** The view's filters as API parameters, optionally only some dimensions. */
 export function filterParams(view, only = null) {
   const out = {};
-  for (const [dim, values] of Object.entries(view.filters)) if (!only || only.includes(dim)) out[`filter.${dim}`] = values;
+  for (const [dim, values] of Object.entries(view.filters))
+    if (!only || only.includes(dim)) out[`filter.${dim}`] = values;
   return out;
 }
