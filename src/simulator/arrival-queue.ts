@@ -27,39 +27,29 @@ export class ArrivalQueue {
   /** Adds a line arriving at `arrival` (ms), with a caller-defined numeric tag. */
   push(arrival: number, tag: number, line: string): void {
     const seq = this.#nextSeq++;
-    const a = this.#arrival,
-      s = this.#seq,
-      t = this.#tag,
-      l = this.#line;
-    let i = l.length;
+    const a = this.#arrival;
+    const s = this.#seq;
+    let i = this.#line.length;
     // Sift up: move parents down into the hole until the new entry's place is found.
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p] < arrival || (a[p] === arrival && s[p] < seq)) break;
-      a[i] = a[p];
-      s[i] = s[p];
-      t[i] = t[p];
-      l[i] = l[p];
+      this.#move(p, i);
       i = p;
     }
-    a[i] = arrival;
-    s[i] = seq;
-    t[i] = tag;
-    l[i] = line;
+    this.#put(i, arrival, seq, tag, line);
   }
 
   /** Removes and returns the earliest pending line; size must be > 0. */
   pop(): string {
-    const a = this.#arrival,
-      s = this.#seq,
-      t = this.#tag,
-      l = this.#line;
-    const top = l[0];
-    const arrival = a.pop()!,
-      seq = s.pop()!,
-      tag = t.pop()!,
-      line = l.pop()!;
-    const n = l.length;
+    const a = this.#arrival;
+    const s = this.#seq;
+    const top = this.#line[0];
+    const arrival = a.pop()!;
+    const seq = s.pop()!;
+    const tag = this.#tag.pop()!;
+    const line = this.#line.pop()!;
+    const n = this.#line.length;
     if (n === 0) return top;
     // Sift down the former last entry from the root.
     let i = 0;
@@ -68,16 +58,26 @@ export class ArrivalQueue {
       if (c >= n) break;
       if (c + 1 < n && (a[c + 1] < a[c] || (a[c + 1] === a[c] && s[c + 1] < s[c]))) c++;
       if (arrival < a[c] || (arrival === a[c] && seq < s[c])) break;
-      a[i] = a[c];
-      s[i] = s[c];
-      t[i] = t[c];
-      l[i] = l[c];
+      this.#move(c, i);
       i = c;
     }
-    a[i] = arrival;
-    s[i] = seq;
-    t[i] = tag;
-    l[i] = line;
+    this.#put(i, arrival, seq, tag, line);
     return top;
+  }
+
+  /** Copies the entry at `from` into slot `to` of every array. */
+  #move(from: number, to: number): void {
+    this.#arrival[to] = this.#arrival[from];
+    this.#seq[to] = this.#seq[from];
+    this.#tag[to] = this.#tag[from];
+    this.#line[to] = this.#line[from];
+  }
+
+  /** Writes an entry into slot `i`. */
+  #put(i: number, arrival: number, seq: number, tag: number, line: string): void {
+    this.#arrival[i] = arrival;
+    this.#seq[i] = seq;
+    this.#tag[i] = tag;
+    this.#line[i] = line;
   }
 }
