@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from '@commander-js/extra-typings';
 import { errors, isAdwError } from '../errors.ts';
 import { registerAdviseWindow } from './commands/advise-window.ts';
 import { registerBench } from './commands/bench.ts';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { defaultEngineConfig } from '../../engine/config.ts';
 import { errors } from '../../errors.ts';
 import { adviseJoinWindow, followTypes } from '../../reconcile/join-window-advisor.ts';

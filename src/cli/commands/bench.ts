@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
 import { runQueryBench } from '../../bench/query-bench.ts';
 import { errors } from '../../errors.ts';

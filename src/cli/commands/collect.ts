@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { listenOn } from '../../api/listen.ts';
 import { buildCollector, collectorDefaults as d } from '../../connectors/http/collector.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { errors } from '../../errors.ts';
 import { kafkaTools, runKafkaTool, type KafkaToolName } from '../../stack/kafka-tools.ts';
 
@@ -15,7 +15,7 @@ export function registerKafkaTool(program: Command): void {
     // Everything after the tool's name is the tool's, --help included.
     .passThroughOptions()
     .allowUnknownOption()
-    .action(async (tool: string, args: string[]) => {
+    .action(async (tool, args) => {
       if (!names.includes(tool))
         throw errors.badOption('<tool>', `unknown Kafka tool "${tool}" (known: ${names.join(', ')})`);
       process.exitCode = await runKafkaTool(tool as KafkaToolName, args);

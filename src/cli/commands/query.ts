@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { isDimensionName, type DimensionName, type Granularity } from '../../catalogue/dimensions.ts';
 import type { MetricName } from '../../catalogue/metrics.ts';
 import { errors } from '../../errors.ts';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { reconcile } from '../../reconcile/accuracy.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { pct } from '../format.ts';

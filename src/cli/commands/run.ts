@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { CompositeSource } from '../../connectors/composite/source.ts';
 import { FileSource } from '../../connectors/file/source.ts';
 import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
@@ -86,6 +86,7 @@ export function registerRun(program: Command): void {
       if (opts.input && opts.input !== '-') checkInputFile(opts.input);
       const interrupt = interruptSignal();
       const waiting = (what: string) => process.stderr.write(`waiting for ${what}\n`);
+      // Without --kafka, --input is given: checked above.
       const events: Source = opts.kafka
         ? new KafkaSource({
             brokers: opts.kafka,
@@ -94,7 +95,7 @@ export function registerRun(program: Command): void {
             onWaiting: waiting,
             signal: interrupt.signal,
           })
-        : new FileSource({ path: opts.input, follow: !opts.untilEnd && opts.input !== '-' });
+        : new FileSource({ path: opts.input!, follow: !opts.untilEnd && opts.input !== '-' });
       const dims = opts.dimsMysql
         ? new MySqlBinlogSource({
             url: opts.dimsMysql,

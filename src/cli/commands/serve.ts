@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { once } from 'node:events';
 import { BEHIND_TLS_OPTION, resolveToken, serveApi } from '../../api/serve.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { errors } from '../../errors.ts';
 import { stackComponents } from '../../stack/components.ts';
 import { parseList } from '../parse.ts';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { CollectorClient } from '../../connectors/http/client.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { publishLines } from '../../connectors/kafka/publish.ts';
@@ -84,9 +84,11 @@ export function registerSimulate(program: Command): void {
         }
         return;
       }
-      if (opts.out !== '-') checkOutputFile(opts.out);
-      const result = await writeSimulation(options, opts.out, withDimensions);
-      if (opts.out !== '-')
-        process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${opts.out}\n`);
+      // Neither --collector nor --kafka: --out is given, checked above.
+      const out = opts.out!;
+      if (out !== '-') checkOutputFile(out);
+      const result = await writeSimulation(options, out, withDimensions);
+      if (out !== '-')
+        process.stderr.write(`wrote ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${out}\n`);
     });
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { defaultStackPorts, stackDown, stackHome, stackUp } from '../../stack/local-stack.ts';
 import { parseCount } from '../parse.ts';
 
