@@ -113,6 +113,15 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assertMistake(adw('simulate', '--span', '6x', '--out', '-'), /--span/);
   });
 
+  test('run with a bad duration', () => {
+    const late = join(dir, 'late.duckdb');
+    assertMistake(
+      adw('run', '--input', input, '--db', late, '--until-end', '--allowed-lateness', '5x'),
+      /--allowed-lateness/,
+    );
+    assert.equal(existsSync(late), false, 'a run refused for its options creates no warehouse');
+  });
+
   test('serving the API without a token, or with a guessable one', () => {
     delete env.ADW_API_TOKEN;
     assertMistake(adw('serve', '--db', db, '--port', '0'), /--token.*ADW_API_TOKEN/);

@@ -18,12 +18,12 @@ import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
-/** Options shared by the commands that run the engine. */
+/** The engine config from the engine options of adw run (named as commander names them; each has a default). */
 export function engineConfigFrom(opts: {
-  joinWindow?: string;
-  checkpointInterval?: string;
-  batchSize?: string;
-  lateness?: string;
+  joinWindow: string;
+  allowedLateness: string;
+  checkpointInterval: string;
+  batchSize: string;
 }): EngineConfig {
   return {
     ...defaultEngineConfig,
@@ -32,7 +32,7 @@ export function engineConfigFrom(opts: {
       ? { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') }
       : {}),
     ...(opts.batchSize ? { batchSize: Math.max(1, parseCount(opts.batchSize, '--batch-size')) } : {}),
-    ...(opts.lateness ? { allowedLatenessMs: parseDuration(opts.lateness, '--allowed-lateness') } : {}),
+    ...(opts.allowedLateness ? { allowedLatenessMs: parseDuration(opts.allowedLateness, '--allowed-lateness') } : {}),
   };
 }
 

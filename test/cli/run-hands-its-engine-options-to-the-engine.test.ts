@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { engineConfigFrom } from '../../src/cli/commands/run.ts';
+import { defaultEngineConfig } from '../../src/engine/config.ts';
+import { isAdwError } from '../../src/errors.ts';
+
+const given = { joinWindow: '2h', allowedLateness: '90s', checkpointInterval: '250ms', batchSize: '100' };
+
+test('each engine option of adw run reaches the engine config', () => {
+  const config = engineConfigFrom(given);
+  assert.equal(config.joinWindowMs, 2 * 3_600_000);
+  assert.equal(config.allowedLatenessMs, 90_000);
+  assert.equal(config.checkpointIntervalMs, 250);
+  assert.equal(config.batchSize, 100);
+  assert.notEqual(config.allowedLatenessMs, defaultEngineConfig.allowedLatenessMs);
+});
+
+test('a bad engine option is refused with its own name', () => {
+  for (const [key, option] of [
+    ['joinWindow', '--join-window'],
+    ['allowedLateness', '--allowed-lateness'],
+    ['checkpointInterval', '--checkpoint-interval'],
+    ['batchSize', '--batch-size'],
+  ] as const)
+    assert.throws(
+      () => engineConfigFrom({ ...given, [key]: 'soon' }),
+      (e) => isAdwError(e) && e.code === 'ADW_ERR_BAD_OPTION' && e.message.includes(option),
+      option,
+    );
+});
