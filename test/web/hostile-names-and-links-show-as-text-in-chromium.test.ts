@@ -160,6 +160,18 @@ describe('hostile display names and links, in a real headless Chromium', { timeo
     await assertNothingRan();
   });
 
+  test('a link whose range names a built-in property (toString, __proto__) falls back to the default range', async () => {
+    for (const range of ['toString', '__proto__', 'constructor']) {
+      await open(`/?range=${range}&by=campaign_id`);
+      // Settles only once a refresh has succeeded, and the page writes the view it shows back into the URL.
+      await settled();
+      assert.equal(new URL(page.url()).searchParams.get('range'), '1h', `range=${range} reads as the default`);
+      assert.equal(await page.locator('#error').isHidden(), true, `range=${range}: the page refreshes without error`);
+      assert.equal(await page.locator('#ranges button[aria-pressed=true]').innerText(), '1h');
+    }
+    await assertNothingRan();
+  });
+
   test('a crafted shared link shows its values as text and runs nothing', async () => {
     const markup = '<img src=x onerror=window.__pwned=1>';
     await open(

@@ -23,7 +23,7 @@ export function readView(search) {
   }
   const range = p.get('range');
   return {
-    range: range !== null && range in RANGES ? range : DEFAULT_VIEW.range,
+    range: range !== null && Object.hasOwn(RANGES, range) ? range : DEFAULT_VIEW.range,
     by: p.get('by') || DEFAULT_VIEW.by,
     sort: p.get('sort') || DEFAULT_VIEW.sort,
     dir: p.get('dir') === 'asc' ? 'asc' : 'desc',
