@@ -1,13 +1,19 @@
 import { h } from './dom.js';
 import { duration, formats } from './format.js';
+/** @import { Status } from './api.js' */
 
 /** Pipeline health: the live engine's figures when one runs in this process, the warehouse's checkpoint always. */
 export class HealthPanel {
+  /**
+   * @param {HTMLElement} list the figures (a dl)
+   * @param {HTMLElement} mode where the figures come from
+   */
   constructor(list, mode) {
     this.list = list;
     this.mode = mode;
   }
 
+  /** @param {Status} status */
   update(status) {
     const p = status.pipeline;
     const c = status.checkpoint;
@@ -15,12 +21,13 @@ export class HealthPanel {
       ? 'engine running in this process'
       : 'no engine in this process: figures from the last checkpoint';
     const lag = p?.consumer_lag ?? null;
+    /** @type {[key: string, label: string, text: string | number, value: string | number | null | undefined, warn?: boolean][]} */
     const entries = [
       ['ingest_rate', 'Ingest rate', p ? `${formats.int(p.ingest_rate)} records/s` : '–', p?.ingest_rate],
       [
         'consumer_lag',
         'Consumer lag',
-        lag === null ? (p ? 'not reported by this source' : '–') : `${formats.int(lag)} ${p.lag_unit}`,
+        lag === null ? (p ? 'not reported by this source' : '–') : `${formats.int(lag)} ${p?.lag_unit}`,
         lag,
       ],
       ['checkpoint_age', 'Checkpoint age', duration(c.age_ms), c.age_ms, c.age_ms !== null && c.age_ms > 10_000],

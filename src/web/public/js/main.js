@@ -1,7 +1,7 @@
 import { apiUrl, getJson } from './api.js';
 import { BreakdownTable, LIMIT, TABLE_METRICS } from './breakdown.js';
 import { SeriesChart } from './charts.js';
-import { h } from './dom.js';
+import { closestTo, find, h } from './dom.js';
 import { FilterBar, NameBook } from './filters.js';
 import { HealthPanel } from './health.js';
 import { PacingTable } from './pacing.js';
@@ -11,15 +11,38 @@ import {
   RANGES,
   filterParams,
   granularityOf,
+  isRange,
   previousRange,
   rangeParams,
   readView,
   writeView,
 } from './url-state.js';
+/** @import { Catalogue, PacingResult, QueryResult, Status } from './api.js' */
+/** @import { View } from './url-state.js' */
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element with this id (index.html has them all), of the class the code relies on: `type`, else HTMLElement.
+ * @overload
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+/**
+ * @template {HTMLElement} T
+ * @overload
+ * @param {string} id
+ * @param {{ new (): T, prototype: T }} type
+ * @returns {T}
+ */
+/**
+ * @param {string} id
+ * @param {{ new (): HTMLElement, prototype: HTMLElement }} [type]
+ */
+function $(id, type = HTMLElement) {
+  return find(document, `#${id}`, type);
+}
 const REFRESH_MS = 1000;
 
+/** @type {Catalogue} */
 const catalogue = await getJson('/api/catalogue');
 const dimensionNames = catalogue.dimensions.map((d) => d.name);
 let view = sanitize(readView(location.search));
@@ -46,7 +69,7 @@ const spend = new SeriesChart(
   ['money'],
 );
 const breakdown = new BreakdownTable(
-  $('breakdown-table'),
+  $('breakdown-table', HTMLTableElement),
   catalogue,
   {
     onSort: (col) => setView({ sort: col, dir: col === view.sort && view.dir === 'desc' ? 'asc' : 'desc' }),
@@ -54,7 +77,7 @@ const breakdown = new BreakdownTable(
   },
   $('breakdown-more'),
 );
-const pacing = new PacingTable($('pacing-table'), $('pacing-day'));
+const pacing = new PacingTable($('pacing-table', HTMLTableElement), $('pacing-day'));
 const health = new HealthPanel($('health-list'), $('health-mode'));
 const filterBar = new FilterBar($('filters'), catalogue, names, {
   onAdd: (dim, value) =>
@@ -68,13 +91,13 @@ const filterBar = new FilterBar($('filters'), catalogue, names, {
 
 $('ranges').replaceChildren(...Object.keys(RANGES).map((r) => h('button', { type: 'button', 'data-range': r }, r)));
 $('ranges').addEventListener('click', (e) => {
-  const b = e.target.closest('button[data-range]');
-  if (b) setView({ range: b.dataset.range });
+  const range = closestTo(e, 'button[data-range]')?.dataset.range;
+  if (range !== undefined && isRange(range)) setView({ range });
 });
-$('by').replaceChildren(...catalogue.dimensions.map((d) => h('option', { value: d.name }, d.label)));
-$('by').addEventListener('change', () => setView({ by: $('by').value }));
+$('by', HTMLSelectElement).replaceChildren(...catalogue.dimensions.map((d) => h('option', { value: d.name }, d.label)));
+$('by', HTMLSelectElement).addEventListener('change', () => setView({ by: $('by', HTMLSelectElement).value }));
 $('crumbs').addEventListener('click', (e) => {
-  const a = e.target.closest('a[data-level]');
+  const a = closestTo(e, 'a[data-level]');
   if (!a) return;
   // Going back up the path drops the filters below that level.
   const level = Number(a.dataset.level);
@@ -87,7 +110,11 @@ window.addEventListener('popstate', () => {
   changed();
 });
 
-/** Unknown names in a hand-edited link fall back to the defaults rather than failing every query. */
+/**
+ * Unknown names in a hand-edited link fall back to the defaults rather than failing every query.
+ * @param {View} v
+ * @returns {View}
+ */
 function sanitize(v) {
   const filters = Object.fromEntries(Object.entries(v.filters).filter(([d]) => dimensionNames.includes(d)));
   const by = dimensionNames.includes(v.by) ? v.by : 'advertiser_id';
@@ -95,6 +122,11 @@ function sanitize(v) {
   return { ...v, filters, by, sort };
 }
 
+/**
+ * A row clicked: one level down the drill-down path, or (on other dimensions) a filter by that value.
+ * @param {string} key
+ * @param {string | null} name
+ */
 function drill(key, name) {
   const level = DRILL.indexOf(view.by);
   if (name) names.names.set(`${view.by}:${key}`, name);
@@ -104,6 +136,10 @@ function drill(key, name) {
   else setView({ filters });
 }
 
+/**
+ * Changes the view, as a new entry of the browser's history.
+ * @param {Partial<View>} patch
+ */
 function setView(patch) {
   view = sanitize({ ...view, ...patch });
   history.pushState(null, '', writeView(view));
@@ -119,9 +155,10 @@ function changed() {
 function renderControls() {
   for (const b of $('ranges').querySelectorAll('button'))
     b.setAttribute('aria-pressed', String(b.dataset.range === view.range));
-  $('by').value = view.by;
+  $('by', HTMLSelectElement).value = view.by;
   for (const el of document.querySelectorAll('.grain')) el.textContent = granularityOf(view);
   filterBar.render(view);
+  /** @type {HTMLElement[]} */
   const path = [h('a', { 'data-level': 0 }, 'All advertisers')];
   for (const [i, dim] of DRILL.slice(0, -1).entries()) {
     const v = view.filters[dim];
@@ -139,6 +176,7 @@ async function refresh() {
   busy = true;
   const gen = generation;
   try {
+    /** @type {Status} */
     const status = await getJson('/api/status');
     const newest = status.freshness.newest_event_time ? Date.parse(status.freshness.newest_event_time) : null;
     const range = rangeParams(view, newest);
@@ -165,9 +203,15 @@ async function refresh() {
         ? apiUrl('/api/query', { metrics: TILE_METRICS, ...previousRange(range), ...filterParams(view) })
         : null,
     };
-    const [totals, series, table, pace, previous] = await Promise.all(
-      [urls.totals, urls.series, urls.table, urls.pacing, urls.previous].map((u) => (u ? getJson(u) : null)),
-    );
+    /** @type {[Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>, Promise<PacingResult>, Promise<QueryResult> | null]} */
+    const answers = [
+      getJson(urls.totals),
+      getJson(urls.series),
+      getJson(urls.table),
+      getJson(urls.pacing),
+      urls.previous ? getJson(urls.previous) : null,
+    ];
+    const [totals, series, table, pace, previous] = await Promise.all(answers);
     if (gen !== generation) return;
     names.learn(view.by, table.rows);
     tiles.update(totals, urls.totals, status.freshness.lag_ms, previous, view.range);
@@ -179,7 +223,7 @@ async function refresh() {
     $('freshness').textContent = status.freshness.newest_event_time
       ? `newest event ${status.freshness.newest_event_time.replace('T', ' ').slice(0, 19)} UTC`
       : 'no data yet';
-    $('breakdown-csv').href = apiUrl('/api/query', {
+    $('breakdown-csv', HTMLAnchorElement).href = apiUrl('/api/query', {
       metrics: TABLE_METRICS,
       by: view.by,
       names: 1,
@@ -189,7 +233,7 @@ async function refresh() {
       ...base,
       format: 'csv',
     });
-    $('pacing-csv').href = apiUrl('/api/pacing', {
+    $('pacing-csv', HTMLAnchorElement).href = apiUrl('/api/pacing', {
       ...filterParams(view, ['advertiser_id', 'campaign_id']),
       limit: 100000,
       format: 'csv',
@@ -197,7 +241,7 @@ async function refresh() {
     $('error').hidden = true;
     document.body.dataset.view = writeView(view);
   } catch (e) {
-    $('error').textContent = `Could not refresh: ${e.message}`;
+    $('error').textContent = `Could not refresh: ${e instanceof Error ? e.message : e}`;
     $('error').hidden = false;
   } finally {
     busy = false;

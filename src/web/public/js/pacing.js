@@ -1,36 +1,48 @@
 import { h } from './dom.js';
 import { formats } from './format.js';
+/** @import { PacingResult, PacingStatus } from './api.js' */
 
+/** @type {Record<PacingStatus, string>} */
 const STATUS_LABEL = { exhausted: 'budget spent', ahead: 'ahead', on_track: 'on track', behind: 'behind' };
 
 /** Today's spend against each campaign's daily budget, with the share an even pace would have spent by now. */
 export class PacingTable {
+  /**
+   * @param {HTMLTableElement} table
+   * @param {HTMLElement} dayLabel where the page says which day, as of when
+   */
   constructor(table, dayLabel) {
     this.table = table;
     this.dayLabel = dayLabel;
     this.signature = '';
     // Columns marked wide-only give way on narrow screens, so campaign, spend, used and status stay in view.
     const wide = { class: 'wide-only' };
-    table.tHead.replaceChildren(
-      h(
-        'tr',
-        {},
-        h('th', {}, 'Campaign'),
-        h('th', wide, 'Advertiser'),
-        h('th', wide, 'Billing'),
-        h('th', wide, 'Daily budget'),
-        h('th', {}, 'Spend today'),
+    table
+      .createTHead()
+      .replaceChildren(
         h(
-          'th',
-          { title: 'share of the daily budget spent; the mark │ is what an even pace would have spent by now' },
-          'Used',
+          'tr',
+          {},
+          h('th', {}, 'Campaign'),
+          h('th', wide, 'Advertiser'),
+          h('th', wide, 'Billing'),
+          h('th', wide, 'Daily budget'),
+          h('th', {}, 'Spend today'),
+          h(
+            'th',
+            { title: 'share of the daily budget spent; the mark │ is what an even pace would have spent by now' },
+            'Used',
+          ),
+          h('th', wide, 'Pace'),
+          h('th', {}, 'Status'),
         ),
-        h('th', wide, 'Pace'),
-        h('th', {}, 'Status'),
-      ),
-    );
+      );
   }
 
+  /**
+   * @param {PacingResult} result
+   * @param {string} query the URL that answered, kept on the table for tests and for the curious
+   */
   update(result, query) {
     this.table.dataset.query = query;
     this.dayLabel.textContent = `${result.day}, as of ${result.as_of.slice(11, 16)} UTC (${(result.day_elapsed * 100).toFixed(0)}% of the day)`;

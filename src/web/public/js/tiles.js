@@ -1,5 +1,7 @@
-import { h } from './dom.js';
+import { metricInfo, metricValue } from './api.js';
+import { find, h } from './dom.js';
 import { duration, formats } from './format.js';
+/** @import { Catalogue, MetricFormat, QueryResult } from './api.js' */
 
 /** The headline metrics, in order. */
 export const TILE_METRICS = [
@@ -15,7 +17,14 @@ export const TILE_METRICS = [
   'ecpm',
 ];
 
-/** The change against the previous range: relative for counts and money, in points for rates. */
+/**
+ * The change against the previous range: relative for counts and money, in points for rates.
+ * @param {number | null} now
+ * @param {number | null} before
+ * @param {MetricFormat} format
+ * @param {string} rangeLabel
+ * @returns {string}
+ */
 function change(now, before, format, rangeLabel) {
   if (now === null || before === null) return '';
   if (format === 'pct') {
@@ -29,15 +38,19 @@ function change(now, before, format, rangeLabel) {
 
 /** Live totals: built once, then only their text changes (no flicker). */
 export class Tiles {
+  /**
+   * @param {HTMLElement} el
+   * @param {Catalogue} catalogue
+   */
   constructor(el, catalogue) {
     this.el = el;
-    this.byName = new Map(catalogue.metrics.map((m) => [m.name, m]));
+    this.metrics = TILE_METRICS.map((m) => metricInfo(catalogue, m));
     el.replaceChildren(
-      ...TILE_METRICS.map((m) =>
+      ...this.metrics.map((m) =>
         h(
           'div',
-          { class: 'tile', 'data-metric': m, title: this.byName.get(m).doc },
-          h('div', { class: 'k' }, this.byName.get(m).label),
+          { class: 'tile', 'data-metric': m.name, title: m.doc },
+          h('div', { class: 'k' }, m.label),
           h('div', { class: 'v' }, '–'),
           h('div', { class: 'd' }),
         ),
@@ -51,22 +64,29 @@ export class Tiles {
     );
   }
 
-  /** `previous`: the same query over the preceding range of the same length (null for "all"), for the change line. */
+  /**
+   * `previous`: the same query over the preceding range of the same length (null for "all"), for the change line.
+   * @param {QueryResult} result
+   * @param {string} query the URL that answered, kept on the tiles for tests and for the curious
+   * @param {number | null} freshnessLagMs
+   * @param {QueryResult | null} previous
+   * @param {string} rangeLabel
+   */
   update(result, query, freshnessLagMs, previous, rangeLabel) {
     this.el.dataset.query = query;
     const row = result.rows[0] ?? {};
     const before = previous?.rows[0] ?? null;
-    for (const m of TILE_METRICS) {
-      const tile = this.el.querySelector(`[data-metric="${m}"]`);
-      const v = row[m] ?? null;
-      const p = before ? (before[m] ?? null) : null;
+    for (const m of this.metrics) {
+      const tile = find(this.el, `[data-metric="${m.name}"]`, HTMLElement);
+      const v = metricValue(row, m.name);
+      const p = before ? metricValue(before, m.name) : null;
       tile.dataset.value = v === null ? '' : String(v);
       tile.dataset.previous = p === null ? '' : String(p);
-      tile.querySelector('.v').textContent = formats[this.byName.get(m).format](v);
-      tile.querySelector('.d').textContent = change(v, p, this.byName.get(m).format, rangeLabel);
+      find(tile, '.v', HTMLElement).textContent = formats[m.format](v);
+      find(tile, '.d', HTMLElement).textContent = change(v, p, m.format, rangeLabel);
     }
-    const fresh = this.el.querySelector('[data-metric="freshness"]');
+    const fresh = find(this.el, '[data-metric="freshness"]', HTMLElement);
     fresh.dataset.value = freshnessLagMs === null ? '' : String(freshnessLagMs);
-    fresh.querySelector('.v').textContent = freshnessLagMs === null ? '–' : duration(freshnessLagMs);
+    find(fresh, '.v', HTMLElement).textContent = freshnessLagMs === null ? '–' : duration(freshnessLagMs);
   }
 }
