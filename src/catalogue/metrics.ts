@@ -1,17 +1,41 @@
+import type { BillingType, EventType } from '../events/schema.ts';
+
 /**
  * The metric catalogue, written once. Additive metrics are stored as columns in DWA and APP;
  * ratios are derived from additive ones at query time; `unique_users` needs the DWD detail.
  * `sql` is an expression over summed columns (aliased by their own names) in the query layer.
  */
-export const additiveColumns = [
-  'requests',
-  'fills',
-  'exposures',
-  'viewable_exposures',
-  'clicks',
-  'spend_nanos',
-] as const;
-export type AdditiveColumn = (typeof additiveColumns)[number];
+
+/** The additive columns that count DWD events: of one event type each (fills: only requests that were filled). */
+export const countedColumns = [
+  { column: 'requests', eventType: 'request', filledOnly: false },
+  { column: 'fills', eventType: 'request', filledOnly: true },
+  { column: 'exposures', eventType: 'exposure', filledOnly: false },
+  { column: 'viewable_exposures', eventType: 'viewable', filledOnly: false },
+  { column: 'clicks', eventType: 'click', filledOnly: false },
+] as const satisfies readonly { column: string; eventType: EventType; filledOnly: boolean }[];
+export type CountedColumn = (typeof countedColumns)[number]['column'];
+
+/** SQL that is 1 where a row shaped like DWD (`event_type`, `filled`) counts towards a counted column, else 0. */
+export function countedSql(c: (typeof countedColumns)[number]): string {
+  return `CASE WHEN event_type = '${c.eventType}'${c.filledOnly ? ' AND filled' : ''} THEN 1 ELSE 0 END`;
+}
+
+/** The additive column that sums what follow events bill (see `billing`), in 1e-9 currency units. */
+export const billedColumn = 'spend_nanos';
+
+/**
+ * What each billing type pays for: CPM campaigns per exposure, CPC campaigns per click, at the price fixed when
+ * the ad was served (in micros; CPM per 1000 exposures, so micros per 1000 are nanos per exposure).
+ */
+export const billing = {
+  CPM: { eventType: 'exposure', nanosPerBidMicro: 1 },
+  CPC: { eventType: 'click', nanosPerBidMicro: 1000 },
+} as const satisfies Record<BillingType, { eventType: EventType; nanosPerBidMicro: number }>;
+
+/** Every additive column, in the order DWA and APP store them. */
+export const additiveColumns: readonly AdditiveColumn[] = [...countedColumns.map((c) => c.column), billedColumn];
+export type AdditiveColumn = CountedColumn | typeof billedColumn;
 
 export const metrics = [
   {

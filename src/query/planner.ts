@@ -1,5 +1,5 @@
 import { dimensions } from '../catalogue/dimensions.ts';
-import { additiveColumns, metrics } from '../catalogue/metrics.ts';
+import { additiveColumns, billedColumn, countedColumns, countedSql, metrics } from '../catalogue/metrics.ts';
 import { appDatasets } from '../layers/app.ts';
 import { checkpointTable } from '../layers/meta.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
@@ -22,14 +22,13 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 const sumsOf = (): Record<string, string> => Object.fromEntries(additiveColumns.map((c) => [c, `sum(${c})`]));
+/** DWD has a row per event: counted columns count rows of their event type, billed amounts are a column already. */
 const dwdSums: Record<string, string> = {
-  requests: `sum(CASE WHEN event_type = 'request' THEN 1 ELSE 0 END)`,
-  fills: `sum(CASE WHEN event_type = 'request' AND filled THEN 1 ELSE 0 END)`,
-  exposures: `sum(CASE WHEN event_type = 'exposure' THEN 1 ELSE 0 END)`,
-  viewable_exposures: `sum(CASE WHEN event_type = 'viewable' THEN 1 ELSE 0 END)`,
-  clicks: `sum(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END)`,
-  spend_nanos: `sum(spend_nanos)`,
+  ...Object.fromEntries(countedColumns.map((c) => [c.column, `sum(${countedSql(c)})`])),
+  [billedColumn]: `sum(${billedColumn})`,
 };
+/** Any additive column's name as a word in a metric's SQL. */
+const additiveColumnWord = new RegExp(`\\b(${additiveColumns.join('|')})\\b`, 'g');
 
 /**
  * Chooses the coarsest layer that can answer: an APP dataset when its grain and dimensions cover the request,
@@ -93,13 +92,7 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
   }
   for (const m of q.metrics) {
     const def = metrics.find((x) => x.name === m)!;
-    const expr =
-      m === 'unique_users'
-        ? 't.unique_users'
-        : def.sql.replace(
-            /\b(requests|fills|exposures|viewable_exposures|clicks|spend_nanos)\b/g,
-            'CAST(t.$1 AS DOUBLE)',
-          );
+    const expr = m === 'unique_users' ? 't.unique_users' : def.sql.replace(additiveColumnWord, 'CAST(t.$1 AS DOUBLE)');
     outer.push(`${expr} AS ${m}`);
   }
   const order = q.orderBy ?? (q.granularity ? 'time' : q.metrics[0]);

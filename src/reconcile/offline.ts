@@ -1,4 +1,4 @@
-import { additiveColumns } from '../catalogue/metrics.ts';
+import { additiveColumns, billedColumn, billing, countedColumns, countedSql } from '../catalogue/metrics.ts';
 import { dwaDimensionColumns } from '../layers/dwa.ts';
 
 /**
@@ -11,7 +11,17 @@ export function offlineDwaSql(joinWindowMs: number | null): string {
   const window =
     joinWindowMs === null ? '' : ` AND f.event_time <= r.ts + to_milliseconds(${Math.trunc(joinWindowMs)})`;
   const dims = dwaDimensionColumns.join(', ');
-  const sums = additiveColumns.map((c) => `sum(${c})::BIGINT AS ${c}`).join(', ');
+  // Facts are shaped like DWD (one row per event with its type, its request's `filled`, what it bills), summed as DWD is.
+  const sums = [
+    ...countedColumns.map((c) => `sum(${countedSql(c)})::BIGINT AS ${c.column}`),
+    `sum(${billedColumn})::BIGINT AS ${billedColumn}`,
+  ].join(', ');
+  const billedSql = Object.entries(billing)
+    .map(
+      ([type, b]) =>
+        `WHEN f.event_type = '${b.eventType}' AND r.billing = '${type}' THEN r.bid_micros * ${b.nanosPerBidMicro}`,
+    )
+    .join(' ');
   return `
 WITH ${firstsCte()},
 req AS (
@@ -27,17 +37,11 @@ req AS (
   WHERE q.event_type = 'request'
 ),
 facts AS (
-  SELECT ts AS t, ${dims}, 1 AS requests, CASE WHEN filled THEN 1 ELSE 0 END AS fills,
-    0 AS exposures, 0 AS viewable_exposures, 0 AS clicks, 0::BIGINT AS spend_nanos
+  SELECT ts AS t, ${dims}, 'request' AS event_type, filled, 0::BIGINT AS ${billedColumn}
   FROM req
   UNION ALL
   SELECT f.event_time, r.advertiser_id, r.campaign_id, r.ad_id, r.slot_id, r.os, r.device_type, r.region,
-    0, 0,
-    CASE WHEN f.event_type = 'exposure' THEN 1 ELSE 0 END,
-    CASE WHEN f.event_type = 'viewable' THEN 1 ELSE 0 END,
-    CASE WHEN f.event_type = 'click' THEN 1 ELSE 0 END,
-    CASE WHEN f.event_type = 'exposure' AND r.billing = 'CPM' THEN r.bid_micros
-         WHEN f.event_type = 'click' AND r.billing = 'CPC' THEN r.bid_micros * 1000 ELSE 0 END
+    f.event_type, r.filled, CASE ${billedSql} ELSE 0 END
   FROM firsts f
   LEFT JOIN req r ON r.request_id = (f.raw->>'request_id') AND f.event_time >= r.ts${window}
   WHERE f.event_type <> 'request'

@@ -1,17 +1,17 @@
+import { additiveColumns, type AdditiveColumn, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
+import { type EventType, eventTypes } from '../../events/schema.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 
-/** One DWA cell's delta: the additive metrics, in catalogue order. */
-interface Cell {
-  requests: number;
-  fills: number;
-  exposures: number;
-  viewable_exposures: number;
-  clicks: number;
-  spend_nanos: number;
-}
+/** One DWA cell's delta: the additive metrics. */
+type Cell = Record<AdditiveColumn, number>;
+
+/** The counted columns each event type adds to, looked up once per event rather than searched. */
+const countedBy = Object.fromEntries(
+  eventTypes.map((t) => [t, countedColumns.filter((c) => c.eventType === t)]),
+) as Record<EventType, (typeof countedColumns)[number][]>;
 
 /** DWA key columns (advertiser_id .. region) of an event with no request: all NULL. */
 const NO_DIMENSIONS = S.repeat(6);
@@ -34,7 +34,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     let c = cells.get(dimKey);
     if (c === undefined) {
-      c = { requests: 0, fills: 0, exposures: 0, viewable_exposures: 0, clicks: 0, spend_nanos: 0 };
+      c = Object.fromEntries(additiveColumns.map((m) => [m, 0])) as Cell;
       cells.set(dimKey, c);
     }
     return c;
@@ -45,7 +45,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       const minute = r.ts - (r.ts % MINUTE_MS);
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
       add(c, r.type, 1, r.req?.filled ?? false);
-      c.spend_nanos += r.spendNanos;
+      c[billedColumn] += r.spendNanos;
       // A correction moves an event counted as unmatched (no dimensions, no spend) to its request's dimensions.
       if (r.retraction) add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
     }
@@ -55,23 +55,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     const rows = new CsvRows();
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        rows.push(
-          minute +
-            S +
-            dimKey +
-            S +
-            c.requests +
-            S +
-            c.fills +
-            S +
-            c.exposures +
-            S +
-            c.viewable_exposures +
-            S +
-            c.clicks +
-            S +
-            c.spend_nanos,
-        );
+        rows.push(minute + S + dimKey + S + additiveColumns.map((m) => c[m]).join(S));
       }
     }
     writes.dwa = rows;
@@ -80,19 +64,5 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
 }
 
 function add(c: Cell, type: DwdRow['type'], n: number, filled: boolean): void {
-  switch (type) {
-    case 'request':
-      c.requests += n;
-      if (filled) c.fills += n;
-      break;
-    case 'exposure':
-      c.exposures += n;
-      break;
-    case 'viewable':
-      c.viewable_exposures += n;
-      break;
-    case 'click':
-      c.clicks += n;
-      break;
-  }
+  for (const counted of countedBy[type]) if (filled || !counted.filledOnly) c[counted.column] += n;
 }

@@ -1,3 +1,4 @@
+import { billing } from '../../catalogue/metrics.ts';
 import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
 import type { KeyedState } from '../../state/keyed-state.ts';
@@ -24,11 +25,10 @@ const BUCKET_MS = 60_000;
 const PENDING_ENTRY_BYTES = 400;
 const NO_ORPHANS: Map<string, UnmatchedRow[]> = new Map();
 
-/** What a follow event bills: CPM campaigns pay per exposure, CPC campaigns per click (in 1e-9 currency units). */
+/** What a follow event bills under its campaign's billing type (in 1e-9 currency units). */
 export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number {
-  if (kind === 'exposure' && req.billing === 'CPM') return req.bidMicros; // price per 1000 exposures, in micros = nanos per exposure
-  if (kind === 'click' && req.billing === 'CPC') return req.bidMicros * 1000;
-  return 0;
+  const billed = req.billing === null ? undefined : billing[req.billing];
+  return billed?.eventType === kind ? req.bidMicros * billed.nanosPerBidMicro : 0;
 }
 
 /**
