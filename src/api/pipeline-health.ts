@@ -1,4 +1,4 @@
-import type { Counters } from '../engine/checkpoint.ts';
+import type { Counters } from '../layers/meta.ts';
 import type { CommitReport, Job, JobObserver } from '../engine/job.ts';
 
 /** What a running pipeline reports about itself: /api/status and the page's health panel. */

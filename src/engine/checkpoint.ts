@@ -1,3 +1,4 @@
+import { type Counters, emptyCounters } from '../layers/meta.ts';
 import { CsvRows } from '../warehouse/csv.ts';
 /** What one checkpoint writes to the warehouse, in one transaction, as CSV rows (see warehouse/csv.ts). */
 export interface CheckpointWrites {
@@ -33,15 +34,6 @@ export interface DeadLetterRow {
   payloadBytes: number;
 }
 
-/** Running totals, committed with each checkpoint; `recordsIn = accepted + deadLettered` always. */
-export interface Counters {
-  recordsIn: number;
-  accepted: number;
-  deadLettered: number;
-  duplicates: number;
-  late: number;
-}
-
 export function emptyWrites(epoch: number, source: string): CheckpointWrites {
   return {
     epoch,
@@ -51,7 +43,7 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
     maxEventMs: 0,
     watermarkMs: 0,
     flushedUntilMs: 0,
-    counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
+    counters: emptyCounters(),
     ods: new CsvRows(),
     dimChanges: new CsvRows(),
     dimUpserts: [],

@@ -1,7 +1,8 @@
 import type { Source } from '../connectors/source.ts';
 import { DimensionState } from '../state/dimension-state.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import { emptyWrites, type Counters } from './checkpoint.ts';
+import { checkpointCounters, type Counters, emptyCounters } from '../layers/meta.ts';
+import { emptyWrites } from './checkpoint.ts';
 import type { EngineConfig } from './config.ts';
 import { FreshnessTracker } from './freshness.ts';
 import type { Operator, RunContext } from './operator.ts';
@@ -93,7 +94,7 @@ export class Job {
       config,
       store: warehouse,
       dims: new DimensionState(),
-      counters: { recordsIn: 0, accepted: 0, deadLettered: 0, duplicates: 0, late: 0 },
+      counters: emptyCounters(),
       stats: emptyStats(),
       epoch: 1,
       maxEventMs: 0,
@@ -112,13 +113,7 @@ export class Job {
     const ctx = this.ctx;
     const cp = await this.warehouse.readCheckpoint(this.source.id);
     if (cp) {
-      Object.assign(ctx.counters, {
-        recordsIn: cp.recordsIn,
-        accepted: cp.accepted,
-        deadLettered: cp.deadLettered,
-        duplicates: cp.duplicates,
-        late: cp.late,
-      });
+      for (const { name } of checkpointCounters) ctx.counters[name] = cp[name];
       ctx.epoch = cp.epoch + 1;
       ctx.maxEventMs = cp.maxEventMs;
       ctx.flushedUntilMs = cp.flushedUntilMs;

@@ -1,5 +1,26 @@
 import { col, type TableDef } from './table.ts';
 
+/**
+ * The running counters every checkpoint commits, in column order: the engine's name and the column's.
+ * `recordsIn = accepted + deadLettered` always.
+ */
+export const checkpointCounters = [
+  { name: 'recordsIn', column: 'records_in' },
+  { name: 'accepted', column: 'accepted' },
+  { name: 'deadLettered', column: 'dead_lettered' },
+  { name: 'duplicates', column: 'duplicates' },
+  { name: 'late', column: 'late' },
+] as const;
+export type CounterName = (typeof checkpointCounters)[number]['name'];
+export type CounterColumn = (typeof checkpointCounters)[number]['column'];
+/** The counters' running totals, by engine name. */
+export type Counters = Record<CounterName, number>;
+
+/** All counters at zero. */
+export function emptyCounters(): Counters {
+  return Object.fromEntries(checkpointCounters.map((c) => [c.name, 0])) as Counters;
+}
+
 /** The engine's checkpoints: one row per source, rewritten in the same transaction as the data it covers. */
 export const checkpointTable: TableDef = {
   name: 'adw_checkpoint',
@@ -17,11 +38,7 @@ export const checkpointTable: TableDef = {
       'BIGINT',
       'end of input reached here: follow events up to this time stopped waiting for their request',
     ),
-    col('records_in', 'BIGINT'),
-    col('accepted', 'BIGINT'),
-    col('dead_lettered', 'BIGINT'),
-    col('duplicates', 'BIGINT'),
-    col('late', 'BIGINT'),
+    ...checkpointCounters.map((c) => col(c.column, 'BIGINT')),
     col('committed_at', 'TIMESTAMP'),
     col('watermark_ms', 'BIGINT', "event-time watermark at the checkpoint (the slowest split's), restored on restart"),
   ],

@@ -1,19 +1,25 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Counters } from '../engine/checkpoint.ts';
+import { type CounterName, type Counters, checkpointCounters } from '../layers/meta.ts';
 import type { CommitReport, JobObserver } from '../engine/job.ts';
 import { METRIC_PREFIX as P } from './registry.ts';
+
+/** The Prometheus counter of each checkpoint counter; dead letters are counted by reason from the run's stats instead. */
+const counterMetrics: Record<CounterName, { name: string; help: string } | null> = {
+  recordsIn: { name: `${P}records_in_total`, help: 'input records read (accepted + dead-lettered)' },
+  accepted: { name: `${P}records_accepted_total`, help: 'input records that passed validation' },
+  deadLettered: null,
+  duplicates: { name: `${P}duplicates_dropped_total`, help: 'repeated records (client retries) dropped by id' },
+  late: { name: `${P}late_events_total`, help: 'records later than the allowed lateness (still processed exactly)' },
+};
 
 /**
  * The engine's Prometheus metrics, fed by the job's observer hooks once per commit (nothing per record): counters
  * advance by what the run's tallies grew since the last commit.
  */
 export class EngineMetrics implements JobObserver {
-  private readonly recordsIn: Counter;
-  private readonly accepted: Counter;
+  private readonly counters: [CounterName, Counter][];
   private readonly eventsIn: Counter<'type'>;
   private readonly deadLetters: Counter<'reason'>;
-  private readonly duplicates: Counter;
-  private readonly late: Counter;
   private readonly join: Counter<'result'>;
   private readonly spend: Counter;
   private readonly lag: Gauge<'partition'>;
@@ -34,15 +40,9 @@ export class EngineMetrics implements JobObserver {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.recordsIn = new Counter({
-      name: `${P}records_in_total`,
-      help: 'input records read (accepted + dead-lettered)',
-      registers,
-    });
-    this.accepted = new Counter({
-      name: `${P}records_accepted_total`,
-      help: 'input records that passed validation',
-      registers,
+    this.counters = checkpointCounters.flatMap(({ name }) => {
+      const m = counterMetrics[name];
+      return m ? [[name, new Counter({ ...m, registers })] as [CounterName, Counter]] : [];
     });
     this.eventsIn = new Counter({
       name: `${P}events_in_total`,
@@ -54,16 +54,6 @@ export class EngineMetrics implements JobObserver {
       name: `${P}dead_letters_total`,
       help: 'records sent to the dead-letter table, by reason',
       labelNames: ['reason'],
-      registers,
-    });
-    this.duplicates = new Counter({
-      name: `${P}duplicates_dropped_total`,
-      help: 'repeated records (client retries) dropped by id',
-      registers,
-    });
-    this.late = new Counter({
-      name: `${P}late_events_total`,
-      help: 'records later than the allowed lateness (still processed exactly)',
       registers,
     });
     this.join = new Counter({
@@ -153,10 +143,7 @@ export class EngineMetrics implements JobObserver {
   started(resumed: boolean, restored: Counters): void {
     this.starts.inc({ resumed: String(resumed) });
     // Checkpointed totals carry over restarts; this process's counters count from where it started.
-    this.seen.set('records_in', restored.recordsIn);
-    this.seen.set('accepted', restored.accepted);
-    this.seen.set('duplicates', restored.duplicates);
-    this.seen.set('late', restored.late);
+    for (const [name] of this.counters) this.seen.set(name, restored[name]);
   }
 
   checkpointFailed(): void {
@@ -166,10 +153,7 @@ export class EngineMetrics implements JobObserver {
   committed(r: CommitReport): void {
     const c = r.status.counters;
     const s = r.stats;
-    this.advance(this.recordsIn, 'records_in', c.recordsIn);
-    this.advance(this.accepted, 'accepted', c.accepted);
-    this.advance(this.duplicates, 'duplicates', c.duplicates);
-    this.advance(this.late, 'late', c.late);
+    for (const [name, counter] of this.counters) this.advance(counter, name, c[name]);
     for (const [type, n] of Object.entries(s.eventsByType)) this.advance(this.eventsIn, `type:${type}`, n, { type });
     for (const [reason, n] of Object.entries(s.deadLettersByReason))
       this.advance(this.deadLetters, `reason:${reason}`, n, { reason });

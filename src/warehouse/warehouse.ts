@@ -1,7 +1,8 @@
 import type { CheckpointWrites } from '../engine/checkpoint.ts';
+import type { Counters } from '../layers/meta.ts';
 
 /** The committed checkpoint of one source, as the engine resumes from it. */
-export interface CheckpointRow {
+export interface CheckpointRow extends Counters {
   source: string;
   epoch: number;
   position: string;
@@ -10,11 +11,6 @@ export interface CheckpointRow {
   /** Null in checkpoints written before the watermark was stored. */
   watermarkMs: number | null;
   flushedUntilMs: number;
-  recordsIn: number;
-  accepted: number;
-  deadLettered: number;
-  duplicates: number;
-  late: number;
 }
 
 /** A committed DWD request row: enough to rebuild the join state for it. */

@@ -8,7 +8,7 @@ import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched } from '../../layers/dwd.ts';
 import { allTables, allViews } from '../../layers/index.ts';
-import { checkpointTable } from '../../layers/meta.ts';
+import { checkpointCounters, checkpointTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
@@ -262,11 +262,7 @@ export class DuckDbWarehouse implements Warehouse {
       w.fingerprint,
       w.maxEventMs,
       w.flushedUntilMs,
-      c.recordsIn,
-      c.accepted,
-      c.deadLettered,
-      c.duplicates,
-      c.late,
+      ...checkpointCounters.map((counter) => c[counter.name]),
     ].map(sqlLiteral);
     run(
       `INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`,
@@ -280,7 +276,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async readCheckpoint(source: string): Promise<CheckpointRow | null> {
     const rows = await this.lookup(
-      `SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", watermark_ms AS "watermarkMs", flushed_until_ms AS "flushedUntilMs", records_in AS "recordsIn", accepted, dead_lettered AS "deadLettered", duplicates, late FROM ${checkpointTable.name} WHERE source = ?`,
+      `SELECT source, epoch, position, fingerprint, max_event_ms AS "maxEventMs", watermark_ms AS "watermarkMs", flushed_until_ms AS "flushedUntilMs", ${checkpointCounters.map((c) => `${c.column} AS "${c.name}"`).join(', ')} FROM ${checkpointTable.name} WHERE source = ?`,
       [source],
     );
     return (rows[0] as unknown as CheckpointRow | undefined) ?? null;
