@@ -70,7 +70,6 @@ export interface EngineStore {
 
 /** A read-only SQL surface for the query service: parameters by position, rows as plain JSON-able objects. */
 export interface QueryStore {
-  readonly dialect: 'duckdb' | 'starrocks';
   query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
 }
 

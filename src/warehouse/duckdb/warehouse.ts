@@ -52,7 +52,6 @@ function toJs(v: unknown): unknown {
 
 /** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
 export class DuckDbWarehouse implements Warehouse {
-  readonly dialect = 'duckdb' as const;
   private readonly instance: DuckDBInstance;
   /** Checkpoint transactions run here, one at a time. */
   private readonly writer: DuckDBConnection;
