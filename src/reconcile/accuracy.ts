@@ -1,4 +1,4 @@
-import { additiveColumns, type AdditiveColumn } from '../catalogue/metrics.ts';
+import { additiveColumns, type AdditiveColumn, billedColumn } from '../catalogue/metrics.ts';
 import { errors } from '../errors.ts';
 import { dwaDimensionColumns } from '../layers/dwa.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
@@ -7,7 +7,7 @@ import { foldedDwaSql, offlineDwaSql } from './offline.ts';
 /** The additive metrics compared, by catalogue name, with the DWA column each is stored in. */
 export const reconciledMetrics: readonly { name: string; column: AdditiveColumn; scale: number }[] =
   additiveColumns.map((column) =>
-    column === 'spend_nanos' ? { name: 'spend', column, scale: 1e-9 } : { name: column, column, scale: 1 },
+    column === billedColumn ? { name: 'spend', column, scale: 1e-9 } : { name: column, column, scale: 1 },
   );
 
 /** Real-time and offline totals of a metric and how far they agree. */
