@@ -1,12 +1,15 @@
 import { errors } from '../errors.ts';
 
-export const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Milliseconds per duration unit. */
+export const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Parses a duration such as "4h", "30m", "5s", "250ms" (a bare number is milliseconds). */
 export function parseDuration(text: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) throw errors.badOption(option, `"${text}" is not a duration (e.g. 4h, 30m, 5s, 250ms)`);
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']);
+  // The pattern admits only UNITS' keys as the suffix.
+  const unit = (m[2] ?? 'ms') as keyof typeof UNITS;
+  return Math.round(Number(m[1]) * UNITS[unit]);
 }
 
 /** Parses a non-negative integer option. */

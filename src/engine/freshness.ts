@@ -23,10 +23,13 @@ export class FreshnessTracker {
     const sorted = [...this.samples].sort((a, b) => a.ms - b.ms);
     const total = sorted.reduce((s, x) => s + x.n, 0);
     let acc = 0;
+    let ms = 0;
+    // Past the end (p over 100, or float rounding), the answer is the largest sample.
     for (const s of sorted) {
+      ms = s.ms;
       acc += s.n;
-      if (acc >= (p / 100) * total) return s.ms;
+      if (acc >= (p / 100) * total) break;
     }
-    return sorted[sorted.length - 1].ms;
+    return ms;
   }
 }

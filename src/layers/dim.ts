@@ -1,7 +1,10 @@
 import { col, type TableDef } from './table.ts';
 
+/** A dimension table: upserted and deleted by its one id column. */
+export type DimTableDef = TableDef & { key: readonly [string] };
+
 /** Dimension tables: the current state of advertisers, campaigns, ads and slots. */
-export const dimTables: readonly TableDef[] = [
+export const dimTables: readonly DimTableDef[] = [
   {
     name: 'dim_advertiser',
     layer: 'dim',

@@ -64,6 +64,8 @@ export async function reconcile(store: QueryStore, opts: ReconcileOptions = {}):
   const [totals] = await store.query(
     `${both} SELECT ${cols.map((c) => `sum(rt_${c}) AS rt_${c}, sum(off_${c}) AS off_${c}, sum(least(coalesce(rt_${c}, 0), coalesce(off_${c}, 0))) AS same_${c}`).join(', ')} FROM cells`,
   );
+  // An aggregate without GROUP BY returns exactly one row.
+  if (!totals) throw errors.internal();
   const metrics: Record<string, Agreement> = {};
   for (const m of reconciledMetrics) {
     const rt = num(totals[`rt_${m.column}`]);
@@ -90,13 +92,14 @@ export async function reconcile(store: QueryStore, opts: ReconcileOptions = {}):
       for (const m of reconciledMetrics) {
         const rt = num(row[`rt_${m.column}`]);
         const off = num(row[`off_${m.column}`]);
-        ms[m.name] = {
+        const agreement: Agreement = {
           realtime: scaled(rt, m.scale),
           offline: scaled(off, m.scale),
           accuracy: ratio(Math.min(rt, off), Math.max(rt, off)),
         };
+        ms[m.name] = agreement;
         if (off * m.scale >= minVolume && value !== null)
-          candidates.push({ dimension: d, value, metric: m.name, ...ms[m.name] });
+          candidates.push({ dimension: d, value, metric: m.name, ...agreement });
       }
       return { value, metrics: ms };
     });

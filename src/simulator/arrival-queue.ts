@@ -16,12 +16,14 @@ export class ArrivalQueue {
 
   /** Arrival time of the earliest pending line; only meaningful when size > 0. */
   peekArrival(): number {
-    return this.#arrival[0];
+    // Callers check size first, so the root exists.
+    return this.#arrival[0]!;
   }
 
   /** Caller's tag of the earliest pending line; only meaningful when size > 0. */
   peekTag(): number {
-    return this.#tag[0];
+    // Callers check size first, so the root exists.
+    return this.#tag[0]!;
   }
 
   /** Adds a line arriving at `arrival` (ms), with a caller-defined numeric tag. */
@@ -33,7 +35,8 @@ export class ArrivalQueue {
     // Sift up: move parents down into the hole until the new entry's place is found.
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (a[p] < arrival || (a[p] === arrival && s[p] < seq)) break;
+      // p < i <= length, so the parent slot exists.
+      if (a[p]! < arrival || (a[p] === arrival && s[p]! < seq)) break;
       this.#move(p, i);
       i = p;
     }
@@ -44,7 +47,8 @@ export class ArrivalQueue {
   pop(): string {
     const a = this.#arrival;
     const s = this.#seq;
-    const top = this.#line[0];
+    // size > 0 is the caller's precondition, so the root exists.
+    const top = this.#line[0]!;
     const arrival = a.pop()!;
     const seq = s.pop()!;
     const tag = this.#tag.pop()!;
@@ -56,8 +60,9 @@ export class ArrivalQueue {
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      if (c + 1 < n && (a[c + 1] < a[c] || (a[c + 1] === a[c] && s[c + 1] < s[c]))) c++;
-      if (arrival < a[c] || (arrival === a[c] && seq < s[c])) break;
+      // c < n and c + 1 < n are checked, so both children exist.
+      if (c + 1 < n && (a[c + 1]! < a[c]! || (a[c + 1] === a[c] && s[c + 1]! < s[c]!))) c++;
+      if (arrival < a[c]! || (arrival === a[c] && seq < s[c]!)) break;
       this.#move(c, i);
       i = c;
     }
@@ -67,10 +72,11 @@ export class ArrivalQueue {
 
   /** Copies the entry at `from` into slot `to` of every array. */
   #move(from: number, to: number): void {
-    this.#arrival[to] = this.#arrival[from];
-    this.#seq[to] = this.#seq[from];
-    this.#tag[to] = this.#tag[from];
-    this.#line[to] = this.#line[from];
+    // Callers pass an occupied `from` (a parent or child within size), so every slot exists.
+    this.#arrival[to] = this.#arrival[from]!;
+    this.#seq[to] = this.#seq[from]!;
+    this.#tag[to] = this.#tag[from]!;
+    this.#line[to] = this.#line[from]!;
   }
 
   /** Writes an entry into slot `i`. */

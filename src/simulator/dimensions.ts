@@ -91,7 +91,7 @@ export function buildDimensions(options: SimulatorOptions): SimulatorDimensions 
   const ads: AdRow[] = [];
   for (let a = 1; a <= options.advertisers; a++) {
     // Past the 256 word pairs, the id keeps names distinct.
-    const name = a <= names.length ? names[a - 1] : `${names[(a - 1) % names.length]} ${a}`;
+    const name = names[a - 1] ?? `${names[(a - 1) % names.length]} ${a}`;
     advertisers.push({ advertiser_id: a, name });
     for (let c = 0; c < options.campaignsPerAdvertiser; c++) {
       const campaign_id = campaigns.length + 1;
@@ -99,7 +99,7 @@ export function buildDimensions(options: SimulatorOptions): SimulatorDimensions 
       campaigns.push({
         campaign_id,
         advertiser_id: a,
-        name: `${name} - ${campaignThemes[rnd.int(0, campaignThemes.length - 1)]} ${campaign_id}`,
+        name: `${name} - ${rnd.pick(campaignThemes)} ${campaign_id}`,
         billing: cpm ? 'CPM' : 'CPC',
         // CPM prices are per thousand exposures, CPC prices per click; both to a tenth of a cent.
         price: round3(cpm ? rnd.uniform(0.5, 8) : rnd.uniform(0.1, 2)),
@@ -111,17 +111,17 @@ export function buildDimensions(options: SimulatorOptions): SimulatorDimensions 
         ads.push({
           ad_id,
           campaign_id,
-          name: `${adFormats[rnd.int(0, adFormats.length - 1)]} ${String.fromCharCode(65 + (k % 26))}${ad_id}`,
+          name: `${rnd.pick(adFormats)} ${String.fromCharCode(65 + (k % 26))}${ad_id}`,
         });
       }
     }
   }
   const slots: SlotRow[] = [];
   for (let s = 1; s <= options.slots; s++) {
-    const site = sites[rnd.int(0, sites.length - 1)];
+    const site = rnd.pick(sites);
     slots.push({
       slot_id: s,
-      name: `${site.split('.')[0]}/${placements[rnd.int(0, placements.length - 1)]}-${s}`,
+      name: `${site.split('.')[0]}/${rnd.pick(placements)}-${s}`,
       site,
     });
   }

@@ -58,6 +58,12 @@ export class Random {
     return min + Math.floor((max - min + 1) * this.next());
   }
 
+  /** A uniformly chosen item of a non-empty list. */
+  pick<T>(items: readonly T[]): T {
+    // int returns 0..length-1, so the slot exists.
+    return items[this.int(0, items.length - 1)]!;
+  }
+
   /** True with probability p. */
   chance(p: number): boolean {
     return this.next() < p;
@@ -95,8 +101,9 @@ export class Random {
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor((i + 1) * this.next());
-      const t = items[i];
-      items[i] = items[j];
+      // j <= i < length, so both slots exist.
+      const t = items[i]!;
+      items[i] = items[j]!;
       items[j] = t;
     }
     return items;
@@ -123,8 +130,9 @@ export class WeightedPick<T> {
     const c = this.#cumulative;
     let i = 0;
     // Lists are short (a few to a few dozen entries): a linear scan beats a binary search.
-    while (i < c.length - 1 && u >= c[i]) i++;
-    return this.#items[i];
+    // i < c.length - 1 is checked first, and #items has one entry per cumulative weight, so both slots exist.
+    while (i < c.length - 1 && u >= c[i]!) i++;
+    return this.#items[i]!;
   }
 }
 

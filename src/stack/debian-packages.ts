@@ -51,6 +51,7 @@ export function ensureDebianPackages(packages: readonly DebianPackage[], log: (l
     if (ownPolicy) rmSync(POLICY_RC, { force: true });
   }
   const still = missing.filter((p) => !existsSync(p.binary));
-  if (still.length > 0)
-    throw errors.stackUnavailable(still.map((p) => p.name).join(', '), `installed but ${still[0].binary} is missing`);
+  const [first] = still;
+  if (first)
+    throw errors.stackUnavailable(still.map((p) => p.name).join(', '), `installed but ${first.binary} is missing`);
 }

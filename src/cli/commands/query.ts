@@ -11,10 +11,12 @@ import { parseCount, parseList } from '../parse.ts';
 function parseFilters(list: string[]): QueryRequest['filters'] {
   const filters: Partial<Record<DimensionName, string[]>> = {};
   for (const f of list) {
-    const m = /^([a-z_]+)=(.+)$/.exec(f);
-    if (!m) throw errors.badOption('--filter', `"${f}" is not dim=value[,value]`);
-    if (!isDimensionName(m[1])) throw errors.unknownDimension(m[1]);
-    filters[m[1]] = parseList(m[2]);
+    // Both groups are required, so a match fills them.
+    const [, dim, values] = /^([a-z_]+)=(.+)$/.exec(f) ?? [];
+    if (dim === undefined || values === undefined)
+      throw errors.badOption('--filter', `"${f}" is not dim=value[,value]`);
+    if (!isDimensionName(dim)) throw errors.unknownDimension(dim);
+    filters[dim] = parseList(values);
   }
   return filters;
 }

@@ -34,13 +34,14 @@ export class CompositeSource implements Source {
   async poll(max: number): Promise<SourcePoll> {
     const records: SourceRecord[] = [];
     let allEnded = true;
-    for (let i = 0; i < this.parts.length && records.length < max; i++) {
-      const poll = await this.parts[i].poll(max - records.length);
+    for (const [i, part] of this.parts.entries()) {
+      if (records.length >= max) break;
+      const poll = await part.poll(max - records.length);
       for (const r of poll.records)
         records.push({ line: r.line, bytes: r.bytes, seq: r.seq * PARTS + i, split: (r.split ?? 0) * PARTS + i });
       // A part that never ends (a binlog) does not hold the others' end back once it has nothing pending.
       this.ended[i] ||= poll.end;
-      if (!poll.end && !(poll.records.length === 0 && this.parts[i].unbounded)) allEnded = false;
+      if (!poll.end && !(poll.records.length === 0 && part.unbounded)) allEnded = false;
     }
     return { records, end: allEnded && this.ended.some((e) => e) };
   }

@@ -169,7 +169,8 @@ export class FileSource implements Source {
     }
     const take = this.queue.slice(this.head, this.head + max);
     this.head += take.length;
-    if (take.length > 0) this.pos = this.nexts[this.head - 1];
+    // nexts runs parallel to queue, so the last taken record's end offset exists.
+    if (take.length > 0) this.pos = this.nexts[this.head - 1]!;
     if (this.prefix.length < PREFIX_BYTES && this.pos > this.prefix.length)
       this.prefix = await this.input!.prefix(Math.min(PREFIX_BYTES, this.pos));
     return { records: take, end: this.ended && this.head === this.queue.length };

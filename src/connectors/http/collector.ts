@@ -158,7 +158,8 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
     const now = Date.now();
     const line = JSON.stringify(beaconRecord(req.query as Record<string, string>, now));
     const result = await accept([line], req.ip, now);
-    if (result.rejected.length > 0) void reply.header('x-adw-rejected', result.rejected[0].reason);
+    const [refusal] = result.rejected;
+    if (refusal) void reply.header('x-adw-rejected', refusal.reason);
     return gif(reply).send(PIXEL);
   });
   // Link prefetchers and crawlers send HEAD: it is answered like the GET but records nothing, or counts would inflate.
@@ -174,10 +175,10 @@ export async function buildCollector(opts: CollectorOptions): Promise<FastifyIns
     if (lines.length === 0) throw errors.badBeacon('no records in the body');
     if (lines.length > maxBatch) throw errors.batchTooLarge(lines.length, maxBatch);
     const result = await accept(lines, req.ip, Date.now());
-    if (result.accepted === 0)
-      throw errors.badBeacon(
-        `every record was refused; first: ${result.rejected[0].reason}: ${result.rejected[0].error}`,
-      );
+    // lines is not empty, so when none was accepted there is a first refusal.
+    const [first] = result.rejected;
+    if (result.accepted === 0 && first)
+      throw errors.badBeacon(`every record was refused; first: ${first.reason}: ${first.error}`);
     return result;
   });
 

@@ -126,7 +126,8 @@ export class KafkaSource implements Source {
     const records: SourceRecord[] = [];
     const end = Math.min(this.buffer.length, this.head + max);
     for (; this.head < end; this.head++) {
-      const m = this.buffer[this.head];
+      // head < end <= buffer.length, so the slot exists.
+      const m = this.buffer[this.head]!;
       const seen = this.next.get(m.partition);
       // A fetch may repeat records before the stored position (a replay after a reconnect): skip them.
       if (seen !== undefined && m.offset < seen) continue;

@@ -24,8 +24,9 @@ export async function upsertDimensionRows<T extends DimensionTable>(
   table: T,
   rows: DimensionRows[T][],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]);
+  const [first] = rows;
+  if (first === undefined) return;
+  const cols = Object.keys(first);
   const updates = cols
     .filter((k) => k !== dimensionKeys[table])
     .map((k) => `\`${k}\` = VALUES(\`${k}\`)`)

@@ -185,7 +185,10 @@ export class MySqlBinlogSource implements Source {
         lines.push(JSON.stringify({ type: 'dim', table: t, op: 'upsert', row: wireRow(row) }));
     }
     await c.query('COMMIT');
-    const gtid = String((gtidRows as { gtid: string | null }[])[0].gtid ?? '');
+    // A SELECT without FROM returns exactly one row.
+    const [gtidRow] = gtidRows as { gtid: string | null }[];
+    if (!gtidRow) throw errors.sourceFailed(this.id, 'the server returned no binlog GTID position');
+    const gtid = String(gtidRow.gtid ?? '');
     this.ready.push({ lines, gtid, snapshot: true });
     return gtid;
   }
@@ -218,8 +221,12 @@ export class MySqlBinlogSource implements Source {
   async poll(max: number): Promise<SourcePoll> {
     const records: SourceRecord[] = [];
     // Whole transactions only, so the position never falls inside one.
-    while (this.ready.length > 0 && (records.length === 0 || records.length + this.ready[0].lines.length <= max)) {
-      const tx = this.ready.shift()!;
+    for (
+      let tx = this.ready[0];
+      tx !== undefined && (records.length === 0 || records.length + tx.lines.length <= max);
+      tx = this.ready[0]
+    ) {
+      this.ready.shift();
       for (const line of tx.lines) records.push({ line, bytes: Buffer.byteLength(line), seq: this.pos.n++ });
       this.pos.gtid = tx.gtid;
     }

@@ -192,7 +192,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     for (const t of dimTables) {
       // Last write per key wins, as a multi-row upsert would not allow the same key twice.
-      const rows = new Map(w.dimUpserts.filter((u) => u.table === t.name).map((u) => [u.row[t.key![0]], u.row]));
+      const rows = new Map(w.dimUpserts.filter((u) => u.table === t.name).map((u) => [u.row[t.key[0]], u.row]));
       const list = [...rows.values()];
       for (let i = 0; i < list.length; i += 200) {
         const chunk = list.slice(i, i + 200);
@@ -203,7 +203,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     for (const d of w.dimDeletes) {
       const t = dimTables.find((x) => x.name === d.table)!;
-      run(`DELETE FROM ${t.name} WHERE ${t.key![0]} = ${sqlLiteral(d.key)}`);
+      run(`DELETE FROM ${t.name} WHERE ${t.key[0]} = ${sqlLiteral(d.key)}`);
     }
     if (w.deadLetters.length > 0) {
       // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are decoded in SQL.
@@ -284,7 +284,7 @@ export class DuckDbWarehouse implements Warehouse {
   async loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]> {
     const out: { table: string; row: Record<string, unknown> }[] = [];
     for (const t of dimTables)
-      for (const row of await this.lookup(`SELECT * FROM ${t.name} ORDER BY ${t.key![0]}`))
+      for (const row of await this.lookup(`SELECT * FROM ${t.name} ORDER BY ${t.key[0]}`))
         out.push({ table: t.name, row });
     return out;
   }
