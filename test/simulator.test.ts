@@ -84,7 +84,7 @@ test('dimension rows are valid, deterministic and priced per their billing type'
   const cpm = dims.campaigns.filter((c) => c.billing === 'CPM').length / dims.campaigns.length;
   assert.ok(cpm > 0.55 && cpm < 0.85, `CPM share ${cpm}`);
   // A filled request's bid is its ad's campaign price.
-  const priceOfAd = new Map(dims.ads.map((a) => [a.ad_id, dims.campaigns[a.campaign_id - 1].price]));
+  const priceOfAd = new Map(dims.ads.map((a) => [a.ad_id, dims.campaigns[a.campaign_id - 1]?.price]));
   for (const line of simulateLines({ seed: 9, events: 2000, malformedRate: 0 })) {
     const r = validate(line);
     assert.ok(r.ok);
@@ -127,7 +127,11 @@ test('retries re-emit identical copies of earlier lines', () => {
 });
 
 test('lines come in arrival order, which interleaves event times and types', () => {
-  for (let i = 1; i < base.arrivals.length; i++) assert.ok(base.arrivals[i] >= base.arrivals[i - 1]);
+  let previous = -Infinity;
+  for (const arrival of base.arrivals) {
+    assert.ok(arrival >= previous);
+    previous = arrival;
+  }
   const requestSeen = new Set<string>();
   let exposureFirst = 0;
   let timeGoesBack = 0;
@@ -146,7 +150,9 @@ test('some lines arrive more than 5 minutes after their event time', () => {
   let late = 0;
   base.lines.forEach((line, i) => {
     const v = validate(line);
-    if (v.ok && 'ts' in v.record && base.arrivals[i] - v.record.ts > 5 * MINUTE) late++;
+    const arrival = base.arrivals[i];
+    assert.ok(arrival !== undefined, 'one arrival time per line');
+    if (v.ok && 'ts' in v.record && arrival - v.record.ts > 5 * MINUTE) late++;
   });
   assert.ok(base.stats.late > 50);
   // Retried copies of late lines are late too.
@@ -170,6 +176,7 @@ test('click delays are long-tailed: 1-6% of clicks come more than 4 hours after 
   assert.ok(tail > 0.01 && tail < 0.06, `tail ${tail}`);
   delays.sort((a, b) => a - b);
   const median = delays[delays.length >> 1];
+  assert.ok(median !== undefined);
   assert.ok(median > 2 * MINUTE && median < 12 * MINUTE, `median ${median}`);
 });
 

@@ -50,8 +50,8 @@ function assertMistake(r: SpawnSyncReturns<string>, pattern?: RegExp): string {
   assert.notEqual(r.status, 0, show(r));
   assert.equal(r.stdout, '', show(r));
   const lines = r.stderr.split('\n').filter((l) => l.trim().length > 0);
-  assert.ok(lines.length >= 1, show(r));
   const [first, ...rest] = lines;
+  assert.ok(first !== undefined, show(r));
   assert.match(first, /^(adw|error):\s*\S/, show(r));
   if (pattern) assert.match(first, pattern, show(r));
   assert.equal(rest.length, 0, `more than one line on stderr:\n${show(r)}`);
@@ -199,7 +199,8 @@ describe('query --json', () => {
       if (v.record.kind === 'request') requests.add(v.record.id);
       if (v.record.kind === 'click') clicks.add(v.record.id);
     }
-    const sum = (k: string) => result.rows.reduce((s: number, row: Record<string, number>) => s + row[k], 0);
+    const sum = (k: 'requests' | 'clicks') =>
+      result.rows.reduce((s: number, row: { requests: number; clicks: number }) => s + row[k], 0);
     assert.equal(sum('requests'), requests.size);
     assert.equal(sum('clicks'), clicks.size);
   });

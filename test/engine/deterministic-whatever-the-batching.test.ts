@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
-import { aggregateSnapshot, dwaDifferences, dwdSnapshot, queryDb, runFile, scratch } from '../support/pipeline.ts';
+import { aggregateSnapshot, dwaDifferences, dwdSnapshot, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const tmp = scratch();
 const input = join(tmp.dir, 'in.ndjson');
@@ -29,6 +29,6 @@ test('the same input gives the same warehouse whatever the batch sizes and check
   assert.deepEqual(await dwdSnapshot(a), await dwdSnapshot(b));
   assert.deepEqual(await aggregateSnapshot(a), await aggregateSnapshot(b));
   assert.deepEqual(await dwaDifferences(a), []);
-  const dl = await queryDb(a, 'SELECT count(*)::INT AS n FROM ods_dead_letter');
-  assert.equal(dl[0].n, sa.counters.deadLettered);
+  const dl = await queryRow(a, 'SELECT count(*)::INT AS n FROM ods_dead_letter');
+  assert.equal(dl.n, sa.counters.deadLettered);
 });

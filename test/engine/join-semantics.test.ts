@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { dwaDifferences, queryDb, runFile, scratch, writeLines } from '../support/pipeline.ts';
+import { dwaDifferences, queryDb, queryRow, runFile, scratch, writeLines } from '../support/pipeline.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -63,7 +63,7 @@ async function dwdRow(db: string, id: string) {
     [id],
   );
   assert.equal(rows.length, 1, `one DWD row for ${id}`);
-  return rows[0];
+  return rows[0]!;
 }
 
 describe('interval join: the outcome depends on which records exist, not on their order', () => {
@@ -104,8 +104,8 @@ describe('interval join: the outcome depends on which records exist, not on thei
   test('an event whose request never comes is counted as unattributed', async () => {
     const { db } = await build([request('r1', T0), follow('exposure', 'x-lost', 'never', T0 + 1000)]);
     assert.equal((await dwdRow(db, 'x-lost')).join_status, 'unmatched');
-    const cells = await queryDb(db, `SELECT sum(exposures)::INT AS e FROM dwa_ad_minute WHERE campaign_id IS NULL`);
-    assert.equal(cells[0].e, 1);
+    const cells = await queryRow(db, `SELECT sum(exposures)::INT AS e FROM dwa_ad_minute WHERE campaign_id IS NULL`);
+    assert.equal(cells.e, 1);
     assert.deepEqual(await dwaDifferences(db), []);
   });
 
@@ -131,13 +131,13 @@ describe('interval join: the outcome depends on which records exist, not on thei
         join_delay_ms: 1000,
         late: false,
       });
-      const late = await queryDb(db, `SELECT late FROM dwd_ad_event WHERE event_id = 'r-late'`);
-      assert.equal(late[0].late, true);
-      const unattributed = await queryDb(
+      const late = await queryRow(db, `SELECT late FROM dwd_ad_event WHERE event_id = 'r-late'`);
+      assert.equal(late.late, true);
+      const unattributed = await queryRow(
         db,
         `SELECT coalesce(sum(exposures), 0)::INT AS e FROM dwa_ad_minute WHERE campaign_id IS NULL`,
       );
-      assert.equal(unattributed[0].e, 0, 'the exposure moved out of the unattributed cell');
+      assert.equal(unattributed.e, 0, 'the exposure moved out of the unattributed cell');
       assert.deepEqual(await dwaDifferences(db), []);
     });
   }
@@ -164,8 +164,8 @@ describe('interval join: the outcome depends on which records exist, not on thei
           checkpointIntervalMs: 0,
         },
       );
-      const n = await queryDb(db, `SELECT count(*)::INT AS n FROM dwd_ad_event WHERE event_id IN ('x1', 'r1')`);
-      assert.equal(n[0].n, 2);
+      const n = await queryRow(db, `SELECT count(*)::INT AS n FROM dwd_ad_event WHERE event_id IN ('x1', 'r1')`);
+      assert.equal(n.n, 2);
       const cp = await queryDb(db, `SELECT duplicates, late FROM adw_checkpoint`);
       assert.deepEqual(cp[0], { duplicates: 2, late: 2 });
       assert.deepEqual(await dwaDifferences(db), []);

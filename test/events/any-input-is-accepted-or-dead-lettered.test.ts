@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { deadLetterReasons } from '../../src/errors.ts';
 import { defaultLimits, validateLine } from '../../src/events/validate.ts';
-import { queryDb, runFile, scratch } from '../support/pipeline.ts';
+import { queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const NOW = Date.UTC(2026, 6, 1, 12, 0, 0);
 const TS = NOW - 3_600_000;
@@ -136,15 +136,15 @@ test('any bytes through the engine: records in = accepted + dead-lettered, each 
   writeFileSync(input, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
   const db = join(tmp.dir, 'hostile.duckdb');
   await runFile(input, db);
-  const [cp] = await queryDb(db, 'SELECT records_in, accepted, dead_lettered FROM adw_checkpoint');
-  const [ods] = await queryDb(
+  const cp = await queryRow(db, 'SELECT records_in, accepted, dead_lettered FROM adw_checkpoint');
+  const ods = await queryRow(
     db,
     'SELECT (SELECT count(*) FROM ods_ad_event)::INT + (SELECT count(*) FROM ods_dim_change)::INT AS kept, (SELECT count(*) FROM ods_dead_letter)::INT AS dead',
   );
   const records = lines.length;
-  assert.equal(Number(cp!.records_in), records, 'every line read once');
-  assert.equal(Number(cp!.accepted) + Number(cp!.dead_lettered), records, 'each record accepted or dead-lettered');
-  assert.equal(Number(ods!.kept), Number(cp!.accepted), 'each accepted record kept in ODS once');
-  assert.equal(Number(ods!.dead), Number(cp!.dead_lettered), 'each refused record kept in the dead-letter table once');
-  assert.ok(Number(cp!.dead_lettered) > 0 && Number(cp!.accepted) > 0, 'the sample held both kinds');
+  assert.equal(Number(cp.records_in), records, 'every line read once');
+  assert.equal(Number(cp.accepted) + Number(cp.dead_lettered), records, 'each record accepted or dead-lettered');
+  assert.equal(Number(ods.kept), Number(cp.accepted), 'each accepted record kept in ODS once');
+  assert.equal(Number(ods.dead), Number(cp.dead_lettered), 'each refused record kept in the dead-letter table once');
+  assert.ok(Number(cp.dead_lettered) > 0 && Number(cp.accepted) > 0, 'the sample held both kinds');
 });

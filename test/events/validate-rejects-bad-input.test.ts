@@ -387,12 +387,15 @@ describe('validateLine never throws', () => {
     const alphabet = Buffer.from('"{}[]:,0123456789-.eEnulltruefalse \\');
     const seen = new Set<string>();
     for (let i = 0; i < 3000; i++) {
-      const bytes = Buffer.from(seeds[i % seeds.length]);
+      const seed = seeds[i % seeds.length];
+      assert.ok(seed);
+      const bytes = Buffer.from(seed);
       const edits = 1 + Math.floor(next() * 3);
       let out = bytes;
       for (let k = 0; k < edits; k++) {
         const at = Math.floor(next() * out.length);
         const b = next() < 0.5 ? alphabet[Math.floor(next() * alphabet.length)] : Math.floor(next() * 256);
+        assert.ok(b !== undefined);
         const op = next();
         if (op < 0.6) out[at] = b;
         else if (op < 0.8) out = Buffer.concat([out.subarray(0, at), Buffer.from([b]), out.subarray(at)]);

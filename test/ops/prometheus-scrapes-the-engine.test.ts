@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPrometheus, type RunningPrometheus } from '../../src/stack/prometheus.ts';
 import { ADW, adwSync, show } from '../support/cli.ts';
-import { queryDb, scratch } from '../support/pipeline.ts';
+import { queryDb, queryRow, scratch } from '../support/pipeline.ts';
 
 const OPS = new URL('../../ops/', import.meta.url).pathname;
 const EVENTS = 30_000;
@@ -108,7 +108,9 @@ test('the series an on-call engineer needs are there', async () => {
   ])
     assert.ok(names.has(name), `${name} is scraped`);
   const join = await promQuery('adw_join_total{result="hit"}');
-  assert.ok(Number(join.data!.result[0].value[1]) > 0, 'join hits counted');
+  const [hits] = join.data!.result;
+  assert.ok(hits, 'join hits scraped');
+  assert.ok(Number(hits.value[1]) > 0, 'join hits counted');
   const state = await promQuery('adw_state_keys{operator="dedup"}');
   assert.equal(state.data!.result.length, 1);
   const accuracy = await until('a scheduled reconciliation', async () => {
@@ -168,7 +170,9 @@ test("the counts Prometheus holds are the warehouse's: records by type as in ODS
   assert.ok(ods.length >= 4);
   for (const row of ods)
     assert.equal(promCounts[row.event_type as string], Number(row.n), `${row.event_type} in Prometheus and in ODS`);
-  const [dl] = await queryDb(db, 'SELECT count(*)::BIGINT AS n FROM ods_dead_letter');
+  const dl = await queryRow(db, 'SELECT count(*)::BIGINT AS n FROM ods_dead_letter');
+  const [deadSum] = dead.data!.result;
+  assert.ok(deadSum, 'dead letters scraped');
   assert.ok(Number(dl.n) > 0);
-  assert.equal(Number(dead.data!.result[0].value[1]), Number(dl.n));
+  assert.equal(Number(deadSum.value[1]), Number(dl.n));
 });

@@ -29,7 +29,7 @@ function plantPidFiles(): number {
   for (const [name, file] of [
     ['kafka', 'kafka.pid'],
     ['mariadb', 'mariadb.pid'],
-  ]) {
+  ] as const) {
     mkdirSync(join(tmp.dir, name), { recursive: true });
     writeFileSync(join(tmp.dir, name, file), String(stranger.pid));
   }

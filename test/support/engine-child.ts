@@ -31,8 +31,8 @@ export class EngineChild {
 
   /** Records in, as of the last committed checkpoint. */
   get recordsIn(): number {
-    const all = [...this.stderr.matchAll(/^checkpoint \d+: (\d+) records in/gm)];
-    return all.length === 0 ? 0 : Number(all[all.length - 1][1]);
+    const last = [...this.stderr.matchAll(/^checkpoint \d+: (\d+) records in/gm)].at(-1);
+    return last === undefined ? 0 : Number(last[1]);
   }
 
   /** Waits until `done` holds (checked every 100 ms), failing with the engine's output after `timeoutMs`. */

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,9 +56,16 @@ export interface Ledger {
   deadLetterRows: number;
 }
 
+/** The first row a query returns (an aggregate, the checkpoint row), failing the test when there is none. */
+export async function queryRow(db: string, sql: string): Promise<Record<string, unknown>> {
+  const [row] = await queryDb(db, sql);
+  assert.ok(row, `no row from: ${sql}`);
+  return row;
+}
+
 /** Reads the ledger of a warehouse file: what the checkpoint counted and what ODS holds. */
 export async function ledger(db: string): Promise<Ledger> {
-  const [row] = await queryDb(
+  const row = await queryRow(
     db,
     `SELECT records_in, accepted, dead_lettered,
             (SELECT count(*) FROM ods_ad_event) + (SELECT count(*) FROM ods_dim_change) AS ods_rows,

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { ADW, adwSync, show } from '../support/cli.ts';
 import { EngineChild } from '../support/engine-child.ts';
-import { aggregateSnapshot, dwaDifferences, dwdSnapshot, queryDb, runFile, scratch } from '../support/pipeline.ts';
+import { aggregateSnapshot, dwaDifferences, dwdSnapshot, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const tmp = scratch();
 const disk = join(tmp.dir, 'disk');
@@ -66,7 +66,7 @@ function assertWriteFailure(
   const errorLines = lines.filter((l) => !l.startsWith('checkpoint '));
   assert.equal(errorLines.length, 1, `one error line, no stack trace (${detail})`);
   assert.match(
-    lines[lines.length - 1],
+    lines.at(-1) ?? '',
     /^adw: warehouse write failed: .*no space left on device.* \[ADW_ERR_WAREHOUSE_WRITE\]$/i,
     detail,
   );
@@ -81,7 +81,7 @@ async function storedCounts(db: string): Promise<{
   dims: number;
   deadLetters: number;
 }> {
-  const [row] = await queryDb(
+  const row = await queryRow(
     db,
     `SELECT records_in, accepted, dead_lettered, (SELECT count(*) FROM ods_ad_event)::INT AS ods, (SELECT count(*) FROM ods_dim_change)::INT AS dims,
             (SELECT count(*) FROM ods_dead_letter)::INT AS dl FROM adw_checkpoint`,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { aggregateSnapshot, queryDb, runFile, scratch } from '../support/pipeline.ts';
+import { aggregateSnapshot, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const tmp = scratch();
 after(tmp.cleanup);
@@ -15,7 +15,7 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
   // Checkpoint every batch: many small deltas per DWA cell.
   await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
   const before = await aggregateSnapshot(db);
-  const count = async (sql: string) => Number((await queryDb(db, sql))[0].n);
+  const count = async (sql: string) => Number((await queryRow(db, sql)).n);
   const dwaRows = await count('SELECT count(*) AS n FROM dwa_ad_minute');
   const odsDays = await count('SELECT count(DISTINCT day) AS n FROM ods_ad_event');
   const maxMs = await count('SELECT max(max_event_ms) AS n FROM adw_checkpoint');
@@ -33,6 +33,6 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
   assert.ok((await count('SELECT count(*) AS n FROM dwa_ad_minute')) < dwaRows);
   const daysLeft = await count('SELECT count(DISTINCT day) AS n FROM ods_ad_event');
   assert.ok(daysLeft < odsDays && daysLeft >= 1, `ODS kept the last day(s) only (${odsDays} -> ${daysLeft})`);
-  const oldest = await queryDb(db, 'SELECT min(day) AS d FROM ods_ad_event');
-  assert.ok(Date.parse(String(oldest[0].d)) >= maxMs + 86_400_000 - 2 * 86_400_000);
+  const oldest = await queryRow(db, 'SELECT min(day) AS d FROM ods_ad_event');
+  assert.ok(Date.parse(String(oldest.d)) >= maxMs + 86_400_000 - 2 * 86_400_000);
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSimulation } from '../../../src/simulator/simulate.ts';
-import { dwaDifferences, queryDb, scratch } from '../../support/pipeline.ts';
+import { dwaDifferences, queryRow, scratch } from '../../support/pipeline.ts';
 
 const ADW = new URL('../../../bin/adw', import.meta.url).pathname;
 const tmp = scratch();
@@ -31,9 +31,9 @@ test('adw run --input - reads stdin; fed the same stream again (or a longer one)
   const third = runStdin(db, all);
   assert.equal(third.recordsIn, lines, 'nothing new, nothing counted again');
 
-  const ods = await queryDb(db, 'SELECT count(*)::INT AS n FROM ods_ad_event');
-  const dims = await queryDb(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
-  assert.equal(Number(ods[0].n) + Number(dims[0].n), third.accepted);
+  const ods = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_ad_event');
+  const dims = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
+  assert.equal(Number(ods.n) + Number(dims.n), third.accepted);
   assert.deepEqual(await dwaDifferences(db), []);
 
   const other = Buffer.concat([Buffer.from('{"type":"bogus"}\n'), all]);

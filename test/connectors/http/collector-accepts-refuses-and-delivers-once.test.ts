@@ -9,15 +9,17 @@ import { createMetricsRegistry } from '../../../src/metrics/registry.ts';
 import { adwAsync } from '../../support/cli.ts';
 import { runEngine } from '../../support/engine-child.ts';
 import { startTestKafka } from '../../support/kafka.ts';
-import { queryDb, scratch } from '../../support/pipeline.ts';
+import { queryDb, queryRow, scratch } from '../../support/pipeline.ts';
 
 const tmp = scratch('adw-collector-');
 let kafka: Awaited<ReturnType<typeof startTestKafka>>;
 let app: FastifyInstance;
 let url: string;
-let sinks: KafkaSink[];
+let sinks: [events: KafkaSink, deadLetters: KafkaSink];
 const TOPIC = 'beacons';
 const T0 = Date.UTC(2026, 0, 1, 12);
+/** The event id of a "type:id" string. */
+const eventIdOf = (typed: string) => typed.slice(typed.indexOf(':') + 1);
 
 before(async () => {
   kafka = await startTestKafka(tmp.dir);
@@ -145,10 +147,10 @@ test('what the collector accepted reaches the warehouse exactly once; what it re
   assert.deepEqual(
     rows.map((r) => `${r.event_type}:${r.event_id}`),
     ['request:px1', 'exposure:px1-x', 'request:q1', 'request:q3', 'request:q4', 'request:q5'].sort((a, b) =>
-      a.split(':')[1].localeCompare(b.split(':')[1]),
+      eventIdOf(a).localeCompare(eventIdOf(b)),
     ),
   );
-  const [cp] = await queryDb(db, 'SELECT records_in, dead_lettered FROM adw_checkpoint');
+  const cp = await queryRow(db, 'SELECT records_in, dead_lettered FROM adw_checkpoint');
   assert.equal(Number(cp.records_in), 6);
   assert.equal(Number(cp.dead_lettered), 0, 'only valid records were produced to the events topic');
 
@@ -212,12 +214,12 @@ test('adw simulate --collector drives the collector; what it accepted is what th
   assert.equal(accepted + refused, posted);
   assert.ok(refused > 0, "the simulator's malformed lines were refused");
   const db = join(tmp.dir, 'w.duckdb');
-  const [before] = await queryDb(db, 'SELECT records_in FROM adw_checkpoint');
+  const before = await queryRow(db, 'SELECT records_in FROM adw_checkpoint');
   assert.equal(
     await runEngine(['--kafka', kafka.brokers, '--topic', TOPIC, '--db', db, '--until-end'], null),
     'finished',
   );
-  const [after] = await queryDb(db, 'SELECT records_in, dead_lettered FROM adw_checkpoint');
+  const after = await queryRow(db, 'SELECT records_in, dead_lettered FROM adw_checkpoint');
   assert.equal(
     Number(after.records_in) - Number(before.records_in),
     accepted,

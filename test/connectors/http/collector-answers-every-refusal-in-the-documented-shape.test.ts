@@ -36,6 +36,7 @@ function raw(port: number, data: string): Promise<string> {
 /** A raw HTTP answer's status and ADW code. */
 function rawRefusal(answer: string): [number, string] {
   const [head, body] = answer.split('\r\n\r\n');
+  assert.ok(head !== undefined && body !== undefined, answer);
   const parsed = JSON.parse(body) as { error: { code: string; message: string } };
   assert.deepEqual(Object.keys(parsed.error).sort(), ['code', 'message'], answer);
   return [Number(head.split(' ')[1]), parsed.error.code];
@@ -95,8 +96,9 @@ test('a client over its rate limit gets 429 in the same shape', async () => {
       ),
     );
     const throttled = answers.filter((r) => r.status === 429);
-    assert.ok(throttled.length > 0);
-    assert.deepEqual(await refusal(throttled[0]), [429, 'ADW_ERR_RATE_LIMITED']);
+    const [first] = throttled;
+    assert.ok(first, 'some requests were throttled');
+    assert.deepEqual(await refusal(first), [429, 'ADW_ERR_RATE_LIMITED']);
   } finally {
     await limited.app.close();
   }

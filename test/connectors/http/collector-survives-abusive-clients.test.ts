@@ -47,7 +47,9 @@ async function trickle(port: number, first: string, drip: string): Promise<strin
 
 /** The ADW code of a raw HTTP answer. */
 function codeOf(answer: string): string {
-  return (JSON.parse(answer.split('\r\n\r\n')[1]) as { error: { code: string } }).error.code;
+  const [, body] = answer.split('\r\n\r\n');
+  assert.ok(body !== undefined, answer);
+  return (JSON.parse(body) as { error: { code: string } }).error.code;
 }
 
 /** A valid beacon is still answered and produced. */

@@ -8,7 +8,7 @@ import { simulateLines, writeSimulation } from '../../../src/simulator/simulate.
 import { adwSync, show } from '../../support/cli.ts';
 import { EngineChild, killPoints, runEngine } from '../../support/engine-child.ts';
 import { startTestKafka } from '../../support/kafka.ts';
-import { aggregateSnapshot, dwaDifferences, queryDb, runFile, scratch } from '../../support/pipeline.ts';
+import { aggregateSnapshot, dwaDifferences, queryRow, runFile, scratch } from '../../support/pipeline.ts';
 
 const PARTITIONS = 4;
 const tmp = scratch('adw-kafka-');
@@ -49,8 +49,8 @@ after(async () => {
 
 /** The checkpoint's counters, and ODS counts, of a warehouse. */
 async function counts(db: string) {
-  const [cp] = await queryDb(db, 'SELECT records_in, accepted, dead_lettered, position FROM adw_checkpoint');
-  const [ods] = await queryDb(db, 'SELECT count(*)::BIGINT AS n FROM ods_ad_event');
+  const cp = await queryRow(db, 'SELECT records_in, accepted, dead_lettered, position FROM adw_checkpoint');
+  const ods = await queryRow(db, 'SELECT count(*)::BIGINT AS n FROM ods_ad_event');
   return {
     recordsIn: Number(cp.records_in),
     accepted: Number(cp.accepted),

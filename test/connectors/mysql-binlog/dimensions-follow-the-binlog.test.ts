@@ -6,7 +6,7 @@ import { writeSimulation } from '../../../src/simulator/simulate.ts';
 import { adwSync, show } from '../../support/cli.ts';
 import { EngineChild, killPoints, runEngine } from '../../support/engine-child.ts';
 import { startTestMariaDb } from '../../support/mariadb.ts';
-import { dwaDifferences, queryDb, scratch } from '../../support/pipeline.ts';
+import { dwaDifferences, queryDb, queryRow, scratch } from '../../support/pipeline.ts';
 
 const tmp = scratch('adw-binlog-');
 const EVENTS = 20_000;
@@ -75,7 +75,7 @@ test('snapshot, then an insert, an update and a delete in MariaDB reach the ware
     (await dims('SELECT slot_id, name FROM dim_slot WHERE slot_id >= 998')).map((r) => [r.slot_id, r.name]),
     [[999, 'New slot']],
   );
-  const [changes] = await dims('SELECT count(*)::INT AS n FROM ods_dim_change');
+  const changes = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
   assert.equal(changes.n, dimRows + 4, 'each change landed in ODS once');
 });
 
@@ -88,7 +88,7 @@ test('a restart resumes at the stored GTID: changes made while the engine was do
     (await dims('SELECT name FROM dim_campaign WHERE campaign_id = 2')).map((r) => r.name),
     ['Renamed while down'],
   );
-  const [changes] = await dims('SELECT count(*)::INT AS n FROM ods_dim_change');
+  const changes = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
   assert.equal(changes.n, dimRows + 5);
 });
 
@@ -106,16 +106,17 @@ test('MariaDB restarted mid-stream: the engine reconnects and picks up later cha
     (await dims('SELECT name FROM dim_campaign WHERE campaign_id = 3')).map((r) => r.name),
     ['Renamed after restart'],
   );
-  const [changes] = await dims('SELECT count(*)::INT AS n FROM ods_dim_change');
+  const changes = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
   assert.equal(changes.n, dimRows + 6);
   // Only names changed mid-stream, so the offline recomputation (which enriches from the final tables) must agree exactly.
   const diff = await dwaDifferences(db);
   assert.equal(diff.length, 0, JSON.stringify(diff.slice(0, 4)));
-  const [rows] = await dims('SELECT count(*)::INT AS n FROM dim_campaign');
+  const rows = await queryRow(db, 'SELECT count(*)::INT AS n FROM dim_campaign');
   const c = await createConnection(mariadb.url);
-  const [mine] = await c.query('SELECT count(*) AS n FROM adw_dims.campaign');
+  const [[mine]] = (await c.query('SELECT count(*) AS n FROM adw_dims.campaign')) as unknown as [{ n: number }[]];
   await c.end();
-  assert.equal(rows.n, Number((mine as { n: number }[])[0].n), 'the warehouse holds the campaigns MariaDB holds');
+  assert.ok(mine, 'a count from MariaDB');
+  assert.equal(rows.n, Number(mine.n), 'the warehouse holds the campaigns MariaDB holds');
 });
 
 test('kill -9 of an engine reading events and the binlog, several times: nothing lost, nothing counted twice', {
@@ -144,13 +145,14 @@ test('kill -9 of an engine reading events and the binlog, several times: nothing
   while (kills < 3 && (await runEngine(args, next())) === 'killed') kills++;
   if (kills === 3) assert.equal(await runEngine(args, null), 'finished');
   assert.equal(kills, 3, `killed mid-run 3 times (seed ${seed})`);
-  const [cp] = await queryDb(killed, 'SELECT records_in, accepted, dead_lettered FROM adw_checkpoint');
-  const [changes] = await queryDb(killed, 'SELECT count(*)::INT AS n FROM ods_dim_change');
+  const cp = await queryRow(killed, 'SELECT records_in, accepted, dead_lettered FROM adw_checkpoint');
+  const changes = await queryRow(killed, 'SELECT count(*)::INT AS n FROM ods_dim_change');
   const c = await createConnection(mariadb.url);
   const [[counts]] = (await c.query(
     'SELECT (SELECT count(*) FROM adw_dims.advertiser) + (SELECT count(*) FROM adw_dims.campaign) + (SELECT count(*) FROM adw_dims.ad) + (SELECT count(*) FROM adw_dims.slot) AS n',
   )) as unknown as [{ n: number }[]];
   await c.end();
+  assert.ok(counts, 'a count from MariaDB');
   assert.equal(changes.n, Number(counts.n), `the snapshot landed once (seed ${seed})`);
   assert.equal(Number(cp.records_in), Number(counts.n) + BIG, `every record counted once (seed ${seed})`);
   const diff = await dwaDifferences(killed);

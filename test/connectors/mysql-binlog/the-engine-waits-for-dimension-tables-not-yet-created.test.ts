@@ -9,7 +9,7 @@ import { adwAsync } from '../../support/cli.ts';
 import { EngineChild } from '../../support/engine-child.ts';
 import { startTestKafka } from '../../support/kafka.ts';
 import { startTestMariaDb } from '../../support/mariadb.ts';
-import { queryDb, scratch, writeLines } from '../../support/pipeline.ts';
+import { queryRow, scratch, writeLines } from '../../support/pipeline.ts';
 
 const tmp = scratch('adw-dims-wait-');
 const EVENTS = 2000;
@@ -72,10 +72,11 @@ test('adw run --kafka --dims-mysql waits for the dimension tables, says so once,
   await engine.until('the dimensions and every event', () => engine.recordsIn === dimRows + EVENTS, 30_000);
   assert.equal(await engine.interrupt(), 0, engine.stderr.slice(-2000));
   assert.equal(engine.stderr.match(/waiting for tables/g)!.length, 1, 'the wait is reported once');
-  const [campaigns] = await queryDb(db, 'SELECT count(*)::INT AS n FROM dim_campaign');
+  const campaigns = await queryRow(db, 'SELECT count(*)::INT AS n FROM dim_campaign');
   const c = await createConnection(mariadb.url);
   const [[mine]] = (await c.query('SELECT count(*) AS n FROM adw_dims.campaign')) as unknown as [{ n: number }[]];
   await c.end();
+  assert.ok(mine, 'a count from MariaDB');
   assert.ok(Number(mine.n) > 0);
   assert.equal(campaigns.n, Number(mine.n), 'the warehouse holds the campaigns MariaDB holds');
 });
