@@ -34,7 +34,8 @@ const MAX_TEXT_VALUE = 256;
 /** Times a query may name: from the epoch to the end of year 9999 (what ISO 8601 and SQL timestamps share). */
 const MIN_TIME = 0;
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const requestFields: readonly (keyof QueryRequest)[] = [
+/** The fields a query may have; any other is refused. */
+export const queryFields: readonly (keyof QueryRequest)[] = [
   'metrics',
   'by',
   'granularity',
@@ -87,8 +88,8 @@ export function validateQuery(q: unknown): QueryRequest {
     throw errors.badQuery(
       'a query is a JSON object with "metrics" and optional "by", "granularity", "from", "to", "filters", "orderBy", "orderDir", "limit", "names"',
     );
-  const unknown = Object.keys(q).find((k) => !(requestFields as readonly string[]).includes(k));
-  if (unknown !== undefined) throw errors.badQuery(`unknown field "${unknown}" (fields: ${requestFields.join(', ')})`);
+  const unknown = Object.keys(q).find((k) => !(queryFields as readonly string[]).includes(k));
+  if (unknown !== undefined) throw errors.badQuery(`unknown field "${unknown}" (fields: ${queryFields.join(', ')})`);
   if (q.metrics === undefined || (Array.isArray(q.metrics) && q.metrics.length === 0))
     throw errors.badQuery(`name at least one metric (${metricNames.join(', ')})`);
   const metrics = names(q.metrics, 'metrics');

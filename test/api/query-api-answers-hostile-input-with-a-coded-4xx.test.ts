@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { dimensionNames } from '../../src/catalogue/dimensions.ts';
 import { metricNames } from '../../src/catalogue/metrics.ts';
+import { queryFields } from '../../src/query/request.ts';
 import { apiOverRecords, apiOverSimulation } from '../support/api.ts';
 
 let app: FastifyInstance;
@@ -219,18 +220,7 @@ describe('fuzzing: any request gets a 2xx or a coded 4xx, never a 500', () => {
   });
 
   test('POST with arbitrary JSON bodies', async () => {
-    const field = fc.constantFrom(
-      'metrics',
-      'by',
-      'granularity',
-      'from',
-      'to',
-      'filters',
-      'orderBy',
-      'orderDir',
-      'limit',
-      'names',
-    );
+    const field = fc.constantFrom(...queryFields);
     const anyValue = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
       fc.array(fc.constantFrom(...metricNames, ...dimensionNames), { maxLength: 3 }),

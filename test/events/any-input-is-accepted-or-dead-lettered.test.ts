@@ -6,39 +6,16 @@ import fc from 'fast-check';
 import { deadLetterReasons } from '../../src/errors.ts';
 import { defaultLimits, validateLine } from '../../src/events/validate.ts';
 import { queryRow, runFile, scratch } from '../support/pipeline.ts';
+import { filledRequest, NOW, TS, unfilledRequest } from '../support/records.ts';
 
-const NOW = Date.UTC(2026, 6, 1, 12, 0, 0);
-const TS = NOW - 3_600_000;
 const tmp = scratch();
 after(tmp.cleanup);
 
 const valid: Record<string, unknown>[] = [
-  {
-    type: 'request',
-    request_id: 'r1',
-    ts: TS,
-    user_id: 'u1',
-    os: 'ios',
-    device_type: 'phone',
-    region: 'US-CA',
-    slot_id: 3,
-    filled: true,
-    ad_id: 17,
-    bid_price: 2.5,
-  },
-  {
-    type: 'request',
-    request_id: 'r2',
-    ts: TS,
-    user_id: 'u2',
-    os: 'android',
-    device_type: 'tablet',
-    region: 'DE',
-    slot_id: 9,
-    filled: false,
-  },
-  { type: 'exposure', event_id: 'e1', request_id: 'r1', ts: TS + 10 },
-  { type: 'click', event_id: 'c1', request_id: 'r1', ts: TS + 20 },
+  filledRequest,
+  unfilledRequest,
+  { type: 'exposure', event_id: 'e1', request_id: 'req-1', ts: TS + 10 },
+  { type: 'click', event_id: 'c1', request_id: 'req-1', ts: TS + 20 },
   {
     type: 'dim',
     table: 'campaign',

@@ -2,9 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { deadLetterReasons, type DeadLetterReason } from '../../src/errors.ts';
 import { defaultLimits, validateLine, type ValidationLimits, type Validated } from '../../src/events/validate.ts';
-
-const NOW = Date.UTC(2026, 6, 1, 12, 0, 0);
-const TS = NOW - 3_600_000;
+import { filledRequest, NOW, TS, unfilledRequest } from '../support/records.ts';
 
 function check(obj: unknown, limits: ValidationLimits = defaultLimits, now = NOW): Validated {
   const line = typeof obj === 'string' ? obj : JSON.stringify(obj);
@@ -34,30 +32,6 @@ function rejected(obj: unknown, reason: DeadLetterReason, limits?: ValidationLim
   assert.ok(bad.error.length > 0, 'a rejection carries a non-empty error message');
 }
 
-const filledRequest = {
-  type: 'request',
-  request_id: 'req-1',
-  ts: TS,
-  user_id: 'user:42',
-  os: 'ios',
-  device_type: 'phone',
-  region: 'US-CA',
-  slot_id: 3,
-  filled: true,
-  ad_id: 17,
-  bid_price: 2.5,
-};
-const unfilledRequest = {
-  type: 'request',
-  request_id: 'req_2.b',
-  ts: TS + 1,
-  user_id: 'u7',
-  os: 'android',
-  device_type: 'tablet',
-  region: 'DE',
-  slot_id: 9,
-  filled: false,
-};
 const with_ = (base: object, patch: Record<string, unknown>) => ({ ...base, ...patch });
 const without = (base: object, key: string) => {
   const o: Record<string, unknown> = { ...base };
