@@ -164,16 +164,20 @@ test('a run that fills the disk stops with one coded line, keeps its last checkp
   );
 });
 
+/** An empty disk and a small workload, with the `adw run` arguments that write it to warehouse `name` there. */
+async function smallRun(name: string): Promise<{ lines: number; db: string; filler: string; args: string[] }> {
+  clearDisk();
+  const input = join(tmp.dir, 'small.ndjson');
+  const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
+  const db = join(disk, name);
+  return { lines, db, filler: join(disk, 'filler'), args: ['run', '--input', input, '--db', db, '--until-end'] };
+}
+
 test('a new warehouse on a full disk: one coded line, and it is created once space is freed', {
   skip,
   timeout: 60_000,
 }, async () => {
-  clearDisk();
-  const input = join(tmp.dir, 'small.ndjson');
-  const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
-  const db = join(disk, 'new.duckdb');
-  const filler = join(disk, 'filler');
-  const args = ['run', '--input', input, '--db', db, '--until-end'];
+  const { lines, db, filler, args } = await smallRun('new.duckdb');
   fillDisk(filler);
   assertWriteFailure(adwSync(tmp.dir, args), 'creating a warehouse on a full disk');
 
@@ -187,12 +191,7 @@ test('reopening a finished warehouse on a full disk: one coded line, and nothing
   skip,
   timeout: 60_000,
 }, async () => {
-  clearDisk();
-  const input = join(tmp.dir, 'small.ndjson');
-  const { lines } = await writeSimulation({ seed: 12, events: 2_000 }, input);
-  const db = join(disk, 'done.duckdb');
-  const filler = join(disk, 'filler');
-  const args = ['run', '--input', input, '--db', db, '--until-end'];
+  const { lines, db, filler, args } = await smallRun('done.duckdb');
   const first = adwSync(tmp.dir, args);
   assert.equal(first.status, 0, show(first));
   // A clean close folds the WAL into the file: reopening must write a new one, which a full disk refuses.
