@@ -28,9 +28,9 @@ export interface RequestInfo {
   filled: boolean;
   bidMicros: number;
   billing: BillingType | null;
-  /** DWD columns user_id .. bid_micros, CSV-encoded. */
+  /** The DWD request columns (`dwdRequestColumns`), CSV-encoded. */
   dwdFragment: string;
-  /** DWA key columns advertiser_id .. region, CSV-encoded. */
+  /** The DWA key columns (`dwaDimensionColumns`), CSV-encoded. */
   dimKey: string;
 }
 

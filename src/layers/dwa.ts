@@ -1,4 +1,5 @@
 import { additiveColumns } from '../catalogue/metrics.ts';
+import { dwdColumnsByName } from './dwd.ts';
 import { col, type TableDef } from './table.ts';
 
 /** The dimension columns of the DWA minute cube, in key order. */
@@ -24,13 +25,8 @@ export const dwaAdMinute: TableDef = {
   doc: 'minute aggregates, additive delta rows',
   columns: [
     col('minute', 'TIMESTAMP'),
-    col('advertiser_id', 'INTEGER'),
-    col('campaign_id', 'INTEGER'),
-    col('ad_id', 'INTEGER'),
-    col('slot_id', 'INTEGER'),
-    col('os', 'VARCHAR'),
-    col('device_type', 'VARCHAR'),
-    col('region', 'VARCHAR'),
+    // Typed as DWD types them: a DWA cell's key is its DWD rows' request attributes.
+    ...dwaDimensionColumns.map((c) => dwdColumnsByName[c]),
     ...metricColumns,
   ],
 };

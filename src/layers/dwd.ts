@@ -1,10 +1,18 @@
 import { col, raw, type TableDef } from './table.ts';
 
-const columns = [
+/** The event's own columns, first in every DWD row. */
+const eventColumns = [
   raw(col('event_id', 'VARCHAR')),
   col('event_type', 'VARCHAR'),
   raw(col('request_id', 'VARCHAR')),
   col('event_time', 'TIMESTAMP'),
+];
+
+/**
+ * The request's attributes, enriched as of processing time: a follow event carries a copy of its request's (empty
+ * when unmatched), so DWD answers by any dimension without a join.
+ */
+export const dwdRequestColumns = [
   raw(col('user_id', 'VARCHAR')),
   col('os', 'VARCHAR'),
   col('device_type', 'VARCHAR'),
@@ -16,11 +24,23 @@ const columns = [
   col('billing', 'VARCHAR'),
   col('filled', 'BOOLEAN'),
   col('bid_micros', 'BIGINT'),
+] as const;
+
+/** What the join made of the event, last in every DWD row. */
+const outcomeColumns = [
   col('spend_nanos', 'BIGINT', 'amount billed for this event, in 1e-9 currency units'),
   col('join_status', 'VARCHAR', "'request', 'matched' or 'unmatched'"),
   col('join_delay_ms', 'BIGINT', 'event time minus request time, for matched events'),
   col('late', 'BOOLEAN', 'arrived after the allowed lateness'),
 ];
+
+/** Every DWD column in row order: the event, its request's attributes, the join's outcome. */
+const columns = [...eventColumns, ...dwdRequestColumns, ...outcomeColumns];
+
+/** DWD's column declarations by name, for tables that share DWD's columns. */
+export const dwdColumnsByName = Object.fromEntries(columns.map((c) => [c.name, c])) as {
+  [C in (typeof columns)[number] as C['name']]: C;
+};
 
 /**
  * DWD, settled part: requests and the follow events joined to them. Append-only, so it stays cheap to load

@@ -12,8 +12,8 @@ export interface TableDef {
 
 export type ColumnType = 'BIGINT' | 'INTEGER' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'DOUBLE';
 
-export interface ColumnDef {
-  name: string;
+export interface ColumnDef<N extends string = string> {
+  name: N;
   type: ColumnType;
   doc?: string;
   /** Store without compression: for bulky payloads written far more often than read. */
@@ -21,7 +21,7 @@ export interface ColumnDef {
 }
 
 /** Shorthand for declaring columns: `col('name', 'TYPE')`. */
-export function col(name: string, type: ColumnType, doc?: string): ColumnDef {
+export function col<N extends string>(name: N, type: ColumnType, doc?: string): ColumnDef<N> {
   return doc === undefined ? { name, type } : { name, type, doc };
 }
 
@@ -29,6 +29,6 @@ export function col(name: string, type: ColumnType, doc?: string): ColumnDef {
  * A column stored without compression. For unique ids and raw payloads, compression saves little space but
  * costs much of the ingest time (measured on DWD and ODS: about a quarter of DuckDB's work for 14% more disk).
  */
-export function raw(c: ColumnDef): ColumnDef {
+export function raw<N extends string>(c: ColumnDef<N>): ColumnDef<N> {
   return { ...c, uncompressed: true };
 }

@@ -40,8 +40,7 @@ facts AS (
   SELECT ts AS t, ${dims}, 'request' AS event_type, filled, 0::BIGINT AS ${billedColumn}
   FROM req
   UNION ALL
-  SELECT f.event_time, r.advertiser_id, r.campaign_id, r.ad_id, r.slot_id, r.os, r.device_type, r.region,
-    f.event_type, r.filled, CASE ${billedSql} ELSE 0 END
+  SELECT f.event_time, ${dwaDimensionColumns.map((c) => `r.${c}`).join(', ')}, f.event_type, r.filled, CASE ${billedSql} ELSE 0 END
   FROM firsts f
   LEFT JOIN req r ON r.request_id = (f.raw->>'request_id') AND f.event_time >= r.ts${window}
   WHERE f.event_type <> 'request'

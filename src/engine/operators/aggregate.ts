@@ -1,5 +1,6 @@
 import { additiveColumns, type AdditiveColumn, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
 import { type EventType, eventTypes } from '../../events/schema.ts';
+import { dwaDimensionColumns } from '../../layers/dwa.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator } from '../operator.ts';
@@ -13,8 +14,8 @@ const countedBy = Object.fromEntries(
   eventTypes.map((t) => [t, countedColumns.filter((c) => c.eventType === t)]),
 ) as Record<EventType, (typeof countedColumns)[number][]>;
 
-/** DWA key columns (advertiser_id .. region) of an event with no request: all NULL. */
-const NO_DIMENSIONS = S.repeat(6);
+/** DWA key columns of an event with no request: all NULL. */
+const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
 const MINUTE_MS = 60_000;
 
 /**

@@ -1,10 +1,11 @@
+import { dwdRequestColumns } from '../../layers/dwd.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../checkpoint.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 
-/** CSV for the eleven request columns (user_id .. bid_micros) of a follow event with no request. */
-const NO_REQUEST = S.repeat(10);
+/** CSV for the request columns of a follow event with no request: all NULL. */
+const NO_REQUEST = S.repeat(dwdRequestColumns.length - 1);
 
 /**
  * Writes DWD rows as CSV, joined and unmatched apart; a correction adds the joined row and retracts the unmatched
@@ -24,7 +25,8 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
       stats.spendNanos += r.spendNanos;
       const req = r.req;
       const delay = r.status === 'matched' ? String(r.ts - req!.ts) : '';
-      // Concatenation, not an array join: the pieces are flattened once, when CsvRows encodes its block.
+      // DWD's column groups in order: the event, its request's attributes, the outcome. Concatenation, not an
+      // array join: the pieces are flattened once, when CsvRows encodes its block.
       const line =
         r.id +
         S +

@@ -1,4 +1,6 @@
 import type { AdEvent, AdRequest, BillingType } from '../../events/schema.ts';
+import { dwaDimensionColumns } from '../../layers/dwa.ts';
+import { dwdRequestColumns } from '../../layers/dwd.ts';
 import type { DimensionState } from '../../state/dimension-state.ts';
 import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { RequestRow } from '../../warehouse/warehouse.ts';
@@ -13,8 +15,8 @@ export type EnrichedEvent = EnrichedRequest | Exclude<Tracked<AdEvent>, Tracked<
 const v = (x: string | number | boolean | null) => (x === null ? '' : x);
 
 /**
- * Builds a request's join state from its columns: used for live requests and for requests restored from DWD.
- * Array join, not `+`: it yields flat strings, where `+` leaves trees of string pieces that cost several times
+ * Builds a request's join state from its columns, in the column orders of DWD and DWA: used for live requests and
+ * for requests restored from DWD. Array join, not `+`: it yields flat strings, where `+` leaves trees of string pieces that cost several times
  * the memory for as long as the request is held (hours), and it is faster too.
  */
 export function requestInfo(r: RequestRow): RequestInfo {
@@ -24,20 +26,8 @@ export function requestInfo(r: RequestRow): RequestInfo {
     filled: r.filled,
     bidMicros: r.bid_micros,
     billing: r.billing as BillingType | null,
-    dwdFragment: [
-      r.user_id,
-      r.os,
-      r.device_type,
-      r.region,
-      v(r.slot_id),
-      v(r.ad_id),
-      v(r.campaign_id),
-      v(r.advertiser_id),
-      v(r.billing),
-      r.filled,
-      r.bid_micros,
-    ].join(S),
-    dimKey: [v(r.advertiser_id), v(r.campaign_id), v(r.ad_id), v(r.slot_id), r.os, r.device_type, r.region].join(S),
+    dwdFragment: dwdRequestColumns.map((c) => v(r[c.name])).join(S),
+    dimKey: dwaDimensionColumns.map((c) => v(r[c])).join(S),
   };
 }
 

@@ -6,7 +6,7 @@ import { checkWarehouseFile } from '../../paths.ts';
 import { appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
-import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched } from '../../layers/dwd.ts';
+import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
 import { allTables, allViews } from '../../layers/index.ts';
 import { checkpointCounters, checkpointTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
@@ -290,7 +290,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   private static readonly requestColumns =
-    `request_id, epoch_ms(event_time) AS ts, user_id, os, device_type, region, slot_id, ad_id, campaign_id, advertiser_id, billing, filled, bid_micros`;
+    `request_id, epoch_ms(event_time) AS ts, ${dwdRequestColumns.map((c) => c.name).join(', ')}`;
 
   async loadRequests(sinceMs: number): Promise<RequestRow[]> {
     return (await this.lookup(
