@@ -1,5 +1,5 @@
 import { metricInfo, metricValue } from './api.js';
-import { closestTo, h } from './dom.js';
+import { closestTo, h, tableBody } from './dom.js';
 import { formats } from './format.js';
 /** @import { Catalogue, QueryResult } from './api.js' */
 /** @import { View } from './url-state.js' */
@@ -122,7 +122,7 @@ export class BreakdownTable {
         cells,
       );
     });
-    this.table.tBodies[0].replaceChildren(
+    tableBody(this.table).replaceChildren(
       ...(rows.length
         ? rows
         : [h('tr', {}, h('td', { colspan: TABLE_METRICS.length + 1, class: 'muted' }, 'No data in this range.'))]),

@@ -54,3 +54,12 @@ export function closestTo(e, selector) {
   const el = e.target instanceof Element ? e.target.closest(selector) : null;
   return el instanceof HTMLElement ? el : null;
 }
+
+/**
+ * A table's body, created if the markup has none.
+ * @param {HTMLTableElement} table
+ * @returns {HTMLTableSectionElement}
+ */
+export function tableBody(table) {
+  return table.tBodies[0] ?? table.createTBody();
+}

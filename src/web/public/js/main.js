@@ -83,8 +83,9 @@ const filterBar = new FilterBar($('filters'), catalogue, names, {
   onAdd: (dim, value) =>
     setView({ filters: { ...view.filters, [dim]: [...new Set([...(view.filters[dim] ?? []), value])] } }),
   onRemove: (dim, value) => {
-    const filters = { ...view.filters, [dim]: (view.filters[dim] ?? []).filter((v) => v !== value) };
-    if (!filters[dim].length) delete filters[dim];
+    const left = (view.filters[dim] ?? []).filter((v) => v !== value);
+    const filters = { ...view.filters, [dim]: left };
+    if (!left.length) delete filters[dim];
     setView({ filters });
   },
 });
@@ -162,8 +163,9 @@ function renderControls() {
   const path = [h('a', { 'data-level': 0 }, 'All advertisers')];
   for (const [i, dim] of DRILL.slice(0, -1).entries()) {
     const v = view.filters[dim];
-    if (v?.length !== 1) break;
-    path.push(h('span', { class: 'sep' }, '›'), h('a', { 'data-level': i + 1 }, names.label(dim, v[0])));
+    const only = v?.length === 1 ? v[0] : undefined;
+    if (only === undefined) break;
+    path.push(h('span', { class: 'sep' }, '›'), h('a', { 'data-level': i + 1 }, names.label(dim, only)));
   }
   $('crumbs').replaceChildren(...path);
 }

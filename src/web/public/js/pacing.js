@@ -1,4 +1,4 @@
-import { h } from './dom.js';
+import { h, tableBody } from './dom.js';
 import { formats } from './format.js';
 /** @import { PacingResult, PacingStatus } from './api.js' */
 
@@ -49,7 +49,7 @@ export class PacingTable {
     const signature = JSON.stringify(result.rows);
     if (signature === this.signature) return;
     this.signature = signature;
-    this.table.tBodies[0].replaceChildren(
+    tableBody(this.table).replaceChildren(
       ...result.rows.map((r) =>
         h(
           'tr',
