@@ -38,7 +38,8 @@ export interface ServeOptions {
   /** The engine running in this process, if any: the health panel follows it. */
   engine?: { job: Job; source: Source };
   metrics?: Registry;
-  token?: string;
+  /** Required of every API request when given. */
+  token?: string | undefined;
   behindTls: boolean;
   port: number;
   host: string;

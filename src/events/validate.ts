@@ -6,6 +6,7 @@ import {
   dimensionTables,
   osValues,
   type DimensionChange,
+  type DimensionRows,
   type DimensionTable,
   type InputRecord,
 } from './schema.ts';
@@ -108,39 +109,23 @@ function dimension(o: Record<string, unknown>): DimensionChange {
   if (typeof row !== 'object' || Array.isArray(row)) throw new Invalid('bad_field', 'field "row" must be an object');
   const r = row as Record<string, unknown>;
   const key = positiveInt(r, dimensionKeys[t]);
-  switch (t) {
-    case 'advertiser':
-      return { kind: 'dim', table: t, op: 'upsert', row: { advertiser_id: key, name: text(r, 'name') } };
-    case 'campaign':
-      return {
-        kind: 'dim',
-        table: t,
-        op: 'upsert',
-        row: {
-          campaign_id: key,
-          advertiser_id: positiveInt(r, 'advertiser_id'),
-          name: text(r, 'name'),
-          billing: oneOf(r, 'billing', BILLING) as 'CPM' | 'CPC',
-          price: money(r, 'price'),
-          budget: money(r, 'budget'),
-        },
-      };
-    case 'ad':
-      return {
-        kind: 'dim',
-        table: t,
-        op: 'upsert',
-        row: { ad_id: key, campaign_id: positiveInt(r, 'campaign_id'), name: text(r, 'name') },
-      };
-    case 'slot':
-      return {
-        kind: 'dim',
-        table: t,
-        op: 'upsert',
-        row: { slot_id: key, name: text(r, 'name'), site: text(r, 'site') },
-      };
-  }
+  return { kind: 'dim', table: t, op: 'upsert', row: dimensionRow[t](r, key) } as DimensionChange;
 }
+
+/** Each dimension table's row read from an upsert, field by field; its key is read before. */
+const dimensionRow: { [T in DimensionTable]: (r: Record<string, unknown>, key: number) => DimensionRows[T] } = {
+  advertiser: (r, key) => ({ advertiser_id: key, name: text(r, 'name') }),
+  campaign: (r, key) => ({
+    campaign_id: key,
+    advertiser_id: positiveInt(r, 'advertiser_id'),
+    name: text(r, 'name'),
+    billing: oneOf(r, 'billing', BILLING) as 'CPM' | 'CPC',
+    price: money(r, 'price'),
+    budget: money(r, 'budget'),
+  }),
+  ad: (r, key) => ({ ad_id: key, campaign_id: positiveInt(r, 'campaign_id'), name: text(r, 'name') }),
+  slot: (r, key) => ({ slot_id: key, name: text(r, 'name'), site: text(r, 'site') }),
+};
 
 function record(o: Record<string, unknown>, limits: ValidationLimits, now: number): InputRecord {
   const type = o.type;

@@ -47,7 +47,7 @@ export function registerDemo(program: Command): void {
           store: warehouse,
           engine: { job, source },
           metrics: monitor.registry,
-          ...(token ? { token } : {}),
+          token,
           behindTls: Boolean(opts.behindTls),
           port,
           host: opts.host,

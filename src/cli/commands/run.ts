@@ -125,7 +125,7 @@ export function registerRun(program: Command): void {
             store: warehouse,
             engine: { job, source },
             ...(monitor ? { metrics: monitor.registry } : {}),
-            ...(token ? { token } : {}),
+            token,
             behindTls: Boolean(opts.behindTls),
             port: parseCount(opts.apiPort, '--api-port'),
             host: opts.apiHost,

@@ -23,7 +23,7 @@ export function registerServe(program: Command): void {
       try {
         api = await serveApi({
           store: warehouse,
-          ...(token ? { token } : {}),
+          token,
           behindTls: Boolean(opts.behindTls),
           port,
           host: opts.host,

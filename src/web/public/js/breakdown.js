@@ -1,26 +1,15 @@
 import { metricInfo, metricValue } from './api.js';
 import { closestTo, h, tableBody } from './dom.js';
 import { formats } from './format.js';
+import { TILE_METRICS } from './tiles.js';
 /** @import { Catalogue, QueryResult } from './api.js' */
 /** @import { View } from './url-state.js' */
 
 /** Rows the page shows; the CSV export has every row. */
 export const LIMIT = 100;
 
-/** The breakdown table's metric columns, in order. */
-export const TABLE_METRICS = [
-  'requests',
-  'fills',
-  'fill_rate',
-  'exposures',
-  'viewable_exposures',
-  'viewability_rate',
-  'clicks',
-  'ctr',
-  'spend',
-  'ecpm',
-  'cpc',
-];
+/** The breakdown table's metric columns, in order: the headline metrics, then cost per click. */
+export const TABLE_METRICS = [...TILE_METRICS, 'cpc'];
 
 /**
  * The column holding a dimension's display name in API rows (campaign_id -> campaign_name), or null.
