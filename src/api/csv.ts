@@ -11,7 +11,8 @@ export interface TabularResult {
 const formats = ['json', 'csv'];
 
 /**
- * The result as JSON, or as an RFC 4180 CSV attachment (header line, columns in order) when the query says `format=csv`.
+ * The result as JSON, or as an RFC 4180 CSV attachment (header line, columns in order) when the query says
+ * `format=csv`.
  * Text that a spreadsheet would run as a formula (=, +, -, @ first: names come from the binlog) is quoted with a '.
  */
 export function answer<T extends TabularResult>(

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { errors } from '../errors.ts';
 
-/** Starts listening; a port in use is the user's mistake about `option`, reported in one line. Returns the bound port. */
+/**
+ * Starts listening; a port in use is the user's mistake about `option`, reported in one line. Returns the bound port.
+ */
 export async function listenOn(app: FastifyInstance, port: number, host: string, option: string): Promise<number> {
   try {
     await app.listen({ port, host });

@@ -19,11 +19,16 @@ export interface ApiOptions {
   metrics?: Registry;
   /** Required of every request but health and sign-in when given (everywhere outside the demo). */
   token?: string;
-  /** The server sits behind a TLS-terminating proxy: the sign-in cookie is Secure and browsers are told to keep to HTTPS. */
+  /**
+   * The server sits behind a TLS-terminating proxy: the sign-in cookie is Secure and browsers are told to keep to
+   * HTTPS.
+   */
   behindTls?: boolean;
 }
 
-/** The analytics HTTP API (JSON) and the dashboard, as one fastify instance. The beacon collector is a separate server. */
+/**
+ * The analytics HTTP API (JSON) and the dashboard, as one fastify instance. The beacon collector is a separate server.
+ */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ...adwErrorOptions() });
   useAdwErrors(app);

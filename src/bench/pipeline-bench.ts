@@ -38,7 +38,10 @@ export interface PipelineBenchResult {
   peak_rss_mb: number;
   checkpoints: number;
   checkpoint_interval_ms: number;
-  /** CPU time of the engine's JavaScript thread per input line: what bounds throughput, and steadier than wall time on a busy machine. */
+  /**
+   * CPU time of the engine's JavaScript thread per input line: what bounds throughput, and steadier than wall time on a
+   * busy machine.
+   */
   engine_thread_cpu_us_per_event: number | null;
   /**
    * CPU time of the whole process per input line (engine, DuckDB, the garbage collector's threads): at N events/s
@@ -50,7 +53,9 @@ export interface PipelineBenchResult {
   dead_lettered: number;
   duplicates: number;
   late: number;
-  /** `json_parse_us_per_line`: JSON.parse of the workload's first lines, best of three, to compare machines and days. */
+  /**
+   * `json_parse_us_per_line`: JSON.parse of the workload's first lines, best of three, to compare machines and days.
+   */
   machine: { cpus: number; cpu: string; node: string; json_parse_us_per_line: number | null };
 }
 

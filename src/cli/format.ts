@@ -1,6 +1,9 @@
 import { UNITS } from './parse.ts';
 
-/** Formats milliseconds as the largest whole unit that fits, e.g. 14400000 -> "4h", 90000 -> "90s" (what parseDuration reads back). */
+/**
+ * Formats milliseconds as the largest whole unit that fits, e.g. 14400000 -> "4h", 90000 -> "90s" (what parseDuration
+ * reads back).
+ */
 export function formatDuration(ms: number): string {
   for (const unit of ['d', 'h', 'm', 's'] as const)
     if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;

@@ -14,7 +14,10 @@ export interface SourcePoll {
 export interface Source {
   /** Stable name, the key of this source's checkpoint. */
   readonly id: string;
-  /** Positions the source at `position` (null: the start); refuses (ADW_ERR_INPUT_MISMATCH) when `fingerprint` shows a different input. */
+  /**
+   * Positions the source at `position` (null: the start); refuses (ADW_ERR_INPUT_MISMATCH) when `fingerprint` shows a
+   * different input.
+   */
   open(position: string | null, fingerprint: string | null): Promise<void>;
   /** Up to `max` records; waits briefly when none are ready yet. */
   poll(max: number): Promise<SourcePoll>;
@@ -22,9 +25,15 @@ export interface Source {
   position(): string;
   /** Identifies the input up to the current position. */
   fingerprint(): string;
-  /** A change stream that never ends (a binlog): in a composite source, its having nothing pending does not hold back the end of the others. */
+  /**
+   * A change stream that never ends (a binlog): in a composite source, its having nothing pending does not hold back
+   * the end of the others.
+   */
   readonly unbounded?: boolean;
-  /** How far this source is behind the end of its input, by partition (records, or bytes for files), if it can tell cheaply. */
+  /**
+   * How far this source is behind the end of its input, by partition (records, or bytes for files), if it can tell
+   * cheaply.
+   */
   lag?(): Record<string, number>;
   /**
    * Everything up to `position` is durably in the warehouse: the source may acknowledge it upstream (Kafka: the

@@ -8,7 +8,9 @@ export interface CheckpointWrites {
   position: string;
   fingerprint: string;
   maxEventMs: number;
-  /** The event-time watermark at this checkpoint: a restart resumes with it, so state is restored to the horizon it had. */
+  /**
+   * The event-time watermark at this checkpoint: a restart resumes with it, so state is restored to the horizon it had.
+   */
   watermarkMs: number;
   flushedUntilMs: number;
   counters: Counters;

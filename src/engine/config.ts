@@ -1,6 +1,8 @@
 import { defaultLimits, type ValidationLimits } from '../events/validate.ts';
 
-/** Time semantics and limits of a pipeline run; every duration is in milliseconds of event time unless named otherwise. */
+/**
+ * Time semantics and limits of a pipeline run; every duration is in milliseconds of event time unless named otherwise.
+ */
 export interface EngineConfig {
   /** Follow events join a request whose event time is at most this much earlier. */
   joinWindowMs: number;

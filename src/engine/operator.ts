@@ -32,7 +32,8 @@ export interface RunContext {
 /**
  * A pipeline operator. Every operator has the same hooks, called by the job runner in this order:
  * open once (restore state from the committed warehouse), then per batch processBatch and onWatermark,
- * per checkpoint a sealing pass (processBatch with ctx.sealing set, possibly on an empty batch), onCheckpoint (add this epoch's writes), and onCommit once that checkpoint is durable.
+ * per checkpoint a sealing pass (processBatch with ctx.sealing set, possibly on an empty batch), onCheckpoint (add this
+ * epoch's writes), and onCommit once that checkpoint is durable.
  */
 export interface Operator<I = unknown, O = unknown> {
   readonly name: string;

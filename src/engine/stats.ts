@@ -28,7 +28,10 @@ export function emptyStats(): RunStats {
 /** Heap per id held in keyed state (Map entry, id string, time-bucket slot), measured with 200k ids on Node 24. */
 export const ID_ENTRY_BYTES = 100;
 
-/** Heap per request held by the interval join (Map entry, RequestInfo with its CSV fragments, time-bucket slot), measured with 200k requests on Node 24. */
+/**
+ * Heap per request held by the interval join (Map entry, RequestInfo with its CSV fragments, time-bucket slot),
+ * measured with 200k requests on Node 24.
+ */
 export const REQUEST_ENTRY_BYTES = 300;
 
 /** The size of an operator's state: keys held, and an estimate of the heap they take. */

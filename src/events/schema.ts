@@ -23,7 +23,10 @@ export interface AdRequest {
   slotId: number;
   filled: boolean;
   adId: number | null;
-  /** Price fixed when serving, in millionths of the currency unit, per the campaign's billing unit (CPM: per 1000 exposures; CPC: per click). */
+  /**
+   * Price fixed when serving, in millionths of the currency unit, per the campaign's billing unit (CPM: per 1000
+   * exposures; CPC: per click).
+   */
   bidMicros: number;
 }
 

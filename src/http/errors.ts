@@ -14,7 +14,10 @@ const byStatus: Record<number, (why: string) => AdwError> = {
   431: errors.headersTooLarge,
 };
 
-/** Any error as an ADW error: ADW errors as they are, client errors by their status (other 4xx as 400), the rest as internal. */
+/**
+ * Any error as an ADW error: ADW errors as they are, client errors by their status (other 4xx as 400), the rest as
+ * internal.
+ */
 export function toAdwError(error: unknown): AdwError {
   if (isAdwError(error)) return error;
   const fe = error as Partial<FastifyError>;

@@ -3,7 +3,9 @@ import { type CounterName, type Counters, checkpointCounters } from '../layers/m
 import type { CommitReport, JobObserver } from '../engine/job.ts';
 import { METRIC_PREFIX as P } from './registry.ts';
 
-/** The Prometheus counter of each checkpoint counter; dead letters are counted by reason from the run's stats instead. */
+/**
+ * The Prometheus counter of each checkpoint counter; dead letters are counted by reason from the run's stats instead.
+ */
 const counterMetrics: Record<CounterName, { name: string; help: string } | null> = {
   recordsIn: { name: `${P}records_in_total`, help: 'input records read (accepted + dead-lettered)' },
   accepted: { name: `${P}records_accepted_total`, help: 'input records that passed validation' },

@@ -82,7 +82,10 @@ function names(v: unknown, what: string): string[] {
   return v;
 }
 
-/** Checks a request (typed or straight from JSON) against the catalogue; user mistakes become ADW errors with a 4xx status. */
+/**
+ * Checks a request (typed or straight from JSON) against the catalogue; user mistakes become ADW errors with a 4xx
+ * status.
+ */
 export function validateQuery(q: unknown): QueryRequest {
   if (!isRecord(q))
     throw errors.badQuery(

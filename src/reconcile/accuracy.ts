@@ -38,7 +38,10 @@ export interface ReconcileOptions {
   dimensions?: readonly string[];
   /** How many worst slices to report. */
   worst?: number;
-  /** Slices with less offline volume than this (in the metric's unit: events, or currency for spend) are too small to rank. */
+  /**
+   * Slices with less offline volume than this (in the metric's unit: events, or currency for spend) are too small to
+   * rank.
+   */
   minVolume?: number;
 }
 

@@ -6,11 +6,17 @@ import { firstsCte } from './offline.ts';
 export const followTypes = ['exposure', 'viewable', 'click'] as const;
 type FollowType = (typeof followTypes)[number];
 
-/** What one join window would give: attributed share per follow type (of what an unbounded join attributes) and the state it holds. */
+/**
+ * What one join window would give: attributed share per follow type (of what an unbounded join attributes) and the
+ * state it holds.
+ */
 export interface WindowOutcome {
   windowMs: number;
   accuracy: Record<FollowType | 'all', number>;
-  /** Keys held at the observed rates for the window plus the allowed lateness: requests (the join) and follow-event ids (dedup). */
+  /**
+   * Keys held at the observed rates for the window plus the allowed lateness: requests (the join) and follow-event ids
+   * (dedup).
+   */
   stateKeys: number;
   stateBytes: number;
 }

@@ -11,7 +11,8 @@ export function offlineDwaSql(joinWindowMs: number | null): string {
   const window =
     joinWindowMs === null ? '' : ` AND f.event_time <= r.ts + to_milliseconds(${Math.trunc(joinWindowMs)})`;
   const dims = dwaDimensionColumns.join(', ');
-  // Facts are shaped like DWD (one row per event with its type, its request's `filled`, what it bills), summed as DWD is.
+  // Facts are shaped like DWD (one row per event with its type, its request's `filled`, what it bills), summed as DWD
+  // is.
   const sums = [
     ...countedColumns.map((c) => `sum(${countedSql(c)})::BIGINT AS ${c.column}`),
     `sum(${billedColumn})::BIGINT AS ${billedColumn}`,

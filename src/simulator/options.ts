@@ -22,7 +22,10 @@ export interface SimulatorOptions {
   lateRate: number;
   /** Fraction of filled requests whose own record never arrives although their exposures and clicks do. */
   lostRequestRate: number;
-  /** Fraction of lines followed by a malformed line (broken JSON, missing or mistyped field, unknown type, absurd time, oversized). */
+  /**
+   * Fraction of lines followed by a malformed line (broken JSON, missing or mistyped field, unknown type, absurd time,
+   * oversized).
+   */
   malformedRate: number;
   advertisers: number;
   campaignsPerAdvertiser: number;

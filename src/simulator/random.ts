@@ -9,7 +9,10 @@ export function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** A uniform number in [0, 1) that is a pure function of (key, n): lets per-entity traits stay stable without storing them. */
+/**
+ * A uniform number in [0, 1) that is a pure function of (key, n): lets per-entity traits stay stable without storing
+ * them.
+ */
 export function hashUnit(key: number, n: number): number {
   return mix32(mix32(key ^ 0x9e3779b9) ^ mix32(n + 0x7f4a7c15)) / TWO_32;
 }

@@ -19,14 +19,17 @@ export function* simulateLines(options: Partial<SimulatorOptions> = {}, withDime
   for (let line = traffic.next(); line !== undefined; line = traffic.next()) yield line;
 }
 
-/** Writes the simulation as an NDJSON file (`out` = '-' for stdout), with backpressure; resolves to what was written. */
+/**
+ * Writes the simulation as an NDJSON file (`out` = '-' for stdout), with backpressure; resolves to what was written.
+ */
 export async function writeSimulation(
   options: Partial<SimulatorOptions>,
   out: string,
   withDimensions = true,
 ): Promise<{ lines: number; bytes: number }> {
   const written = { lines: 0, bytes: 0 };
-  // Lines are encoded straight into large buffers: no joined strings, few large writes instead of millions of small ones.
+  // Lines are encoded straight into large buffers: no joined strings, few large writes instead of millions of small
+  // ones.
   function* chunks(): Generator<Buffer> {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let used = 0;

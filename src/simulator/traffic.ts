@@ -4,7 +4,9 @@ import { buildDimensions } from './dimensions.ts';
 import { resolveSimulatorOptions, type SimulatorOptions } from './options.ts';
 import { mix32, Random, SkewedPick, WeightedPick, hashUnit } from './random.ts';
 
-/** Lines emitted so far, by kind. Duplicates and malformed lines are counted only as such; `late` counts original lines. */
+/**
+ * Lines emitted so far, by kind. Duplicates and malformed lines are counted only as such; `late` counts original lines.
+ */
 export interface TrafficStats {
   lines: number;
   requests: number;

@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fetchMavenArtifacts, KAFKA_VERSION, kafkaLibDir, LOG4J_SLF4J } from './kafka.ts';
 
-/** Apache Kafka's own command-line tools that ADW runs, named as their kafka-<name>.sh scripts, with their main class. */
+/**
+ * Apache Kafka's own command-line tools that ADW runs, named as their kafka-<name>.sh scripts, with their main class.
+ */
 export const kafkaTools = {
   'consumer-groups': 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   topics: 'org.apache.kafka.tools.TopicCommand',
@@ -16,7 +18,10 @@ export function kafkaToolsDir(): string {
   return join(kafkaLibDir(), '..', 'tools');
 }
 
-/** Fetches org.apache.kafka:kafka-tools (the broker's version) and its runtime dependencies unless cached. Returns the directory of jars. */
+/**
+ * Fetches org.apache.kafka:kafka-tools (the broker's version) and its runtime dependencies unless cached. Returns the
+ * directory of jars.
+ */
 export function ensureKafkaTools(log: (line: string) => void = () => {}): string {
   return fetchMavenArtifacts(
     `Apache Kafka ${KAFKA_VERSION} tools`,

@@ -103,7 +103,9 @@ export interface RunningKafka {
   stop(): Promise<void>;
 }
 
-/** Starts (or restarts, on the same directory) a single-node KRaft broker and waits until it answers metadata requests. */
+/**
+ * Starts (or restarts, on the same directory) a single-node KRaft broker and waits until it answers metadata requests.
+ */
 export async function startKafka(opts: KafkaOptions): Promise<RunningKafka> {
   const libs = ensureKafka();
   const data = join(opts.dir, 'data');

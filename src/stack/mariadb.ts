@@ -26,7 +26,10 @@ export interface RunningMariaDb {
   stop(): Promise<void>;
 }
 
-/** Starts (or restarts, on the same directory) a private MariaDB with a row-format binlog; resolves once it accepts connections. */
+/**
+ * Starts (or restarts, on the same directory) a private MariaDB with a row-format binlog; resolves once it accepts
+ * connections.
+ */
 export async function startMariaDb(opts: MariaDbOptions): Promise<RunningMariaDb> {
   ensureDebianPackages([debianPackages.mariadb]);
   const data = join(opts.dir, 'data');

@@ -25,7 +25,9 @@ const valid: Record<string, unknown>[] = [
   { type: 'dim', table: 'slot', op: 'delete', key: 7 },
 ];
 
-/** Any JSON value, including the awkward ones: huge and fractional numbers, markup, control characters, deep nesting. */
+/**
+ * Any JSON value, including the awkward ones: huge and fractional numbers, markup, control characters, deep nesting.
+ */
 const hostile = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom(

@@ -25,7 +25,10 @@ export function adwJson(dir: string, args: string[]): Record<string, unknown> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
-/** Runs `adw` without blocking this process (for servers running in the test process itself); resolves to its exit status and output. */
+/**
+ * Runs `adw` without blocking this process (for servers running in the test process itself); resolves to its exit
+ * status and output.
+ */
 export function adwAsync(
   dir: string,
   args: string[],

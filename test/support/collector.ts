@@ -29,7 +29,10 @@ export async function startMemoryCollector(opts: Partial<CollectorOptions> = {})
   return { app, url: `http://127.0.0.1:${port}`, port, sink, deadLetters, registry };
 }
 
-/** The value of one metric series (0 when absent), e.g. metric(registry, 'adw_collector_records_total', {result: 'rejected'}). */
+/**
+ * The value of one metric series (0 when absent), e.g. metric(registry, 'adw_collector_records_total', {result:
+ * 'rejected'}).
+ */
 export async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const found = (await registry.getSingleMetric(name)?.get())?.values.find((v) =>
     Object.entries(labels).every(([k, x]) => v.labels[k] === x),

@@ -54,7 +54,9 @@ function clearDisk(): void {
   for (const f of readdirSync(disk)) rmSync(join(disk, f), { recursive: true, force: true });
 }
 
-/** Asserts that a failed `adw` run printed exactly one line, the coded warehouse-write error, and exited 1 by itself. */
+/**
+ * Asserts that a failed `adw` run printed exactly one line, the coded warehouse-write error, and exited 1 by itself.
+ */
 function assertWriteFailure(
   r: { status: number | null; signal: NodeJS.Signals | null; stderr: string },
   what: string,

@@ -8,7 +8,10 @@ import { checkParams, list, wholeNumber } from '../params.ts';
 
 const pacingParams = ['day', 'limit', 'format', 'filter.advertiser_id', 'filter.campaign_id'];
 
-/** GET /api/pacing?day=YYYY-MM-DD&filter.advertiser_id=&filter.campaign_id=&limit=&format=csv: spend against daily budget. */
+/**
+ * GET /api/pacing?day=YYYY-MM-DD&filter.advertiser_id=&filter.campaign_id=&limit=&format=csv: spend against daily
+ * budget.
+ */
 export async function pacingRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
   app.get('/api/pacing', async (req, reply) => {
     const p = req.query as Record<string, unknown>;

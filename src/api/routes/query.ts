@@ -10,7 +10,8 @@ import { checkParams, flag, list, wholeNumber } from '../params.ts';
 const queryParams = ['metrics', 'by', 'granularity', 'from', 'to', 'order_by', 'order_dir', 'limit', 'names', 'format'];
 
 /**
- * Reads a query from URL parameters: metrics=a,b&by=c&granularity=hour&from=&to=&filter.<dim>=v1,v2&order_by=&limit=&names=1.
+ * Reads a query from URL parameters:
+ * metrics=a,b&by=c&granularity=hour&from=&to=&filter.<dim>=v1,v2&order_by=&limit=&names=1.
  * The result is unvalidated: `runQuery` checks it against the catalogue (and types the filter values).
  */
 export function queryFromParams(p: Record<string, unknown>): Record<string, unknown> {
@@ -33,7 +34,10 @@ export function queryFromParams(p: Record<string, unknown>): Record<string, unkn
   };
 }
 
-/** Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of JSON. */
+/**
+ * Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of
+ * JSON.
+ */
 export async function queryRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
   app.get('/api/query', async (req, reply) =>
     answer(

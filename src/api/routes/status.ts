@@ -4,7 +4,9 @@ import { freshness } from '../../query/planner.ts';
 import type { QueryStore } from '../../warehouse/warehouse.ts';
 import type { PipelineStatus } from '../pipeline-health.ts';
 
-/** Health, freshness, the warehouse's checkpoint and the live pipeline's status (null when none runs in this process). */
+/**
+ * Health, freshness, the warehouse's checkpoint and the live pipeline's status (null when none runs in this process).
+ */
 export async function statusRoutes(
   app: FastifyInstance,
   opts: { store: QueryStore; pipeline?: () => PipelineStatus | null },

@@ -1,7 +1,10 @@
 import type { SourceRecord } from '../../engine/records.ts';
 import type { Source, SourcePoll } from '../source.ts';
 
-/** Parts of a composite source: records of part i get seq * PARTS + i, so seqs stay unique and each part's order is kept. */
+/**
+ * Parts of a composite source: records of part i get seq * PARTS + i, so seqs stay unique and each part's order is
+ * kept.
+ */
 const PARTS = 4;
 
 /**

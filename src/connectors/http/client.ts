@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errors } from '../../errors.ts';
 
-/** Sends NDJSON batches to a beacon collector's POST /v1/events; resolves once the collector (and so the broker) accepted them. */
+/**
+ * Sends NDJSON batches to a beacon collector's POST /v1/events; resolves once the collector (and so the broker)
+ * accepted them.
+ */
 export class CollectorClient {
   private readonly url: string;
   /** Records the collector accepted and refused so far. */

@@ -37,7 +37,10 @@ export interface CollectorOptions {
   maxConnections?: number;
 }
 
-/** Defaults of the bounds above. Beacons are a few hundred bytes sent at once: the timeouts are far above what one needs. */
+/**
+ * Defaults of the bounds above. Beacons are a few hundred bytes sent at once: the timeouts are far above what one
+ * needs.
+ */
 export const collectorDefaults = {
   maxBodyBytes: 1024 * 1024,
   maxBatch: 1000,

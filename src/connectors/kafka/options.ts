@@ -2,7 +2,10 @@
 export interface KafkaConnectionOptions {
   /** Comma-separated host:port list. */
   brokers: string;
-  /** One topic for every event type: the NDJSON line carries its `type`, and one topic keeps a request's events in one partition. */
+  /**
+   * One topic for every event type: the NDJSON line carries its `type`, and one topic keeps a request's events in one
+   * partition.
+   */
   topic: string;
 }
 

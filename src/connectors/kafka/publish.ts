@@ -4,7 +4,9 @@ export interface LineSink {
   send(lines: readonly string[]): Promise<void>;
 }
 
-/** Sends lines through a sink in batches, at most `rate` lines per second when given; resolves to how many were sent. */
+/**
+ * Sends lines through a sink in batches, at most `rate` lines per second when given; resolves to how many were sent.
+ */
 export async function publishLines(
   lines: Iterable<string>,
   sink: LineSink,

@@ -177,7 +177,10 @@ export class KafkaSource implements Source {
     return `kafka:${this.opts.topic}`;
   }
 
-  /** Commits the checkpointed offsets to the consumer group, in the background (failures are retried with the next checkpoint). */
+  /**
+   * Commits the checkpointed offsets to the consumer group, in the background (failures are retried with the next
+   * checkpoint).
+   */
   committed(position: string): void {
     this.commitQueued = position;
     this.committing ??= this.commitLoop();

@@ -7,7 +7,10 @@ import { dimensionKeys, dimensionTables, type DimensionTable } from '../../event
 import type { Source, SourcePoll } from '../source.ts';
 import { wireRow } from './schema.ts';
 
-/** Where the binlog source is: the GTID position after the last transaction handed out, and how many records so far (their seq). */
+/**
+ * Where the binlog source is: the GTID position after the last transaction handed out, and how many records so far
+ * (their seq).
+ */
 interface BinlogPosition {
   gtid: string;
   n: number;

@@ -58,7 +58,9 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
     }
   }
 
-  /** Late records older than what state holds: not in state means never seen or committed, which the warehouse tells. */
+  /**
+   * Late records older than what state holds: not in state means never seen or committed, which the warehouse tells.
+   */
   private async processLate(late: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
     // A duplicate carries the same event time as its original: the look-up need only read that time range.
     const committed = await ctx.store.findEventIds(

@@ -16,7 +16,8 @@ const v = (x: string | number | boolean | null) => (x === null ? '' : x);
 
 /**
  * Builds a request's join state from its columns, in the column orders of DWD and DWA: used for live requests and
- * for requests restored from DWD. Array join, not `+`: it yields flat strings, where `+` leaves trees of string pieces that cost several times
+ * for requests restored from DWD. Array join, not `+`: it yields flat strings, where `+` leaves trees of string pieces
+ * that cost several times
  * the memory for as long as the request is held (hours), and it is faster too.
  */
 export function requestInfo(r: RequestRow): RequestInfo {

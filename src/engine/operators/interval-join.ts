@@ -32,7 +32,8 @@ export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number 
 }
 
 /**
- * Joins exposures, viewable exposures and clicks to their request when request time <= event time <= request time + window.
+ * Joins exposures, viewable exposures and clicks to their request when request time <= event time <= request time +
+ * window.
  * The result depends only on which records exist, not on their arrival order:
  * - a follow event that comes before its request waits; once event time passes it by the allowed lateness it goes out
  *   as unmatched, and is corrected (a retraction) if its request comes after all;
@@ -42,7 +43,10 @@ export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number 
 export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   readonly name = 'interval-join';
   private readonly requests: KeyedState<RequestInfo> = new MemoryState((r) => r.ts);
-  /** Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most look-ups. */
+  /**
+   * Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most
+   * look-ups.
+   */
   private readonly orphaned: KeyedState<number> = new MemoryState((ts) => ts);
   private readonly pending = new Map<string, Pending[]>();
   private readonly waiting = new Map<number, Pending[]>();

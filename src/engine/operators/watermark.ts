@@ -13,7 +13,9 @@ export const IDLE_AFTER_RECORDS = 200_000;
  */
 export class WatermarkOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
   readonly name = 'watermark';
-  /** Highest event time per split, and the record count when the split last delivered (split ids are small integers). */
+  /**
+   * Highest event time per split, and the record count when the split last delivered (split ids are small integers).
+   */
   private readonly splitMax: number[] = [];
   private readonly lastSeen: number[] = [];
   private active: number[] = [];

@@ -206,7 +206,8 @@ export class DuckDbWarehouse implements Warehouse {
       run(`DELETE FROM ${t.name} WHERE ${t.key[0]} = ${sqlLiteral(d.key)}`);
     }
     if (w.deadLetters.length > 0) {
-      // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are decoded in SQL.
+      // Payloads may hold anything, separators included: they travel JSON-encoded (no control characters) and are
+      // decoded in SQL.
       const S = FIELD_SEPARATOR;
       const rows = new CsvRows();
       for (const d of w.deadLetters)

@@ -164,7 +164,8 @@ test('what the collector accepted reaches the warehouse exactly once; what it re
     });
     const kept: { reason: string; payload: string }[] = [];
     stream.on('data', (m) => kept.push(JSON.parse(m.value.toString()) as { reason: string; payload: string }));
-    // Every refusal above is kept: the pixel without ts, the two bad records of the batch, the all-bad batch, the throttle test's unknown types.
+    // Every refusal above is kept: the pixel without ts, the two bad records of the batch, the all-bad batch, the
+    // throttle test's unknown types.
     for (
       let i = 0;
       i < 100 &&

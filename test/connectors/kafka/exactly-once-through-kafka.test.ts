@@ -171,7 +171,8 @@ test('the broker restarted mid-stream: the engine rides it out and the warehouse
   const total = 40_000 + dimLines * PARTITIONS;
   await engine.until('the engine to catch up after the restart', () => engine.recordsIn === total);
   assert.equal(await engine.interrupt(), 0, engine.stderr.slice(-2000));
-  // A backfill run on the same warehouse finds nothing new, so the input is complete: what waits for requests is released.
+  // A backfill run on the same warehouse finds nothing new, so the input is complete: what waits for requests is
+  // released.
   assert.equal(
     await runEngine(['--kafka', kafka.brokers, '--topic', topic, '--db', db, '--until-end'], null),
     'finished',

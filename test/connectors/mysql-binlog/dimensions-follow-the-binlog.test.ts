@@ -108,7 +108,8 @@ test('MariaDB restarted mid-stream: the engine reconnects and picks up later cha
   );
   const changes = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_dim_change');
   assert.equal(changes.n, dimRows + 6);
-  // Only names changed mid-stream, so the offline recomputation (which enriches from the final tables) must agree exactly.
+  // Only names changed mid-stream, so the offline recomputation (which enriches from the final tables) must agree
+  // exactly.
   const diff = await dwaDifferences(db);
   assert.equal(diff.length, 0, JSON.stringify(diff.slice(0, 4)));
   const rows = await queryRow(db, 'SELECT count(*)::INT AS n FROM dim_campaign');

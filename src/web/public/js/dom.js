@@ -6,7 +6,8 @@
 
 /**
  * An element: `attrs` are set as attribute values (null, undefined and false are left out; `style` is an object of
- * CSS properties, set through the DOM so the CSP needs no inline styles); children are nodes, or text for anything else.
+ * CSS properties, set through the DOM so the CSP needs no inline styles); children are nodes, or text for anything
+ * else.
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
  * @param {Record<string, AttrValue>} [attrs]

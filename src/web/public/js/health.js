@@ -21,7 +21,10 @@ export class HealthPanel {
       ? 'engine running in this process'
       : 'no engine in this process: figures from the last checkpoint';
     const lag = p?.consumer_lag ?? null;
-    /** @type {[key: string, label: string, text: string | number, value: string | number | null | undefined, warn?: boolean][]} */
+    /**
+     * @type {[key: string, label: string, text: string | number, value: string | number | null | undefined, warn?:
+     * boolean][]}
+     */
     const entries = [
       ['ingest_rate', 'Ingest rate', p ? `${formats.int(p.ingest_rate)} records/s` : '–', p?.ingest_rate],
       [

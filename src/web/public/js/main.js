@@ -205,7 +205,10 @@ async function refresh() {
         ? apiUrl('/api/query', { metrics: TILE_METRICS, ...previousRange(range), ...filterParams(view) })
         : null,
     };
-    /** @type {[Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>, Promise<PacingResult>, Promise<QueryResult> | null]} */
+    /**
+     * @type {[Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>, Promise<PacingResult>,
+     * Promise<QueryResult> | null]}
+     */
     const answers = [
       getJson(urls.totals),
       getJson(urls.series),
