@@ -4,7 +4,7 @@ import type { Source } from '../connectors/source.ts';
 import type { Job } from '../engine/job.ts';
 import { errors } from '../errors.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
-import { listenOn } from './listen.ts';
+import { listenOn } from '../http/listen.ts';
 import { PipelineHealth } from './pipeline-health.ts';
 import { buildApi } from './server.ts';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emptyWrites } from '../engine/checkpoint.ts';
+import { emptyWrites } from '../warehouse/checkpoint-writes.ts';
 import { runQuery } from '../query/planner.ts';
 import type { QueryRequest } from '../query/request.ts';
 import { FIELD_SEPARATOR as S } from '../warehouse/csv.ts';

@@ -1,4 +1,15 @@
-import type { SourceRecord } from '../engine/records.ts';
+/** A record as a source delivers it: the raw line, its size, and its position in the source. */
+export interface SourceRecord {
+  line: string;
+  bytes: number;
+  /** Source position of the record's first byte (file byte offset, or partition offset). */
+  seq: number;
+  /**
+   * The ordered sub-stream the record came from (a Kafka partition; absent: 0). Event time advances per split,
+   * so the watermark is the slowest split's.
+   */
+  split?: number;
+}
 
 /** What one poll of a source returns; `end` is set once a finite input is exhausted. */
 export interface SourcePoll {

@@ -2,7 +2,7 @@ import type { Source } from '../connectors/source.ts';
 import { DimensionState } from '../state/dimension-state.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { checkpointCounters, type Counters, emptyCounters } from '../layers/meta.ts';
-import { emptyWrites } from './checkpoint.ts';
+import { emptyWrites } from '../warehouse/checkpoint-writes.ts';
 import type { EngineConfig } from './config.ts';
 import { FreshnessTracker } from './freshness.ts';
 import type { Operator, RunContext } from './operator.ts';

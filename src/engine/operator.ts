@@ -1,5 +1,5 @@
 import type { Counters } from '../layers/meta.ts';
-import type { CheckpointWrites } from './checkpoint.ts';
+import type { CheckpointWrites } from '../warehouse/checkpoint-writes.ts';
 import type { EngineConfig } from './config.ts';
 import type { EngineStore } from '../warehouse/warehouse.ts';
 import type { DimensionState } from '../state/dimension-state.ts';

@@ -1,18 +1,5 @@
 import type { AdRequest, BillingType, FollowEvent, InputRecord } from '../events/schema.ts';
 
-/** A record as a source delivers it: the raw line, its size, and its position in the source. */
-export interface SourceRecord {
-  line: string;
-  bytes: number;
-  /** Source position of the record's first byte (file byte offset, or partition offset). */
-  seq: number;
-  /**
-   * The ordered sub-stream the record came from (a Kafka partition; absent: 0). Event time advances per split,
-   * so the watermark is the slowest split's.
-   */
-  split?: number;
-}
-
 /** A validated record, with where it came from and whether it arrived after the allowed lateness. */
 export type Tracked<T extends InputRecord = InputRecord> = T & {
   seq: number;

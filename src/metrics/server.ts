@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { listenOn } from '../api/listen.ts';
+import { listenOn } from '../http/listen.ts';
 import { metricsRoutes } from './routes.ts';
 
 /** A /metrics-only HTTP server, for engines that serve no API (`adw run --metrics-port`). */

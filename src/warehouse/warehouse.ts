@@ -1,4 +1,4 @@
-import type { CheckpointWrites } from '../engine/checkpoint.ts';
+import type { CheckpointWrites } from './checkpoint-writes.ts';
 import type { Counters } from '../layers/meta.ts';
 
 /** The committed checkpoint of one source, as the engine resumes from it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyWrites } from '../../src/engine/checkpoint.ts';
+import { emptyWrites } from '../../src/warehouse/checkpoint-writes.ts';
 import { defaultEngineConfig } from '../../src/engine/config.ts';
 import type { RunContext } from '../../src/engine/operator.ts';
 import { IDLE_AFTER_RECORDS, WatermarkOperator } from '../../src/engine/operators/watermark.ts';

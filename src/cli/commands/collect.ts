@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { listenOn } from '../../api/listen.ts';
+import { listenOn } from '../../http/listen.ts';
 import { buildCollector, collectorDefaults as d } from '../../connectors/http/collector.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';

@@ -1,5 +1,4 @@
-import type { SourceRecord } from '../../engine/records.ts';
-import type { Source, SourcePoll } from '../source.ts';
+import type { Source, SourcePoll, SourceRecord } from '../source.ts';
 
 /**
  * Parts of a composite source: records of part i get seq * PARTS + i, so seqs stay unique and each part's order is

@@ -3,10 +3,9 @@ import { fstatSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SourceRecord } from '../../engine/records.ts';
 import { errors } from '../../errors.ts';
 import { checkInputFile } from '../../paths.ts';
-import type { Source, SourcePoll } from '../source.ts';
+import type { Source, SourcePoll, SourceRecord } from '../source.ts';
 import { defaultFileSourceOptions, type FileSourceOptions } from './options.ts';
 
 const PREFIX_BYTES = 4096;

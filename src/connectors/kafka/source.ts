@@ -1,7 +1,6 @@
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import type { SourceRecord } from '../../engine/records.ts';
 import { errors } from '../../errors.ts';
-import type { Source, SourcePoll } from '../source.ts';
+import type { Source, SourcePoll, SourceRecord } from '../source.ts';
 import { brokerList, defaultConsumerGroup, type KafkaConnectionOptions } from './options.ts';
 
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;

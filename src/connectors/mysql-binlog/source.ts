@@ -1,10 +1,9 @@
 import ZongJi from '@vlasky/zongji';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection, type Connection } from 'mysql2/promise';
-import type { SourceRecord } from '../../engine/records.ts';
 import { errors, isAdwError, type AdwError } from '../../errors.ts';
 import { dimensionKeys, dimensionTables, type DimensionTable } from '../../events/schema.ts';
-import type { Source, SourcePoll } from '../source.ts';
+import type { Source, SourcePoll, SourceRecord } from '../source.ts';
 import { wireRow } from './schema.ts';
 
 /**

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SourceRecord } from '../../engine/records.ts';
 import { buildDimensions, dimensionLines } from '../../simulator/dimensions.ts';
 import { resolveSimulatorOptions } from '../../simulator/options.ts';
 import { TrafficGenerator } from '../../simulator/traffic.ts';
-import type { Source, SourcePoll } from '../source.ts';
+import type { Source, SourcePoll, SourceRecord } from '../source.ts';
 
 /** Options of the live simulator source. */
 export interface LiveSimulatorOptions {

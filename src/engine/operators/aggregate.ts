@@ -2,7 +2,7 @@ import { additiveColumns, type AdditiveColumn, billedColumn, countedColumns } fr
 import { type EventType, eventTypes } from '../../events/schema.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
-import type { CheckpointWrites } from '../checkpoint.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 

@@ -2,7 +2,7 @@ import type { AdEvent } from '../../events/schema.ts';
 import type { KeyedState } from '../../state/keyed-state.ts';
 import type { TimeRange } from '../../warehouse/warehouse.ts';
 import { MemoryState } from '../../state/memory-state.ts';
-import type { CheckpointWrites } from '../checkpoint.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 import { ID_ENTRY_BYTES, type StateSize } from '../stats.ts';

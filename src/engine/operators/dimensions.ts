@@ -1,5 +1,5 @@
 import type { AdEvent, DimensionChange } from '../../events/schema.ts';
-import type { CheckpointWrites } from '../checkpoint.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 

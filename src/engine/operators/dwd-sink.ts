@@ -1,6 +1,6 @@
 import { dwdRequestColumns } from '../../layers/dwd.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
-import type { CheckpointWrites } from '../checkpoint.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 

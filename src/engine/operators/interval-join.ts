@@ -4,7 +4,7 @@ import { validateLine } from '../../events/validate.ts';
 import type { KeyedState } from '../../state/keyed-state.ts';
 import { MemoryState } from '../../state/memory-state.ts';
 import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
-import type { CheckpointWrites } from '../checkpoint.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
 import { ID_ENTRY_BYTES, REQUEST_ENTRY_BYTES, type StateSize } from '../stats.ts';

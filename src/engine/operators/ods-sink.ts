@@ -1,6 +1,6 @@
 import { dimensionKeys } from '../../events/schema.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
-import type { CheckpointWrites } from '../checkpoint.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 

@@ -1,7 +1,8 @@
 import { validateLine } from '../../events/validate.ts';
-import type { CheckpointWrites, DeadLetterRow } from '../checkpoint.ts';
+import type { CheckpointWrites, DeadLetterRow } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
-import type { SourceRecord, Tracked } from '../records.ts';
+import type { SourceRecord } from '../../connectors/source.ts';
+import type { Tracked } from '../records.ts';
 
 /** Dead-letter payloads are kept up to this size; the full size is recorded alongside. */
 export const MAX_DEAD_LETTER_PAYLOAD = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { existsSync, rmSync } from 'node:fs';
-import type { CheckpointWrites } from '../../engine/checkpoint.ts';
+import type { CheckpointWrites } from '../checkpoint-writes.ts';
 import { errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
 import { appDatasets } from '../../layers/app.ts';

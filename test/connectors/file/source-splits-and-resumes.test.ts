@@ -1,3 +1,4 @@
+import type { SourceRecord } from '../../../src/connectors/source.ts';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -5,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../../../src/connectors/file/source.ts';
 import type { FileSourceOptions } from '../../../src/connectors/file/options.ts';
-import type { SourceRecord } from '../../../src/engine/records.ts';
 
 let dir: string;
 let files = 0;

@@ -1,5 +1,5 @@
 import { type Counters, emptyCounters } from '../layers/meta.ts';
-import { CsvRows } from '../warehouse/csv.ts';
+import { CsvRows } from './csv.ts';
 /** What one checkpoint writes to the warehouse, in one transaction, as CSV rows (see warehouse/csv.ts). */
 export interface CheckpointWrites {
   epoch: number;
