@@ -6,7 +6,8 @@ import { emptyWrites } from '../warehouse/checkpoint-writes.ts';
 import type { EngineConfig } from './config.ts';
 import { FreshnessTracker } from './freshness.ts';
 import type { Operator, RunContext } from './operator.ts';
-import { instantiate, type PipelineDefinition } from './pipeline.ts';
+import { instantiate } from './pipeline.ts';
+import type { PipelineDefinition } from './stages.ts';
 import { emptyStats, type RunStats, type StateSize } from './stats.ts';
 
 export interface JobOptions {

@@ -16,34 +16,7 @@ import { IntervalJoinOperator } from './operators/interval-join.ts';
 import { OdsSinkOperator } from './operators/ods-sink.ts';
 import { ValidateOperator } from './operators/validate.ts';
 import { WatermarkOperator } from './operators/watermark.ts';
-
-/**
- * A pipeline as data: the stages in order and what each reads and writes. The embedded engine instantiates it
- * (see `instantiate`); other back ends (Flink SQL) compile the same definition. Time parameters live in EngineConfig.
- */
-export type StageDefinition =
-  | { op: 'validate'; deadLetterTable: string }
-  | { op: 'ods-sink'; table: string; dimChangeTable: string }
-  | { op: 'dimensions'; tables: readonly string[] }
-  | { op: 'watermark'; eventTime: 'ts' }
-  | { op: 'dedup'; key: 'event_id' }
-  | { op: 'enrich'; lookups: readonly { from: string; key: string; to: string }[] }
-  /** Also drops copies of requests (by request_id): its state holds every request of the window. */
-  | { op: 'interval-join'; right: 'request'; left: readonly string[]; key: 'request_id' }
-  | { op: 'dwd-sink'; joinedTable: string; unmatchedTable: string }
-  | {
-      op: 'aggregate';
-      table: string;
-      granularity: 'minute';
-      by: readonly string[];
-      metrics: readonly string[];
-      rollups: readonly string[];
-    };
-
-export interface PipelineDefinition {
-  name: string;
-  stages: readonly StageDefinition[];
-}
+import type { PipelineDefinition, Stage, StageDefinition } from './stages.ts';
 
 /** ADW's ad pipeline: raw records to ODS, deduplicated and joined detail to DWD, minute cube to DWA, rollups to APP. */
 export const adPipeline: PipelineDefinition = {
@@ -75,23 +48,24 @@ export const adPipeline: PipelineDefinition = {
   ],
 };
 
-const factories: Record<StageDefinition['op'], () => Operator<never, unknown>> = {
+/** Each operator built from its stage: the stage's parameters are the operator's. */
+const factories: { [Op in StageDefinition['op']]: (stage: Stage<Op>) => Operator<never, unknown> } = {
   validate: () => new ValidateOperator(),
   'ods-sink': () => new OdsSinkOperator(),
   dimensions: () => new DimensionsOperator(),
   watermark: () => new WatermarkOperator(),
   dedup: () => new DedupOperator(),
-  enrich: () => new EnrichOperator(),
+  enrich: (stage) => new EnrichOperator(stage),
   'interval-join': () => new IntervalJoinOperator(),
   'dwd-sink': () => new DwdSinkOperator(),
-  aggregate: () => new AggregateOperator(),
+  aggregate: (stage) => new AggregateOperator(stage),
 };
 
 /** The embedded engine's operators for a definition, in stage order. */
 export function instantiate(def: PipelineDefinition): Operator<unknown, unknown>[] {
   return def.stages.map((s) => {
-    const make = factories[s.op];
+    const make = factories[s.op] as ((stage: StageDefinition) => Operator<never, unknown>) | undefined;
     if (!make) throw errors.pipelineInvalid(`unknown operator "${(s as { op: string }).op}"`);
-    return make() as Operator<unknown, unknown>;
+    return make(s) as Operator<unknown, unknown>;
   });
 }

@@ -26,6 +26,9 @@ export const dwdRequestColumns = [
   col('bid_micros', 'BIGINT'),
 ] as const;
 
+/** A request attribute column of DWD. */
+export type DwdRequestColumn = (typeof dwdRequestColumns)[number]['name'];
+
 /** What the join made of the event, last in every DWD row. */
 const outcomeColumns = [
   col('spend_nanos', 'BIGINT', 'amount billed for this event, in 1e-9 currency units'),

@@ -5,6 +5,7 @@ import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
+import { granularityMs, type Stage } from '../stages.ts';
 
 /** One DWA cell's delta: the additive metrics. */
 type Cell = Record<AdditiveColumn, number>;
@@ -16,7 +17,6 @@ const countedBy = Object.fromEntries(
 
 /** DWA key columns of an event with no request: all NULL. */
 const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
-const MINUTE_MS = 60_000;
 
 /**
  * Minute aggregation into DWA. Each checkpoint writes the deltas it accumulated (additive, possibly negative for
@@ -26,6 +26,12 @@ const MINUTE_MS = 60_000;
 export class AggregateOperator extends BaseOperator<DwdRow, never> {
   readonly name = 'aggregate';
   private minutes = new Map<number, Map<string, Cell>>();
+  private readonly bucketMs: number;
+
+  constructor(stage: Stage<'aggregate'>) {
+    super();
+    this.bucketMs = granularityMs[stage.granularity];
+  }
 
   private cell(minute: number, dimKey: string): Cell {
     let cells = this.minutes.get(minute);
@@ -43,7 +49,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
 
   processBatch(batch: DwdRow[]): void {
     for (const r of batch) {
-      const minute = r.ts - (r.ts % MINUTE_MS);
+      const minute = r.ts - (r.ts % this.bucketMs);
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
       add(c, r.type, 1, r.req?.filled ?? false);
       c[billedColumn] += r.spendNanos;

@@ -1,4 +1,5 @@
 import type { AdEvent, DimensionChange } from '../../events/schema.ts';
+import { dimTableOf, dimTables } from '../../layers/dim.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
@@ -10,12 +11,9 @@ export class DimensionsOperator extends BaseOperator<Tracked, Tracked<AdEvent>> 
 
   override async open(ctx: RunContext): Promise<void> {
     for (const { table, row } of await ctx.store.loadDimensions()) {
-      ctx.dims.apply({
-        kind: 'dim',
-        table: table.replace(/^dim_/, ''),
-        op: 'upsert',
-        row,
-      } as unknown as DimensionChange);
+      const stream = dimTables.find((t) => t.name === table)?.stream;
+      if (stream !== undefined)
+        ctx.dims.apply({ kind: 'dim', table: stream, op: 'upsert', row } as unknown as DimensionChange);
     }
   }
 
@@ -30,8 +28,9 @@ export class DimensionsOperator extends BaseOperator<Tracked, Tracked<AdEvent>> 
 
   override onCheckpoint(writes: CheckpointWrites): void {
     for (const c of this.changes) {
-      if (c.op === 'delete') writes.dimDeletes.push({ table: `dim_${c.table}`, key: c.key });
-      else writes.dimUpserts.push({ table: `dim_${c.table}`, row: c.row as unknown as Record<string, unknown> });
+      const table = dimTableOf(c.table).name;
+      if (c.op === 'delete') writes.dimDeletes.push({ table, key: c.key });
+      else writes.dimUpserts.push({ table, row: c.row as unknown as Record<string, unknown> });
     }
     this.changes = [];
   }

@@ -1,11 +1,14 @@
-import type { AdEvent, AdRequest, BillingType } from '../../events/schema.ts';
+import { errors } from '../../errors.ts';
+import type { AdEvent, AdRequest, BillingType, DimensionTable } from '../../events/schema.ts';
+import { dimTables } from '../../layers/dim.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
-import { dwdRequestColumns } from '../../layers/dwd.ts';
+import { type DwdRequestColumn, dwdRequestColumns } from '../../layers/dwd.ts';
 import type { DimensionState } from '../../state/dimension-state.ts';
 import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { RequestRow } from '../../warehouse/warehouse.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { RequestInfo, Tracked } from '../records.ts';
+import type { Lookup, Stage } from '../stages.ts';
 
 /** A request ready to join: the request itself plus its enrichment. */
 export type EnrichedRequest = Tracked<AdRequest> & { info: RequestInfo };
@@ -32,11 +35,14 @@ export function requestInfo(r: RequestRow): RequestInfo {
   };
 }
 
-/** The DWD columns of a request enriched from the dimension state as it is now (processing time). */
-export function enrichRequest(r: AdRequest, dims: DimensionState): RequestRow {
-  const ad = r.adId === null ? undefined : dims.ad.get(r.adId);
-  const campaign = ad === undefined ? undefined : dims.campaign.get(ad.campaign_id);
-  return {
+/** A look-up with its dimension table resolved to the dimension state's name for it. */
+interface ResolvedLookup extends Lookup {
+  table: DimensionTable;
+}
+
+/** The DWD columns of a request enriched by `lookups` from the dimension state as it is now (processing time). */
+export function enrichRequest(r: AdRequest, dims: DimensionState, lookups: readonly ResolvedLookup[]): RequestRow {
+  const row: RequestRow = {
     request_id: r.id,
     ts: r.ts,
     user_id: r.userId,
@@ -45,24 +51,44 @@ export function enrichRequest(r: AdRequest, dims: DimensionState): RequestRow {
     region: r.region,
     slot_id: r.slotId,
     ad_id: r.adId,
-    campaign_id: ad?.campaign_id ?? null,
-    advertiser_id: campaign?.advertiser_id ?? null,
-    billing: campaign?.billing ?? null,
+    campaign_id: null,
+    advertiser_id: null,
+    billing: null,
     filled: r.filled,
     bid_micros: r.bidMicros,
   };
+  const cells = row as unknown as Record<DwdRequestColumn, unknown>;
+  for (const l of lookups) {
+    const key = cells[l.key];
+    const found = typeof key === 'number' ? dims.row(l.table, key) : undefined;
+    cells[l.to] = found?.[l.to] ?? null;
+  }
+  return row;
 }
 
 /**
- * Enriches requests with their ad's campaign and advertiser and the campaign's billing type, as of processing time.
- * Follow events inherit their request's enrichment in the join: they are billed on the terms the ad was served under.
+ * Enriches requests by the stage's look-ups (the ad's campaign, the campaign's advertiser and billing type), as of
+ * processing time. Follow events inherit their request's enrichment in the join: they are billed on the terms the ad
+ * was served under.
  */
 export class EnrichOperator extends BaseOperator<Tracked<AdEvent>, EnrichedEvent> {
   readonly name = 'enrich';
+  private readonly lookups: readonly ResolvedLookup[];
+
+  constructor(stage: Stage<'enrich'>) {
+    super();
+    this.lookups = stage.lookups.map((l) => {
+      const table = dimTables.find((t) => t.name === l.from);
+      if (table === undefined || !table.columns.some((c) => c.name === l.to))
+        throw errors.pipelineInvalid(`enrich: no dimension table ${l.from} with a column ${l.to}`);
+      return { ...l, table: table.stream };
+    });
+  }
 
   processBatch(batch: Tracked<AdEvent>[], out: EnrichedEvent[], ctx: RunContext): void {
     for (const r of batch) {
-      if (r.kind === 'request') out.push(Object.assign(r, { info: requestInfo(enrichRequest(r, ctx.dims)) }));
+      if (r.kind === 'request')
+        out.push(Object.assign(r, { info: requestInfo(enrichRequest(r, ctx.dims, this.lookups)) }));
       else out.push(r);
     }
   }
