@@ -33,6 +33,15 @@ export const billing = {
   CPC: { eventType: 'click', nanosPerBidMicro: 1000 },
 } as const satisfies Record<BillingType, { eventType: EventType; nanosPerBidMicro: number }>;
 
+/** SQL for what a follow event bills under `billing`, from the columns named (0 when nothing). */
+export function billedSql(eventType: string, billingType: string, bidMicros: string): string {
+  const cases = Object.entries(billing).map(
+    ([type, b]) =>
+      `WHEN ${eventType} = '${b.eventType}' AND ${billingType} = '${type}' THEN ${bidMicros} * ${b.nanosPerBidMicro}`,
+  );
+  return `CASE ${cases.join(' ')} ELSE 0 END`;
+}
+
 /** Every additive column, in the order DWA and APP store them. */
 export const additiveColumns: readonly AdditiveColumn[] = [...countedColumns.map((c) => c.column), billedColumn];
 export type AdditiveColumn = CountedColumn | typeof billedColumn;

@@ -1,4 +1,4 @@
-import { additiveColumns, billedColumn, billing, countedColumns, countedSql } from '../catalogue/metrics.ts';
+import { additiveColumns, billedColumn, billedSql, countedColumns, countedSql } from '../catalogue/metrics.ts';
 import { dwaDimensionColumns } from '../layers/dwa.ts';
 
 /**
@@ -17,12 +17,6 @@ export function offlineDwaSql(joinWindowMs: number | null): string {
     ...countedColumns.map((c) => `sum(${countedSql(c)})::BIGINT AS ${c.column}`),
     `sum(${billedColumn})::BIGINT AS ${billedColumn}`,
   ].join(', ');
-  const billedSql = Object.entries(billing)
-    .map(
-      ([type, b]) =>
-        `WHEN f.event_type = '${b.eventType}' AND r.billing = '${type}' THEN r.bid_micros * ${b.nanosPerBidMicro}`,
-    )
-    .join(' ');
   return `
 WITH ${firstsCte()},
 req AS (
@@ -41,7 +35,7 @@ facts AS (
   SELECT ts AS t, ${dims}, 'request' AS event_type, filled, 0::BIGINT AS ${billedColumn}
   FROM req
   UNION ALL
-  SELECT f.event_time, ${dwaDimensionColumns.map((c) => `r.${c}`).join(', ')}, f.event_type, r.filled, CASE ${billedSql} ELSE 0 END
+  SELECT f.event_time, ${dwaDimensionColumns.map((c) => `r.${c}`).join(', ')}, f.event_type, r.filled, ${billedSql('f.event_type', 'r.billing', 'r.bid_micros')}
   FROM firsts f
   LEFT JOIN req r ON r.request_id = (f.raw->>'request_id') AND f.event_time >= r.ts${window}
   WHERE f.event_type <> 'request'
