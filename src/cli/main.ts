@@ -5,6 +5,7 @@ import { registerAdviseWindow } from './commands/advise-window.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerFlink } from './commands/flink.ts';
 import { registerKafkaTool } from './commands/kafka-tool.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReconcile } from './commands/reconcile.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerSetup(program);
   registerStack(program);
   registerKafkaTool(program);
+  registerFlink(program);
   return program;
 }
 

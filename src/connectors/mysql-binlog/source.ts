@@ -4,6 +4,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { errors, isAdwError, type AdwError } from '../../errors.ts';
 import { dimensionKeys, dimensionTables, type DimensionTable } from '../../events/schema.ts';
 import type { Source, SourcePoll, SourceRecord } from '../source.ts';
+import { mysqlConnection } from './options.ts';
 import { wireRow } from './schema.ts';
 
 /**
@@ -90,7 +91,7 @@ export class MySqlBinlogSource implements Source {
   async open(position: string | null, fingerprint: string | null): Promise<void> {
     if (fingerprint !== null && fingerprint !== this.fingerprint())
       throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
-    const c = await createConnection({ ...parseUrl(this.url), decimalNumbers: false }).catch((e: unknown) =>
+    const c = await createConnection({ ...mysqlConnection(this.url), decimalNumbers: false }).catch((e: unknown) =>
       Promise.reject(this.coded(e)),
     );
     try {
@@ -141,7 +142,7 @@ export class MySqlBinlogSource implements Source {
 
   /** Follows the binlog from the position; on a lost connection (a server restart) it starts again from there. */
   private follow(): void {
-    const zongji = new ZongJi(parseUrl(this.url));
+    const zongji = new ZongJi(mysqlConnection(this.url));
     this.zongji = zongji;
     zongji.on('binlog', (evt: unknown) => this.onEvent(evt as RowEvent));
     zongji.on('error', () => {
@@ -254,15 +255,4 @@ function safeUrl(url: string): string {
   const u = new URL(url);
   u.password = '';
   return u.toString().replace(/\/$/, '');
-}
-
-/** mysql://user:password@host:port as connection options. */
-function parseUrl(url: string): { host: string; port: number; user: string; password: string } {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-  };
 }

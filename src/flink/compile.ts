@@ -1,0 +1,270 @@
+import { billedColumn, billedSql, countedColumns, countedSql } from '../catalogue/metrics.ts';
+import type { EngineConfig } from '../engine/config.ts';
+import { granularityMs, type PipelineDefinition, type Stage, type StageDefinition } from '../engine/stages.ts';
+import { errors } from '../errors.ts';
+import { followTypes } from '../events/schema.ts';
+import { streamFields } from '../events/stream-record.ts';
+import { dimTables } from '../layers/dim.ts';
+import { dwaAdMinute, dwaDimensionColumns } from '../layers/dwa.ts';
+import { dwdAdEvent, dwdAdEventJoined, dwdRequestColumns } from '../layers/dwd.ts';
+import type { ColumnType } from '../layers/table.ts';
+
+/** Where the job reads stream records (see src/events/stream-record.ts): a Kafka topic. */
+export interface FlinkSource {
+  brokers: string;
+  topic: string;
+  groupId: string;
+  /** Read up to the end offsets at start, then finish (a finite input); otherwise follow the topic. */
+  bounded: boolean;
+}
+
+/** Where enrichment finds dimension rows: the changes in the stream itself, or a MySQL/MariaDB database. */
+export type FlinkDimensions = { from: 'stream' } | { from: 'mysql'; jdbcUrl: string; user: string; password: string };
+
+/** Where DWD and DWA go: changelog topics read back into the warehouse, or Flink's print or blackhole sinks. */
+export type FlinkSink =
+  | { to: 'kafka'; brokers: string; topicPrefix: string; transactionalIdPrefix: string }
+  | { to: 'print' }
+  | { to: 'blackhole' };
+
+/** Everything a compiled job depends on besides the pipeline definition. */
+export interface FlinkJobOptions {
+  source: FlinkSource;
+  dimensions: FlinkDimensions;
+  sink: FlinkSink;
+  config: Pick<EngineConfig, 'joinWindowMs' | 'allowedLatenessMs'>;
+}
+
+/** A Flink SQL job: session settings, then table and view definitions, then one statement set. */
+export interface FlinkJob {
+  settings: Record<string, string>;
+  statements: string[];
+  statementSet: string;
+}
+
+/** The job as one SQL script, for `adw flink sql` and Flink's SQL client. */
+export function jobScript(job: FlinkJob): string {
+  const set = Object.entries(job.settings).map(([k, v]) => `SET ${literal(k)} = ${literal(v)};`);
+  return `${[...set, ...job.statements.map((s) => `${s};`), `${job.statementSet};`].join('\n\n')}\n`;
+}
+
+/** The changelogs the job writes, by what they hold: DWD with its columns (both parts), and DWA. */
+export const flinkOutputs = {
+  dwd: { name: dwdAdEvent.name, columns: dwdAdEventJoined.columns, key: ['event_id', 'event_type'] },
+  dwa: { name: dwaAdMinute.name, columns: dwaAdMinute.columns, key: ['minute', ...dwaDimensionColumns] },
+} as const;
+type FlinkOutput = (typeof flinkOutputs)[keyof typeof flinkOutputs];
+
+/** Flink's name for an output table; its Kafka topic is the sink's prefix, a dot and the table's name. */
+const sinkTable = (t: FlinkOutput) => `${t.name}_out`;
+
+const flinkTypes: Record<ColumnType, string> = {
+  BIGINT: 'BIGINT',
+  INTEGER: 'INT',
+  VARCHAR: 'STRING',
+  BOOLEAN: 'BOOLEAN',
+  TIMESTAMP: 'TIMESTAMP(3)',
+  DATE: 'DATE',
+  DOUBLE: 'DOUBLE',
+};
+
+/** A quoted identifier: Flink reserves words such as `minute`, `key` and `row`. */
+const q = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+/** A quoted string literal. */
+const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const withOptions = (o: Record<string, string>) =>
+  `WITH (\n${Object.entries(o)
+    .map(([k, v]) => `  ${literal(k)} = ${literal(v)}`)
+    .join(',\n')}\n)`;
+/** A string constant typed STRING: a bare literal is a CHAR(n), which unions and CASEs pad with spaces. */
+const str = (s: string) => `CAST(${literal(s)} AS STRING)`;
+/** Event time in ms as a UTC timestamp (the session's time zone is UTC). */
+const timestamp = (ms: string) => `CAST(TO_TIMESTAMP_LTZ(${ms}, 3) AS TIMESTAMP(3))`;
+const ttl = (ms: number) => `${ms} ms`;
+
+function stage<Op extends StageDefinition['op']>(def: PipelineDefinition, op: Op): Stage<Op> {
+  const s = def.stages.find((x): x is Stage<Op> => x.op === op);
+  if (s === undefined) throw errors.pipelineInvalid(`the Flink compiler needs a ${op} stage`);
+  return s;
+}
+
+/**
+ * Compiles a pipeline definition into a Flink SQL job with the semantics of docs/domain.md: first copy of each id
+ * wins; follow events join their request within the window, and one that came before its request is retracted and
+ * joined again when the request comes (a regular join bounded by the window, so late corrections are exact);
+ * enrichment by the enrich stage's look-ups as of processing time; minute aggregates updated, not dropped, by late
+ * records; state kept for the window plus the allowed lateness (Flink's state TTL, measured in processing time).
+ */
+export function compileFlinkJob(def: PipelineDefinition, o: FlinkJobOptions): FlinkJob {
+  const enrich = stage(def, 'enrich');
+  const aggregate = stage(def, 'aggregate');
+  stage(def, 'dedup');
+  stage(def, 'interval-join');
+  const horizonMs = o.config.joinWindowMs + o.config.allowedLatenessMs;
+  const statements = [
+    sourceTable(o.source),
+    ...dimensionTables(enrich, o.dimensions),
+    firstCopies('adw_request', "kind = 'request'"),
+    firstCopies('adw_follow', `kind IN (${followTypes.map(literal).join(', ')})`),
+    enrichedRequests(enrich, o.dimensions, horizonMs),
+    detail(o.config.joinWindowMs),
+    sinkTableDdl(flinkOutputs.dwd, o.sink),
+    sinkTableDdl(flinkOutputs.dwa, o.sink),
+  ];
+  const bucket = granularityMs[aggregate.granularity];
+  const dwdColumns = flinkOutputs.dwd.columns.map((c) => (c.name === 'event_time' ? timestamp('ts') : q(c.name)));
+  const sums = [...countedColumns.map((c) => `CAST(SUM(${countedSql(c)}) AS BIGINT)`), `SUM(${q(billedColumn)})`];
+  const keys = [`ts - MOD(ts, ${bucket})`, ...dwaDimensionColumns.map(q)];
+  const statementSet = `EXECUTE STATEMENT SET BEGIN
+INSERT INTO ${q(sinkTable(flinkOutputs.dwd))} SELECT ${dwdColumns.join(', ')} FROM adw_dwd;
+INSERT INTO ${q(sinkTable(flinkOutputs.dwa))} SELECT ${timestamp(`ts - MOD(ts, ${bucket})`)}, ${dwaDimensionColumns.map(q).join(', ')}, ${sums.join(', ')} FROM adw_dwd GROUP BY ${keys.join(', ')};
+END`;
+  return {
+    settings: {
+      'pipeline.name': `adw ${def.name}`,
+      'table.local-time-zone': 'UTC',
+      'table.exec.state.ttl': ttl(horizonMs),
+    },
+    statements,
+    statementSet,
+  };
+}
+
+function sourceTable(s: FlinkSource): string {
+  const columns = streamFields.map(([name, type]) => `  ${q(name)} ${flinkTypes[type]}`);
+  return `CREATE TABLE adw_stream (
+${columns.join(',\n')},
+  proc_time AS PROCTIME()
+) ${withOptions({
+    connector: 'kafka',
+    topic: s.topic,
+    'properties.bootstrap.servers': s.brokers,
+    'properties.group.id': s.groupId,
+    // Only what the ingest committed: it writes transactionally or idempotently, never half a batch.
+    'properties.isolation.level': 'read_committed',
+    'scan.startup.mode': 'earliest-offset',
+    ...(s.bounded ? { 'scan.bounded.mode': 'latest-offset' } : {}),
+    format: 'json',
+    'json.fail-on-missing-field': 'false',
+  })}`;
+}
+
+/** The dimension tables the look-ups read: their current rows from the stream's changes, or the database's. */
+function dimensionTables(enrich: Stage<'enrich'>, dims: FlinkDimensions): string[] {
+  const used = [...new Set(enrich.lookups.map((l) => l.from))];
+  return used.map((name) => {
+    const table = dimTables.find((d) => d.name === name);
+    if (table === undefined) throw errors.pipelineInvalid(`enrich: no dimension table ${name}`);
+    const [key] = table.key;
+    // Only the key and what is looked up: a database's own column types (DECIMAL prices) need not match ours.
+    const wanted = new Set([key, ...enrich.lookups.filter((l) => l.from === name).map((l) => l.to)]);
+    const t = { ...table, columns: table.columns.filter((c) => wanted.has(c.name)) };
+    if (dims.from === 'mysql') {
+      const columns = t.columns.map((c) => `  ${q(c.name)} ${flinkTypes[c.type]}`);
+      return `CREATE TABLE ${q(t.name)} (
+${columns.join(',\n')},
+  PRIMARY KEY (${q(key)}) NOT ENFORCED
+) ${withOptions({
+        connector: 'jdbc',
+        url: dims.jdbcUrl,
+        'table-name': t.stream,
+        username: dims.user,
+        password: dims.password,
+      })}`;
+    }
+    // The last change of each key wins, kept for good (no TTL); LAST_VALUE skips NULLs, so a delete keeps the row's
+    // last values but marks it gone.
+    const fields = t.columns
+      .filter((c) => c.name !== key)
+      .map((c) => `JSON_VALUE(row_json, '$.${c.name}' RETURNING ${flinkTypes[c.type]}) AS ${q(c.name)}`);
+    return `CREATE TEMPORARY VIEW ${q(t.name)} AS
+SELECT CAST(dim_key AS ${flinkTypes[t.columns.find((c) => c.name === key)?.type ?? 'INTEGER']}) AS ${q(key)}, ${fields.join(', ')}
+FROM (
+  SELECT /*+ STATE_TTL('adw_stream' = '0 ms') */ dim_key, LAST_VALUE(dim_op) AS op, LAST_VALUE(dim_row) AS row_json
+  FROM adw_stream WHERE kind = 'dim' AND dim_table = ${literal(t.stream)} GROUP BY dim_key
+) WHERE op = 'upsert'`;
+  });
+}
+
+/** The first copy of each id, in arrival order (Flink's deduplication keeps the first row by processing time). */
+function firstCopies(view: string, where: string): string {
+  return `CREATE TEMPORARY VIEW ${view} AS
+SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY proc_time ASC) AS copy
+  FROM adw_stream WHERE ${where}
+) WHERE copy = 1`;
+}
+
+/** Requests with their DWD request columns, enriched by the look-ups in order (one join per table and key). */
+function enrichedRequests(enrich: Stage<'enrich'>, dims: FlinkDimensions, horizonMs: number): string {
+  const typeOf = Object.fromEntries(dwdRequestColumns.map((c) => [c.name, flinkTypes[c.type]]));
+  const looked = new Set(enrich.lookups.map((l) => l.to));
+  const value: Record<string, string> = Object.fromEntries(
+    dwdRequestColumns.map((c) => [c.name, looked.has(c.name) ? `CAST(NULL AS ${typeOf[c.name]})` : `r.${q(c.name)}`]),
+  );
+  const joins: string[] = [];
+  const aliasOf = new Map<string, string>();
+  for (const l of enrich.lookups) {
+    const on = `${l.from} ${value[l.key]}`;
+    let alias = aliasOf.get(on);
+    if (alias === undefined) {
+      alias = `l${aliasOf.size}`;
+      aliasOf.set(on, alias);
+      const t = dimTables.find((d) => d.name === l.from);
+      const key = t?.key[0] ?? l.key;
+      const version = dims.from === 'mysql' ? ' FOR SYSTEM_TIME AS OF r.proc_time' : '';
+      joins.push(`LEFT JOIN ${q(l.from)}${version} AS ${alias} ON ${alias}.${q(key)} = ${value[l.key]}`);
+    }
+    value[l.to] = `${alias}.${q(l.to)}`;
+  }
+  const columns = dwdRequestColumns.map((c) => `${value[c.name]} AS ${q(c.name)}`);
+  // Requests are held as long as the join holds them; dimension rows as long as their view does (for good).
+  const ttls = [`'r' = ${literal(ttl(horizonMs))}`, ...[...aliasOf.values()].map((a) => `'${a}' = '0 ms'`)];
+  const hint = dims.from === 'stream' ? `/*+ STATE_TTL(${ttls.join(', ')}) */ ` : '';
+  return `CREATE TEMPORARY VIEW adw_request_enriched AS
+SELECT ${hint}r.id AS request_id, r.ts, ${columns.join(', ')}, r.late
+FROM adw_request AS r
+${joins.join('\n')}`;
+}
+
+/** DWD: requests, and follow events joined to the request they name within the window (NULLs while unmatched). */
+function detail(windowMs: number): string {
+  const requestColumns = dwdRequestColumns.map((c) => q(c.name));
+  return `CREATE TEMPORARY VIEW adw_dwd AS
+SELECT request_id AS event_id, ${str('request')} AS event_type, request_id, ts, ${requestColumns.join(', ')},
+  CAST(0 AS BIGINT) AS ${q(billedColumn)}, ${str('request')} AS join_status, CAST(NULL AS BIGINT) AS join_delay_ms,
+  late
+FROM adw_request_enriched
+UNION ALL
+SELECT f.id, f.kind, f.request_id, f.ts, ${requestColumns.map((c) => `r.${c}`).join(', ')},
+  ${billedSql('f.kind', 'r.billing', 'r.bid_micros')},
+  CASE WHEN r.request_id IS NULL THEN ${str('unmatched')} ELSE ${str('matched')} END,
+  CASE WHEN r.request_id IS NULL THEN CAST(NULL AS BIGINT) ELSE f.ts - r.ts END,
+  f.late
+FROM adw_follow AS f
+LEFT JOIN adw_request_enriched AS r
+  ON r.request_id = f.request_id AND f.ts >= r.ts AND f.ts <= r.ts + ${windowMs}`;
+}
+
+function sinkTableDdl(t: FlinkOutput, sink: FlinkSink): string {
+  const columns = t.columns.map((c) => `  ${q(c.name)} ${flinkTypes[c.type]}`);
+  const options: Record<string, string> =
+    sink.to === 'kafka'
+      ? {
+          connector: 'kafka',
+          topic: `${sink.topicPrefix}.${t.name}`,
+          'properties.bootstrap.servers': sink.brokers,
+          // Changes of one row share a key, so they stay in order in one partition.
+          'key.format': 'json',
+          'key.fields': t.key.join(';'),
+          'value.format': 'debezium-json',
+          'sink.delivery-guarantee': 'exactly-once',
+          'sink.transactional-id-prefix': `${sink.transactionalIdPrefix}-${t.name}`,
+          // Within the broker's transaction.max.timeout.ms (15 min by default); Flink's default of 1 h is refused.
+          'properties.transaction.timeout.ms': '900000',
+        }
+      : { connector: sink.to };
+  return `CREATE TABLE ${q(sinkTable(t))} (
+${columns.join(',\n')}
+) ${withOptions(options)}`;
+}

@@ -1,0 +1,22 @@
+import { mysqlConnection } from '../connectors/mysql-binlog/options.ts';
+import type { FlinkDimensions } from './compile.ts';
+
+/** The topic the ingest forwards validated records to, and the prefix of the topics the Flink job writes. */
+export const defaultStreamTopic = 'adw.stream';
+export const defaultResultsPrefix = 'adw.flink';
+/** Flink's consumer group on the stream topic. */
+export const flinkGroupId = 'adw-flink';
+
+/**
+ * Look-ups in a MySQL/MariaDB database through Flink's JDBC connector: it has no factory for `jdbc:mariadb:` URLs,
+ * so the MariaDB driver is asked for a `jdbc:mysql:` URL it accepts with `permitMysqlScheme`.
+ */
+export function mysqlDimensions(url: string, database: string): FlinkDimensions {
+  const c = mysqlConnection(url);
+  return {
+    from: 'mysql',
+    jdbcUrl: `jdbc:mysql://${c.host}:${c.port}/${database}?permitMysqlScheme`,
+    user: c.user,
+    password: c.password,
+  };
+}
