@@ -122,6 +122,8 @@ export const errors = {
     false,
     (why: string) => `invalid pipeline definition: ${why}`,
   ),
+  // The scale-out engine's output, read back into the warehouse.
+  flinkOutput: define('ADW_ERR_FLINK_OUTPUT', 502, false, (why: string) => `unreadable Flink job output: ${why}`),
 } as const;
 
 /** Why a record went to the dead-letter table: stable reason codes stored with the record. */

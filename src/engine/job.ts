@@ -111,6 +111,14 @@ export class Job {
   }
 
   async run(options: JobOptions): Promise<JobStatus> {
+    try {
+      return await this.process(options);
+    } finally {
+      for (const op of this.ops) await op.close();
+    }
+  }
+
+  private async process(options: JobOptions): Promise<JobStatus> {
     const ctx = this.ctx;
     const cp = await this.warehouse.readCheckpoint(this.source.id);
     if (cp) {

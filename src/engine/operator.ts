@@ -33,7 +33,7 @@ export interface RunContext {
  * A pipeline operator. Every operator has the same hooks, called by the job runner in this order:
  * open once (restore state from the committed warehouse), then per batch processBatch and onWatermark,
  * per checkpoint a sealing pass (processBatch with ctx.sealing set, possibly on an empty batch), onCheckpoint (add this
- * epoch's writes), and onCommit once that checkpoint is durable.
+ * epoch's writes), and onCommit once that checkpoint is durable; close once the run ends.
  */
 export interface Operator<I = unknown, O = unknown> {
   readonly name: string;
@@ -44,6 +44,8 @@ export interface Operator<I = unknown, O = unknown> {
   onCommit(epoch: number, ctx: RunContext): void;
   /** How much keyed state the operator holds now (for monitoring); null for operators that keep none. */
   stateSize(): StateSize | null;
+  /** Releases what the operator holds outside the process (connections), once the run is over. */
+  close(): Promise<void>;
 }
 
 /** Default no-op hooks, so an operator spells out only what it does. */
@@ -57,4 +59,5 @@ export abstract class BaseOperator<I, O> implements Operator<I, O> {
   stateSize(): StateSize | null {
     return null;
   }
+  async close(): Promise<void> {}
 }

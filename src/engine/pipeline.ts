@@ -8,10 +8,12 @@ import { odsAdEvent, odsDeadLetter, odsDimChange } from '../layers/ods.ts';
 import { errors } from '../errors.ts';
 import type { Operator } from './operator.ts';
 import { AggregateOperator } from './operators/aggregate.ts';
+import { ChangelogOperator } from './operators/changelog.ts';
 import { DedupOperator } from './operators/dedup.ts';
 import { DimensionsOperator } from './operators/dimensions.ts';
 import { DwdSinkOperator } from './operators/dwd-sink.ts';
 import { EnrichOperator } from './operators/enrich.ts';
+import { ForwardOperator } from './operators/forward.ts';
 import { IntervalJoinOperator } from './operators/interval-join.ts';
 import { OdsSinkOperator } from './operators/ods-sink.ts';
 import { ValidateOperator } from './operators/validate.ts';
@@ -54,6 +56,8 @@ const factories: { [Op in StageDefinition['op']]: (stage: Stage<Op>) => Operator
   'ods-sink': () => new OdsSinkOperator(),
   dimensions: () => new DimensionsOperator(),
   watermark: () => new WatermarkOperator(),
+  forward: (stage) => new ForwardOperator(stage),
+  changelog: () => new ChangelogOperator(),
   dedup: () => new DedupOperator(),
   enrich: (stage) => new EnrichOperator(stage),
   'interval-join': () => new IntervalJoinOperator(),

@@ -11,6 +11,10 @@ export type StageDefinition =
   | { op: 'ods-sink'; table: string; dimChangeTable: string }
   | { op: 'dimensions'; tables: readonly string[] }
   | { op: 'watermark'; eventTime: 'ts' }
+  /** Sends validated records on to a Kafka topic as stream records: the input of the scale-out engine. */
+  | { op: 'forward'; brokers: string; topic: string }
+  /** Lands the scale-out engine's DWD and DWA changelogs in the warehouse. */
+  | { op: 'changelog' }
   | { op: 'dedup'; key: 'event_id' }
   | { op: 'enrich'; lookups: readonly Lookup[] }
   /** Also drops copies of requests (by request_id): its state holds every request of the window. */

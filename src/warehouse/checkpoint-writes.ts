@@ -19,6 +19,11 @@ export interface CheckpointWrites {
   dimUpserts: { table: string; row: Record<string, unknown> }[];
   dimDeletes: { table: string; key: number }[];
   deadLetters: DeadLetterRow[];
+  /**
+   * `event_id`, `event_type` of DWD rows removed before this checkpoint's DWD rows are added, from either part: how
+   * a changelog from another engine (Flink) updates a row (removed, then added again).
+   */
+  dwdRemoved: CsvRows;
   /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
   dwd: CsvRows;
   /** Follow events without their request (DWD, unmatched part). */
@@ -51,6 +56,7 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
     dimUpserts: [],
     dimDeletes: [],
     deadLetters: [],
+    dwdRemoved: new CsvRows(),
     dwd: new CsvRows(),
     dwdUnmatched: new CsvRows(),
     dwdRetracted: new CsvRows(),

@@ -5,6 +5,13 @@ import { ensureTopic } from './topic.ts';
 const REQUEST_ID = /"request_id"\s*:\s*"([^"\\]{1,64})"/;
 const DIMENSION = /^\s*\{\s*"type"\s*:\s*"dim"/;
 
+/** A value to produce, to the partition of its key or to the partition given. */
+export interface KeyedValue {
+  key?: string;
+  partition?: number;
+  value: string;
+}
+
 /**
  * Produces NDJSON records to the events topic with an idempotent producer and acks from all in-sync replicas;
  * `send` resolves only once the broker has acknowledged every record. Records are keyed by request id, so a request
@@ -31,16 +38,24 @@ export class KafkaSink {
 
   /** Sends one batch of lines; resolves once all are acknowledged. */
   async send(lines: readonly string[]): Promise<void> {
+    await this.sendKeyed(
+      lines.flatMap((value): KeyedValue[] => {
+        if (DIMENSION.test(value))
+          return Array.from({ length: this.opts.partitions }, (_, partition) => ({ value, partition }));
+        const key = REQUEST_ID.exec(value)?.[1];
+        return [key === undefined ? { value } : { key, value }];
+      }),
+    );
+  }
+
+  /** Sends values with the keys (or partitions) given; resolves once all are acknowledged. */
+  async sendKeyed(messages: readonly KeyedValue[]): Promise<void> {
     this.ready ??= ensureTopic(this.opts.brokers, this.opts.topic, this.opts.partitions);
     await this.ready;
     const topic = this.opts.topic;
-    const messages = lines.flatMap((value): MessageToProduce<string, string, string, string>[] => {
-      if (DIMENSION.test(value))
-        return Array.from({ length: this.opts.partitions }, (_, partition) => ({ topic, value, partition }));
-      const key = REQUEST_ID.exec(value)?.[1];
-      return [key === undefined ? { topic, value } : { topic, key, value }];
+    await this.producer.send({
+      messages: messages.map((m): MessageToProduce<string, string, string, string> => ({ topic, ...m })),
     });
-    await this.producer.send({ messages });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,3 @@
-import type { AdEvent } from '../../events/schema.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 
@@ -11,7 +10,7 @@ export const IDLE_AFTER_RECORDS = 200_000;
  * record by record, so it depends on the order records arrive in, never on batch sizes or the wall clock; and
  * records older than the watermark minus the allowed lateness are marked late (still processed exactly).
  */
-export class WatermarkOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
+export class WatermarkOperator extends BaseOperator<Tracked, Tracked> {
   readonly name = 'watermark';
   /**
    * Highest event time per split, and the record count when the split last delivered (split ids are small integers).
@@ -23,12 +22,17 @@ export class WatermarkOperator extends BaseOperator<Tracked<AdEvent>, Tracked<Ad
   /** The split holding the watermark back: only its records can move it. */
   private slowest = -1;
 
-  processBatch(batch: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): void {
+  processBatch(batch: Tracked[], out: Tracked[], ctx: RunContext): void {
     const delay = ctx.config.watermarkDelayMs;
     const lateness = ctx.config.allowedLatenessMs;
     let max = ctx.maxEventMs;
     let watermark = ctx.watermark;
     for (const r of batch) {
+      // Dimension changes have no event time: where they come before this stage (scale-out ingest), they pass.
+      if (r.kind === 'dim') {
+        out.push(r);
+        continue;
+      }
       if (r.ts < watermark - lateness) {
         r.late = true;
         ctx.counters.late++;

@@ -32,6 +32,11 @@ const dwdCsvColumns = dwdAdEventJoined.columns.map((c) =>
 const dwdSelect = dwdAdEventJoined.columns
   .map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name))
   .join(', ');
+/** The CSV columns of DWD row keys (removed or retracted rows). */
+const dwdKeyCsvColumns = [
+  ['event_id', 'VARCHAR'],
+  ['event_type', 'VARCHAR'],
+] as const;
 const dwaCsvColumns = dwaAdMinute.columns.map((c) =>
   c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const),
 );
@@ -228,6 +233,13 @@ export class DuckDbWarehouse implements Warehouse {
         )}`,
       );
     }
+    if (w.dwdRemoved.length > 0) {
+      const removed = readCsvSql(stage(w.dwdRemoved), dwdKeyCsvColumns);
+      for (const t of [dwdAdEventJoined, dwdAdEventUnmatched])
+        run(
+          `DELETE FROM ${t.name} AS d USING ${removed} AS r WHERE d.event_id = r.event_id AND d.event_type = r.event_type`,
+        );
+    }
     if (w.dwd.length > 0)
       run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
     if (w.dwdUnmatched.length > 0)
@@ -237,10 +249,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (w.dwdRetracted.length > 0) {
       const p = stage(w.dwdRetracted);
       run(
-        `DELETE FROM ${dwdAdEventUnmatched.name} AS u USING ${readCsvSql(p, [
-          ['event_id', 'VARCHAR'],
-          ['event_type', 'VARCHAR'],
-        ])} AS r WHERE u.event_id = r.event_id AND u.event_type = r.event_type`,
+        `DELETE FROM ${dwdAdEventUnmatched.name} AS u USING ${readCsvSql(p, dwdKeyCsvColumns)} AS r WHERE u.event_id = r.event_id AND u.event_type = r.event_type`,
       );
     }
     if (w.dwa.length > 0) {

@@ -1,0 +1,105 @@
+import { additiveColumns } from '../../catalogue/metrics.ts';
+import type { SourceRecord } from '../../connectors/source.ts';
+import { errors } from '../../errors.ts';
+import { dwaAdMinute } from '../../layers/dwa.ts';
+import { dwdAdEventJoined } from '../../layers/dwd.ts';
+import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
+import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
+import { BaseOperator, type RunContext } from '../operator.ts';
+
+type Row = Record<string, unknown>;
+
+/** One change as Flink's debezium-json format writes it: a row removed (`before`) or added (`after`). */
+interface Change {
+  before?: Row | null;
+  after?: Row | null;
+}
+
+/** A timestamp as Flink writes it (`2026-01-01 10:00:00.5`, UTC) in ms; the warehouse's CSV carries ms. */
+function epochMs(v: unknown): number {
+  const ms = typeof v === 'string' ? Date.parse(`${v.replace(' ', 'T')}Z`) : Number.NaN;
+  if (Number.isNaN(ms)) throw errors.flinkOutput(`not a timestamp: ${JSON.stringify(v)}`);
+  return ms;
+}
+
+/** A row's CSV in a table's column order; its one timestamp column as ms, NULL as an empty field. */
+function csv(row: Row, columns: readonly { name: string; type: string }[]): string {
+  return columns
+    .map((c) => {
+      const v = row[c.name];
+      if (v === null || v === undefined) return '';
+      return c.type === 'TIMESTAMP' ? epochMs(v) : String(v);
+    })
+    .join(S);
+}
+
+const dwaKeyColumns = dwaAdMinute.columns.filter((c) => !(additiveColumns as readonly string[]).includes(c.name));
+
+/**
+ * Lands the changelogs of the Flink job (DWD rows and DWA cells, see src/flink/compile.ts) in the warehouse: each
+ * checkpoint nets the changes it read, so a DWD row updated (removed, then added) within it is written once and a
+ * row committed earlier is removed before its new version is added; DWA changes become additive deltas (a removed
+ * cell version subtracts, an added one adds), as the embedded aggregate writes them.
+ */
+export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
+  readonly name = 'changelog';
+  /** DWD rows added in this epoch, by key (event_id, event_type): the latest version. */
+  private added = new Map<string, Row>();
+  /** Keys of DWD rows committed before this epoch and removed in it. */
+  private removed = new Set<string>();
+  /** DWA deltas of this epoch, by cell (minute and dimensions as CSV). */
+  private cells = new Map<string, number[]>();
+
+  processBatch(batch: SourceRecord[], _out: never[], ctx: RunContext): void {
+    for (const r of batch) {
+      ctx.counters.recordsIn++;
+      ctx.counters.accepted++;
+      let change: Change;
+      try {
+        change = JSON.parse(r.line) as Change;
+      } catch {
+        throw errors.flinkOutput(`not a debezium-json change: ${r.line.slice(0, 200)}`);
+      }
+      const row = change.after ?? change.before;
+      if (row === null || row === undefined) throw errors.flinkOutput(`a change with no row: ${r.line.slice(0, 200)}`);
+      if ('event_id' in row) this.detail(change);
+      else this.aggregate(change);
+    }
+  }
+
+  private detail(change: Change): void {
+    if (change.before) {
+      const key = String(change.before.event_id) + S + String(change.before.event_type);
+      if (!this.added.delete(key)) this.removed.add(key);
+    }
+    if (change.after) this.added.set(String(change.after.event_id) + S + String(change.after.event_type), change.after);
+  }
+
+  private aggregate(change: Change): void {
+    for (const [row, sign] of [
+      [change.before, -1],
+      [change.after, 1],
+    ] as const) {
+      if (!row) continue;
+      const key = csv(row, dwaKeyColumns);
+      let cell = this.cells.get(key);
+      if (cell === undefined) {
+        cell = additiveColumns.map(() => 0);
+        this.cells.set(key, cell);
+      }
+      for (const [i, m] of additiveColumns.entries()) cell[i] = (cell[i] ?? 0) + sign * Number(row[m] ?? 0);
+    }
+  }
+
+  override onCheckpoint(writes: CheckpointWrites): void {
+    for (const key of this.removed) writes.dwdRemoved.push(key);
+    for (const row of this.added.values())
+      (row.join_status === 'unmatched' ? writes.dwdUnmatched : writes.dwd).push(csv(row, dwdAdEventJoined.columns));
+    const dwa = new CsvRows();
+    for (const [key, cell] of this.cells) if (cell.some((v) => v !== 0)) dwa.push(key + S + cell.join(S));
+    writes.dwa = dwa;
+    this.added = new Map();
+    this.removed = new Set();
+    this.cells = new Map();
+  }
+}
