@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { fetchMavenArtifacts, KAFKA_VERSION, kafkaLibDir, LOG4J_SLF4J } from './kafka.ts';
+import { KAFKA_VERSION, kafkaLibDir } from './kafka.ts';
+import { fetchMavenArtifacts, LOG4J_SLF4J } from './maven.ts';
 
 /**
  * Apache Kafka's own command-line tools that ADW runs, named as their kafka-<name>.sh scripts, with their main class.
@@ -24,6 +25,7 @@ export function kafkaToolsDir(): string {
  */
 export function ensureKafkaTools(log: (line: string) => void = () => {}): string {
   return fetchMavenArtifacts(
+    'kafka',
     `Apache Kafka ${KAFKA_VERSION} tools`,
     kafkaToolsDir(),
     `kafka-tools-${KAFKA_VERSION}.jar`,

@@ -1,15 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { errors } from '../errors.ts';
+import { fetchMavenArtifacts, LOG4J_SLF4J } from './maven.ts';
 import { processAlive, stopProcess } from './process.ts';
 
 /** The Apache Kafka release the local stack runs, from Maven Central. */
 export const KAFKA_VERSION = '4.1.1';
-const LOG4J_VERSION = '2.24.3';
 /** Fixed so that a restarted broker keeps its identity and data; any base64 UUID works. */
 const CLUSTER_ID = 'QURXLWxvY2FsLWthZmthLQ';
 
@@ -18,65 +18,10 @@ export function kafkaLibDir(): string {
   return join(process.env.ADW_CACHE_DIR ?? join(homedir(), '.cache', 'adw'), `kafka-${KAFKA_VERSION}`, 'libs');
 }
 
-/**
- * Fetches `artifacts` (group:artifact:version) and their runtime dependencies from Maven Central with Maven (which
- * verifies their checksums) into the directory `libs`, unless `libs/<sentinel>` is there already. Returns `libs`.
- */
-export function fetchMavenArtifacts(
-  what: string,
-  libs: string,
-  sentinel: string,
-  artifacts: string[],
-  log: (line: string) => void,
-): string {
-  if (existsSync(join(libs, sentinel))) return libs;
-  const base = join(libs, '..');
-  mkdirSync(base, { recursive: true });
-  const pom = join(base, `${basename(libs)}-pom.xml`);
-  const dependencies = artifacts.map((a) => {
-    const [groupId, artifactId, version] = a.split(':');
-    return `    <dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`;
-  });
-  writeFileSync(
-    pom,
-    `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>adw.local</groupId><artifactId>${basename(libs)}</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-${dependencies.join('\n')}
-  </dependencies>
-</project>
-`,
-  );
-  log(`fetching ${what} from Maven Central into ${libs}`);
-  const r = spawnSync(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-C',
-      '-f',
-      pom,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
-      '-DincludeScope=runtime',
-    ],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
-  if (r.error || r.status !== 0)
-    throw errors.stackUnavailable(
-      'kafka',
-      `mvn could not fetch ${what}: ${(r.error?.message ?? r.stdout + r.stderr).trim().split('\n').slice(-3).join(' ')}`,
-    );
-  return libs;
-}
-
-/** Log4j as the SLF4J backend of Kafka's jars (its default configuration: errors only, to the console). */
-export const LOG4J_SLF4J = `org.apache.logging.log4j:log4j-slf4j-impl:${LOG4J_VERSION}`;
-
 /** Fetches the broker and its runtime dependencies unless they are cached already. Returns the directory of jars. */
 export function ensureKafka(log: (line: string) => void = () => {}): string {
   return fetchMavenArtifacts(
+    'kafka',
     `Apache Kafka ${KAFKA_VERSION}`,
     kafkaLibDir(),
     `kafka_2.13-${KAFKA_VERSION}.jar`,
