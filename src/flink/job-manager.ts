@@ -1,0 +1,66 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors } from '../errors.ts';
+
+/** What a Flink JobManager's REST API (GET /overview) says about its cluster. */
+export interface ClusterOverview {
+  taskmanagers: number;
+  'slots-total': number;
+  'slots-available': number;
+  'jobs-running': number;
+}
+
+/** A job's state as the JobManager reports it (GET /jobs/:id), e.g. RUNNING, RESTARTING, FINISHED, FAILED. */
+export type JobState = string;
+
+/** Job states from which a job never moves on. */
+const terminalStates: readonly JobState[] = ['FINISHED', 'FAILED', 'CANCELED'];
+
+/** GETs a JSON document from the JobManager's REST API; a refusal becomes the coded Flink error with its message. */
+async function getJson<T>(restUrl: string, path: string): Promise<T> {
+  const res = await fetch(`${restUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as T & { errors?: string[] };
+  if (!res.ok) throw errors.flinkRejected(`GET ${path}: ${body.errors?.join(' ') ?? res.statusText}`);
+  return body;
+}
+
+/** The cluster's task managers, slots and running jobs. */
+export function clusterOverview(restUrl: string): Promise<ClusterOverview> {
+  return getJson<ClusterOverview>(restUrl, '/overview');
+}
+
+/** The current state of a job. */
+export async function jobStatus(restUrl: string, jobId: string): Promise<JobState> {
+  return (await getJson<{ state: JobState }>(restUrl, `/jobs/${jobId}`)).state;
+}
+
+/** How many checkpoints of a job have completed so far. */
+export async function completedCheckpoints(restUrl: string, jobId: string): Promise<number> {
+  return (await getJson<{ counts: { completed: number } }>(restUrl, `/jobs/${jobId}/checkpoints`)).counts.completed;
+}
+
+/**
+ * Waits until a job is in one of `states` and returns that state. Throws once it ends in another state (it never
+ * leaves one) or when `timeoutMs` pass first.
+ */
+export async function waitForJob(
+  restUrl: string,
+  jobId: string,
+  states: readonly JobState[],
+  timeoutMs: number,
+): Promise<JobState> {
+  const deadline = Date.now() + timeoutMs;
+  let state = await jobStatus(restUrl, jobId);
+  while (!states.includes(state)) {
+    if (terminalStates.includes(state)) throw errors.flinkJobFailed(jobId, `ended ${state}`);
+    if (Date.now() > deadline)
+      throw errors.flinkJobFailed(jobId, `is ${state}, not ${states.join(' or ')}, after ${timeoutMs} ms`);
+    await sleep(250);
+    state = await jobStatus(restUrl, jobId);
+  }
+  return state;
+}
+
+/** The resource ids of the task managers registered with the job manager (a lost one stays until its heartbeat times out). */
+export async function taskManagerIds(restUrl: string): Promise<string[]> {
+  return (await getJson<{ taskmanagers: { id: string }[] }>(restUrl, '/taskmanagers')).taskmanagers.map((t) => t.id);
+}
