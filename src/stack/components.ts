@@ -1,4 +1,5 @@
 import { debianPackages, ensureDebianPackages } from './debian-packages.ts';
+import { ensureFlink, FLINK_VERSION } from './flink.ts';
 import { ensureKafka, KAFKA_VERSION } from './kafka.ts';
 import { ensureKafkaTools } from './kafka-tools.ts';
 
@@ -27,6 +28,13 @@ export const stackComponents: readonly StackComponent[] = [
     install: (log) => {
       ensureKafka(log);
       ensureKafkaTools(log);
+    },
+  },
+  {
+    name: 'flink',
+    description: `Apache Flink ${FLINK_VERSION} (runtime, SQL Gateway, Kafka and JDBC connectors) from Maven Central, the cluster adw up --flink starts`,
+    install: (log) => {
+      ensureFlink(log);
     },
   },
   {
