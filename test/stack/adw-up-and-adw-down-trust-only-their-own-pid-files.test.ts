@@ -29,6 +29,9 @@ function plantPidFiles(): number {
   for (const [name, file] of [
     ['kafka', 'kafka.pid'],
     ['mariadb', 'mariadb.pid'],
+    ['flink', 'jobmanager.pid'],
+    ['flink', 'taskmanager.pid'],
+    ['flink', 'sql-gateway.pid'],
   ] as const) {
     mkdirSync(join(tmp.dir, name), { recursive: true });
     writeFileSync(join(tmp.dir, name, file), String(stranger.pid));
@@ -68,6 +71,7 @@ test('adw up starts the servers despite stale pid files naming a live process; a
   assert.equal(up.status, 0, show(up));
   assert.match(up.stdout, /kafka started/);
   assert.match(up.stdout, /mariadb started/);
+  assert.doesNotMatch(up.stdout, /flink/, 'Flink starts only with --flink');
   assert.doesNotMatch(up.stdout, new RegExp(`pid ${pid}\\b`));
   const down = await adw('down');
   assert.equal(down.status, 0, show(down));

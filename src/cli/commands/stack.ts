@@ -5,19 +5,29 @@ import { parseCount } from '../parse.ts';
 export function registerStack(program: Command): void {
   program
     .command('up')
-    .description(`start the local stack in the background (Kafka and MariaDB on loopback; data under ${stackHome()})`)
+    .description(
+      `start the local stack in the background (Kafka and MariaDB on loopback, and with --flink a Flink session cluster; data under ${stackHome()})`,
+    )
     .option('--kafka-port <n>', 'Kafka listener port', String(defaultStackPorts.kafka))
     .option('--kafka-controller-port <n>', 'Kafka KRaft controller port', String(defaultStackPorts.kafkaController))
     .option('--mariadb-port <n>', 'MariaDB port', String(defaultStackPorts.mariadb))
+    .option('--flink', 'also start a Flink session cluster with its SQL Gateway (heavy: about 3 GB of memory)')
+    .option('--flink-rest-port <n>', "Flink JobManager's REST API and web UI port", String(defaultStackPorts.flinkRest))
+    .option('--flink-gateway-port <n>', 'Flink SQL Gateway port', String(defaultStackPorts.flinkGateway))
     .action(async (opts) => {
-      const services = await stackUp({
-        kafka: parseCount(opts.kafkaPort, '--kafka-port'),
-        kafkaController: parseCount(opts.kafkaControllerPort, '--kafka-controller-port'),
-        mariadb: parseCount(opts.mariadbPort, '--mariadb-port'),
-      });
+      const services = await stackUp(
+        {
+          kafka: parseCount(opts.kafkaPort, '--kafka-port'),
+          kafkaController: parseCount(opts.kafkaControllerPort, '--kafka-controller-port'),
+          mariadb: parseCount(opts.mariadbPort, '--mariadb-port'),
+          flinkRest: parseCount(opts.flinkRestPort, '--flink-rest-port'),
+          flinkGateway: parseCount(opts.flinkGatewayPort, '--flink-gateway-port'),
+        },
+        opts.flink ? ['flink'] : [],
+      );
       for (const s of services)
         process.stdout.write(
-          `${s.name} ${s.started ? 'started' : 'already running'} at ${s.address} (pid ${s.pid}, data ${s.dir})\n`,
+          `${s.name} ${s.started ? 'started' : 'already running'} at ${s.address} (pid ${s.pids.join(', ')}, data ${s.dir})\n`,
         );
     });
   program
