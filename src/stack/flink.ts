@@ -201,10 +201,11 @@ export async function startFlink(opts: FlinkOptions): Promise<RunningFlink> {
         .join('; ')}`,
     );
   };
+  // Its own task manager's id, not just any answer: another cluster may hold the port while this one fails to bind it.
+  const registered = async () => (await taskManagerIds(restUrl)).includes(taskManagerId);
   await waitUntil('the cluster did not start', async () => {
-    const overview = await clusterOverview(restUrl);
     const info = await fetch(`${gatewayUrl}/v1/info`, { signal: AbortSignal.timeout(5000) });
-    return overview.taskmanagers >= 1 && overview['slots-total'] >= 1 && info.ok;
+    return info.ok && (await registered()) && (await clusterOverview(restUrl))['slots-total'] >= 1;
   });
   return {
     restUrl,
@@ -217,14 +218,17 @@ export async function startFlink(opts: FlinkOptions): Promise<RunningFlink> {
     },
     startTaskManager: async () => {
       pids.taskmanager = launchTaskManager();
-      await waitUntil('the new task manager did not register', async () =>
-        (await taskManagerIds(restUrl)).includes(taskManagerId),
-      );
+      await waitUntil('the new task manager did not register', registered);
     },
   };
 }
 
-/** The last lines of a log file, on one line. */
+/** The last lines of a log file, on one line, without stack frames (a failure's causes are what tell why). */
 function lastLines(log: string): string {
-  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' ') : '(no log)';
+  if (!existsSync(log)) return '(no log)';
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  return lines
+    .filter((line) => !/^\s/.test(line))
+    .slice(-3)
+    .join(' ');
 }
