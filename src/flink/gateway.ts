@@ -20,7 +20,7 @@ interface ResultPage {
  * The message of a Flink server-side exception (the gateway's REST errors carry its stack trace): the first cause that
  * is not one of the gateway's own wrappers, e.g. "SqlParserException: SQL parse failed. Encountered ...".
  */
-export function flinkMessage(trace: string): string {
+function flinkMessage(trace: string): string {
   const causes = trace.split('\nCaused by: ').slice(1);
   const cause =
     causes.find((c) => !c.startsWith('org.apache.flink.table.gateway.')) ??
