@@ -47,10 +47,12 @@ export async function waitForJob(
   jobId: string,
   states: readonly JobState[],
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<JobState> {
   const deadline = Date.now() + timeoutMs;
   let state = await jobStatus(restUrl, jobId);
   while (!states.includes(state)) {
+    if (signal?.aborted) throw errors.interrupted(`while waiting for Flink job ${jobId}`);
     if (terminalStates.includes(state)) throw errors.flinkJobFailed(jobId, `ended ${state}`);
     if (Date.now() > deadline)
       throw errors.flinkJobFailed(jobId, `is ${state}, not ${states.join(' or ')}, after ${timeoutMs} ms`);
@@ -63,4 +65,16 @@ export async function waitForJob(
 /** The resource ids of the task managers registered with the job manager (a lost one stays until its heartbeat times out). */
 export async function taskManagerIds(restUrl: string): Promise<string[]> {
   return (await getJson<{ taskmanagers: { id: string }[] }>(restUrl, '/taskmanagers')).taskmanagers.map((t) => t.id);
+}
+
+/** The jobs the cluster knows by this name (running, or finished since it started), newest first. */
+export async function jobsNamed(restUrl: string, name: string): Promise<{ id: string; state: JobState }[]> {
+  const { jobs } = await getJson<{ jobs: { jid: string; name: string; state: JobState; 'start-time': number }[] }>(
+    restUrl,
+    '/jobs/overview',
+  );
+  return jobs
+    .filter((j) => j.name === name)
+    .sort((a, b) => b['start-time'] - a['start-time'])
+    .map((j) => ({ id: j.jid, state: j.state }));
 }

@@ -20,8 +20,8 @@ export interface CheckpointWrites {
   dimDeletes: { table: string; key: number }[];
   deadLetters: DeadLetterRow[];
   /**
-   * `event_id`, `event_type` of DWD rows removed before this checkpoint's DWD rows are added, from either part: how
-   * a changelog from another engine (Flink) updates a row (removed, then added again).
+   * DWD rows (all columns, as in `dwd`) removed before this checkpoint's DWD rows are added, from either part, each
+   * matched by its content: how a changelog from another engine (Flink) updates a row (removed, then added again).
    */
   dwdRemoved: CsvRows;
   /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */

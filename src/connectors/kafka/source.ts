@@ -158,11 +158,20 @@ export class KafkaSource implements Source {
     });
   }
 
-  /** Whether every partition has been read to its log end, as the broker reports it now. */
+  /**
+   * Whether every partition has been read to its log end, as the broker reports it now. Where the fetcher has gone
+   * further than the records delivered, its offset counts: a transactional topic ends with commit markers, which are
+   * never delivered as records (with nothing left in the stream's buffer, nothing fetched is still on its way).
+   */
   private async caughtUp(): Promise<boolean> {
     await this.refreshEnds();
-    if (this.ends.size === 0) return false;
-    for (const [p, end] of this.ends) if ((this.next.get(p) ?? 0n) < end) return false;
+    const stream = this.stream!;
+    if (this.ends.size === 0 || stream.readableLength > 0) return false;
+    for (const [p, end] of this.ends) {
+      const delivered = this.next.get(p) ?? 0n;
+      const fetched = stream.offsetsToFetch.get(`${this.opts.topic}:${p}`) ?? 0n;
+      if ((delivered > fetched ? delivered : fetched) < end) return false;
+    }
     return true;
   }
 

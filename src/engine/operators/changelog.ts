@@ -5,7 +5,7 @@ import { dwaAdMinute } from '../../layers/dwa.ts';
 import { dwdAdEventJoined } from '../../layers/dwd.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator } from '../operator.ts';
 
 type Row = Record<string, unknown>;
 
@@ -33,27 +33,27 @@ function csv(row: Row, columns: readonly { name: string; type: string }[]): stri
     .join(S);
 }
 
+const keyOf = (row: Row) => String(row.event_id) + S + String(row.event_type);
 const dwaKeyColumns = dwaAdMinute.columns.filter((c) => !(additiveColumns as readonly string[]).includes(c.name));
 
 /**
  * Lands the changelogs of the Flink job (DWD rows and DWA cells, see src/flink/compile.ts) in the warehouse: each
- * checkpoint nets the changes it read, so a DWD row updated (removed, then added) within it is written once and a
- * row committed earlier is removed before its new version is added; DWA changes become additive deltas (a removed
- * cell version subtracts, an added one adds), as the embedded aggregate writes them.
+ * checkpoint nets the changes it read, so a DWD row version added and removed within it is never written, and a
+ * version committed earlier is removed (by its content) before the new ones are added; DWA changes become additive
+ * deltas (a removed cell version subtracts, an added one adds), as the embedded aggregate writes them.
  */
 export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   readonly name = 'changelog';
-  /** DWD rows added in this epoch, by key (event_id, event_type): the latest version. */
-  private added = new Map<string, Row>();
-  /** Keys of DWD rows committed before this epoch and removed in it. */
-  private removed = new Set<string>();
+  /** DWD row versions added in this epoch and not removed since, by key (event_id, event_type), as JSON. */
+  private added = new Map<string, string[]>();
+  /** DWD row versions committed before this epoch and removed in it. */
+  private removed: Row[] = [];
   /** DWA deltas of this epoch, by cell (minute and dimensions as CSV). */
   private cells = new Map<string, number[]>();
 
-  processBatch(batch: SourceRecord[], _out: never[], ctx: RunContext): void {
+  processBatch(batch: SourceRecord[]): void {
+    // The checkpoint counters stay at zero: they count input records, which the ingest counted already.
     for (const r of batch) {
-      ctx.counters.recordsIn++;
-      ctx.counters.accepted++;
       let change: Change;
       try {
         change = JSON.parse(r.line) as Change;
@@ -67,12 +67,24 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
     }
   }
 
+  /**
+   * Versions, not keys: the versions of one row may come from different Flink subtasks (a request's enrichment is
+   * computed where its old and its new campaign are), so a new version may arrive before the old one's removal.
+   * A version is removed by its content; its own removal always comes after it (from the subtask that made it).
+   */
   private detail(change: Change): void {
     if (change.before) {
-      const key = String(change.before.event_id) + S + String(change.before.event_type);
-      if (!this.added.delete(key)) this.removed.add(key);
+      const versions = this.added.get(keyOf(change.before));
+      const i = versions?.indexOf(JSON.stringify(change.before)) ?? -1;
+      if (i >= 0) versions?.splice(i, 1);
+      else this.removed.push(change.before);
     }
-    if (change.after) this.added.set(String(change.after.event_id) + S + String(change.after.event_type), change.after);
+    if (change.after) {
+      const key = keyOf(change.after);
+      const versions = this.added.get(key);
+      if (versions === undefined) this.added.set(key, [JSON.stringify(change.after)]);
+      else versions.push(JSON.stringify(change.after));
+    }
   }
 
   private aggregate(change: Change): void {
@@ -92,14 +104,17 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   }
 
   override onCheckpoint(writes: CheckpointWrites): void {
-    for (const key of this.removed) writes.dwdRemoved.push(key);
-    for (const row of this.added.values())
-      (row.join_status === 'unmatched' ? writes.dwdUnmatched : writes.dwd).push(csv(row, dwdAdEventJoined.columns));
+    for (const row of this.removed) writes.dwdRemoved.push(csv(row, dwdAdEventJoined.columns));
+    for (const versions of this.added.values())
+      for (const json of versions) {
+        const row = JSON.parse(json) as Row;
+        (row.join_status === 'unmatched' ? writes.dwdUnmatched : writes.dwd).push(csv(row, dwdAdEventJoined.columns));
+      }
     const dwa = new CsvRows();
     for (const [key, cell] of this.cells) if (cell.some((v) => v !== 0)) dwa.push(key + S + cell.join(S));
     writes.dwa = dwa;
     this.added = new Map();
-    this.removed = new Set();
+    this.removed = [];
     this.cells = new Map();
   }
 }

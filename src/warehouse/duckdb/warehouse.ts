@@ -32,7 +32,13 @@ const dwdCsvColumns = dwdAdEventJoined.columns.map((c) =>
 const dwdSelect = dwdAdEventJoined.columns
   .map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name))
   .join(', ');
-/** The CSV columns of DWD row keys (removed or retracted rows). */
+/** A DWD row `d` and a CSV row `r` are the same version: every column equal. */
+const sameDwdRow = dwdAdEventJoined.columns
+  .map((c) =>
+    c.name === 'event_time' ? 'd.event_time = epoch_ms(r.event_ms)' : `d.${c.name} IS NOT DISTINCT FROM r.${c.name}`,
+  )
+  .join(' AND ');
+/** The CSV columns of retracted DWD row keys. */
 const dwdKeyCsvColumns = [
   ['event_id', 'VARCHAR'],
   ['event_type', 'VARCHAR'],
@@ -234,11 +240,9 @@ export class DuckDbWarehouse implements Warehouse {
       );
     }
     if (w.dwdRemoved.length > 0) {
-      const removed = readCsvSql(stage(w.dwdRemoved), dwdKeyCsvColumns);
+      const removed = readCsvSql(stage(w.dwdRemoved), dwdCsvColumns);
       for (const t of [dwdAdEventJoined, dwdAdEventUnmatched])
-        run(
-          `DELETE FROM ${t.name} AS d USING ${removed} AS r WHERE d.event_id = r.event_id AND d.event_type = r.event_type`,
-        );
+        run(`DELETE FROM ${t.name} AS d USING ${removed} AS r WHERE ${sameDwdRow}`);
     }
     if (w.dwd.length > 0)
       run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
