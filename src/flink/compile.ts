@@ -198,9 +198,10 @@ SELECT * FROM (
 /** Requests with their DWD request columns, enriched by the look-ups in order (one join per table and key). */
 function enrichedRequests(enrich: Stage<'enrich'>, dims: FlinkDimensions, horizonMs: number): string {
   const typeOf = Object.fromEntries(dwdRequestColumns.map((c) => [c.name, flinkTypes[c.type]]));
-  const looked = new Set(enrich.lookups.map((l) => l.to));
+  // A column is the request's own (in the stream record), else NULL until a look-up fills it.
+  const own = new Set<string>(streamFields.map(([name]) => name));
   const value: Record<string, string> = Object.fromEntries(
-    dwdRequestColumns.map((c) => [c.name, looked.has(c.name) ? `CAST(NULL AS ${typeOf[c.name]})` : `r.${q(c.name)}`]),
+    dwdRequestColumns.map((c) => [c.name, own.has(c.name) ? `r.${q(c.name)}` : `CAST(NULL AS ${typeOf[c.name]})`]),
   );
   const joins: string[] = [];
   const aliasOf = new Map<string, string>();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CompositeSource } from '../connectors/composite/source.ts';
 import { KafkaSource } from '../connectors/kafka/source.ts';
+import { ensureTopic } from '../connectors/kafka/topic.ts';
 import type { Source } from '../connectors/source.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { Job, type JobStatus } from '../engine/job.ts';
@@ -113,6 +114,9 @@ async function submit(
   jobName: string,
   topics: ReturnType<typeof flinkTopics>,
 ): Promise<string> {
+  // Created ahead, not by the job's first writes: a topic made by a transactional producer's first batch can leave
+  // the producer's sequence numbers out of step with the broker (OUT_OF_ORDER_SEQUENCE_NUMBER, seen here).
+  for (const topic of [topics.dwd, topics.dwa]) await ensureTopic(run.brokers, topic);
   const job = compileFlinkJob(def, {
     source: { brokers: run.brokers, topic: topics.stream, groupId: run.name, bounded: true },
     dimensions: run.dimensions,

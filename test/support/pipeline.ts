@@ -120,3 +120,28 @@ export async function aggregateSnapshot(db: string): Promise<string[]> {
   for (const sql of parts) for (const r of await queryDb(db, sql)) out.push(JSON.stringify(r));
   return out;
 }
+
+/**
+ * Fails unless two row lists hold the same rows (as multisets), naming a few rows only one side has: deepEqual's
+ * diff of two large lists can take gigabytes.
+ */
+export function assertSameRows(actual: readonly object[], expected: readonly object[], what: string): void {
+  const count = (rows: readonly object[]) => {
+    const m = new Map<string, number>();
+    for (const r of rows) {
+      const k = JSON.stringify(r);
+      m.set(k, (m.get(k) ?? 0) + 1);
+    }
+    return m;
+  };
+  const a = count(actual);
+  const e = count(expected);
+  const onlyIn = (x: Map<string, number>, y: Map<string, number>) =>
+    [...x].filter(([k, n]) => (y.get(k) ?? 0) < n).map(([k]) => k);
+  const extra = onlyIn(a, e);
+  const missing = onlyIn(e, a);
+  assert.ok(
+    extra.length === 0 && missing.length === 0 && actual.length === expected.length,
+    `${what}: ${actual.length} rows against ${expected.length}; ${extra.length} only in the actual rows, e.g.\n${extra.slice(0, 3).join('\n')}\n${missing.length} only in the expected rows, e.g.\n${missing.slice(0, 3).join('\n')}`,
+  );
+}

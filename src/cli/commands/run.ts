@@ -1,4 +1,4 @@
-import type { Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { CompositeSource } from '../../connectors/composite/source.ts';
 import { FileSource } from '../../connectors/file/source.ts';
 import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
@@ -17,6 +17,7 @@ import { startMetricsServer } from '../../metrics/server.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
+import { checkFlinkFlags, flinkRunDefaults, runFlinkEngine } from './run-flink.ts';
 
 /** The engine config from the engine options of adw run (named as commander names them; each has a default). */
 export function engineConfigFrom(opts: {
@@ -43,6 +44,21 @@ export function registerRun(program: Command): void {
       'process NDJSON records from a file, stdin or Kafka into the warehouse; resumes from the last checkpoint',
     )
     .option('--input <file>', 'input file, or - for stdin')
+    .addOption(
+      new Option('--engine <name>', 'embedded: this process; flink: a Flink cluster (see adw up --flink)')
+        .choices(['embedded', 'flink'] as const)
+        .default('embedded' as const),
+    )
+    .option('--flink <url>', 'with --engine flink: the SQL Gateway of the cluster', flinkRunDefaults.gateway)
+    .option(
+      '--flink-rest <url>',
+      "with --engine flink: the JobManager's REST API (default: the gateway's host, port 8081)",
+    )
+    .option(
+      '--flink-kafka <brokers>',
+      'with --engine flink: Kafka for the stream and result topics (default: --kafka, or the local stack)',
+    )
+    .option('--flink-parallelism <n>', 'with --engine flink: parallelism of the job', '2')
     .option(
       '--kafka <brokers>',
       'read the events topic from Kafka instead (host:port[,...]), as consumer group adw-engine',
@@ -84,6 +100,7 @@ export function registerRun(program: Command): void {
         throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
       // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
       if (opts.input && opts.input !== '-') checkInputFile(opts.input);
+      if (opts.engine === 'flink') checkFlinkFlags(opts);
       const interrupt = interruptSignal();
       const waiting = (what: string) => process.stderr.write(`waiting for ${what}\n`);
       // Without --kafka, --input is given: checked above.
@@ -119,6 +136,10 @@ export function registerRun(program: Command): void {
       if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
+        if (opts.engine === 'flink') {
+          await runFlinkEngine(opts, { db: opts.db, source, warehouse, config, signal: interrupt.signal });
+          return;
+        }
         const job = new Job(adPipeline, source, warehouse, config);
         if (opts.apiPort !== undefined) {
           api = await serveApi({
