@@ -14,6 +14,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStack } from './commands/stack.ts';
+import { registerStarRocks } from './commands/starrocks.ts';
 
 /** The `adw` command line: every command has --help; user mistakes print one line and exit non-zero. */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerStack(program);
   registerKafkaTool(program);
   registerFlink(program);
+  registerStarRocks(program);
   return program;
 }
 

@@ -5,9 +5,10 @@ import { errors } from '../errors.ts';
 import { followTypes } from '../events/schema.ts';
 import { streamFields } from '../events/stream-record.ts';
 import { dimTables } from '../layers/dim.ts';
-import { dwaAdMinute, dwaDimensionColumns } from '../layers/dwa.ts';
-import { dwdAdEvent, dwdAdEventJoined, dwdRequestColumns } from '../layers/dwd.ts';
-import type { ColumnType } from '../layers/table.ts';
+import { dwaAdMinute, dwaCellKey, dwaDimensionColumns } from '../layers/dwa.ts';
+import { dwdAdEvent, dwdAdEventJoined, dwdEventKey, dwdRequestColumns } from '../layers/dwd.ts';
+import { flinkTypes, literal, q, str, withOptions } from './sql.ts';
+import { notNullDimension, type StarRocksTarget, starRocksSinkTableDdl } from './starrocks.ts';
 
 /** Where the job reads stream records (see src/events/stream-record.ts): a Kafka topic. */
 export interface FlinkSource {
@@ -21,9 +22,13 @@ export interface FlinkSource {
 /** Where enrichment finds dimension rows: the changes in the stream itself, or a MySQL/MariaDB database. */
 export type FlinkDimensions = { from: 'stream' } | { from: 'mysql'; jdbcUrl: string; user: string; password: string };
 
-/** Where DWD and DWA go: changelog topics read back into the warehouse, or Flink's print or blackhole sinks. */
+/**
+ * Where DWD and DWA go: changelog topics read back into the warehouse, StarRocks primary-key tables, or Flink's
+ * print or blackhole sinks.
+ */
 export type FlinkSink =
   | { to: 'kafka'; brokers: string; topicPrefix: string; transactionalIdPrefix: string }
+  | ({ to: 'starrocks' } & StarRocksTarget)
   | { to: 'print' }
   | { to: 'blackhole' };
 
@@ -35,49 +40,38 @@ export interface FlinkJobOptions {
   config: Pick<EngineConfig, 'joinWindowMs' | 'allowedLatenessMs'>;
 }
 
-/** A Flink SQL job: session settings, then table and view definitions, then one statement set. */
+/** A Flink SQL job: session settings, then table and view definitions, then the INSERTs of one statement set. */
 export interface FlinkJob {
   settings: Record<string, string>;
   statements: string[];
-  statementSet: string;
+  inserts: string[];
+}
+
+/**
+ * The job's statement set: run (EXECUTE), or with `planTo` (a file: URL) only planned into a JSON plan (COMPILE PLAN),
+ * which validates every INSERT against its sink's columns without reaching any source or sink.
+ */
+export function statementSet(job: FlinkJob, planTo?: string): string {
+  const verb = planTo === undefined ? 'EXECUTE' : `COMPILE PLAN ${literal(planTo)} FOR`;
+  return `${verb} STATEMENT SET BEGIN\n${job.inserts.map((i) => `${i};\n`).join('')}END`;
 }
 
 /** The job as one SQL script, for `adw flink sql` and Flink's SQL client. */
 export function jobScript(job: FlinkJob): string {
   const set = Object.entries(job.settings).map(([k, v]) => `SET ${literal(k)} = ${literal(v)};`);
-  return `${[...set, ...job.statements.map((s) => `${s};`), `${job.statementSet};`].join('\n\n')}\n`;
+  return `${[...set, ...job.statements.map((s) => `${s};`), `${statementSet(job)};`].join('\n\n')}\n`;
 }
 
 /** The changelogs the job writes, by what they hold: DWD with its columns (both parts), and DWA. */
 export const flinkOutputs = {
-  dwd: { name: dwdAdEvent.name, columns: dwdAdEventJoined.columns, key: ['event_id', 'event_type'] },
-  dwa: { name: dwaAdMinute.name, columns: dwaAdMinute.columns, key: ['minute', ...dwaDimensionColumns] },
+  dwd: { name: dwdAdEvent.name, columns: dwdAdEventJoined.columns, key: dwdEventKey },
+  dwa: { name: dwaAdMinute.name, columns: dwaAdMinute.columns, key: dwaCellKey },
 } as const;
 type FlinkOutput = (typeof flinkOutputs)[keyof typeof flinkOutputs];
 
 /** Flink's name for an output table; its Kafka topic is the sink's prefix, a dot and the table's name. */
 const sinkTable = (t: FlinkOutput) => `${t.name}_out`;
 
-const flinkTypes: Record<ColumnType, string> = {
-  BIGINT: 'BIGINT',
-  INTEGER: 'INT',
-  VARCHAR: 'STRING',
-  BOOLEAN: 'BOOLEAN',
-  TIMESTAMP: 'TIMESTAMP(3)',
-  DATE: 'DATE',
-  DOUBLE: 'DOUBLE',
-};
-
-/** A quoted identifier: Flink reserves words such as `minute`, `key` and `row`. */
-const q = (name: string) => `\`${name.replaceAll('`', '``')}\``;
-/** A quoted string literal. */
-const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const withOptions = (o: Record<string, string>) =>
-  `WITH (\n${Object.entries(o)
-    .map(([k, v]) => `  ${literal(k)} = ${literal(v)}`)
-    .join(',\n')}\n)`;
-/** A string constant typed STRING: a bare literal is a CHAR(n), which unions and CASEs pad with spaces. */
-const str = (s: string) => `CAST(${literal(s)} AS STRING)`;
 /** Event time in ms as a UTC timestamp (the session's time zone is UTC). */
 const timestamp = (ms: string) => `CAST(TO_TIMESTAMP_LTZ(${ms}, 3) AS TIMESTAMP(3))`;
 const ttl = (ms: number) => `${ms} ms`;
@@ -114,11 +108,13 @@ export function compileFlinkJob(def: PipelineDefinition, o: FlinkJobOptions): Fl
   const bucket = granularityMs[aggregate.granularity];
   const dwdColumns = flinkOutputs.dwd.columns.map((c) => (c.name === 'event_time' ? timestamp('ts') : q(c.name)));
   const sums = [...countedColumns.map((c) => `CAST(SUM(${countedSql(c)}) AS BIGINT)`), `SUM(${q(billedColumn)})`];
-  const keys = [`ts - MOD(ts, ${bucket})`, ...dwaDimensionColumns.map(q)];
-  const statementSet = `EXECUTE STATEMENT SET BEGIN
-INSERT INTO ${q(sinkTable(flinkOutputs.dwd))} SELECT ${dwdColumns.join(', ')} FROM adw_dwd;
-INSERT INTO ${q(sinkTable(flinkOutputs.dwa))} SELECT ${timestamp(`ts - MOD(ts, ${bucket})`)}, ${dwaDimensionColumns.map(q).join(', ')}, ${sums.join(', ')} FROM adw_dwd GROUP BY ${keys.join(', ')};
-END`;
+  // The cells' running totals, updated as rows come and go: what a StarRocks primary-key table upserts as it is.
+  const dimension = o.sink.to === 'starrocks' ? notNullDimension : q;
+  const keys = [timestamp(`ts - MOD(ts, ${bucket})`), ...dwaDimensionColumns.map(dimension)];
+  const inserts = [
+    `INSERT INTO ${q(sinkTable(flinkOutputs.dwd))} SELECT ${dwdColumns.join(', ')} FROM adw_dwd`,
+    `INSERT INTO ${q(sinkTable(flinkOutputs.dwa))} SELECT ${keys.join(', ')}, ${sums.join(', ')} FROM adw_dwd GROUP BY ${keys.join(', ')}`,
+  ];
   return {
     settings: {
       'pipeline.name': `adw ${def.name}`,
@@ -126,7 +122,7 @@ END`;
       'table.exec.state.ttl': ttl(horizonMs),
     },
     statements,
-    statementSet,
+    inserts,
   };
 }
 
@@ -170,6 +166,9 @@ ${columns.join(',\n')},
         'table-name': t.stream,
         username: dims.user,
         password: dims.password,
+        // Named: Flink's MySQL dialect asks for com.mysql.jdbc.Driver by default, which is the MySQL driver of 2019
+        // bundled in the StarRocks connector (on the cluster's classpath), not the MariaDB one.
+        driver: 'org.mariadb.jdbc.Driver',
       })}`;
     }
     // The last change of each key wins, kept for good (no TTL); LAST_VALUE skips NULLs, so a delete keeps the row's
@@ -248,6 +247,7 @@ LEFT JOIN adw_request_enriched AS r
 }
 
 function sinkTableDdl(t: FlinkOutput, sink: FlinkSink): string {
+  if (sink.to === 'starrocks') return starRocksSinkTableDdl(sinkTable(t), t, sink);
   const columns = t.columns.map((c) => `  ${q(c.name)} ${flinkTypes[c.type]}`);
   const options: Record<string, string> =
     sink.to === 'kafka'

@@ -8,7 +8,7 @@ import { Job, type JobStatus } from '../engine/job.ts';
 import type { PipelineDefinition } from '../engine/stages.ts';
 import { errors } from '../errors.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import { compileFlinkJob, type FlinkDimensions, flinkOutputs } from './compile.ts';
+import { compileFlinkJob, type FlinkDimensions, flinkOutputs, statementSet } from './compile.ts';
 import { openSession } from './gateway.ts';
 import { jobsNamed, waitForJob } from './job-manager.ts';
 import { ingestPipeline, resultsPipeline } from './pipelines.ts';
@@ -132,7 +132,7 @@ async function submit(
   });
   try {
     for (const statement of job.statements) await session.execute(statement);
-    const { jobId } = await session.execute(job.statementSet);
+    const { jobId } = await session.execute(statementSet(job));
     if (jobId === null) throw errors.flinkRejected('the statement set started no job');
     return jobId;
   } finally {

@@ -13,6 +13,9 @@ export const dwaDimensionColumns = [
   'region',
 ] as const;
 
+/** What identifies a DWA cell: its minute and its dimensions. */
+export const dwaCellKey = ['minute', ...dwaDimensionColumns] as const;
+
 const metricColumns = additiveColumns.map((m) => col(m, 'BIGINT'));
 
 /**

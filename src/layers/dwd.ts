@@ -37,6 +37,9 @@ const outcomeColumns = [
   col('late', 'BOOLEAN', 'arrived after the allowed lateness'),
 ];
 
+/** What identifies a DWD row: one row per distinct event, whichever versions the join made of it. */
+export const dwdEventKey = ['event_id', 'event_type'] as const;
+
 /** Every DWD column in row order: the event, its request's attributes, the join's outcome. */
 const columns = [...eventColumns, ...dwdRequestColumns, ...outcomeColumns];
 

@@ -32,7 +32,7 @@ export const stackComponents: readonly StackComponent[] = [
   },
   {
     name: 'flink',
-    description: `Apache Flink ${FLINK_VERSION} (runtime, SQL Gateway, Kafka and JDBC connectors) from Maven Central, the cluster adw up --flink starts`,
+    description: `Apache Flink ${FLINK_VERSION} (runtime, SQL Gateway, Kafka, JDBC and StarRocks connectors) from Maven Central, the cluster adw up --flink starts`,
     install: (log) => {
       ensureFlink(log);
     },

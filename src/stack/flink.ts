@@ -17,7 +17,25 @@ export function flinkLibDir(): string {
   return join(process.env.ADW_CACHE_DIR ?? join(homedir(), '.cache', 'adw'), `flink-${FLINK_VERSION}`, 'libs');
 }
 
-/** Fetches Flink's runtime, SQL planner, SQL Gateway and the connectors ADW's jobs use, unless cached. Returns the directory of jars. */
+/** The StarRocks connector's build for Flink 1.19, the newest Maven Central serves; it plans and runs on 1.20. */
+export const STARROCKS_CONNECTOR = 'com.starrocks:flink-connector-starrocks:1.2.10_flink-1.19';
+
+/**
+ * Where the StarRocks connector is cached: a directory of its own, after Flink's on the classpath. It is one shaded
+ * jar, but with MySQL Connector/J 5.1.49 unshaded inside, which registers for every `jdbc:mysql:` URL; that the
+ * JDBC dimension tables still get MariaDB's driver is by naming it (see compile.ts), not by where this jar sits.
+ */
+export function starRocksConnectorDir(): string {
+  return join(flinkLibDir(), '..', 'starrocks');
+}
+
+/** The classpath of the cluster's processes: Flink's jars, then the StarRocks connector. */
+const classpath = () => `${flinkLibDir()}/*:${starRocksConnectorDir()}/*`;
+
+/**
+ * Fetches Flink's runtime, SQL planner, SQL Gateway and the connectors ADW's jobs use (Kafka, JDBC, StarRocks), unless
+ * cached. Returns the directory of Flink's jars.
+ */
 export function ensureFlink(log: (line: string) => void = () => {}): string {
   const flink = [
     'flink-clients',
@@ -35,6 +53,15 @@ export function ensureFlink(log: (line: string) => void = () => {}): string {
     // The Kafka and JDBC connectors ask for an older one; the cluster's own must win.
     'flink-connector-base',
   ].map((a) => `org.apache.flink:${a}:${FLINK_VERSION}`);
+  const [, artifact, version] = STARROCKS_CONNECTOR.split(':');
+  fetchMavenArtifacts(
+    'flink',
+    'the StarRocks connector for Flink',
+    starRocksConnectorDir(),
+    `${artifact}-${version}.jar`,
+    [STARROCKS_CONNECTOR],
+    log,
+  );
   return fetchMavenArtifacts(
     'flink',
     `Apache Flink ${FLINK_VERSION}`,
@@ -145,7 +172,7 @@ export async function startFlink(opts: FlinkOptions): Promise<RunningFlink> {
         // Also what marks the process as this cluster's: its directory is in the command line.
         `-Dlog4j.configurationFile=file:${join(conf, 'log4j.properties')}`,
         '-cp',
-        `${libs}/*`,
+        classpath(),
         flinkProcesses[name],
         ...args,
       ],

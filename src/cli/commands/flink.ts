@@ -2,7 +2,15 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
 import { compileFlinkJob, type FlinkSink, jobScript } from '../../flink/compile.ts';
-import { defaultResultsPrefix, defaultStreamTopic, flinkGroupId, mysqlDimensions } from '../../flink/options.ts';
+import {
+  defaultLabelPrefix,
+  defaultResultsPrefix,
+  defaultStreamTopic,
+  flinkGroupId,
+  labelPrefix,
+  mysqlDimensions,
+} from '../../flink/options.ts';
+import { starRocksDatabase } from '../../warehouse/starrocks/ddl.ts';
 import { engineConfigFrom } from './run.ts';
 
 export function registerFlink(program: Command): void {
@@ -16,14 +24,31 @@ export function registerFlink(program: Command): void {
     .option('--dims-mysql <url>', 'look dimension rows up in this MySQL/MariaDB database (mysql://user:pass@host:port)')
     .option('--dims-database <name>', 'with --dims-mysql: the database', defaultDimensionDatabase)
     .addOption(
-      new Option('--sink <kind>', 'where DWD and DWA go: changelog topics, or Flink print or blackhole sinks')
-        .choices(['kafka', 'print', 'blackhole'] as const)
+      new Option(
+        '--sink <kind>',
+        'where DWD and DWA go: changelog topics, StarRocks primary-key tables, or Flink print or blackhole sinks',
+      )
+        .choices(['kafka', 'starrocks', 'print', 'blackhole'] as const)
         .default('kafka' as const),
     )
     .option(
       '--results-prefix <prefix>',
       'with --sink kafka: the result topics are PREFIX.<table>',
       defaultResultsPrefix,
+    )
+    .option('--starrocks-jdbc <url>', "with --sink starrocks: the FE's MySQL port", 'jdbc:mysql://127.0.0.1:9030')
+    .option('--starrocks-load <urls>', "with --sink starrocks: the FE's HTTP port for Stream Load", '127.0.0.1:8030')
+    .option('--starrocks-db <name>', 'with --sink starrocks: the database (see adw starrocks ddl)', 'adw')
+    .option('--starrocks-user <name>', 'with --sink starrocks: the user', 'root')
+    .addOption(
+      new Option('--starrocks-password <password>', 'with --sink starrocks: the password')
+        .env('ADW_STARROCKS_PASSWORD')
+        .default(''),
+    )
+    .option(
+      '--starrocks-label-prefix <prefix>',
+      'with --sink starrocks: starts every Stream Load label of the job',
+      defaultLabelPrefix,
     )
     .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
     .option('--allowed-lateness <duration>', 'lateness handled in state: with the window, how long state is kept', '5m')
@@ -36,7 +61,17 @@ export function registerFlink(program: Command): void {
               topicPrefix: opts.resultsPrefix,
               transactionalIdPrefix: opts.resultsPrefix,
             }
-          : { to: opts.sink };
+          : opts.sink === 'starrocks'
+            ? {
+                to: 'starrocks',
+                jdbcUrl: opts.starrocksJdbc,
+                loadUrl: opts.starrocksLoad,
+                database: starRocksDatabase(opts.starrocksDb, '--starrocks-db'),
+                user: opts.starrocksUser,
+                password: opts.starrocksPassword,
+                labelPrefix: labelPrefix(opts.starrocksLabelPrefix, '--starrocks-label-prefix'),
+              }
+            : { to: opts.sink };
       const job = compileFlinkJob(adPipeline, {
         source: {
           brokers: opts.kafka,
