@@ -116,6 +116,12 @@ export const errors = {
   interrupted: define('ADW_ERR_INTERRUPTED', 503, false, (what: string) => `interrupted ${what}`),
   // Local stack (servers and tools the project installs and starts itself).
   stackUnavailable: define('ADW_ERR_STACK_UNAVAILABLE', 503, false, (what: string, why: string) => `${what}: ${why}`),
+  flinkUnreachable: define(
+    'ADW_ERR_FLINK_UNREACHABLE',
+    503,
+    true,
+    (url: string, why: string) => `cannot reach Flink at ${url}: ${why}`,
+  ),
   flinkRejected: define('ADW_ERR_FLINK_REJECTED', 502, false, (why: string) => `Flink refused the request: ${why}`),
   flinkJobFailed: define(
     'ADW_ERR_FLINK_JOB_FAILED',

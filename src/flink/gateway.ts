@@ -90,11 +90,14 @@ export class GatewaySession {
 
 /** One request to the gateway; a refusal becomes the coded Flink error with the gateway's message. */
 async function call<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  // Not retried: a statement sent twice could start two jobs.
   const res = await fetch(`${url}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
+  }).catch((e: Error) => {
+    throw errors.flinkUnreachable(url, e.cause?.toString() ?? e.message);
   });
   const json = (await res.json()) as T & { errors?: string[] };
   if (!res.ok) {

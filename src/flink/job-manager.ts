@@ -15,9 +15,25 @@ export type JobState = string;
 /** Job states from which a job never moves on. */
 const terminalStates: readonly JobState[] = ['FINISHED', 'FAILED', 'CANCELED'];
 
-/** GETs a JSON document from the JobManager's REST API; a refusal becomes the coded Flink error with its message. */
+/** How long the JobManager may be unreachable before a call gives up (it is busy while a job fails over). */
+const UNREACHABLE_MS = 60_000;
+
+/**
+ * GETs a JSON document from the JobManager's REST API; a refusal becomes the coded Flink error with its message.
+ * Connections that fail (a kept-alive socket the server closed, a JobManager busy restoring a job) are retried.
+ */
 async function getJson<T>(restUrl: string, path: string): Promise<T> {
-  const res = await fetch(`${restUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const deadline = Date.now() + UNREACHABLE_MS;
+  let res: Response;
+  for (;;) {
+    try {
+      res = await fetch(`${restUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw errors.flinkUnreachable(restUrl, (e as Error).cause?.toString() ?? String(e));
+      await sleep(500);
+    }
+  }
   const body = (await res.json()) as T & { errors?: string[] };
   if (!res.ok) throw errors.flinkRejected(`GET ${path}: ${body.errors?.join(' ') ?? res.statusText}`);
   return body;

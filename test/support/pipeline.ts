@@ -9,10 +9,16 @@ import { adPipeline } from '../../src/engine/pipeline.ts';
 import { foldedDwaSql, offlineDwaSql } from '../../src/reconcile/offline.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 
-/** A scratch directory removed by `cleanup()`. */
+/** A scratch directory removed by `cleanup()`, unless ADW_KEEP_SCRATCH is set (to read a failed test's logs). */
 export function scratch(prefix = 'adw-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cleanup: () => {
+      if (process.env.ADW_KEEP_SCRATCH) process.stderr.write(`kept ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Runs the ad pipeline in-process over an NDJSON file until its end; returns the final status. */
