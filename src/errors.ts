@@ -122,6 +122,13 @@ export const errors = {
     true,
     (url: string, why: string) => `cannot reach Flink at ${url}: ${why}`,
   ),
+  flinkRunUnknown: define(
+    'ADW_ERR_FLINK_RUN_UNKNOWN',
+    409,
+    false,
+    (job: string) =>
+      `this warehouse holds results of the Flink job "${job}", which the cluster no longer knows (restarted?): a new job would load them twice; run into a fresh warehouse`,
+  ),
   flinkRejected: define('ADW_ERR_FLINK_REJECTED', 502, false, (why: string) => `Flink refused the request: ${why}`),
   flinkJobFailed: define(
     'ADW_ERR_FLINK_JOB_FAILED',

@@ -121,12 +121,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       dead_lettered: c.deadLettered,
       duplicates: c.duplicates,
       late: c.late,
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        json_parse_us_per_line: calibration,
-      },
+      machine: machineFigures(calibration),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -134,11 +129,21 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
   }
 }
 
+/** What machine a bench ran on, with the day's JSON-parse calibration. */
+export function machineFigures(calibration: number | null): PipelineBenchResult['machine'] {
+  return {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    json_parse_us_per_line: calibration,
+  };
+}
+
 /**
  * How fast this machine parses the workload's JSON today, in µs per line: the engine's cheapest unavoidable step,
  * measured apart from it. The same build's figures move with it from one day (or machine) to the next.
  */
-function jsonParseUsPerLine(input: string): number | null {
+export function jsonParseUsPerLine(input: string): number | null {
   const fd = openSync(input, 'r');
   const head = Buffer.alloc(16 * 1024 * 1024);
   const n = readSync(fd, head, 0, head.length, 0);

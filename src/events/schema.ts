@@ -30,6 +30,20 @@ export interface AdRequest {
   bidMicros: number;
 }
 
+/** A request's own attributes under their column names, as DWD and the scale-out stream record name them. */
+export function requestColumns(r: AdRequest) {
+  return {
+    user_id: r.userId,
+    os: r.os,
+    device_type: r.deviceType,
+    region: r.region,
+    slot_id: r.slotId,
+    ad_id: r.adId,
+    filled: r.filled,
+    bid_micros: r.bidMicros,
+  };
+}
+
 /** An exposure (impression), viewable exposure or click: has its own id and names its request. */
 export interface FollowEvent {
   kind: FollowType;

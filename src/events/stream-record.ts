@@ -1,4 +1,4 @@
-import { dimensionKeys, type InputRecord } from './schema.ts';
+import { dimensionKeys, type InputRecord, requestColumns } from './schema.ts';
 
 /**
  * A validated record as the scale-out engine (Flink) reads it: one flat JSON object per record, with the fields
@@ -29,24 +29,13 @@ export const streamFields = [
 export type StreamField = (typeof streamFields)[number][0];
 
 /** The stream record of a validated record and its lateness. */
-export function streamRecord(r: InputRecord, late: boolean): Partial<Record<StreamField, string | number | boolean>> {
+export function streamRecord(
+  r: InputRecord,
+  late: boolean,
+): Partial<Record<StreamField, string | number | boolean | null>> {
   switch (r.kind) {
     case 'request':
-      return {
-        kind: 'request',
-        id: r.id,
-        request_id: r.id,
-        ts: r.ts,
-        user_id: r.userId,
-        os: r.os,
-        device_type: r.deviceType,
-        region: r.region,
-        slot_id: r.slotId,
-        filled: r.filled,
-        ...(r.adId === null ? {} : { ad_id: r.adId }),
-        bid_micros: r.bidMicros,
-        late,
-      };
+      return { kind: 'request', id: r.id, request_id: r.id, ts: r.ts, ...requestColumns(r), late };
     case 'dim':
       return r.op === 'delete'
         ? { kind: 'dim', dim_table: r.table, dim_op: 'delete', dim_key: r.key }

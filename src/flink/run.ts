@@ -38,11 +38,12 @@ export interface FlinkRun {
   log: (line: string) => void;
 }
 
-/** What a finished run did: the two embedded jobs' last checkpoints and the Flink job's id. */
+/** What a finished run did: the two embedded jobs' last checkpoints, the Flink job's id, each step's wall time. */
 export interface FlinkRunResult {
   ingest: JobStatus;
   results: JobStatus;
   jobId: string;
+  ms: { ingest: number; job: number; load: number };
 }
 
 /** The run name of a warehouse and an input: a short digest, fit for topic names and Kafka transactional ids. */
@@ -68,6 +69,7 @@ export function flinkTopics(name: string): { stream: string; prefix: string; dwd
  */
 export async function runOnFlink(def: PipelineDefinition, run: FlinkRun): Promise<FlinkRunResult> {
   const topics = flinkTopics(run.name);
+  const t0 = performance.now();
   const ingest = await new Job(
     ingestPipeline(def, { brokers: run.brokers, topic: topics.stream }),
     run.input,
@@ -75,15 +77,35 @@ export async function runOnFlink(def: PipelineDefinition, run: FlinkRun): Promis
     run.config,
   ).run({ untilEnd: true, ...(run.signal ? { signal: run.signal } : {}) });
   if (run.signal?.aborted) throw errors.interrupted('before the Flink job was submitted');
+  const t1 = performance.now();
   const jobName = `adw ${run.name}`;
   const known = await jobsNamed(run.cluster.restUrl, jobName);
   let jobId = known.find((j) => j.state !== 'FAILED' && j.state !== 'CANCELED')?.id;
-  if (jobId === undefined) {
-    jobId = await submit(def, run, jobName, topics);
-    run.log(`Flink job ${jobId} submitted (${jobName})`);
-  } else run.log(`Flink job ${jobId} (${jobName}) is known to the cluster: following it`);
-  await waitForJob(run.cluster.restUrl, jobId, ['FINISHED'], Number.POSITIVE_INFINITY, run.signal);
-  const source = new CompositeSource(
+  const source = resultsSource(run, topics);
+  try {
+    if (jobId === undefined && (await run.warehouse.readCheckpoint(source.id)) !== null)
+      // A new job would write every result again, and the loader would add them to those it holds.
+      throw errors.flinkRunUnknown(jobName);
+    if (jobId === undefined) {
+      jobId = await submit(def, run, jobName, topics);
+      run.log(`Flink job ${jobId} submitted (${jobName})`);
+    } else run.log(`Flink job ${jobId} (${jobName}) is known to the cluster: following it`);
+    await waitForJob(run.cluster.restUrl, jobId, ['FINISHED'], Number.POSITIVE_INFINITY, run.signal);
+    const t2 = performance.now();
+    const results = await new Job(resultsPipeline, source, run.warehouse, run.config).run({
+      untilEnd: true,
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    const ms = { ingest: Math.round(t1 - t0), job: Math.round(t2 - t1), load: Math.round(performance.now() - t2) };
+    return { ingest, results, jobId, ms };
+  } finally {
+    await source.close();
+  }
+}
+
+/** The job's changelog topics as one source, read to their end. */
+function resultsSource(run: FlinkRun, topics: ReturnType<typeof flinkTopics>): CompositeSource {
+  return new CompositeSource(
     [topics.dwd, topics.dwa].map(
       (topic) =>
         new KafkaSource({
@@ -96,15 +118,6 @@ export async function runOnFlink(def: PipelineDefinition, run: FlinkRun): Promis
         }),
     ),
   );
-  try {
-    const results = await new Job(resultsPipeline, source, run.warehouse, run.config).run({
-      untilEnd: true,
-      ...(run.signal ? { signal: run.signal } : {}),
-    });
-    return { ingest, results, jobId };
-  } finally {
-    await source.close();
-  }
 }
 
 /** Submits the compiled job through the SQL Gateway; returns the job's id. */

@@ -22,6 +22,8 @@ const tmp = scratch('adw-flink-engine-');
 const input = join(tmp.dir, 'traffic.ndjson');
 /** The embedded engine's warehouse over the input: what every Flink run must equal. */
 const embeddedDb = join(tmp.dir, 'embedded.duckdb');
+/** The warehouse `adw run --engine flink` fills from the same input. */
+const flinkDb = join(tmp.dir, 'flink.duckdb');
 let flink: RunningFlink;
 let kafka: Awaited<ReturnType<typeof startTestKafka>>;
 
@@ -59,8 +61,8 @@ async function runEmbedded(def: PipelineDefinition, db: string): Promise<void> {
 }
 
 /** `adw run --engine flink` over the test's input, as a user runs it. */
-async function runFlinkCli(db: string): Promise<string> {
-  const r = await adwAsync(
+function flinkCli(db: string) {
+  return adwAsync(
     tmp.dir,
     [
       'run',
@@ -81,14 +83,18 @@ async function runFlinkCli(db: string): Promise<string> {
     ],
     300_000,
   );
-  assert.equal(r.status, 0, r.stderr);
+}
+
+/** The same, which must succeed; its summary line. */
+async function runFlinkCli(db: string): Promise<string> {
+  const r = await flinkCli(db);
+  assert.equal(r.status, 0, `adw run --engine flink: status ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
 
 test('adw run --engine flink lands the same DWD rows, DWA cells and query answers as the embedded engine', {
   timeout: 360_000,
 }, async () => {
-  const flinkDb = join(tmp.dir, 'flink.duckdb');
   const out = JSON.parse(await runFlinkCli(flinkDb)) as Record<string, unknown>;
   assert.equal(out.engine, 'flink');
   const embedded = await dwdRows(embeddedDb);
@@ -187,4 +193,22 @@ test('both engines follow a stage parameter: without the billing look-up nothing
   // And the parameter mattered: the full pipeline bills.
   const [full] = await totals(embeddedDb);
   assert.ok(Number(full?.spend) > 0);
+});
+
+test('a warehouse whose Flink job the cluster has forgotten is refused, not loaded twice', {
+  timeout: 360_000,
+}, async () => {
+  // A restarted JobManager remembers no finished job; the warehouse still holds that job's results.
+  await flink.stop();
+  flink = await startFlink({
+    dir: join(tmp.dir, 'flink-2'),
+    restPort: await freePort(),
+    gatewayPort: await freePort(),
+  });
+  const before = await dwdRows(flinkDb);
+  const refused = await flinkCli(flinkDb);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /^adw: .*no longer knows.* \[ADW_ERR_FLINK_RUN_UNKNOWN\]$/m);
+  assertSameRows(await dwdRows(flinkDb), before, 'DWD after the refused run');
+  assert.deepEqual(await jobsNamed(flink.restUrl, `adw ${flinkRunName(flinkDb, `file:${input}`)}`), []);
 });

@@ -1,4 +1,5 @@
-import type { Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
+import { runFlinkBench } from '../../bench/flink-bench.ts';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
 import { runQueryBench } from '../../bench/query-bench.ts';
 import { errors } from '../../errors.ts';
@@ -21,6 +22,15 @@ export function registerBench(program: Command): void {
       'file',
     )
     .option('--kafka <brokers>', 'with --source kafka: use this broker instead of starting one')
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'embedded, or flink: the same workload on a Kafka broker and Flink cluster it starts',
+      )
+        .choices(['embedded', 'flink'] as const)
+        .default('embedded' as const),
+    )
+    .option('--flink-parallelism <n>', 'with --engine flink: parallelism of the job', '2')
     .option('--query', 'benchmark dashboard queries instead: DWA of --campaigns campaigns over --days days')
     .option('--campaigns <n>', 'with --query: campaigns', '1000')
     .option('--days <n>', 'with --query: days of data', '90')
@@ -37,6 +47,19 @@ export function registerBench(program: Command): void {
         process.stdout.write(`${opts.json ? JSON.stringify(q) : JSON.stringify(q, null, 2)}\n`);
         return;
       }
+      if (opts.engine === 'flink') {
+        if (opts.source !== 'file')
+          throw errors.badOption('--source', 'the flink bench reads its workload from a file');
+        const f = await runFlinkBench({
+          events: parseCount(opts.events, '--events'),
+          seed: parseCount(opts.seed, '--seed'),
+          parallelism: Math.max(1, parseCount(opts.flinkParallelism, '--flink-parallelism')),
+          config: { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') },
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        printFigures(f, Boolean(opts.json));
+        return;
+      }
       if (opts.source !== 'file' && opts.source !== 'kafka')
         throw errors.badOption('--source', `"${opts.source}" is not file or kafka`);
       const result = await runPipelineBench({
@@ -47,9 +70,14 @@ export function registerBench(program: Command): void {
         config: { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') },
         log: (line) => process.stderr.write(`${line}\n`),
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else
-        for (const [k, v] of Object.entries(result))
-          process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+      printFigures(result, Boolean(opts.json));
     });
+}
+
+/** A bench's figures: one JSON object, or one figure a line. */
+function printFigures(result: object, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else
+    for (const [k, v] of Object.entries(result))
+      process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
 }

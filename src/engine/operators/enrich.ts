@@ -1,5 +1,11 @@
 import { errors } from '../../errors.ts';
-import type { AdEvent, AdRequest, BillingType, DimensionTable } from '../../events/schema.ts';
+import {
+  type AdEvent,
+  type AdRequest,
+  type BillingType,
+  type DimensionTable,
+  requestColumns,
+} from '../../events/schema.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
 import { type DwdRequestColumn, dwdRequestColumns } from '../../layers/dwd.ts';
@@ -45,17 +51,10 @@ export function enrichRequest(r: AdRequest, dims: DimensionState, lookups: reado
   const row: RequestRow = {
     request_id: r.id,
     ts: r.ts,
-    user_id: r.userId,
-    os: r.os,
-    device_type: r.deviceType,
-    region: r.region,
-    slot_id: r.slotId,
-    ad_id: r.adId,
+    ...requestColumns(r),
     campaign_id: null,
     advertiser_id: null,
     billing: null,
-    filled: r.filled,
-    bid_micros: r.bidMicros,
   };
   const cells = row as unknown as Record<DwdRequestColumn, unknown>;
   for (const l of lookups) {
