@@ -19,8 +19,10 @@ export async function writeFlinkConfig(dir: string, restPort: number, slots: num
     'rest.port': restPort,
     'taskmanager.host': '127.0.0.1',
     'taskmanager.bind-host': '127.0.0.1',
-    'taskmanager.rpc.port': await freePort(),
-    'taskmanager.data.port': await freePort(),
+    // Any free port, chosen by each task manager as it starts: a replacement bound to its predecessor's address was
+    // not accepted by the job manager within two minutes (seen here after a SIGKILL), one on new ports is.
+    'taskmanager.rpc.port': 0,
+    'taskmanager.data.port': 0,
     'taskmanager.numberOfTaskSlots': slots,
     'jobmanager.memory.process.size': '1024m',
     'taskmanager.memory.process.size': '1536m',
