@@ -40,12 +40,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Whether an error is the reader of the output going away (`adw ... | head`): the output ends, not the command. */
+const readerGone = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+
 async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', (e) => {
+    if (readerGone(e)) process.exit(0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (readerGone(e)) return 0;
     if (isAdwError(e)) {
       process.stderr.write(`adw: ${e.message} [${e.code}]\n`);
       return e.statusCode < 500 ? 2 : 1;

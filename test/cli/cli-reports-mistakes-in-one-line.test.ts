@@ -213,3 +213,18 @@ describe('query --json', () => {
     for (const row of result.rows) assert.deepEqual(Object.keys(row).sort(), ['device_type', 'exposures', 'region']);
   });
 });
+
+test('output piped into a reader that stops early (| head) ends the command quietly, with no internal error', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(ADW, ['simulate', '--events', '200000', '--out', '-'], { cwd: dir, env });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  // Like head -c: read the first chunk, then close the pipe.
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.destroy();
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.equal(status, 0, `status ${status}\n--- stderr\n${stderr}`);
+  assert.equal(stderr, '');
+});
