@@ -107,6 +107,8 @@ export interface FlinkOptions {
   gatewayPort: number;
   /** Task slots of the task manager (default 2). */
   slots?: number;
+  /** The task manager's process memory, as Flink writes sizes (default 1536m: enough for the tests' workloads). */
+  taskManagerMemory?: string;
   /** Keep running after this process exits (adw up); otherwise the processes are this process's children. */
   detached?: boolean;
 }
@@ -157,7 +159,7 @@ function resourceParams(libs: string, conf: string, which: 'JM' | 'TM'): { jvm: 
 /** Starts (or restarts, on the same directory) a session cluster with a SQL Gateway; resolves once both REST APIs answer. */
 export async function startFlink(opts: FlinkOptions): Promise<RunningFlink> {
   const libs = ensureFlink();
-  const conf = await writeFlinkConfig(opts.dir, opts.restPort, opts.slots ?? 2);
+  const conf = await writeFlinkConfig(opts.dir, opts.restPort, opts.slots ?? 2, opts.taskManagerMemory ?? '1536m');
   const jm = resourceParams(libs, conf, 'JM');
   const tm = resourceParams(libs, conf, 'TM');
   const gatewayUrl = `http://127.0.0.1:${opts.gatewayPort}`;
