@@ -1,5 +1,4 @@
 import { type Command, Option } from '@commander-js/extra-typings';
-import { runFlinkBench } from '../../bench/flink-bench.ts';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
 import { runQueryBench } from '../../bench/query-bench.ts';
 import { errors } from '../../errors.ts';
@@ -50,6 +49,8 @@ export function registerBench(program: Command): void {
       if (opts.engine === 'flink') {
         if (opts.source !== 'file')
           throw errors.badOption('--source', 'the flink bench reads its workload from a file');
+        // Loaded on use: every adw command starts faster without the scale-out engine's modules.
+        const { runFlinkBench } = await import('../../bench/flink-bench.ts');
         const f = await runFlinkBench({
           events: parseCount(opts.events, '--events'),
           seed: parseCount(opts.seed, '--seed'),
