@@ -44,8 +44,8 @@ const dwaKeyColumns = dwaAdMinute.columns.filter((c) => !(additiveColumns as rea
  */
 export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   readonly name = 'changelog';
-  /** DWD row versions added in this epoch and not removed since, by key (event_id, event_type), as JSON. */
-  private added = new Map<string, string[]>();
+  /** DWD row versions added in this epoch and not removed since, by key (event_id, event_type), with their JSON. */
+  private added = new Map<string, { json: string; row: Row }[]>();
   /** DWD row versions committed before this epoch and removed in it. */
   private removed: Row[] = [];
   /** DWA deltas of this epoch, by cell (minute and dimensions as CSV). */
@@ -75,15 +75,17 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   private detail(change: Change): void {
     if (change.before) {
       const versions = this.added.get(keyOf(change.before));
-      const i = versions?.indexOf(JSON.stringify(change.before)) ?? -1;
+      const json = JSON.stringify(change.before);
+      const i = versions?.findIndex((v) => v.json === json) ?? -1;
       if (i >= 0) versions?.splice(i, 1);
       else this.removed.push(change.before);
     }
     if (change.after) {
       const key = keyOf(change.after);
+      const version = { json: JSON.stringify(change.after), row: change.after };
       const versions = this.added.get(key);
-      if (versions === undefined) this.added.set(key, [JSON.stringify(change.after)]);
-      else versions.push(JSON.stringify(change.after));
+      if (versions === undefined) this.added.set(key, [version]);
+      else versions.push(version);
     }
   }
 
@@ -106,8 +108,7 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   override onCheckpoint(writes: CheckpointWrites): void {
     for (const row of this.removed) writes.dwdRemoved.push(csv(row, dwdAdEventJoined.columns));
     for (const versions of this.added.values())
-      for (const json of versions) {
-        const row = JSON.parse(json) as Row;
+      for (const { row } of versions) {
         (row.join_status === 'unmatched' ? writes.dwdUnmatched : writes.dwd).push(csv(row, dwdAdEventJoined.columns));
       }
     const dwa = new CsvRows();
