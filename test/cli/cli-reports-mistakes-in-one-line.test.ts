@@ -228,3 +228,14 @@ test('output piped into a reader that stops early (| head) ends the command quie
   assert.equal(status, 0, `status ${status}\n--- stderr\n${stderr}`);
   assert.equal(stderr, '');
 });
+
+test('a Kafka broker that cannot be reached when producing is one coded line, not an internal error', () => {
+  // Port 1 on loopback refuses connections at once.
+  const r = adw('simulate', '--events', '10', '--kafka', '127.0.0.1:1');
+  assert.equal(r.status, 1, show(r));
+  assert.match(
+    r.stderr,
+    /^adw: cannot connect to Kafka at 127\.0\.0\.1:1: .*\[ADW_ERR_SOURCE_UNREACHABLE\]\n$/,
+    show(r),
+  );
+});
