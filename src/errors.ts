@@ -126,8 +126,8 @@ export const errors = {
     'ADW_ERR_FLINK_RUN_UNKNOWN',
     409,
     false,
-    (job: string) =>
-      `this warehouse holds results of the Flink job "${job}", which the cluster no longer knows (restarted?): a new job would load them twice; run into a fresh warehouse`,
+    (job: string, why: string) =>
+      `this warehouse holds results of the Flink job "${job}", ${why}: a job started afresh would load them twice; run into a fresh warehouse`,
   ),
   flinkRejected: define('ADW_ERR_FLINK_REJECTED', 502, false, (why: string) => `Flink refused the request: ${why}`),
   flinkJobFailed: define(

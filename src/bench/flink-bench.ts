@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FileSource } from '../connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../engine/config.ts';
 import { adPipeline } from '../engine/pipeline.ts';
-import { flinkRunName, runOnFlink } from '../flink/run.ts';
+import { FlinkRunner, flinkRunName } from '../flink/run.ts';
 import { writeSimulation } from '../simulator/simulate.ts';
 import { startFlink } from '../stack/flink.ts';
 import { freePort } from '../stack/free-port.ts';
@@ -81,7 +81,7 @@ export async function runFlinkBench(opts: {
     const process0 = process.cpuUsage();
     const t0 = performance.now();
     log('running the pipeline on Flink ...');
-    const run = await runOnFlink(adPipeline, {
+    const run = await new FlinkRunner(adPipeline, {
       name: flinkRunName(db, source.id),
       input: source,
       warehouse,
@@ -92,7 +92,7 @@ export async function runFlinkBench(opts: {
       parallelism: opts.parallelism,
       checkpointIntervalMs: config.checkpointIntervalMs,
       log,
-    });
+    }).start({ untilEnd: true });
     const seconds = (performance.now() - t0) / 1000;
     const processCpu = process.cpuUsage(process0);
     const clusterCpu = clusterPids().reduce((sum, pid) => sum + processCpuMs(pid), 0) - cluster0;

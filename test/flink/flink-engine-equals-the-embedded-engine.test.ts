@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
@@ -8,12 +9,13 @@ import { Job } from '../../src/engine/job.ts';
 import { adPipeline } from '../../src/engine/pipeline.ts';
 import type { PipelineDefinition } from '../../src/engine/stages.ts';
 import { completedCheckpoints, jobStatus, jobsNamed } from '../../src/flink/job-manager.ts';
-import { flinkRunName, runOnFlink } from '../../src/flink/run.ts';
+import { FlinkRunner, flinkRunName } from '../../src/flink/run.ts';
 import { foldedDwaSql } from '../../src/reconcile/offline.ts';
 import { type RunningFlink, startFlink } from '../../src/stack/flink.ts';
 import { freePort } from '../../src/stack/free-port.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+import { startAdwServer } from '../support/adw-server.ts';
 import { adwAsync } from '../support/cli.ts';
 import { startTestKafka } from '../support/kafka.ts';
 import { assertSameRows, queryDb, scratch } from '../support/pipeline.ts';
@@ -60,29 +62,22 @@ async function runEmbedded(def: PipelineDefinition, db: string): Promise<void> {
   }
 }
 
-/** `adw run --engine flink` over the test's input, as a user runs it. */
-function flinkCli(db: string) {
-  return adwAsync(
-    tmp.dir,
-    [
-      'run',
-      '--engine',
-      'flink',
-      '--input',
-      input,
-      '--db',
-      db,
-      '--until-end',
-      '--quiet',
-      '--flink',
-      flink.gatewayUrl,
-      '--flink-rest',
-      flink.restUrl,
-      '--flink-kafka',
-      kafka.brokers,
-    ],
-    300_000,
-  );
+/** The options that point `adw run --engine flink` at the test's cluster. */
+const onTestCluster = () => [
+  '--engine',
+  'flink',
+  '--quiet',
+  '--flink',
+  flink.gatewayUrl,
+  '--flink-rest',
+  flink.restUrl,
+  '--flink-kafka',
+  kafka.brokers,
+];
+
+/** `adw run --engine flink --until-end` over the test's input (or another file), as a user runs it. */
+function flinkCli(db: string, file = input) {
+  return adwAsync(tmp.dir, ['run', '--input', file, '--db', db, '--until-end', ...onTestCluster()], 300_000);
 }
 
 /** The same, which must succeed; its summary line. */
@@ -167,7 +162,7 @@ test('both engines follow a stage parameter: without the billing look-up nothing
   const warehouse = await DuckDbWarehouse.open(db);
   const source = new FileSource({ path: input });
   try {
-    await runOnFlink(unbilled, {
+    await new FlinkRunner(unbilled, {
       name: flinkRunName(db, source.id),
       input: source,
       warehouse,
@@ -178,7 +173,7 @@ test('both engines follow a stage parameter: without the billing look-up nothing
       parallelism: 2,
       checkpointIntervalMs: 1000,
       log: () => {},
-    });
+    }).start({ untilEnd: true });
   } finally {
     await source.close();
     await warehouse.close();
@@ -195,10 +190,48 @@ test('both engines follow a stage parameter: without the billing look-up nothing
   assert.ok(Number(full?.spend) > 0);
 });
 
-test('a warehouse whose Flink job the cluster has forgotten is refused, not loaded twice', {
+test('live on Flink: the API answers while the job runs, Ctrl-C stops it with a savepoint, the next run resumes it', {
+  timeout: 480_000,
+}, async () => {
+  const db = join(tmp.dir, 'live.duckdb');
+  const growing = join(tmp.dir, 'growing.ndjson');
+  const lines = readFileSync(input, 'utf8').split('\n');
+  const half = Math.floor(lines.length / 2);
+  writeFileSync(growing, `${lines.slice(0, half).join('\n')}\n`);
+  const token = 'flink-live-token-0123456789';
+  const live = await startAdwServer(
+    ['run', '--input', growing, '--db', db, '--api-port', '0', ...onTestCluster()],
+    { ADW_API_TOKEN: token },
+    60_000,
+  );
+  let requests = 0;
+  try {
+    for (let i = 0; i < 600 && requests === 0; i++) {
+      const res = await fetch(new URL('/api/query?metrics=requests', live.url), {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 200);
+      requests = Number(((await res.json()) as { rows: { requests?: number }[] }).rows[0]?.requests ?? 0);
+      if (requests === 0) await sleep(500);
+    }
+  } finally {
+    assert.equal(await live.stop(), 0, `clean exit on Ctrl-C: ${live.output().stderr}`);
+  }
+  assert.ok(requests > 0, "the live job's results were queryable while it ran");
+  assert.match(live.output().stderr, /^Flink job \w+ stopped at \S+/m);
+  // The second half comes after the stop: its exposures and clicks join requests held in the savepoint's state.
+  appendFileSync(growing, lines.slice(half).join('\n'));
+  const resumed = await flinkCli(db, growing);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /^Flink job \w+ submitted .*, resumed from \S+/m);
+  assertSameRows(await dwdRows(db), await dwdRows(embeddedDb), 'DWD');
+  assertSameRows(await dwaCells(db), await dwaCells(embeddedDb), 'DWA');
+});
+
+test('a restarted cluster: the next run resumes from the savepoint in the warehouse; without it, it is refused', {
   timeout: 360_000,
 }, async () => {
-  // A restarted JobManager remembers no finished job; the warehouse still holds that job's results.
+  // A restarted JobManager remembers no job; the warehouse holds the first cluster's savepoint, still on disk.
   await flink.stop();
   flink = await startFlink({
     dir: join(tmp.dir, 'flink-2'),
@@ -206,9 +239,20 @@ test('a warehouse whose Flink job the cluster has forgotten is refused, not load
     gatewayPort: await freePort(),
   });
   const before = await dwdRows(flinkDb);
+  const again = await flinkCli(flinkDb);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /resumed from \S+/);
+  assertSameRows(await dwdRows(flinkDb), before, 'DWD after the resumed run, with nothing new to read');
+  // The savepoint that run stopped at is lost: a new job would start empty and write every result again.
+  rmSync(join(tmp.dir, 'flink-2', 'savepoints'), { recursive: true, force: true });
   const refused = await flinkCli(flinkDb);
   assert.equal(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /^adw: .*no longer knows.* \[ADW_ERR_FLINK_RUN_UNKNOWN\]$/m);
+  assert.match(refused.stderr, /^adw: .*savepoint .* Flink cannot restore.* \[ADW_ERR_FLINK_RUN_UNKNOWN\]$/m);
   assertSameRows(await dwdRows(flinkDb), before, 'DWD after the refused run');
-  assert.deepEqual(await jobsNamed(flink.restUrl, `adw ${flinkRunName(flinkDb, `file:${input}`)}`), []);
+  const jobs = await jobsNamed(flink.restUrl, `adw ${flinkRunName(flinkDb, `file:${input}`)}`);
+  assert.deepEqual(
+    jobs.map((j) => j.state),
+    ['FAILED', 'FINISHED'],
+    'the job submitted from the lost savepoint failed to restore; only the resumed one ran',
+  );
 });

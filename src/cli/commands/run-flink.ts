@@ -4,6 +4,7 @@ import type { EngineConfig } from '../../engine/config.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
 import { errors } from '../../errors.ts';
 import type { FlinkDimensions } from '../../flink/compile.ts';
+import type { FlinkRunMode, FlinkRunner } from '../../flink/run.ts';
 import { mysqlDimensions } from '../../flink/options.ts';
 import { defaultStackPorts } from '../../stack/local-stack.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
@@ -18,9 +19,6 @@ export interface FlinkRunFlags {
   kafka?: string;
   dimsMysql?: string;
   dimsDatabase: string;
-  untilEnd?: true;
-  apiPort?: string;
-  metricsPort?: string;
 }
 
 /** Options for the scale-out engine's flags: defaults are the local stack's (adw up --flink). */
@@ -30,21 +28,21 @@ export const flinkRunDefaults = {
 } as const;
 
 /**
- * `adw run --engine flink`: the pipeline on a Flink cluster, its results in the warehouse; prints what the ingest
- * and the results load committed. Refuses what it does not do yet, in one coded line, before anything starts.
+ * The runner of `adw run --engine flink`: the pipeline on a Flink cluster, its results in the warehouse. Its
+ * `ingest` job is what the API and the metrics follow while it runs.
  */
-export async function runFlinkEngine(
+export async function flinkRunner(
   flags: FlinkRunFlags,
   run: { db: string; source: Source; warehouse: Warehouse; config: EngineConfig; signal: AbortSignal },
-): Promise<void> {
+): Promise<FlinkRunner> {
   const gateway = new URL(flags.flink);
   const restUrl = flags.flinkRest ?? `${gateway.protocol}//${gateway.hostname}:${defaultStackPorts.flinkRest}`;
   const dimensions: FlinkDimensions = flags.dimsMysql
     ? mysqlDimensions(flags.dimsMysql, flags.dimsDatabase)
     : { from: 'stream' };
   // Loaded on use: every adw command starts faster without the scale-out engine's modules.
-  const { flinkRunName, runOnFlink } = await import('../../flink/run.ts');
-  const result = await runOnFlink(adPipeline, {
+  const { FlinkRunner, flinkRunName } = await import('../../flink/run.ts');
+  return new FlinkRunner(adPipeline, {
     name: flinkRunName(resolve(run.db), run.source.id),
     input: run.source,
     warehouse: run.warehouse,
@@ -55,23 +53,21 @@ export async function runFlinkEngine(
     parallelism: Math.max(1, parseCount(flags.flinkParallelism, '--flink-parallelism')),
     checkpointIntervalMs: run.config.checkpointIntervalMs,
     signal: run.signal,
-    log: (line) => process.stderr.write(`${line}\n`),
+    log: (line: string) => process.stderr.write(`${line}\n`),
   });
+}
+
+/** Runs the pipeline on Flink to the end of the input or until interrupted; prints what the ingest committed. */
+export async function runFlinkEngine(runner: FlinkRunner, mode: FlinkRunMode, sourceId: string): Promise<void> {
+  const result = await runner.start(mode);
   const s = result.ingest;
   process.stdout.write(
-    `${JSON.stringify({ engine: 'flink', flink_job: result.jobId, source: run.source.id, ...s.counters, position: s.position, epoch: s.epoch, max_event_time: s.maxEventMs ? new Date(s.maxEventMs).toISOString() : null })}\n`,
+    `${JSON.stringify({ engine: 'flink', flink_job: result.jobId, savepoint: result.savepoint, source: sourceId, ...s.counters, position: s.position, epoch: s.epoch, max_event_time: s.maxEventMs ? new Date(s.maxEventMs).toISOString() : null })}\n`,
   );
 }
 
-/** What `--engine flink` cannot do yet: refused before the warehouse is opened. */
+/** What `--engine flink` refuses, before the warehouse is opened. */
 export function checkFlinkFlags(flags: FlinkRunFlags): void {
-  if (!flags.untilEnd)
-    throw errors.badOption('--engine', 'flink runs a finite input to its end for now: add --until-end');
-  if (flags.apiPort !== undefined || flags.metricsPort !== undefined)
-    throw errors.badOption(
-      '--engine',
-      'flink does not serve the API or metrics while it runs: use adw serve afterwards',
-    );
   try {
     new URL(flags.flink);
   } catch {

@@ -17,7 +17,7 @@ import { startMetricsServer } from '../../metrics/server.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
-import { checkFlinkFlags, flinkRunDefaults, runFlinkEngine } from './run-flink.ts';
+import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from './run-flink.ts';
 
 /** The engine config from the engine options of adw run (named as commander names them; each has a default). */
 export function engineConfigFrom(opts: {
@@ -136,11 +136,11 @@ export function registerRun(program: Command): void {
       if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {
-        if (opts.engine === 'flink') {
-          await runFlinkEngine(opts, { db: opts.db, source, warehouse, config, signal: interrupt.signal });
-          return;
-        }
-        const job = new Job(adPipeline, source, warehouse, config);
+        const runner =
+          opts.engine === 'flink'
+            ? await flinkRunner(opts, { db: opts.db, source, warehouse, config, signal: interrupt.signal })
+            : null;
+        const job = runner?.ingest ?? new Job(adPipeline, source, warehouse, config);
         if (opts.apiPort !== undefined) {
           api = await serveApi({
             store: warehouse,
@@ -154,10 +154,16 @@ export function registerRun(program: Command): void {
           });
           process.stderr.write(`API and dashboard at http://${opts.apiHost}:${api.port}/ (token required)\n`);
         }
+        const observers = [...(monitor ? [monitor.engine] : []), ...(api?.health ? [api.health] : [])];
+        // Standard input cannot grow once closed: its end is the end of the run.
+        const untilEnd = Boolean(opts.untilEnd) || opts.input === '-';
+        if (runner) {
+          await runFlinkEngine(runner, { untilEnd, observers }, source.id);
+          return;
+        }
         const status = await job.run({
-          observers: [...(monitor ? [monitor.engine] : []), ...(api?.health ? [api.health] : [])],
-          // Standard input cannot grow once closed: its end is the end of the run.
-          untilEnd: Boolean(opts.untilEnd) || opts.input === '-',
+          observers,
+          untilEnd,
           signal: interrupt.signal,
           onCommit: (s) => {
             if (!opts.quiet)

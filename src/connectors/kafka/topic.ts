@@ -16,7 +16,7 @@ export async function ensureTopic(brokers: string, topic: string, partitions = d
 }
 
 /** The innermost cause of a client error ("connect ECONNREFUSED ..."), which says more than its wrappers. */
-function rootCause(e: unknown): string {
+export function rootCause(e: unknown): string {
   let c = e as { message?: string; cause?: unknown; errors?: unknown[] } | undefined;
   for (let i = 0; i < 10 && c && (c.cause ?? c.errors?.[0]); i++) c = (c.cause ?? c.errors?.[0]) as typeof c;
   return c?.message ?? String(e);

@@ -65,7 +65,7 @@ function toJs(v: unknown): unknown {
 export class DuckDbWarehouse implements Warehouse {
   private readonly instance: DuckDBInstance;
   /** Checkpoint transactions run here, one at a time. */
-  private readonly writer: DuckDBConnection;
+  private readonly writer: Serialized;
   /** The engine's look-ups run here, concurrently with a commit in flight. */
   private readonly reader: Serialized;
   /** API queries run here, so a slow dashboard query never delays the engine. */
@@ -80,7 +80,7 @@ export class DuckDbWarehouse implements Warehouse {
     staging: Staging | null,
   ) {
     this.instance = instance;
-    this.writer = writer;
+    this.writer = new Serialized(writer);
     this.reader = new Serialized(reader);
     this.api = new Serialized(api);
     this.staging = staging;
@@ -390,19 +390,22 @@ export class DuckDbWarehouse implements Warehouse {
 
   /**
    * Runs statements as one transaction on the writer connection: all or nothing. They go as one script, so DuckDB
-   * runs them back to back instead of waiting for the JavaScript thread between statements.
+   * runs them back to back instead of waiting for the JavaScript thread between statements. Transactions queue
+   * behind each other: two jobs (the Flink run's ingest and loader) may commit at once.
    */
-  private async transaction(statements: string[]): Promise<void> {
-    try {
-      await this.writer.run(['BEGIN TRANSACTION', ...statements, 'COMMIT'].join(';\n'));
-    } catch (e) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw errors.warehouseWrite((e as Error).message);
-    }
+  private transaction(statements: string[]): Promise<void> {
+    return this.writer.queue(async (conn) => {
+      try {
+        await conn.run(['BEGIN TRANSACTION', ...statements, 'COMMIT'].join(';\n'));
+      } catch (e) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw errors.warehouseWrite((e as Error).message);
+      }
+    });
   }
 
   async close(): Promise<void> {
-    this.writer.closeSync();
+    this.writer.close();
     this.reader.close();
     this.api.close();
     this.instance.closeSync();
@@ -423,10 +426,14 @@ class Serialized {
   constructor(conn: DuckDBConnection) {
     this.conn = conn;
   }
-  read(sql: string, params: Param[]): Promise<DuckDBResultReader> {
-    const next = this.tail.then(() => this.conn.runAndReadAll(sql, params as DuckDBValue[]));
+  /** Runs a task on the connection once every task queued before it has ended. */
+  queue<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.tail.then(() => task(this.conn));
     this.tail = next.catch(() => undefined);
     return next;
+  }
+  read(sql: string, params: Param[]): Promise<DuckDBResultReader> {
+    return this.queue((conn) => conn.runAndReadAll(sql, params as DuckDBValue[]));
   }
   close(): void {
     this.conn.closeSync();
