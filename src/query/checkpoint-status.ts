@@ -1,6 +1,6 @@
 import { type CounterColumn, checkpointCounters, checkpointTable } from '../layers/meta.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
-import { timestampIso } from './planner.ts';
+import { timestampIso } from './freshness.ts';
 
 /** The pipeline's progress as the warehouse records it: readable with no engine in this process (`adw serve`). */
 export interface CheckpointStatus extends Record<CounterColumn, number> {

@@ -1,10 +1,11 @@
 import { dimensions } from '../catalogue/dimensions.ts';
 import { errors } from '../errors.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
-import { freshness, runQuery, type Freshness } from './planner.ts';
+import { type Freshness, freshness } from './freshness.ts';
+import { runQuery } from './planner.ts';
 import { MAX_LIMIT } from './request.ts';
 
-/** Campaign pacing for one day: which campaigns, which day (any time inside it; default the newest event's day). */
+/** Campaign pacing for one day: which campaigns, which day (any time inside it; default the day of `as_of`). */
 export interface PacingRequest {
   day?: number;
   advertiserIds?: number[];
@@ -32,7 +33,7 @@ export interface PacingRow {
 
 export interface PacingResult {
   day: string;
-  /** The moment the day is measured at: the newest event time (the day's end for a finished day). */
+  /** The moment the day is measured at: the freshness's as_of (the day's end for a finished day). */
   as_of: string;
   day_elapsed: number;
   columns: (keyof PacingRow)[];
@@ -61,16 +62,17 @@ const columns: (keyof PacingRow)[] = [
 const tableOf = (dim: 'advertiser_id' | 'campaign_id') => dimensions.find((d) => d.name === dim)!.nameFrom!.table;
 
 /**
- * Spend today (event time, UTC days) against each campaign's daily budget. "Today" is the day of the newest
- * event, so a replayed warehouse paces its own last day rather than the wall clock's.
+ * Spend today (event time, UTC days) against each campaign's daily budget. "Today" is the day of the freshness's
+ * `as_of`, so a replayed warehouse paces its own last day rather than the wall clock's, and a client clock running
+ * ahead cannot move it into tomorrow.
  */
 export async function runPacing(store: QueryStore, req: PacingRequest): Promise<PacingResult> {
   if (req.limit !== undefined && (!Number.isSafeInteger(req.limit) || req.limit < 1 || req.limit > MAX_LIMIT))
     throw errors.badQuery(`limit must be an integer from 1 to ${MAX_LIMIT}`);
   const fresh = await freshness(store);
-  const newest = fresh.newest_event_time ? Date.parse(fresh.newest_event_time) : Date.now();
-  const dayStart = Math.floor((req.day ?? newest) / DAY_MS) * DAY_MS;
-  const asOf = Math.min(Math.max(newest, dayStart), dayStart + DAY_MS);
+  const current = fresh.as_of ? Date.parse(fresh.as_of) : Date.now();
+  const dayStart = Math.floor((req.day ?? current) / DAY_MS) * DAY_MS;
+  const asOf = Math.min(Math.max(current, dayStart), dayStart + DAY_MS);
   const elapsed = (asOf - dayStart) / DAY_MS;
 
   const filters = {

@@ -1,10 +1,10 @@
 import { dimensions } from '../catalogue/dimensions.ts';
 import { additiveColumns, billedColumn, countedColumns, countedSql, metrics } from '../catalogue/metrics.ts';
 import { appDatasets } from '../layers/app.ts';
-import { checkpointTable } from '../layers/meta.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
 import { dwdAdEvent } from '../layers/dwd.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
+import { type Freshness, freshness } from './freshness.ts';
 import { validateQuery, type QueryRequest } from './request.ts';
 
 type Param = string | number | boolean | null;
@@ -103,31 +103,6 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
   );
   const sql = `SELECT ${outer.join(', ')} FROM (${innerSql}) t ${joins.join(' ')} ORDER BY ${orderSql} LIMIT ${q.limit ?? 1000}`;
   return { sql, params, columns: outer.map((o) => o.slice(o.lastIndexOf(' AS ') + 4)) };
-}
-
-/** How fresh the warehouse is: the newest event time committed, and when. */
-export interface Freshness {
-  newest_event_time: string | null;
-  committed_at: string | null;
-  lag_ms: number | null;
-}
-
-/** A warehouse TIMESTAMP (UTC, written without a zone) as ISO 8601. */
-export function timestampIso(value: string | null): string | null {
-  return value ? new Date(value + (value.endsWith('Z') ? '' : 'Z')).toISOString() : null;
-}
-
-export async function freshness(store: QueryStore): Promise<Freshness> {
-  const rows = await store.query(
-    `SELECT max(max_event_ms) AS newest, max(committed_at) AS committed FROM ${checkpointTable.name}`,
-  );
-  const newest = rows[0]?.newest as number | null;
-  const committed = rows[0]?.committed as string | null;
-  return {
-    newest_event_time: newest ? new Date(newest).toISOString() : null,
-    committed_at: timestampIso(committed),
-    lag_ms: newest ? Date.now() - newest : null,
-  };
 }
 
 /** The answer to a query: rows keyed by dimension and metric names, where they came from, and the freshness. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { startAdwServer, type AdwServer } from '../support/adw-server.ts';
 import { launchChromium } from '../support/browser.ts';
@@ -458,6 +459,30 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     await page.setViewportSize({ width: 1400, height: 1000 });
   });
 
+  test('a finished replay is as fresh as its last commit, its event time is labelled as behind the wall clock, and no minute is still filling', async () => {
+    await page.goto(`${server.url}/?range=1h`);
+    await settled();
+    const f = (await api('/api/status')).freshness;
+    const committed = Date.parse(f.committed_at);
+    const asOf = Date.parse(f.as_of);
+    assert.ok(committed - asOf > 86_400_000, 'the simulated traffic of 2026-01-01 is days behind the wall clock');
+    const tile = '#tiles [data-metric="freshness"]';
+    const lag = Number(await attr(tile));
+    const eventLag = Number(await attr(tile, 'data-event-lag'));
+    assert.ok(lag >= 0 && lag <= Date.now() - committed, `data freshness ${lag} ms is the age of the last commit`);
+    assert.equal(eventLag - lag, committed - asOf, 'event-time lag is measured from as_of, on the same clock');
+    assert.match(await page.locator(`${tile} .d`).innerText(), /^event time [\d.]+ d behind the wall clock$/);
+    assert.equal(
+      await page.locator('#freshness').innerText(),
+      `events up to ${f.as_of.replace('T', ' ').slice(0, 19)} UTC`,
+    );
+    assert.equal(f.filling_from, null, 'the run read its input to the end');
+    for (const chart of ['#chart-traffic', '#chart-spend']) {
+      assert.equal(await attr(chart, 'data-filling-points'), '0', `${chart}: its last minute is drawn as the others`);
+      assert.equal(await page.locator(`${chart} + .filling-note`).isVisible(), false);
+    }
+  });
+
   test('pipeline health shows the warehouse checkpoint: records in, dead letters, checkpoint age', async () => {
     await page.goto(`${server.url}/?range=all`);
     await settled();
@@ -468,5 +493,106 @@ describe('the dashboard, driven in a real headless Chromium', { timeout: 300_000
     assert.equal(Number(await attr('#health-list [data-key="records_in"]')), status.checkpoint.records_in);
     assert.ok(Number(await attr('#health-list [data-key="checkpoint_age"]')) > 0);
     assert.match(await page.locator('#health-mode').innerText(), /no engine/);
+  });
+});
+
+describe('the dashboard of a run still following its input, in a real headless Chromium', { timeout: 300_000 }, () => {
+  const liveDir = mkdtempSync(join(tmpdir(), 'adw-web-live-'));
+  let run: AdwServer;
+  let liveBrowser: Browser;
+  let live: Page;
+  let lines: number;
+
+  const liveApi = async (path: string): Promise<Record<string, any>> => {
+    const r = await fetch(new URL(path, run.url), { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(r.status, 200, `${path}: ${await r.clone().text()}`);
+    return (await r.json()) as Record<string, any>;
+  };
+  const liveAttr = async (selector: string, name = 'data-value') =>
+    (await live.locator(selector).first().getAttribute(name))!;
+
+  before(async () => {
+    const input = join(liveDir, 'events.ndjson');
+    // A replay 100 days old, read by an engine that keeps following the file: its last minute is still filling.
+    ({ lines } = await writeSimulation(
+      { seed: 12, events: 30_000, spanMs: 20 * 60_000, startMs: Date.now() - 100 * 86_400_000 },
+      input,
+    ));
+    run = await startAdwServer(
+      ['run', '--input', input, '--db', join(liveDir, 'w.duckdb'), '--api-port', '0', '--quiet'],
+      { ADW_API_TOKEN: TOKEN },
+    );
+    let status: Record<string, any> = {};
+    for (let i = 0; i < 300 && status.checkpoint?.records_in !== lines; i++) {
+      status = await liveApi('/api/status');
+      if (status.checkpoint.records_in !== lines) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status.checkpoint.records_in, lines, 'the engine has committed the whole file');
+    liveBrowser = await launchChromium();
+    const liveContext = await liveBrowser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` },
+    });
+    live = await liveContext.newPage();
+    live.on('pageerror', (e) => assert.fail(`the page threw: ${e.message}`));
+  });
+
+  after(async () => {
+    await liveBrowser?.close();
+    const code = await run?.stop();
+    rmSync(liveDir, { recursive: true, force: true });
+    assert.equal(code, 0, 'adw run stops cleanly on Ctrl-C');
+  });
+
+  test('the still-filling minute is drawn dashed and marked in the legend with the API value; the tiles equal the API', async () => {
+    // A day at minute grain: the replay's twenty minutes of requests, then its tail of late clicks up to as_of.
+    await live.goto(`${run.url}/?range=24h`);
+    await live.waitForFunction(() => document.body.dataset.view === location.search, null, { timeout: 10_000 });
+    await live.locator('#chart-traffic canvas').waitFor();
+    const f = (await liveApi('/api/status')).freshness;
+    assert.notEqual(f.filling_from, null, 'an engine still following its input has a minute still filling');
+    const series = await liveApi(await liveAttr('#chart-traffic', 'data-query'));
+    const filling = series.rows.filter((r: { time: string }) => {
+      const t = Date.parse(r.time.endsWith('Z') ? r.time : `${r.time.replace(' ', 'T')}Z`);
+      return t + 60_000 > Date.parse(f.filling_from);
+    });
+    assert.ok(
+      filling.length >= 1 && filling.length < series.rows.length,
+      `${filling.length} of ${series.rows.length} minutes from ${f.filling_from} are still filling`,
+    );
+    for (const chart of ['#chart-traffic', '#chart-spend']) {
+      assert.equal(await liveAttr(chart, 'data-filling-from'), f.filling_from);
+      assert.equal(Number(await liveAttr(chart, 'data-filling-points')), filling.length, `${chart}: filling points`);
+      assert.equal(Number(await liveAttr(chart, 'data-points')), series.rows.length, `${chart}: every API row drawn`);
+      assert.match(
+        await live.locator(`${chart} + .filling-note`).innerText(),
+        /^Dashed from \d\d:\d\d UTC: still filling/,
+      );
+    }
+    // The pointer on the last minute: the legend shows the API's value for it, marked as still filling.
+    const over = await live.locator('#chart-traffic .u-over').boundingBox();
+    await live.mouse.move(over!.x + over!.width - 1, over!.y + over!.height / 2);
+    const last = series.rows.at(-1);
+    assert.ok(last.clicks > 0, "the last minute holds the replay's newest event, a click");
+    for (const m of ['requests', 'clicks']) {
+      const legend = live.locator('#chart-traffic .u-legend tr.u-series:not(.filling)', {
+        hasText: new RegExp(`^${m}`),
+      });
+      await legend
+        .locator('.u-value')
+        .filter({ hasText: /still filling/ })
+        .waitFor({ timeout: 5_000 });
+      assert.equal(
+        await legend.locator('.u-value').innerText(),
+        `${last[m].toLocaleString('en-US')} (still filling)`,
+        `the legend's ${m} of the last minute`,
+      );
+    }
+    const totals = await liveApi(await liveAttr('#tiles', 'data-query'));
+    for (const m of ['requests', 'exposures', 'clicks', 'spend'])
+      assert.equal(Number(await liveAttr(`#tiles [data-metric="${m}"]`)), totals.rows[0][m], `tile ${m}`);
+    const eventLag = Number(await liveAttr('#tiles [data-metric="freshness"]', 'data-event-lag'));
+    assert.ok(eventLag > 99 * 86_400_000, 'the replay is 100 days behind in event time');
+    assert.ok(Number(await liveAttr('#tiles [data-metric="freshness"]')) < eventLag, 'and fresh by the wall clock');
   });
 });

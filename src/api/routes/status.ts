@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { checkpointStatus } from '../../query/checkpoint-status.ts';
-import { freshness } from '../../query/planner.ts';
+import { freshness } from '../../query/freshness.ts';
 import type { QueryStore } from '../../warehouse/warehouse.ts';
 import type { PipelineStatus } from '../pipeline-health.ts';
 

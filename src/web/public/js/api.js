@@ -6,7 +6,14 @@
  * @typedef {{ name: string, label: string, format: MetricFormat, doc: string }} MetricInfo
  * @typedef {{ name: string, label: string, has_names: boolean }} DimensionInfo
  * @typedef {{ metrics: MetricInfo[], dimensions: DimensionInfo[], granularities: string[] }} Catalogue
- * @typedef {{ newest_event_time: string | null, committed_at: string | null, lag_ms: number | null }} Freshness
+ * @typedef {object} Freshness two clocks kept apart: wall-clock age of the data, and event time behind the wall clock
+ * @property {string | null} newest_event_time
+ * @property {string | null} committed_at
+ * @property {number | null} lag_ms wall-clock time since the last checkpoint commit
+ * @property {string | null} as_of the event time the warehouse is current to
+ * @property {number | null} event_lag_ms wall clock minus `as_of`, never negative
+ * @property {number | null} clock_ahead_ms how far clients' clocks ran ahead of the commit
+ * @property {string | null} filling_from start of the first minute still filling
  * @typedef {Record<string, string | number | null>} QueryRow `time`, dimension values (and their `*_name`), metrics.
  * @typedef {{ columns: string[], rows: QueryRow[], source: string, freshness: Freshness }} QueryResult
  * @typedef {'exhausted' | 'ahead' | 'on_track' | 'behind'} PacingStatus

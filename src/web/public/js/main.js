@@ -180,8 +180,8 @@ async function refresh() {
   try {
     /** @type {Status} */
     const status = await getJson('/api/status');
-    const newest = status.freshness.newest_event_time ? Date.parse(status.freshness.newest_event_time) : null;
-    const range = rangeParams(view, newest);
+    const asOf = status.freshness.as_of ? Date.parse(status.freshness.as_of) : null;
+    const range = rangeParams(view, asOf);
     const base = { ...range, ...filterParams(view) };
     const urls = {
       totals: apiUrl('/api/query', { metrics: TILE_METRICS, ...base }),
@@ -219,14 +219,15 @@ async function refresh() {
     const [totals, series, table, pace, previous] = await Promise.all(answers);
     if (gen !== generation) return;
     names.learn(view.by, table.rows);
-    tiles.update(totals, urls.totals, status.freshness.lag_ms, previous, view.range);
-    traffic.update(series.rows, urls.series);
-    spend.update(series.rows, urls.series);
+    tiles.update(totals, urls.totals, status.freshness, previous, view.range);
+    // Which periods are still filling, by the freshness that came with the series' rows.
+    traffic.update(series.rows, urls.series, series.freshness.filling_from, granularityOf(view));
+    spend.update(series.rows, urls.series, series.freshness.filling_from, granularityOf(view));
     breakdown.update(table, view, urls.table);
     pacing.update(pace, urls.pacing);
     health.update(status);
-    $('freshness').textContent = status.freshness.newest_event_time
-      ? `newest event ${status.freshness.newest_event_time.replace('T', ' ').slice(0, 19)} UTC`
+    $('freshness').textContent = status.freshness.as_of
+      ? `events up to ${status.freshness.as_of.replace('T', ' ').slice(0, 19)} UTC`
       : 'no data yet';
     $('breakdown-csv', HTMLAnchorElement).href = apiUrl('/api/query', {
       metrics: TABLE_METRICS,

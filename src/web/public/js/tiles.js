@@ -1,7 +1,7 @@
 import { metricInfo, metricValue } from './api.js';
 import { find, h } from './dom.js';
 import { duration, formats } from './format.js';
-/** @import { Catalogue, MetricFormat, QueryResult } from './api.js' */
+/** @import { Catalogue, Freshness, MetricFormat, QueryResult } from './api.js' */
 
 /** The headline metrics, in order. */
 export const TILE_METRICS = [
@@ -36,6 +36,17 @@ function change(now, before, format, rangeLabel) {
   return `${rel >= 0 ? '▲' : '▼'} ${Math.abs(rel).toFixed(1)}% vs previous ${rangeLabel}`;
 }
 
+/**
+ * The event-time clock, labelled as such: on a replay it is the replay's age, not how stale the data is.
+ * @param {Freshness} f
+ * @returns {string}
+ */
+function eventTimeLine(f) {
+  if (f.event_lag_ms === null) return '';
+  const ahead = f.clock_ahead_ms ? `; client clocks up to ${duration(f.clock_ahead_ms)} ahead` : '';
+  return `event time ${duration(f.event_lag_ms)} behind the wall clock${ahead}`;
+}
+
 /** Live totals: built once, then only their text changes (no flicker). */
 export class Tiles {
   /**
@@ -57,9 +68,15 @@ export class Tiles {
       ),
       h(
         'div',
-        { class: 'tile', 'data-metric': 'freshness', title: 'wall time since the newest queryable event' },
+        {
+          class: 'tile',
+          'data-metric': 'freshness',
+          title:
+            'wall time since the warehouse last committed a checkpoint; below it, how far the event time it holds is behind the wall clock',
+        },
         h('div', { class: 'k' }, 'Data freshness'),
         h('div', { class: 'v' }, '–'),
+        h('div', { class: 'd' }),
       ),
     );
   }
@@ -68,11 +85,11 @@ export class Tiles {
    * `previous`: the same query over the preceding range of the same length (null for "all"), for the change line.
    * @param {QueryResult} result
    * @param {string} query the URL that answered, kept on the tiles for tests and for the curious
-   * @param {number | null} freshnessLagMs
+   * @param {Freshness} freshness
    * @param {QueryResult | null} previous
    * @param {string} rangeLabel
    */
-  update(result, query, freshnessLagMs, previous, rangeLabel) {
+  update(result, query, freshness, previous, rangeLabel) {
     this.el.dataset.query = query;
     const row = result.rows[0] ?? {};
     const before = previous?.rows[0] ?? null;
@@ -86,7 +103,10 @@ export class Tiles {
       find(tile, '.d', HTMLElement).textContent = change(v, p, m.format, rangeLabel);
     }
     const fresh = find(this.el, '[data-metric="freshness"]', HTMLElement);
-    fresh.dataset.value = freshnessLagMs === null ? '' : String(freshnessLagMs);
-    find(fresh, '.v', HTMLElement).textContent = freshnessLagMs === null ? '–' : duration(freshnessLagMs);
+    fresh.dataset.value = freshness.lag_ms === null ? '' : String(freshness.lag_ms);
+    fresh.dataset.eventLag = freshness.event_lag_ms === null ? '' : String(freshness.event_lag_ms);
+    fresh.dataset.clockAhead = freshness.clock_ahead_ms === null ? '' : String(freshness.clock_ahead_ms);
+    find(fresh, '.v', HTMLElement).textContent = duration(freshness.lag_ms);
+    find(fresh, '.d', HTMLElement).textContent = eventTimeLine(freshness);
   }
 }

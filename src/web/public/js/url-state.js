@@ -7,7 +7,7 @@
  * @typedef {{ from?: undefined, to?: undefined } | { from: string, to: string }} RangeParams
  */
 
-/** Range presets, in ms; "all" has no bounds. Ranges end at the newest event, not at the wall clock. */
+/** Range presets, in ms; "all" has no bounds. Ranges end at the freshness's `as_of`, not at the wall clock. */
 export const RANGES = {
   '15m': 15 * 60_000,
   '1h': 3_600_000,
@@ -57,15 +57,15 @@ export function writeView(view) {
 }
 
 /**
- * from/to of the view's range, ending with the minute of the newest event (null: the warehouse is empty).
+ * from/to of the view's range, ending with the minute of the freshness's `as_of` (null: the warehouse is empty).
  * @param {View} view
- * @param {number | null} newestMs
+ * @param {number | null} asOfMs
  * @returns {RangeParams}
  */
-export function rangeParams(view, newestMs) {
+export function rangeParams(view, asOfMs) {
   const span = RANGES[view.range];
-  if (span === null || newestMs === null) return {};
-  const to = (Math.floor(newestMs / 60_000) + 1) * 60_000;
+  if (span === null || asOfMs === null) return {};
+  const to = (Math.floor(asOfMs / 60_000) + 1) * 60_000;
   return { from: new Date(to - span).toISOString(), to: new Date(to).toISOString() };
 }
 
