@@ -43,3 +43,14 @@ export const checkpointTable: TableDef = {
     col('watermark_ms', 'BIGINT', "event-time watermark at the checkpoint (the slowest split's), restored on restart"),
   ],
 };
+
+/**
+ * How far back ODS is whole: the first day it still holds every accepted event of. Housekeeping raises it in the
+ * transaction that drops the days before it (ODS retention), so readers compare only what ODS still covers.
+ */
+export const odsCoverageTable: TableDef = {
+  name: 'adw_ods_coverage',
+  layer: 'meta',
+  doc: 'one row: the retention cut-off housekeeping last applied to ODS (every earlier day was dropped)',
+  columns: [col('since_day', 'DATE', 'ODS holds every accepted event with an event-time day on or after this one')],
+};

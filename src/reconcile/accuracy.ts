@@ -2,7 +2,7 @@ import { additiveColumns, type AdditiveColumn, billedColumn } from '../catalogue
 import { errors } from '../errors.ts';
 import { dwaDimensionColumns } from '../layers/dwa.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
-import { foldedDwaSql, offlineDwaSql } from './offline.ts';
+import { foldedDwaSql, odsCoveredSinceSql, offlineDwaSql } from './offline.ts';
 
 /** The additive metrics compared, by catalogue name, with the DWA column each is stored in. */
 export const reconciledMetrics: readonly { name: string; column: AdditiveColumn; scale: number }[] =
@@ -25,7 +25,18 @@ export interface Slice extends Agreement {
   metric: string;
 }
 
+/** The event-time period compared, as ISO timestamps: `from` inclusive, `to` exclusive; null when nothing is. */
+export interface ComparedPeriod {
+  from: string | null;
+  to: string | null;
+}
+
 export interface ReconcileReport {
+  /**
+   * Only what ODS still holds whole is compared: from the first day retention left it (`odsCoveredSinceSql`) to the
+   * end of the newest minute either side holds. DWA before `from` has nothing left to be checked against.
+   */
+  period: ComparedPeriod;
   /** Per catalogue metric: the real-time DWA total, the offline total and the accuracy. */
   metrics: Record<string, Agreement>;
   /** Per dimension, per value, per metric. */
@@ -52,20 +63,27 @@ const num = (x: unknown) => Number(x ?? 0);
  * (src/reconcile/offline.ts). A metric's accuracy is the share that landed in the same cell (minute and full
  * dimension key) in both: sum over cells of min(real-time, offline), over the larger of the two totals. So a click
  * that the real-time join missed (counted, but unattributed) lowers click and spend accuracy even though the click
- * total is the same. A slice's accuracy is min/max of its two totals.
+ * total is the same. A slice's accuracy is min/max of its two totals. Both sides cover only the period ODS still
+ * holds whole (`ReconcileReport.period`), read in each query itself so that housekeeping dropping a day meanwhile
+ * cannot make a scheduled run compare a day ODS no longer has.
  */
 export async function reconcile(store: QueryStore, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const dims = dwaDimensionColumns.join(', ');
   const cols = additiveColumns;
+  const since = '(SELECT since FROM covered)';
   const both = `
-    WITH rt AS (${foldedDwaSql()}), off AS (${offlineDwaSql(null)}),
+    WITH covered AS (SELECT ${odsCoveredSinceSql} AS since),
+    rt AS (${foldedDwaSql(since)}), off AS (${offlineDwaSql(null, since)}),
     cells AS (
       SELECT minute, ${dims}, ${cols.map((c) => `sum(CASE WHEN side = 'rt' THEN ${c} END) AS rt_${c}, sum(CASE WHEN side = 'off' THEN ${c} END) AS off_${c}`).join(', ')}
       FROM (SELECT 'rt' AS side, * FROM rt UNION ALL BY NAME SELECT 'off' AS side, * FROM off)
       GROUP BY minute, ${dims}
     )`;
   const [totals] = await store.query(
-    `${both} SELECT ${cols.map((c) => `sum(rt_${c}) AS rt_${c}, sum(off_${c}) AS off_${c}, sum(least(coalesce(rt_${c}, 0), coalesce(off_${c}, 0))) AS same_${c}`).join(', ')} FROM cells`,
+    `${both} SELECT ${cols.map((c) => `sum(rt_${c}) AS rt_${c}, sum(off_${c}) AS off_${c}, sum(least(coalesce(rt_${c}, 0), coalesce(off_${c}, 0))) AS same_${c}`).join(', ')},
+      coalesce(CASE WHEN isfinite(${since}) THEN ${since} END, min(minute)) AS period_from,
+      max(minute) + INTERVAL 1 MINUTE AS period_to
+    FROM cells`,
   );
   // An aggregate without GROUP BY returns exactly one row.
   if (!totals) throw errors.internal();
@@ -108,7 +126,8 @@ export async function reconcile(store: QueryStore, opts: ReconcileOptions = {}):
     });
   }
   candidates.sort((a, b) => a.accuracy - b.accuracy || b.offline - a.offline);
-  return { metrics, slices, worst: candidates.slice(0, opts.worst ?? 10) };
+  const period = { from: totals.period_from as string | null, to: totals.period_to as string | null };
+  return { period, metrics, slices, worst: candidates.slice(0, opts.worst ?? 10) };
 }
 
 /** Integer units scaled (nanos to currency) without binary-fraction noise in the output. */

@@ -122,6 +122,16 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assert.equal(existsSync(late), false, 'a run refused for its options creates no warehouse');
   });
 
+  test('an ODS retention that is not a whole number of days, or too short for the join window', () => {
+    const kept = join(dir, 'kept.duckdb');
+    const run = (...args: string[]) => adw('run', '--input', input, '--db', kept, '--until-end', ...args);
+    for (const days of ['abc', '1.5', '0'])
+      assertMistake(run('--ods-retention-days', days), /--ods-retention-days.*\[ADW_ERR_BAD_OPTION\]$/);
+    assertMistake(run('--join-window', '36h', '--ods-retention-days', '1'), /--ods-retention-days.*at least 2 day/);
+    assert.equal(existsSync(kept), false, 'a run refused for its options creates no warehouse');
+    assertMistake(adw('demo', '--port', '0', '--ods-retention-days', '0'), /--ods-retention-days/);
+  });
+
   test('serving the API without a token, or with a guessable one', () => {
     delete env.ADW_API_TOKEN;
     assertMistake(adw('serve', '--db', db, '--port', '0'), /--token.*ADW_API_TOKEN/);

@@ -4,7 +4,13 @@ import { engineConfigFrom } from '../../src/cli/commands/run.ts';
 import { defaultEngineConfig } from '../../src/engine/config.ts';
 import { isAdwError } from '../../src/errors.ts';
 
-const given = { joinWindow: '2h', allowedLateness: '90s', checkpointInterval: '250ms', batchSize: '100' };
+const given = {
+  joinWindow: '2h',
+  allowedLateness: '90s',
+  checkpointInterval: '250ms',
+  batchSize: '100',
+  odsRetentionDays: '7',
+};
 
 test('each engine option of adw run reaches the engine config', () => {
   const config = engineConfigFrom(given);
@@ -12,6 +18,8 @@ test('each engine option of adw run reaches the engine config', () => {
   assert.equal(config.allowedLatenessMs, 90_000);
   assert.equal(config.checkpointIntervalMs, 250);
   assert.equal(config.batchSize, 100);
+  assert.equal(config.odsRetentionDays, 7);
+  assert.notEqual(config.odsRetentionDays, defaultEngineConfig.odsRetentionDays);
   assert.notEqual(config.allowedLatenessMs, defaultEngineConfig.allowedLatenessMs);
 });
 
@@ -21,6 +29,7 @@ test('a bad engine option is refused with its own name', () => {
     ['allowedLateness', '--allowed-lateness'],
     ['checkpointInterval', '--checkpoint-interval'],
     ['batchSize', '--batch-size'],
+    ['odsRetentionDays', '--ods-retention-days'],
   ] as const)
     assert.throws(
       () => engineConfigFrom({ ...given, [key]: 'soon' }),

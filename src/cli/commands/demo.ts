@@ -11,6 +11,7 @@ import { errors } from '../../errors.ts';
 import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
+import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
 export function registerDemo(program: Command): void {
@@ -24,6 +25,7 @@ export function registerDemo(program: Command): void {
     .option('--db <path>', 'warehouse file to keep (default: a temporary one, removed on exit)')
     .option('--token <token>', 'require this API token (default: $ADW_API_TOKEN; the demo runs open without one)')
     .option(...BEHIND_TLS_OPTION)
+    .option(...ODS_RETENTION_OPTION)
     .option(
       '--reconcile-interval <duration>',
       'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)',
@@ -32,13 +34,17 @@ export function registerDemo(program: Command): void {
     .action(async (opts) => {
       const port = parseCount(opts.port, '--port');
       const rate = parseCount(opts.rate, '--rate');
+      const config = {
+        ...defaultEngineConfig,
+        odsRetentionDays: parseOdsRetentionDays(opts.odsRetentionDays, defaultEngineConfig.joinWindowMs),
+      };
       const token = resolveToken(opts.token, false, 'adw demo');
       if (rate < 1) throw errors.badOption('--rate', 'must be at least 1');
       const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'adw-demo-'));
       const dbPath: string = opts.db ?? join(tmp!, 'demo.duckdb');
       const warehouse = await DuckDbWarehouse.open(dbPath);
       const source = new LiveSimulatorSource({ seed: parseCount(opts.seed, '--seed'), rate });
-      const job = new Job(adPipeline, source, warehouse, defaultEngineConfig);
+      const job = new Job(adPipeline, source, warehouse, config);
       const monitor = startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;

@@ -8,12 +8,15 @@ export function registerReconcile(program: Command): void {
   program
     .command('reconcile')
     .description(
-      'compare real-time DWA with DWA recomputed offline from ODS (no join window, all late data): accuracy per metric and slice',
+      'compare real-time DWA with DWA recomputed offline from ODS (no join window, all late data) over the period ODS still holds: accuracy per metric and slice',
     )
     .requiredOption('--db <path>', 'warehouse database file')
     .option('--by <list>', 'dimensions to slice by', 'advertiser_id,campaign_id,slot_id,os,device_type,region')
     .option('--worst <n>', 'how many worst slices to list', '10')
-    .option('--json', 'one JSON object: metrics (realtime, offline, accuracy per metric), slices, worst')
+    .option(
+      '--json',
+      'one JSON object: period (from, to), metrics (realtime, offline, accuracy per metric), slices, worst',
+    )
     .action(async (opts) => {
       const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
       try {
@@ -25,6 +28,10 @@ export function registerReconcile(program: Command): void {
           process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
         }
+        const { from, to } = report.period;
+        process.stdout.write(
+          `compared ${from ?? '-'} to ${to ?? '-'}: the period ODS still holds (retention dropped what came before)\n`,
+        );
         console.table(
           Object.fromEntries(
             Object.entries(report.metrics).map(([m, a]) => [

@@ -16,6 +16,7 @@ import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { startMetricsServer } from '../../metrics/server.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
+import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from './run-flink.ts';
 
@@ -25,15 +26,20 @@ export function engineConfigFrom(opts: {
   allowedLateness: string;
   checkpointInterval: string;
   batchSize: string;
+  odsRetentionDays?: string;
 }): EngineConfig {
+  const joinWindowMs = opts.joinWindow
+    ? parseDuration(opts.joinWindow, '--join-window')
+    : defaultEngineConfig.joinWindowMs;
   return {
     ...defaultEngineConfig,
-    ...(opts.joinWindow ? { joinWindowMs: parseDuration(opts.joinWindow, '--join-window') } : {}),
+    joinWindowMs,
     ...(opts.checkpointInterval
       ? { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') }
       : {}),
     ...(opts.batchSize ? { batchSize: Math.max(1, parseCount(opts.batchSize, '--batch-size')) } : {}),
     ...(opts.allowedLateness ? { allowedLatenessMs: parseDuration(opts.allowedLateness, '--allowed-lateness') } : {}),
+    ...(opts.odsRetentionDays ? { odsRetentionDays: parseOdsRetentionDays(opts.odsRetentionDays, joinWindowMs) } : {}),
   };
 }
 
@@ -78,6 +84,7 @@ export function registerRun(program: Command): void {
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
     .option('--batch-size <n>', 'records per batch', '4096')
+    .option(...ODS_RETENTION_OPTION)
     .option('--quiet', 'print only the final summary')
     .option(
       '--metrics-port <n>',

@@ -8,7 +8,7 @@ import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
 import { allTables, allViews } from '../../layers/index.ts';
-import { checkpointCounters, checkpointTable } from '../../layers/meta.ts';
+import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
@@ -370,11 +370,16 @@ export class DuckDbWarehouse implements Warehouse {
     const dims = dwaDimensionColumns.join(', ');
     const same = ['minute', ...dwaDimensionColumns].map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
     const settled = `epoch_ms(${sqlLiteral(Math.trunc(settledBeforeMs))})`;
+    const cutOff = `CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`;
+    const coverage = odsCoverageTable.name;
     const steps: string[] = [
       `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
       `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`,
       `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
-      `DELETE FROM ${odsAdEvent.name} WHERE day < CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`,
+      `DELETE FROM ${odsAdEvent.name} WHERE day < ${cutOff}`,
+      // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
+      `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
+      `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
     ];
     for (const ds of appDatasets) {
       const keys = ['period', ...ds.by];
