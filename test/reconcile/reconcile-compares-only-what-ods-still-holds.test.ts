@@ -177,6 +177,13 @@ test('a record arriving for a dropped day brings part of that day back to ODS: s
   assert.deepEqual(again, report);
 });
 
+test('a warehouse written before the cut-off was recorded is compared from the first day ODS holds', async () => {
+  const older = join(s.dir, 'older.duckdb');
+  copyFileSync(db, older);
+  await change(older, 'DROP TABLE adw_ods_coverage');
+  assert.deepEqual(await reconcileFile(older), report);
+});
+
 test('adw reconcile names the compared period, in its table and in --json', () => {
   const json = adwJson(s.dir, ['reconcile', '--db', db, '--json', '--by', 'campaign_id']) as unknown as ReconcileReport;
   assert.deepEqual(json.period, report.period);

@@ -7,6 +7,12 @@ export function createTableSql(t: TableDef): string {
   return `CREATE TABLE IF NOT EXISTS ${t.name} (${cols.join(', ')})`;
 }
 
+/** A temporary view with a declared table's columns and no rows: the table as a file without it reads. */
+export function createEmptyViewSql(t: TableDef): string {
+  const cols = t.columns.map((c) => `NULL::${c.type} AS ${c.name}`);
+  return `CREATE TEMP VIEW ${t.name} AS SELECT ${cols.join(', ')} WHERE FALSE`;
+}
+
 /** A view that is the union of tables with the same columns. */
 export function createUnionViewSql(name: string, tables: readonly TableDef[]): string {
   return `CREATE OR REPLACE VIEW ${name} AS ${tables.map((t) => `SELECT * FROM ${t.name}`).join(' UNION ALL ')}`;

@@ -11,9 +11,10 @@ import { allTables, allViews } from '../../layers/index.ts';
 import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
+import type { TableDef } from '../../layers/table.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
-import { createTableSql, createUnionViewSql, sqlLiteral, sqlString } from './ddl.ts';
+import { createEmptyViewSql, createTableSql, createUnionViewSql, sqlLiteral, sqlString } from './ddl.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -119,9 +120,12 @@ export class DuckDbWarehouse implements Warehouse {
       // Not a DuckDB file, a newer format, no permission: the file is the user's to fix, not a crash.
       throw errors.dbUnreadable(path, why);
     }
+    // A file written before a table was added lacks it, and read-only it cannot get it: the table reads as empty.
+    const missing = options.readOnly ? await missingTables(instance) : [];
     const connect = async () => {
       const c = await instance.connect();
       await c.run('USE adw');
+      for (const t of missing) await c.run(createEmptyViewSql(t));
       return c;
     };
     const writer = await connect();
@@ -415,6 +419,20 @@ export class DuckDbWarehouse implements Warehouse {
     this.api.close();
     this.instance.closeSync();
     this.staging?.close();
+  }
+}
+
+/** The declared tables the attached warehouse file does not have. */
+async function missingTables(instance: DuckDBInstance): Promise<TableDef[]> {
+  const c = await instance.connect();
+  try {
+    const rows = (
+      await c.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE database_name = 'adw'")
+    ).getRows();
+    const present = new Set(rows.map((r) => r[0]));
+    return allTables.filter((t) => !present.has(t.name));
+  } finally {
+    c.closeSync();
   }
 }
 
