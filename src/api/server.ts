@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { apiAnswerLookups } from '../metrics/api-metrics.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
+import { SharedReads } from '../query/shared-reads.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { pageRoutes } from '../web/page.ts';
 import { requireToken } from './auth.ts';
@@ -35,10 +37,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   // Headers first, so refusals carry them too.
   await securityHeaders(app, opts.behindTls ?? false);
   if (opts.token !== undefined) await requireToken(app, opts.token, opts.behindTls ?? false);
+  // Every viewer's reads between two commits share one answer: the cost of a query does not grow with the audience.
+  const store = new SharedReads(opts.store, opts.metrics ? apiAnswerLookups(opts.metrics) : undefined);
   await app.register(catalogueRoutes);
-  await app.register(queryRoutes, { store: opts.store });
-  await app.register(pacingRoutes, { store: opts.store });
-  await app.register(statusRoutes, { store: opts.store, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) });
+  await app.register(queryRoutes, { store });
+  await app.register(pacingRoutes, { store });
+  await app.register(statusRoutes, { store, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) });
   await app.register(pageRoutes);
   if (opts.metrics) await app.register(metricsRoutes, { registry: opts.metrics });
   return app;

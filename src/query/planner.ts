@@ -5,7 +5,7 @@ import { dwaAdMinute } from '../layers/dwa.ts';
 import { dwdAdEvent } from '../layers/dwd.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
-import { validateQuery, type QueryRequest } from './request.ts';
+import { canonicalQuery, validateQuery, type QueryRequest } from './request.ts';
 
 type Param = string | number | boolean | null;
 
@@ -114,11 +114,16 @@ export interface QueryResult {
   freshness: Freshness;
 }
 
-/** Validates (a typed request or one straight from JSON), plans, runs. */
+/**
+ * Validates (a typed request or one straight from JSON), plans, runs. The same question asked in other words compiles
+ * to the same statement (see `canonicalQuery`), so a store that shares answers shares them.
+ */
 export async function runQuery(store: QueryStore, request: QueryRequest | unknown): Promise<QueryResult> {
-  const q = validateQuery(request);
+  const q = canonicalQuery(validateQuery(request));
   const p = plan(q);
   const { sql, params, columns } = compile(q, p);
-  const [rows, fresh] = await Promise.all([store.query(sql, params), freshness(store)]);
+  // Freshness first: the rows, read after it, are never older than the checkpoint it names.
+  const fresh = await freshness(store);
+  const rows = await store.query(sql, params);
   return { columns, rows, source: p.table, freshness: fresh };
 }

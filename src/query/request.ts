@@ -138,6 +138,28 @@ export function validateQuery(q: unknown): QueryRequest {
   };
 }
 
+/**
+ * The same question in one wording: filters by dimension name, each filter's values sorted and once (a filter is a
+ * set). Metrics and dimensions keep their order: it is the answer's column order, and the first metric is the
+ * default sort. (Left-out defaults need nothing: they compile to the same statement as the values spelled out.)
+ */
+export function canonicalQuery(q: QueryRequest): QueryRequest {
+  const filters: Partial<Record<DimensionName, (string | number)[]>> = {};
+  for (const dim of (Object.keys(q.filters ?? {}) as DimensionName[]).sort()) {
+    const values = [...new Set(q.filters![dim])];
+    filters[dim] = values.sort((a, b) =>
+      typeof a === 'number' && typeof b === 'number'
+        ? a - b
+        : String(a) < String(b)
+          ? -1
+          : String(a) > String(b)
+            ? 1
+            : 0,
+    );
+  }
+  return { ...q, filters };
+}
+
 /** ISO 8601 dates and date-times that `parseTime` takes; a date-time without a zone is UTC. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 

@@ -71,6 +71,8 @@ export interface EngineStore {
 /** A read-only SQL surface for the query service: parameters by position, rows as plain JSON-able objects. */
 export interface QueryStore {
   query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
+  /** A number that grows with every committed write transaction: equal numbers, equal data (for shared answers). */
+  committedVersion(): number;
 }
 
 /** A warehouse backend: the engine writes through EngineStore, the API reads through QueryStore. */

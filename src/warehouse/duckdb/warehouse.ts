@@ -72,6 +72,8 @@ export class DuckDbWarehouse implements Warehouse {
   /** API queries run here, so a slow dashboard query never delays the engine. */
   private readonly api: Serialized;
   private readonly staging: Staging | null;
+  /** Transactions committed since open: what the API's shared answers are keyed by. */
+  private commits = 0;
 
   private constructor(
     instance: DuckDBInstance,
@@ -154,6 +156,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   async query(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
     return objects(await this.api.read(sql, params));
+  }
+
+  committedVersion(): number {
+    return this.commits;
   }
 
   /** Engine look-ups: rows as objects. */
@@ -406,6 +412,8 @@ export class DuckDbWarehouse implements Warehouse {
     return this.writer.queue(async (conn) => {
       try {
         await conn.run(['BEGIN TRANSACTION', ...statements, 'COMMIT'].join(';\n'));
+        // Counted as soon as DuckDB answers, before any read that started after the commit can answer.
+        this.commits++;
       } catch (e) {
         await conn.run('ROLLBACK').catch(() => undefined);
         throw errors.warehouseWrite((e as Error).message);
