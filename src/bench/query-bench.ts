@@ -201,7 +201,8 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
   }
 }
 
-function percentile(values: number[], p: number): number {
+/** The p-th percentile (0..100) of `values`, to a tenth. */
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const v = sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
   return Math.round(v * 10) / 10;

@@ -1,6 +1,7 @@
 import { type Command, Option } from '@commander-js/extra-typings';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
 import { runQueryBench } from '../../bench/query-bench.ts';
+import { runServeBench } from '../../bench/serve-bench.ts';
 import { errors } from '../../errors.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 
@@ -34,8 +35,30 @@ export function registerBench(program: Command): void {
     .option('--campaigns <n>', 'with --query: campaigns', '1000')
     .option('--days <n>', 'with --query: days of data', '90')
     .option('--iterations <n>', 'with --query: runs of each query', '30')
+    .option(
+      '--serve',
+      'benchmark serving instead: the engine ingesting live simulated traffic, without and then with --clients dashboards',
+    )
+    .option('--clients <n>', 'with --serve: dashboards refreshing once a second', '50')
+    .option('--rate <n>', 'with --serve: simulated events per second', '20000')
+    .option('--seconds <n>', 'with --serve: length of each phase (without, then with the dashboards)', '30')
+    .option('--api-readers <n>', 'with --serve: warehouse connections the API reads through', '4')
     .option('--json', 'print one JSON object')
     .action(async (opts) => {
+      if (opts.serve) {
+        const rate = parseCount(opts.rate, '--rate');
+        if (rate < 1) throw errors.badOption('--rate', 'must be at least 1');
+        const s = await runServeBench({
+          clients: Math.max(1, parseCount(opts.clients, '--clients')),
+          rate,
+          seconds: Math.max(1, parseCount(opts.seconds, '--seconds')),
+          seed: parseCount(opts.seed, '--seed'),
+          apiReaders: Math.max(1, parseCount(opts.apiReaders, '--api-readers')),
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        printFigures(s, Boolean(opts.json));
+        return;
+      }
       if (opts.query) {
         const q = await runQueryBench({
           campaigns: parseCount(opts.campaigns, '--campaigns'),

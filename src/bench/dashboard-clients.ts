@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { benchViews, refreshUrls } from './dashboard-refresh.ts';
+
+/** What the simulated dashboards are told. */
+export interface DashboardLoad {
+  baseUrl: string;
+  clients: number;
+  seconds: number;
+}
+
+/** What they measured. */
+export interface DashboardFigures {
+  /** Every request's latency, ms. */
+  latencies: number[];
+  /** Refresh ticks, and those whose refresh ended before the next tick. */
+  ticks: number;
+  onTime: number;
+  errors: number;
+}
+
+const REFRESH_MS = 1000;
+
+/**
+ * `clients` dashboards, each refreshing once a second as the page does, for `seconds`; starts spread over the first
+ * second as people open the page at different moments. A refresh still running at the next tick misses that tick.
+ * Runs on its own thread (see serve-bench.ts), so the clients' own work does not stand in the server's way.
+ */
+async function runDashboards(load: DashboardLoad): Promise<DashboardFigures> {
+  const figures: DashboardFigures = { latencies: [], ticks: 0, onTime: 0, errors: 0 };
+  const get = async (path: string): Promise<unknown> => {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(load.baseUrl + path);
+      const body = await res.json();
+      if (!res.ok) figures.errors++;
+      return body;
+    } catch {
+      figures.errors++;
+      return null;
+    } finally {
+      figures.latencies.push(performance.now() - t0);
+    }
+  };
+  const start = performance.now();
+  const end = start + load.seconds * 1000;
+  const viewer = async (i: number) => {
+    const view = benchViews[i % benchViews.length]!;
+    let tick = start + (i * REFRESH_MS) / load.clients;
+    while (tick < end) {
+      await sleep(Math.max(0, tick - performance.now()));
+      figures.ticks++;
+      const status = (await get('/api/status')) as { freshness?: { as_of?: string | null } } | null;
+      const asOf = status?.freshness?.as_of ? Date.parse(status.freshness.as_of) : null;
+      await Promise.all(refreshUrls(view, asOf).map(get));
+      const done = performance.now();
+      if (done <= tick + REFRESH_MS) figures.onTime++;
+      // Ticks that came while this refresh ran were missed: the next refresh starts at the first tick after it.
+      const periods = Math.max(1, Math.ceil((done - tick) / REFRESH_MS));
+      figures.ticks += periods - 1;
+      tick += periods * REFRESH_MS;
+    }
+  };
+  await Promise.all(Array.from({ length: load.clients }, (_, i) => viewer(i)));
+  return figures;
+}
+
+if (parentPort) parentPort.postMessage(await runDashboards(workerData as DashboardLoad));
