@@ -2,7 +2,8 @@ import type { BillingType, EventType } from '../events/schema.ts';
 
 /**
  * The metric catalogue, written once. Additive metrics are stored as columns in DWA and APP;
- * ratios are derived from additive ones at query time; `unique_users` needs the DWD detail.
+ * ratios are derived from additive ones at query time; `unique_users` is estimated from the user sketches DWA and APP
+ * carry (src/catalogue/user-sketch.ts).
  * `sql` is an expression over summed columns (aliased by their own names) in the query layer.
  */
 
@@ -125,9 +126,9 @@ export const metrics = [
     name: 'unique_users',
     label: 'Unique users',
     kind: 'distinct',
-    sql: 'approx_count_distinct(user_id)',
+    sql: 'unique_users',
     format: 'int',
-    doc: 'approximate distinct users among requests (HyperLogLog over DWD)',
+    doc: 'distinct users among requests, estimated by HyperLogLog (within 1%), never more than requests',
   },
 ] as const;
 

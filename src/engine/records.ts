@@ -34,4 +34,6 @@ export interface DwdRow {
   status: JoinStatus;
   late: boolean;
   retraction: boolean;
+  /** A request's entry in the distinct-user sketch (src/catalogue/user-sketch.ts); null for follow events. */
+  userEntry: number | null;
 }

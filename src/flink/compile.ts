@@ -5,7 +5,7 @@ import { errors } from '../errors.ts';
 import { followTypes } from '../events/schema.ts';
 import { streamFields } from '../events/stream-record.ts';
 import { dimTables } from '../layers/dim.ts';
-import { dwaAdMinute, dwaCellKey, dwaDimensionColumns } from '../layers/dwa.ts';
+import { dwaAdMinute, dwaCellKey, dwaDimensionColumns, dwaTotalsColumns } from '../layers/dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdEventKey, dwdRequestColumns } from '../layers/dwd.ts';
 import { flinkTypes, literal, q, str, withOptions } from './sql.ts';
 import { notNullDimension, type StarRocksTarget, starRocksSinkTableDdl } from './starrocks.ts';
@@ -62,10 +62,10 @@ export function jobScript(job: FlinkJob): string {
   return `${[...set, ...job.statements.map((s) => `${s};`), `${statementSet(job)};`].join('\n\n')}\n`;
 }
 
-/** The changelogs the job writes, by what they hold: DWD with its columns (both parts), and DWA. */
+/** The changelogs the job writes, by what they hold: DWD with its columns (both parts), and DWA's totals. */
 export const flinkOutputs = {
   dwd: { name: dwdAdEvent.name, columns: dwdAdEventJoined.columns, key: dwdEventKey },
-  dwa: { name: dwaAdMinute.name, columns: dwaAdMinute.columns, key: dwaCellKey },
+  dwa: { name: dwaAdMinute.name, columns: dwaTotalsColumns, key: dwaCellKey },
 } as const;
 type FlinkOutput = (typeof flinkOutputs)[keyof typeof flinkOutputs];
 

@@ -9,6 +9,7 @@ export const flinkTypes: Record<ColumnType, string> = {
   TIMESTAMP: 'TIMESTAMP(3)',
   DATE: 'DATE',
   DOUBLE: 'DOUBLE',
+  'INTEGER[]': 'ARRAY<INT>',
 };
 
 /** A quoted identifier: Flink reserves words such as `minute`, `key` and `row`. */

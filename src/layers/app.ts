@@ -1,4 +1,5 @@
 import { additiveColumns } from '../catalogue/metrics.ts';
+import { userSketchColumn } from './dwa.ts';
 import { col, type TableDef } from './table.ts';
 
 /** One APP dataset: a rollup of DWA to a coarser grain and fewer dimensions. */
@@ -30,6 +31,7 @@ function dataset(
         col('period', 'TIMESTAMP', `start of the ${grain} (UTC)`),
         ...by.map((d) => col(d, 'INTEGER')),
         ...metricColumns,
+        userSketchColumn,
       ],
     },
   };

@@ -1,4 +1,5 @@
 import { additiveColumns } from '../catalogue/metrics.ts';
+import { sketchColumn } from '../catalogue/user-sketch.ts';
 import { dwdColumnsByName } from './dwd.ts';
 import { col, type TableDef } from './table.ts';
 
@@ -18,9 +19,13 @@ export const dwaCellKey = ['minute', ...dwaDimensionColumns] as const;
 
 const metricColumns = additiveColumns.map((m) => col(m, 'BIGINT'));
 
+/** The distinct-user sketch of a DWA cell or APP row, last in both (src/catalogue/user-sketch.ts). */
+export const userSketchColumn = col(sketchColumn, 'INTEGER[]', 'HyperLogLog entries of the users of its requests');
+
 /**
  * DWA: minute aggregates by every catalogue dimension. Rows are additive deltas (like a StarRocks
- * aggregate-key table): readers always SUM ... GROUP BY; compaction folds deltas of settled minutes.
+ * aggregate-key table): readers always SUM ... GROUP BY; compaction folds deltas of settled minutes. The user sketch
+ * is not additive but mergeable: readers and compaction take the union of a cell's sketches.
  */
 export const dwaAdMinute: TableDef = {
   name: 'dwa_ad_minute',
@@ -31,5 +36,13 @@ export const dwaAdMinute: TableDef = {
     // Typed as DWD types them: a DWA cell's key is its DWD rows' request attributes.
     ...dwaDimensionColumns.map((c) => dwdColumnsByName[c]),
     ...metricColumns,
+    userSketchColumn,
   ],
 };
+
+/**
+ * DWA's columns but the user sketch: what the Flink job's running aggregate writes. It corrects a cell by retracting
+ * rows, which a sketch (a union, with no subtraction) cannot follow without a Java UDF; the loader of its changelog
+ * builds the sketches from the DWD requests it lands instead (src/engine/operators/changelog.ts).
+ */
+export const dwaTotalsColumns = dwaAdMinute.columns.filter((c) => c !== userSketchColumn);

@@ -10,7 +10,8 @@ export interface TableDef {
   partitionBy?: string;
 }
 
-export type ColumnType = 'BIGINT' | 'INTEGER' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'DOUBLE';
+/** Column types; `INTEGER[]` is a list of integers (a sketch's entries). */
+export type ColumnType = 'BIGINT' | 'INTEGER' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'DOUBLE' | 'INTEGER[]';
 
 export interface ColumnDef<N extends string = string> {
   name: N;

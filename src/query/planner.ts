@@ -1,41 +1,32 @@
 import { dimensions } from '../catalogue/dimensions.ts';
-import { additiveColumns, billedColumn, countedColumns, countedSql, metrics } from '../catalogue/metrics.ts';
+import { additiveColumns, type AdditiveColumn, metrics } from '../catalogue/metrics.ts';
+import { sketchColumn, sketchEstimateSql, sketchUnionSql } from '../catalogue/user-sketch.ts';
 import { appDatasets } from '../layers/app.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
-import { dwdAdEvent } from '../layers/dwd.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
 import { canonicalQuery, validateQuery, type QueryRequest } from './request.ts';
 
 type Param = string | number | boolean | null;
 
-/** Which table answers, its time column, and how to get the additive columns from it. */
+/** Which table answers and its time column. */
 interface Plan {
   table: string;
   timeColumn: string;
-  /** SQL for each additive column's aggregate over this table. */
-  sums: Record<string, string>;
 }
 
 const GRAIN_RANK = { minute: 0, hour: 1, day: 2 } as const;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-const sumsOf = (): Record<string, string> => Object.fromEntries(additiveColumns.map((c) => [c, `sum(${c})`]));
-/** DWD has a row per event: counted columns count rows of their event type, billed amounts are a column already. */
-const dwdSums: Record<string, string> = {
-  ...Object.fromEntries(countedColumns.map((c) => [c.column, `sum(${countedSql(c)})`])),
-  [billedColumn]: `sum(${billedColumn})`,
-};
 /** Any additive column's name as a word in a metric's SQL. */
 const additiveColumnWord = new RegExp(`\\b(${additiveColumns.join('|')})\\b`, 'g');
 
 /**
  * Chooses the coarsest layer that can answer: an APP dataset when its grain and dimensions cover the request,
- * else the DWA minute cube, and DWD only for what needs detail (distinct users).
+ * else the DWA minute cube. Both carry user sketches, so distinct users need no detail either.
  */
 export function plan(q: QueryRequest): Plan {
-  if (q.metrics.includes('unique_users')) return { table: dwdAdEvent.name, timeColumn: 'event_time', sums: dwdSums };
   const used = new Set<string>([...q.by, ...Object.keys(q.filters ?? {})]);
   const aligned = (grainMs: number) =>
     (q.from === undefined || q.from % grainMs === 0) && (q.to === undefined || q.to % grainMs === 0);
@@ -45,11 +36,14 @@ export function plan(q: QueryRequest): Plan {
     .filter((d) => aligned(d.grain === 'day' ? DAY_MS : HOUR_MS))
     .sort((a, b) => GRAIN_RANK[b.grain] - GRAIN_RANK[a.grain] || a.by.length - b.by.length);
   const best = candidates[0];
-  if (best) return { table: best.table.name, timeColumn: 'period', sums: sumsOf() };
-  return { table: dwaAdMinute.name, timeColumn: 'minute', sums: sumsOf() };
+  if (best) return { table: best.table.name, timeColumn: 'period' };
+  return { table: dwaAdMinute.name, timeColumn: 'minute' };
 }
 
-/** The SQL (portable between DuckDB and StarRocks) and parameters for a validated request. */
+/**
+ * The SQL and parameters for a validated request: portable between DuckDB and StarRocks but for `unique_users`,
+ * whose sketch functions are DuckDB's (list lambdas).
+ */
 export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[]; columns: string[] } {
   const params: Param[] = [];
   const where: string[] = [];
@@ -71,9 +65,12 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
   const inner = [
     ...groups,
     // An empty selection sums to 0, not NULL: no exposures is a count, not an unknown.
-    ...additiveColumns.map((c) => `coalesce(${p.sums[c]}, 0) AS ${c}`),
+    ...additiveColumns.map((c) => `coalesce(sum(${c}), 0) AS ${c}`),
+    // The union of the slice's sketches, estimated, never above the slice's requests.
     ...(q.metrics.includes('unique_users')
-      ? [`approx_count_distinct(CASE WHEN event_type = 'request' THEN user_id END) AS unique_users`]
+      ? [
+          `${sketchEstimateSql(sketchUnionSql(sketchColumn), `coalesce(sum(${'requests' satisfies AdditiveColumn}), 0)`)} AS unique_users`,
+        ]
       : []),
   ];
   const innerSql = `SELECT ${inner.join(', ')} FROM ${p.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;

@@ -18,7 +18,7 @@ import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { startAdwServer } from '../support/adw-server.ts';
 import { adwAsync } from '../support/cli.ts';
 import { startTestKafka } from '../support/kafka.ts';
-import { assertSameRows, queryDb, scratch } from '../support/pipeline.ts';
+import { assertSameRows, dwaSketchesSql, queryDb, scratch } from '../support/pipeline.ts';
 
 const tmp = scratch('adw-flink-engine-');
 const input = join(tmp.dir, 'traffic.ndjson');
@@ -96,6 +96,8 @@ test('adw run --engine flink lands the same DWD rows, DWA cells and query answer
   assert.ok(embedded.length > 30_000, `a real workload: ${embedded.length} DWD rows`);
   assertSameRows(await dwdRows(flinkDb), embedded, 'DWD');
   assertSameRows(await dwaCells(flinkDb), await dwaCells(embeddedDb), 'DWA');
+  const sketches = (db: string) => queryDb(db, dwaSketchesSql);
+  assertSameRows(await sketches(flinkDb), await sketches(embeddedDb), 'DWA user sketches');
   // What users see: the same answer from the same command.
   const query = [
     'query',

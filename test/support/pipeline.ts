@@ -6,6 +6,7 @@ import { FileSource } from '../../src/connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../src/engine/config.ts';
 import { Job, type JobStatus } from '../../src/engine/job.ts';
 import { adPipeline } from '../../src/engine/pipeline.ts';
+import { sketchUnionSql } from '../../src/catalogue/user-sketch.ts';
 import { foldedDwaSql, offlineDwaSql } from '../../src/reconcile/offline.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 
@@ -106,9 +107,15 @@ export async function dwdSnapshot(db: string): Promise<string[]> {
   return rows.map((r) => JSON.stringify(r));
 }
 
-/** The folded DWA and APP tables, for comparing two warehouses. */
+/**
+ * Each DWA cell's merged user sketch, for cells with users: compaction drops a cell whose deltas cancel out, which
+ * batching may leave uncompacted.
+ */
+export const dwaSketchesSql = `SELECT * FROM (SELECT minute, * EXCLUDE (minute, requests, fills, exposures, viewable_exposures, clicks, spend_nanos, user_sketch), ${sketchUnionSql('user_sketch')} AS u FROM dwa_ad_minute GROUP BY ALL) WHERE len(u) > 0 ORDER BY ALL`;
+
+/** The folded DWA and APP tables, user sketches merged, for comparing two warehouses. */
 export async function aggregateSnapshot(db: string): Promise<string[]> {
-  const parts = [`${foldedDwaSql()} ORDER BY ALL`];
+  const parts = [`${foldedDwaSql()} ORDER BY ALL`, dwaSketchesSql];
   for (const t of [
     'app_campaign_hourly',
     'app_campaign_daily',
@@ -118,7 +125,7 @@ export async function aggregateSnapshot(db: string): Promise<string[]> {
     'app_advertiser_daily',
   ]) {
     parts.push(
-      `SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos), sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`,
+      `SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos, user_sketch), ${sketchUnionSql('user_sketch')} AS u, sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`,
     );
   }
   const out: string[] = [];

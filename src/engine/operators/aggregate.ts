@@ -1,5 +1,6 @@
 import { additiveColumns, type AdditiveColumn, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
 import { type EventType, eventTypes } from '../../events/schema.ts';
+import { addUser, sketchField } from '../../catalogue/user-sketch.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
@@ -7,8 +8,8 @@ import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 import { granularityMs, type Stage } from '../stages.ts';
 
-/** One DWA cell's delta: the additive metrics. */
-type Cell = Record<AdditiveColumn, number>;
+/** One DWA cell's delta: the additive metrics, and its requests' users as sketch entries by register (the highest). */
+type Cell = Record<AdditiveColumn, number> & { users: Map<number, number> };
 
 /** The counted columns each event type adds to, looked up once per event rather than searched. */
 const countedBy = Object.fromEntries(
@@ -22,6 +23,7 @@ const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
  * Minute aggregation into DWA. Each checkpoint writes the deltas it accumulated (additive, possibly negative for
  * corrections), so a late event simply adds to its own minute, and restarts need no aggregation state at all.
  * Cells are found by minute, then by the request's precomputed dimension key: no key string is built per event.
+ * A cell's delta carries the sketch entries of the users its new requests came from; the warehouse merges sketches.
  */
 export class AggregateOperator extends BaseOperator<DwdRow, never> {
   readonly name = 'aggregate';
@@ -41,7 +43,10 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     let c = cells.get(dimKey);
     if (c === undefined) {
-      c = Object.fromEntries(additiveColumns.map((m) => [m, 0])) as Cell;
+      c = {
+        ...(Object.fromEntries(additiveColumns.map((m) => [m, 0])) as Record<AdditiveColumn, number>),
+        users: new Map(),
+      };
       cells.set(dimKey, c);
     }
     return c;
@@ -53,6 +58,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
       add(c, r.type, 1, r.req?.filled ?? false);
       c[billedColumn] += r.spendNanos;
+      if (r.userEntry !== null) addUser(c.users, r.userEntry);
       // A correction moves an event counted as unmatched (no dimensions, no spend) to its request's dimensions.
       if (r.retraction) add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
     }
@@ -62,7 +68,9 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     const rows = new CsvRows();
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        rows.push(minute + S + dimKey + S + additiveColumns.map((m) => c[m]).join(S));
+        rows.push(
+          minute + S + dimKey + S + additiveColumns.map((m) => c[m]).join(S) + S + sketchField(c.users.values()),
+        );
       }
     }
     writes.dwa = rows;

@@ -1,11 +1,13 @@
 import { additiveColumns } from '../../catalogue/metrics.ts';
+import { addUser, sketchField, userSketchEntry } from '../../catalogue/user-sketch.ts';
 import type { SourceRecord } from '../../connectors/source.ts';
 import { errors } from '../../errors.ts';
-import { dwaAdMinute } from '../../layers/dwa.ts';
+import { dwaAdMinute, dwaCellKey } from '../../layers/dwa.ts';
 import { dwdAdEventJoined } from '../../layers/dwd.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import { BaseOperator } from '../operator.ts';
+import { granularityMs } from '../stages.ts';
 
 type Row = Record<string, unknown>;
 
@@ -34,13 +36,24 @@ function csv(row: Row, columns: readonly { name: string; type: string }[]): stri
 }
 
 const keyOf = (row: Row) => String(row.event_id) + S + String(row.event_type);
-const dwaKeyColumns = dwaAdMinute.columns.filter((c) => !(additiveColumns as readonly string[]).includes(c.name));
+const byName = new Map(dwaAdMinute.columns.map((c) => [c.name, c]));
+const [, ...dwaDimensionDefs] = dwaCellKey.map((k) => byName.get(k)!);
+const dwaKeyColumns = dwaCellKey.map((k) => byName.get(k)!);
+
+/** One DWA cell's delta: its totals' changes, and its users as sketch entries by register. */
+interface Cell {
+  totals: number[];
+  users: Map<number, number>;
+}
 
 /**
  * Lands the changelogs of the Flink job (DWD rows and DWA cells, see src/flink/compile.ts) in the warehouse: each
  * checkpoint nets the changes it read, so a DWD row version added and removed within it is never written, and a
  * version committed earlier is removed (by its content) before the new ones are added; DWA changes become additive
- * deltas (a removed cell version subtracts, an added one adds), as the embedded aggregate writes them.
+ * deltas (a removed cell version subtracts, an added one adds), as the embedded aggregate writes them. The job does
+ * not compute user sketches (see `dwaTotalsColumns`): each DWD request landed adds its user to its cell's sketch,
+ * as the embedded aggregate adds it. A sketch cannot subtract, so a request version removed in a later checkpoint
+ * leaves its user in its old cell (the estimate's clamp at the cell's requests bounds that).
  */
 export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   readonly name = 'changelog';
@@ -49,7 +62,7 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   /** DWD row versions committed before this epoch and removed in it. */
   private removed: Row[] = [];
   /** DWA deltas of this epoch, by cell (minute and dimensions as CSV). */
-  private cells = new Map<string, number[]>();
+  private cells = new Map<string, Cell>();
 
   processBatch(batch: SourceRecord[]): void {
     // The checkpoint counters stay at zero: they count input records, which the ingest counted already.
@@ -95,14 +108,26 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
       [change.after, 1],
     ] as const) {
       if (!row) continue;
-      const key = csv(row, dwaKeyColumns);
-      let cell = this.cells.get(key);
-      if (cell === undefined) {
-        cell = additiveColumns.map(() => 0);
-        this.cells.set(key, cell);
-      }
-      for (const [i, m] of additiveColumns.entries()) cell[i] = (cell[i] ?? 0) + sign * Number(row[m] ?? 0);
+      const { totals } = this.cell(csv(row, dwaKeyColumns));
+      for (const [i, m] of additiveColumns.entries()) totals[i] = (totals[i] ?? 0) + sign * Number(row[m] ?? 0);
     }
+  }
+
+  private cell(key: string): Cell {
+    let cell = this.cells.get(key);
+    if (cell === undefined) {
+      cell = { totals: additiveColumns.map(() => 0), users: new Map() };
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  /** A landed DWD request's user, in the sketch of its cell: its event time's minute and its dimensions. */
+  private addUser(row: Row): void {
+    if (row.event_type !== 'request' || typeof row.user_id !== 'string') return;
+    const ms = epochMs(row.event_time);
+    const minute = ms - (ms % granularityMs.minute);
+    addUser(this.cell(minute + S + csv(row, dwaDimensionDefs)).users, userSketchEntry(row.user_id));
   }
 
   override onCheckpoint(writes: CheckpointWrites): void {
@@ -110,9 +135,12 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
     for (const versions of this.added.values())
       for (const { row } of versions) {
         (row.join_status === 'unmatched' ? writes.dwdUnmatched : writes.dwd).push(csv(row, dwdAdEventJoined.columns));
+        this.addUser(row);
       }
     const dwa = new CsvRows();
-    for (const [key, cell] of this.cells) if (cell.some((v) => v !== 0)) dwa.push(key + S + cell.join(S));
+    for (const [key, { totals, users }] of this.cells)
+      if (users.size > 0 || totals.some((v) => v !== 0))
+        dwa.push(key + S + totals.join(S) + S + sketchField(users.values()));
     writes.dwa = dwa;
     this.added = new Map();
     this.removed = [];

@@ -1,4 +1,5 @@
 import { billing } from '../../catalogue/metrics.ts';
+import { userSketchEntry } from '../../catalogue/user-sketch.ts';
 import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
 import type { KeyedState } from '../../state/keyed-state.ts';
@@ -164,6 +165,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       status: 'request',
       late: r.late,
       retraction: false,
+      userEntry: userSketchEntry(r.userId),
     });
     const handled = new Set<string>();
     const list = this.pending.get(r.id);
@@ -194,6 +196,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
         status: 'matched',
         late: u.late,
         retraction: true,
+        userEntry: null,
       });
     }
   }
@@ -227,6 +230,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       status: 'matched',
       late: e.late,
       retraction,
+      userEntry: null,
     };
   }
 
@@ -241,6 +245,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       status: 'unmatched',
       late: e.late,
       retraction: false,
+      userEntry: null,
     };
   }
 

@@ -11,6 +11,7 @@ import { allTables, allViews } from '../../layers/index.ts';
 import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
+import { sketchColumn, sketchUnionSql } from '../../catalogue/user-sketch.ts';
 import type { TableDef } from '../../layers/table.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
@@ -63,6 +64,8 @@ const DEFAULT_API_READERS = 4;
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const sums = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
+/** The union of a group's user sketches, as its row's sketch. */
+const sketch = `${sketchUnionSql(sketchColumn)} AS ${sketchColumn}`;
 
 function toJs(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
@@ -149,6 +152,10 @@ export class DuckDbWarehouse implements Warehouse {
         ...allTables.map(createTableSql),
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
         `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
+        // Files made before DWA and APP carried user sketches get the column (NULL, no users, for the rows they hold).
+        ...[dwaAdMinute, ...appDatasets.map((d) => d.table)].map(
+          (t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS ${sketchColumn} INTEGER[]`,
+        ),
         ...allViews.map((v) => createUnionViewSql(v.name, v.unionOf)),
       ];
       await wh.transaction(schema).catch(async (e: unknown) => {
@@ -278,7 +285,7 @@ export class DuckDbWarehouse implements Warehouse {
       for (const ds of appDatasets) {
         const by = ds.by.join(', ');
         run(
-          `INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums} FROM dwa_delta GROUP BY ALL`,
+          `INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums}, ${sketch} FROM dwa_delta GROUP BY ALL`,
         );
       }
     }
@@ -388,7 +395,7 @@ export class DuckDbWarehouse implements Warehouse {
     const cutOff = `CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`;
     const coverage = odsCoverageTable.name;
     const steps: string[] = [
-      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
+      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums}, ${sketch} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
       `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`,
       `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
       `DELETE FROM ${odsAdEvent.name} WHERE day < ${cutOff}`,
@@ -400,7 +407,7 @@ export class DuckDbWarehouse implements Warehouse {
       const keys = ['period', ...ds.by];
       const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
       steps.push(
-        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
+        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums}, ${sketch} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
         `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`,
         `INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`,
       );

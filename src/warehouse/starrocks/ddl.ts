@@ -1,5 +1,6 @@
 import { errors } from '../../errors.ts';
 import { type AppDataset, appDatasets } from '../../layers/app.ts';
+import { userSketchColumn } from '../../layers/dwa.ts';
 import type { ColumnDef, ColumnType } from '../../layers/table.ts';
 import { type StarRocksTable, starRocksDwa, starRocksTables } from './tables.ts';
 
@@ -17,6 +18,7 @@ const types: Record<Exclude<ColumnType, 'VARCHAR'>, string> = {
   TIMESTAMP: 'DATETIME',
   DATE: 'DATE',
   DOUBLE: 'DOUBLE',
+  'INTEGER[]': 'ARRAY<INT>',
 };
 
 /**
@@ -77,14 +79,17 @@ function tableSql(t: StarRocksTable, o: StarRocksDdlOptions): string {
 /**
  * An APP dataset as an asynchronous materialized view over DWA, refreshed every minute (StarRocks schedules
  * refreshes about that often anyway): DWA's rows are cell totals, so the rollup is a plain SUM ... GROUP BY.
- * Partitioned by day like DWA, so a refresh recomputes only the days whose DWA partitions changed.
+ * Partitioned by day like DWA, so a refresh recomputes only the days whose DWA partitions changed. Without the user
+ * sketch, as StarRocks's DWA is (see starRocksDwa).
  */
 function materializedViewSql(d: AppDataset, o: StarRocksDdlOptions): string {
   const period = `date_trunc('${d.grain}', ${q('minute')})`;
-  const columns = d.table.columns.map((c) => {
-    if (c.name === 'period') return `${period} AS ${q('period')}`;
-    return d.by.includes(c.name) ? q(c.name) : `SUM(${q(c.name)}) AS ${q(c.name)}`;
-  });
+  const columns = d.table.columns
+    .filter((c) => c !== userSketchColumn)
+    .map((c) => {
+      if (c.name === 'period') return `${period} AS ${q('period')}`;
+      return d.by.includes(c.name) ? q(c.name) : `SUM(${q(c.name)}) AS ${q(c.name)}`;
+    });
   return [
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(o.database)}.${q(d.table.name)}`,
     `COMMENT ${quoted(d.table.doc)}`,

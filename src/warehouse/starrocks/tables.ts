@@ -1,5 +1,5 @@
 import { dimTables } from '../../layers/dim.ts';
-import { dwaAdMinute, dwaCellKey, dwaDimensionColumns } from '../../layers/dwa.ts';
+import { dwaAdMinute, dwaCellKey, dwaDimensionColumns, dwaTotalsColumns } from '../../layers/dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdEventKey } from '../../layers/dwd.ts';
 import { odsTables } from '../../layers/ods.ts';
 import type { ColumnDef, TableDef } from '../../layers/table.ts';
@@ -70,11 +70,13 @@ export const starRocksDwd = primaryByDay(
 
 /**
  * DWA's cells: a key column is never NULL in StarRocks, so a cell of follow events without their request has 0 as
- * its ids and '' as its codes (ids are positive and codes non-empty, so neither stands for a real value).
+ * its ids and '' as its codes (ids are positive and codes non-empty, so neither stands for a real value). Without the
+ * user sketch, which the Flink job that loads StarRocks does not compute (see `dwaTotalsColumns`): there distinct
+ * users are StarRocks's own to count (its HLL functions over DWD).
  */
 export const starRocksDwa: StarRocksTable = {
   ...primaryByDay(
-    dwaAdMinute,
+    { ...dwaAdMinute, columns: dwaTotalsColumns },
     dwaAdMinute.name,
     dwaCellKey,
     'minute',

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The distinct-user sketch each DWA cell and APP row carries: HyperLogLog in the sparse form of HLL++, precision 25
+ * (m = 2^25 registers), a list of entries `register << 6 | rank`, one per register touched (see docs/domain.md,
+ * "Unique users"). Precision 25, not 16: at 2^16 registers one hash collision among a slice's 50 users is already a
+ * 2% error, and slices that small are common; at 2^25 a slice of 10,000 users expects 1.5 collisions, which linear
+ * counting corrects. A user's 64-bit hash is the first 8 bytes of the MD5 of its `user_id` (UTF-8), big-endian:
+ * fixed, and computed alike by node:crypto, DuckDB's `md5()` and Flink's `MD5()`. Its first 25 bits pick the
+ * register; its rank is the position of the first 1 bit in the other 39 (40 when they are all 0).
+ */
+
+/** The column that holds a row's sketch (NULL: no users). */
+export const sketchColumn = 'user_sketch';
+
+/** Registers: 2^25. */
+const M = 2 ** 25;
+/** Bits of an entry that hold the rank (at most 40, so 6 bits); the register is the 25 bits above. */
+export const SKETCH_RANK_BITS = 6;
+/** Up to this raw estimate, linear counting answers (see `sketchEstimateSql`). */
+const LINEAR_COUNTING_MAX = 4 * M;
+
+/** A user's sketch entry: its register and its rank. */
+export function userSketchEntry(userId: string): number {
+  const h = createHash('md5').update(userId).digest();
+  const first = h.readUInt32BE(0);
+  const register = first >>> 7;
+  const high = first & 0x7f;
+  const low = h.readUInt32BE(4);
+  const rank = high !== 0 ? Math.clz32(high) - 24 : low !== 0 ? 8 + Math.clz32(low) : 40;
+  return (register << SKETCH_RANK_BITS) | rank;
+}
+
+/** Adds an entry to a sketch held as entries by register: a register keeps its highest rank (in the low bits). */
+export function addUser(registers: Map<number, number>, entry: number): void {
+  const register = entry >> SKETCH_RANK_BITS;
+  if (entry > (registers.get(register) ?? -1)) registers.set(register, entry);
+}
+
+/** A sketch's entries as a CSV field: a list literal, sorted so equal sketches write equal rows; empty for none. */
+export function sketchField(entries: Iterable<number>): string {
+  const sorted = [...entries].sort((a, b) => a - b);
+  return sorted.length === 0 ? '' : `[${sorted.join(',')}]`;
+}
+
+/** The same entry in DuckDB SQL, from a VARCHAR expression (for recomputing sketches from ODS or DWD). */
+export function userSketchEntrySql(userId: string): string {
+  const h = `('0x' || substr(md5(${userId}), 1, 16))::UBIGINT`;
+  // The rank from the bit length of the other 39 bits, counted exactly (a floating log2 rounds up near powers of 2).
+  const bitLength = `len(list_filter(range(39), k -> (${h} % ${2 ** 39}) >> k > 0))`;
+  return `((${h} >> 39)::INTEGER << ${SKETCH_RANK_BITS} | (40 - ${bitLength}))`;
+}
+
+/**
+ * Aggregate (DuckDB SQL): the union of the sketches in `column` over a group, as a sketch again: each register's
+ * highest rank, sorted. The lambda binds the sorted entries once; an entry stays when the next is another register.
+ */
+export function sketchUnionSql(column: string): string {
+  const sorted = `list_sort(list_distinct(flatten(list(${column}))))`;
+  const keep = `list_filter(list_zip(s, list_concat(s[2:], [-1])), p -> p[2] >> ${SKETCH_RANK_BITS} <> p[1] >> ${SKETCH_RANK_BITS})`;
+  return `list_transform([${sorted}], s -> list_transform(${keep}, p -> p[1]))[1]`;
+}
+
+/**
+ * The estimated number of distinct users in a sketch (one entry per register, as `sketchUnionSql` makes it), never
+ * more than `requests` (each user made at least one request in the slice). The raw HyperLogLog estimate
+ * alpha * m^2 / sum(2^-rank) counts untouched registers as rank 0; linear counting m * ln(m / untouched) answers up
+ * to 4m (134 million users), past HyperLogLog's usual 2.5m, where its raw estimate is still biased; linear counting's
+ * standard error is 0.7% at 4m and under 0.02% below m / 4 (8 million users).
+ */
+export function sketchEstimateSql(sketch: string, requests: string): string {
+  const alpha = 0.7213 / (1 + 1.079 / M);
+  const untouched = `(${M} - len(s))`;
+  const raw = `${alpha}::DOUBLE * ${M * M} / (${untouched} + coalesce(list_sum(list_transform(s, e -> pow(2::DOUBLE, -(e & ${2 ** SKETCH_RANK_BITS - 1})))), 0))`;
+  const estimate = `CASE WHEN ${untouched} > 0 AND ${raw} <= ${LINEAR_COUNTING_MAX} THEN ${M} * ln(${M}::DOUBLE / ${untouched}) ELSE ${raw} END`;
+  return `least(list_transform([coalesce(${sketch}, [])], s -> round(${estimate}))[1], ${requests})::BIGINT`;
+}
