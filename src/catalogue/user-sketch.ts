@@ -48,7 +48,7 @@ export function userSketchEntrySql(userId: string): string {
   const h = `('0x' || substr(md5(${userId}), 1, 16))::UBIGINT`;
   // The rank from the bit length of the other 39 bits, counted exactly (a floating log2 rounds up near powers of 2).
   const bitLength = `len(list_filter(range(39), k -> (${h} % ${2 ** 39}) >> k > 0))`;
-  return `((${h} >> 39)::INTEGER << ${SKETCH_RANK_BITS} | (40 - ${bitLength}))`;
+  return `((${h} >> 39)::INTEGER << ${SKETCH_RANK_BITS} | (40 - ${bitLength}))::INTEGER`;
 }
 
 /**

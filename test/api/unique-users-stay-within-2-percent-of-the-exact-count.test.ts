@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { userSketchEntry } from '../../src/catalogue/user-sketch.ts';
+import { sketchUnionSql, userSketchEntry, userSketchEntrySql } from '../../src/catalogue/user-sketch.ts';
+import { dwaDimensionColumns } from '../../src/layers/dwa.ts';
 import { runQuery } from '../../src/query/planner.ts';
 import type { QueryRequest } from '../../src/query/request.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { runFile, scratch, writeLines } from '../support/pipeline.ts';
+import { assertSameRows, dwaSketchesSql, runFile, scratch, writeLines } from '../support/pipeline.ts';
 
 const tmp = scratch();
 const db = join(tmp.dir, 'w.duckdb');
@@ -80,6 +81,20 @@ test('unique users by campaign, region, hour, day and in total stay within 2% of
     const sources = await checkSlices(w);
     assert.ok(!sources.has('dwd_ad_event'), `answered from APP and DWA, not DWD: ${[...sources]}`);
     assert.ok(sources.has('dwa_ad_minute') && [...sources].some((t) => t.startsWith('app_')), [...sources].join());
+  } finally {
+    await w.close();
+  }
+});
+
+test("each DWA cell's sketch is exactly that of its DWD requests, hashed by DuckDB's md5 as by node:crypto", async () => {
+  const w = await DuckDbWarehouse.open(db, { readOnly: true });
+  try {
+    const fromDwd = await w.query(
+      `SELECT date_trunc('minute', event_time) AS minute, ${dwaDimensionColumns.join(', ')}, ${sketchUnionSql(`[${userSketchEntrySql('user_id')}]`)} AS u
+       FROM dwd_ad_event WHERE event_type = 'request' GROUP BY ALL ORDER BY ALL`,
+    );
+    assert.ok(fromDwd.length > 1000, `${fromDwd.length} cells with users`);
+    assertSameRows(await w.query(dwaSketchesSql), fromDwd, 'DWA sketches');
   } finally {
     await w.close();
   }
