@@ -1,3 +1,4 @@
+import { sketchField } from '../catalogue/user-sketch.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,8 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
                 Math.floor(exposures * 0.65),
                 clicks,
                 exposures * 2_000_000,
+                // No users: the benchmark's queries do not ask for unique users.
+                sketchField([]),
               ].join(S),
             );
           }

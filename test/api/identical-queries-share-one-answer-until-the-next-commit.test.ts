@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { buildApi } from '../../src/api/server.ts';
 import { additiveColumns } from '../../src/catalogue/metrics.ts';
 import { apiMetricNames } from '../../src/metrics/api-metrics.ts';
+import { sketchField } from '../../src/catalogue/user-sketch.ts';
 import { AnswerCache } from '../../src/query/answer-cache.ts';
 import { emptyWrites } from '../../src/warehouse/checkpoint-writes.ts';
 import { FIELD_SEPARATOR as S } from '../../src/warehouse/csv.ts';
@@ -31,7 +32,12 @@ async function commitRequests(campaign: number, requests: number): Promise<void>
   const w = emptyWrites(epoch, 'shared-answers');
   const dims = [1, campaign, campaign * 10, 1, 'ios', 'phone', 'US'];
   w.dwa.push(
-    [START + epoch * 60_000, ...dims, ...additiveColumns.map((c) => (c === 'requests' ? requests : 0))].join(S),
+    [
+      START + epoch * 60_000,
+      ...dims,
+      ...additiveColumns.map((c) => (c === 'requests' ? requests : 0)),
+      sketchField([]),
+    ].join(S),
   );
   w.maxEventMs = START + epoch * 60_000;
   w.position = String(epoch);
