@@ -4,8 +4,16 @@ import { defaultLimits, type ValidationLimits } from '../events/validate.ts';
  * Time semantics and limits of a pipeline run; every duration is in milliseconds of event time unless named otherwise.
  */
 export interface EngineConfig {
-  /** Follow events join a request whose event time is at most this much earlier. */
+  /**
+   * How long requests stay in the engine's hot state (memory): follow events within it join without a warehouse
+   * look-up. A memory knob, not a business rule.
+   */
   joinWindowMs: number;
+  /**
+   * The business rule: a follow event is attributed to its request when request time <= event time <= request time
+   * + this. Requests older than the join window are found in the warehouse, batched per checkpoint.
+   */
+  attributionWindowMs: number;
   /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
   watermarkDelayMs: number;
   /** Records older than watermark minus this are "late": still processed exactly, via warehouse look-ups. */
@@ -23,6 +31,7 @@ export interface EngineConfig {
 
 export const defaultEngineConfig: EngineConfig = {
   joinWindowMs: 4 * 3600_000,
+  attributionWindowMs: 24 * 3600_000,
   watermarkDelayMs: 5_000,
   allowedLatenessMs: 5 * 60_000,
   checkpointIntervalMs: 500,

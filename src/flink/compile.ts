@@ -37,7 +37,7 @@ export interface FlinkJobOptions {
   source: FlinkSource;
   dimensions: FlinkDimensions;
   sink: FlinkSink;
-  config: Pick<EngineConfig, 'joinWindowMs' | 'allowedLatenessMs'>;
+  config: Pick<EngineConfig, 'attributionWindowMs' | 'allowedLatenessMs'>;
 }
 
 /** A Flink SQL job: session settings, then table and view definitions, then the INSERTs of one statement set. */
@@ -94,14 +94,16 @@ export function compileFlinkJob(def: PipelineDefinition, o: FlinkJobOptions): Fl
   const aggregate = stage(def, 'aggregate');
   stage(def, 'dedup');
   stage(def, 'interval-join');
-  const horizonMs = o.config.joinWindowMs + o.config.allowedLatenessMs;
+  // Flink holds every request of the attribution window in its own state (a RocksDB backend where that is large),
+  // where the embedded engine keeps the join window hot and finds older requests in the warehouse.
+  const horizonMs = o.config.attributionWindowMs + o.config.allowedLatenessMs;
   const statements = [
     sourceTable(o.source),
     ...dimensionTables(enrich, o.dimensions),
     firstCopies('adw_request', "kind = 'request'"),
     firstCopies('adw_follow', `kind IN (${followTypes.map(literal).join(', ')})`),
     enrichedRequests(enrich, o.dimensions, horizonMs),
-    detail(o.config.joinWindowMs),
+    detail(o.config.attributionWindowMs),
     sinkTableDdl(flinkOutputs.dwd, o.sink),
     sinkTableDdl(flinkOutputs.dwa, o.sink),
   ];

@@ -6,6 +6,7 @@ import { isAdwError } from '../../src/errors.ts';
 
 const given = {
   joinWindow: '2h',
+  attributionWindow: '36h',
   allowedLateness: '90s',
   checkpointInterval: '250ms',
   batchSize: '100',
@@ -15,6 +16,8 @@ const given = {
 test('each engine option of adw run reaches the engine config', () => {
   const config = engineConfigFrom(given);
   assert.equal(config.joinWindowMs, 2 * 3_600_000);
+  assert.equal(config.attributionWindowMs, 36 * 3_600_000);
+  assert.notEqual(config.attributionWindowMs, defaultEngineConfig.attributionWindowMs);
   assert.equal(config.allowedLatenessMs, 90_000);
   assert.equal(config.checkpointIntervalMs, 250);
   assert.equal(config.batchSize, 100);
@@ -26,6 +29,7 @@ test('each engine option of adw run reaches the engine config', () => {
 test('a bad engine option is refused with its own name', () => {
   for (const [key, option] of [
     ['joinWindow', '--join-window'],
+    ['attributionWindow', '--attribution-window'],
     ['allowedLateness', '--allowed-lateness'],
     ['checkpointInterval', '--checkpoint-interval'],
     ['batchSize', '--batch-size'],

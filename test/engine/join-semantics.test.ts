@@ -80,14 +80,14 @@ describe('interval join: the outcome depends on which records exist, not on thei
     assert.deepEqual(await dwaDifferences(db), []);
   });
 
-  test('a click within the window is billed on a CPC campaign; one past the window is unmatched and unbilled', async () => {
+  test('a click within the attribution window is billed on a CPC campaign; one past it is unmatched and unbilled', async () => {
     const { db } = await build(
       [
         request('r1', T0, 101, 0.5),
         follow('click', 'c1', 'r1', T0 + 30 * MIN),
         follow('click', 'c2', 'r1', T0 + 2 * HOUR),
       ],
-      { joinWindowMs: HOUR },
+      { joinWindowMs: HOUR, attributionWindowMs: HOUR },
     );
     assert.equal((await dwdRow(db, 'c1')).spend_nanos, 500_000_000);
     assert.deepEqual(await dwdRow(db, 'c2'), {
@@ -100,6 +100,40 @@ describe('interval join: the outcome depends on which records exist, not on thei
     });
     assert.deepEqual(await dwaDifferences(db, HOUR), []);
   });
+
+  // With a checkpoint per record the request has left the engine's memory (the join window) long before the click
+  // comes, and the click is attributed through a warehouse look-up; in one batch it is still in memory. Either way the
+  // attribution window decides, and past it the click is not attributed.
+  for (const [label, batchSize, checkpointIntervalMs] of [
+    ['a checkpoint per record: the request long out of memory', 1, 0],
+    ['one batch: the request still in memory', 4096, 500],
+  ] as const) {
+    test(`a click 20 hours after its request is attributed and billed (${label})`, async () => {
+      const { db } = await build(
+        [
+          request('r1', T0, 101, 0.5),
+          request('r2', T0 + MIN, 101, 0.5),
+          ...[1, 2, 3, 4, 5, 6, 8, 10, 15, 20].map((h) => clock(`${h}h`, T0 + h * HOUR)),
+          follow('click', 'c-20h', 'r1', T0 + 20 * HOUR),
+          clock('21h', T0 + 21 * HOUR),
+          clock('25h', T0 + 25 * HOUR + 2 * MIN),
+          follow('click', 'c-25h', 'r2', T0 + 25 * HOUR + 2 * MIN),
+          clock('26h', T0 + 26 * HOUR),
+        ],
+        { batchSize, checkpointIntervalMs },
+      );
+      assert.deepEqual(await dwdRow(db, 'c-20h'), {
+        event_type: 'click',
+        join_status: 'matched',
+        campaign_id: 11,
+        spend_nanos: 500_000_000,
+        join_delay_ms: 20 * HOUR,
+        late: false,
+      });
+      assert.equal((await dwdRow(db, 'c-25h')).join_status, 'unmatched', 'past the 24 h attribution window');
+      assert.deepEqual(await dwaDifferences(db), []);
+    });
+  }
 
   test('an event whose request never comes is counted as unattributed', async () => {
     const { db } = await build([request('r1', T0), follow('exposure', 'x-lost', 'never', T0 + 1000)]);

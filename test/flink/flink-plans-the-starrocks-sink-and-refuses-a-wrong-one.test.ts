@@ -33,7 +33,7 @@ const job = (dimensions = { from: 'stream' } as Parameters<typeof compileFlinkJo
     source: { brokers: '127.0.0.1:1', topic: 'adw.stream', groupId: 'adw-flink', bounded: true },
     dimensions,
     sink,
-    config: { joinWindowMs: 4 * 3600_000, allowedLatenessMs: 300_000 },
+    config: { attributionWindowMs: 24 * 3600_000, allowedLatenessMs: 300_000 },
   });
 
 before(async () => {

@@ -91,10 +91,10 @@ export async function ledger(db: string): Promise<Ledger> {
 /** Cells where the engine's DWA and the offline recomputation from ODS differ (both directions). */
 export async function dwaDifferences(
   db: string,
-  joinWindowMs = defaultEngineConfig.joinWindowMs,
+  attributionWindowMs = defaultEngineConfig.attributionWindowMs,
 ): Promise<Record<string, unknown>[]> {
   const engine = foldedDwaSql();
-  const offline = offlineDwaSql(joinWindowMs);
+  const offline = offlineDwaSql(attributionWindowMs);
   return queryDb(
     db,
     `(SELECT 'engine only' AS side, * FROM ((${engine}) EXCEPT ALL (${offline}))) UNION ALL (SELECT 'offline only', * FROM ((${offline}) EXCEPT ALL (${engine})))`,

@@ -18,6 +18,6 @@ test('aggregateSnapshot takes a warehouse with half a million APP rows', async (
   assert.equal(rows.length, 500_000);
   assert.equal(
     rows[0],
-    '{"t":"app_slot_hourly","period":"2026-01-01T00:00:00.000Z","slot_id":1,"r":1,"f":1,"e":1,"v":1,"c":1,"s":1}',
+    '{"t":"app_slot_hourly","period":"2026-01-01T00:00:00.000Z","slot_id":1,"u":[],"r":1,"f":1,"e":1,"v":1,"c":1,"s":1}',
   );
 });

@@ -20,7 +20,7 @@ export function registerAdviseWindow(program: Command): void {
   program
     .command('advise-window')
     .description(
-      'join-window advisor: accuracy and state of each window size from the observed delays, and the smallest window per target',
+      'window advisor: per window size, the share attributed as the attribution window and the memory held as the join window, from the observed delays; the smallest attribution window per target',
     )
     .requiredOption('--db <path>', 'warehouse database file')
     .option('--windows <list>', 'window sizes to evaluate', '1m,5m,15m,30m,1h,2h,4h,8h,12h,24h')
@@ -66,14 +66,14 @@ export function registerAdviseWindow(program: Command): void {
         console.table(
           advice.windows.map((w) => ({
             window: formatDuration(w.windowMs),
-            ...Object.fromEntries(Object.entries(w.accuracy).map(([t, a]) => [t, pct(a)])),
-            'state keys': w.stateKeys,
-            'state memory': mb(w.stateBytes),
+            ...Object.fromEntries(Object.entries(w.accuracy).map(([t, a]) => [`attributed ${t}`, pct(a)])),
+            'as join window: keys': w.stateKeys,
+            memory: mb(w.stateBytes),
           })),
         );
         for (const r of advice.recommendations) {
           process.stdout.write(
-            `target ${pct(r.target)}: ${r.windowMs === null ? 'no follow events observed' : `window ${formatDuration(r.windowMs)} (about ${r.stateKeys} keys, ${mb(r.stateBytes)} of state)`}\n`,
+            `target ${pct(r.target)}: ${r.windowMs === null ? 'no follow events observed' : `attribution window ${formatDuration(r.windowMs)} (as a join window too: about ${r.stateKeys} keys, ${mb(r.stateBytes)} of memory; a shorter join window finds the rest in the warehouse)`}\n`,
           );
         }
       } finally {

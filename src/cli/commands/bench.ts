@@ -2,8 +2,10 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { runPipelineBench } from '../../bench/pipeline-bench.ts';
 import { runQueryBench } from '../../bench/query-bench.ts';
 import { runServeBench } from '../../bench/serve-bench.ts';
+import type { EngineConfig } from '../../engine/config.ts';
 import { errors } from '../../errors.ts';
 import { parseCount, parseDuration } from '../parse.ts';
+import { ATTRIBUTION_WINDOW_OPTION, JOIN_WINDOW_OPTION } from './run.ts';
 
 export function registerBench(program: Command): void {
   program
@@ -16,6 +18,8 @@ export function registerBench(program: Command): void {
       'wall-clock time between checkpoints (freshness against throughput)',
       '500ms',
     )
+    .option(...JOIN_WINDOW_OPTION)
+    .option(...ATTRIBUTION_WINDOW_OPTION)
     .option(
       '--source <kind>',
       'file (on tmpfs) or kafka (pre-loaded into a broker the bench starts, or --kafka)',
@@ -78,7 +82,7 @@ export function registerBench(program: Command): void {
           events: parseCount(opts.events, '--events'),
           seed: parseCount(opts.seed, '--seed'),
           parallelism: Math.max(1, parseCount(opts.flinkParallelism, '--flink-parallelism')),
-          config: { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') },
+          config: windowsAndCheckpoints(opts),
           log: (line) => process.stderr.write(`${line}\n`),
         });
         printFigures(f, Boolean(opts.json));
@@ -91,7 +95,7 @@ export function registerBench(program: Command): void {
         ...(opts.kafka ? { kafkaBrokers: opts.kafka } : {}),
         events: parseCount(opts.events, '--events'),
         seed: parseCount(opts.seed, '--seed'),
-        config: { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') },
+        config: windowsAndCheckpoints(opts),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       printFigures(result, Boolean(opts.json));
@@ -104,4 +108,17 @@ function printFigures(result: object, json: boolean): void {
   else
     for (const [k, v] of Object.entries(result))
       process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+}
+
+/** The engine settings the pipeline benches take: the two windows and the checkpoint interval. */
+function windowsAndCheckpoints(opts: {
+  joinWindow: string;
+  attributionWindow: string;
+  checkpointInterval: string;
+}): Partial<EngineConfig> {
+  return {
+    joinWindowMs: parseDuration(opts.joinWindow, '--join-window'),
+    attributionWindowMs: parseDuration(opts.attributionWindow, '--attribution-window'),
+    checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval'),
+  };
 }

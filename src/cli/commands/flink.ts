@@ -11,7 +11,7 @@ import {
   mysqlDimensions,
 } from '../../flink/options.ts';
 import { starRocksDatabase } from '../../warehouse/starrocks/ddl.ts';
-import { engineConfigFrom } from './run.ts';
+import { ATTRIBUTION_WINDOW_OPTION, engineConfigFrom } from './run.ts';
 
 export function registerFlink(program: Command): void {
   const flink = program.command('flink').description('the scale-out engine: the pipeline as an Apache Flink job');
@@ -50,7 +50,7 @@ export function registerFlink(program: Command): void {
       'with --sink starrocks: starts every Stream Load label of the job',
       defaultLabelPrefix,
     )
-    .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
+    .option(...ATTRIBUTION_WINDOW_OPTION)
     .option('--allowed-lateness <duration>', 'lateness handled in state: with the window, how long state is kept', '5m')
     .action((opts) => {
       const sink: FlinkSink =
@@ -81,7 +81,7 @@ export function registerFlink(program: Command): void {
         },
         dimensions: opts.dimsMysql ? mysqlDimensions(opts.dimsMysql, opts.dimsDatabase) : { from: 'stream' },
         sink,
-        config: engineConfigFrom({ ...opts, checkpointInterval: '', batchSize: '' }),
+        config: engineConfigFrom({ ...opts, joinWindow: '', checkpointInterval: '', batchSize: '' }),
       });
       process.stdout.write(jobScript(job));
     });

@@ -20,9 +20,24 @@ import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts
 import { parseCount, parseDuration } from '../parse.ts';
 import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from './run-flink.ts';
 
+/** `--join-window`: how long requests stay in the engine's memory (hot state). */
+export const JOIN_WINDOW_OPTION = [
+  '--join-window <duration>',
+  "how long requests stay in the engine's memory: follow events within it join without a warehouse look-up",
+  '4h',
+] as const;
+
+/** `--attribution-window`: the business rule of how long after its request a follow event is attributed to it. */
+export const ATTRIBUTION_WINDOW_OPTION = [
+  '--attribution-window <duration>',
+  'how long after a request its exposures and clicks are attributed to it (older requests are found in the warehouse)',
+  '24h',
+] as const;
+
 /** The engine config from the engine options of adw run (named as commander names them; each has a default). */
 export function engineConfigFrom(opts: {
   joinWindow: string;
+  attributionWindow: string;
   allowedLateness: string;
   checkpointInterval: string;
   batchSize: string;
@@ -34,6 +49,9 @@ export function engineConfigFrom(opts: {
   return {
     ...defaultEngineConfig,
     joinWindowMs,
+    ...(opts.attributionWindow
+      ? { attributionWindowMs: parseDuration(opts.attributionWindow, '--attribution-window') }
+      : {}),
     ...(opts.checkpointInterval
       ? { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') }
       : {}),
@@ -80,7 +98,8 @@ export function registerRun(program: Command): void {
       '--until-end',
       'exit once all input is committed (for Kafka: once caught up with the end of the topic; otherwise keep following; stdin always ends at EOF)',
     )
-    .option('--join-window <duration>', 'how long after a request its exposures and clicks still join', '4h')
+    .option(...JOIN_WINDOW_OPTION)
+    .option(...ATTRIBUTION_WINDOW_OPTION)
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
     .option('--batch-size <n>', 'records per batch', '4096')

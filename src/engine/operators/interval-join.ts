@@ -116,15 +116,16 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       if (r.late && r.ts < this.requests.heldSince) return true;
       return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
     }
-    // Its request, if any, is at most a window older; state holds every request since heldSince.
-    return r.late && !this.requests.has(r.requestId) && r.ts - ctx.config.joinWindowMs < this.requests.heldSince;
+    // Its request, if any, is at most an attribution window older; state holds every request since heldSince, older
+    // ones are in the warehouse. (With the two windows equal, only late records reach back before heldSince.)
+    return !this.requests.has(r.requestId) && r.ts - ctx.config.attributionWindowMs < this.requests.heldSince;
   }
 
   /** Fetches from the warehouse what deferred records may join with: old requests, and committed unmatched events. */
   private async lookUpLate(deferred: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
     const requests = deferred.filter((r) => r.kind === 'request');
     const follows = deferred.filter((r) => r.kind !== 'request');
-    const w = ctx.config.joinWindowMs;
+    const w = ctx.config.attributionWindowMs;
     // Requests since heldSince would be in state: only the part of the range before it can be in the warehouse only.
     // Old requests: those late follow events may join, and committed copies of late requests.
     const old = requests.filter((r) => r.ts < this.requests.heldSince);
@@ -216,7 +217,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   private inWindow(ts: number, req: RequestInfo, ctx: RunContext): boolean {
-    return ts >= req.ts && ts <= req.ts + ctx.config.joinWindowMs;
+    return ts >= req.ts && ts <= req.ts + ctx.config.attributionWindowMs;
   }
 
   private matched(e: Follow, req: RequestInfo, retraction: boolean): DwdRow {
