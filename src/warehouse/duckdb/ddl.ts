@@ -13,6 +13,15 @@ export function createEmptyViewSql(t: TableDef): string {
   return `CREATE TEMP VIEW ${t.name} AS SELECT ${cols.join(', ')} WHERE FALSE`;
 }
 
+/**
+ * A view in front of a table of an older warehouse file that lacks some declared columns: the columns it has, and
+ * NULL for the others, in declared order.
+ */
+export function createPaddedViewSql(t: TableDef, has: (column: string) => boolean): string {
+  const cols = t.columns.map((c) => (has(c.name) ? c.name : `NULL::${c.type} AS ${c.name}`));
+  return `CREATE TEMP VIEW ${t.name} AS SELECT ${cols.join(', ')} FROM adw.main.${t.name}`;
+}
+
 /** A view that is the union of tables with the same columns. */
 export function createUnionViewSql(name: string, tables: readonly TableDef[]): string {
   return `CREATE OR REPLACE VIEW ${name} AS ${tables.map((t) => `SELECT * FROM ${t.name}`).join(' UNION ALL ')}`;

@@ -12,10 +12,16 @@ import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../lay
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import { sketchColumn, sketchUnionSql } from '../../catalogue/user-sketch.ts';
-import type { TableDef } from '../../layers/table.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
-import { createEmptyViewSql, createTableSql, createUnionViewSql, sqlLiteral, sqlString } from './ddl.ts';
+import {
+  createEmptyViewSql,
+  createPaddedViewSql,
+  createTableSql,
+  createUnionViewSql,
+  sqlLiteral,
+  sqlString,
+} from './ddl.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -133,12 +139,13 @@ export class DuckDbWarehouse implements Warehouse {
       // Not a DuckDB file, a newer format, no permission: the file is the user's to fix, not a crash.
       throw errors.dbUnreadable(path, why);
     }
-    // A file written before a table was added lacks it, and read-only it cannot get it: the table reads as empty.
-    const missing = options.readOnly ? await missingTables(instance) : [];
+    // A file written before a table or column was added lacks it, and read-only it cannot get it: a missing table
+    // reads as empty, a missing column as NULL (a view of the same name stands in front of the table).
+    const stand = options.readOnly ? await standInViews(instance) : [];
     const connect = async () => {
       const c = await instance.connect();
       await c.run('USE adw');
-      for (const t of missing) await c.run(createEmptyViewSql(t));
+      for (const sql of stand) await c.run(sql);
       return c;
     };
     const writer = await connect();
@@ -442,15 +449,21 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
-/** The declared tables the attached warehouse file does not have. */
-async function missingTables(instance: DuckDBInstance): Promise<TableDef[]> {
+/** Views standing in for the declared tables, or columns, that the attached warehouse file does not have. */
+async function standInViews(instance: DuckDBInstance): Promise<string[]> {
   const c = await instance.connect();
   try {
     const rows = (
-      await c.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE database_name = 'adw'")
+      await c.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'adw'")
     ).getRows();
-    const present = new Set(rows.map((r) => r[0]));
-    return allTables.filter((t) => !present.has(t.name));
+    const present = new Set(rows.map((r) => `${r[0]}.${r[1]}`));
+    const tables = new Set(rows.map((r) => r[0]));
+    return allTables.flatMap((t) => {
+      if (!tables.has(t.name)) return [createEmptyViewSql(t)];
+      return t.columns.some((col) => !present.has(`${t.name}.${col.name}`))
+        ? [createPaddedViewSql(t, (col) => present.has(`${t.name}.${col}`))]
+        : [];
+    });
   } finally {
     c.closeSync();
   }

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { buildApi } from '../../src/api/server.ts';
+import { sketchColumn } from '../../src/catalogue/user-sketch.ts';
+import { appDatasets } from '../../src/layers/app.ts';
+import { dwaAdMinute } from '../../src/layers/dwa.ts';
+import { runQuery } from '../../src/query/planner.ts';
+import { writeSimulation } from '../../src/simulator/simulate.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+import { queryDb, runFile, scratch } from '../support/pipeline.ts';
+
+const tmp = scratch();
+after(tmp.cleanup);
+
+// `adw serve`, `adw query` and `adw reconcile` open a warehouse read-only, so they cannot add a column that a file
+// written by an older ADW lacks: every query must still answer, never fail on the missing column.
+test('a warehouse file from before the user sketch answers every query read-only, unique users as 0', async () => {
+  const input = join(tmp.dir, 'in.ndjson');
+  const db = join(tmp.dir, 'old.duckdb');
+  await writeSimulation({ seed: 4, events: 5_000 }, input);
+  await runFile(input, db);
+  const requests = async () =>
+    Number((await queryDb(db, 'SELECT sum(requests)::BIGINT AS n FROM dwa_ad_minute'))[0]?.n);
+  const total = await requests();
+  assert.ok(total > 1000, `a real workload: ${total} requests`);
+  // What the older version wrote: the same tables without the sketch column.
+  const older = await DuckDbWarehouse.open(db);
+  for (const table of [dwaAdMinute.name, ...appDatasets.map((d) => d.table.name)])
+    await older.query(`ALTER TABLE ${table} DROP COLUMN ${sketchColumn}`);
+  await older.close();
+  assert.equal(await requests(), total);
+
+  const store = await DuckDbWarehouse.open(db, { readOnly: true });
+  try {
+    for (const by of [[], ['campaign_id'], ['region']]) {
+      const r = await runQuery(store, { metrics: ['requests', 'unique_users'], by });
+      assert.ok(r.rows.length > 0, `rows by ${by.join(',') || 'nothing'}`);
+      const sum = r.rows.reduce((s, row) => s + Number(row.requests), 0);
+      assert.equal(sum, total, `requests by ${by.join(',') || 'nothing'}`);
+      for (const row of r.rows) assert.equal(row.unique_users, 0, 'no sketch was written: no users counted');
+    }
+    const api = await buildApi({ store });
+    try {
+      const res = await api.inject({ method: 'GET', url: '/api/query?metrics=unique_users,clicks&by=campaign_id' });
+      assert.equal(res.statusCode, 200, res.body);
+    } finally {
+      await api.close();
+    }
+  } finally {
+    await store.close();
+  }
+});
