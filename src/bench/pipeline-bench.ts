@@ -22,6 +22,8 @@ export interface PipelineBenchOptions {
   source?: 'file' | 'kafka';
   /** With source kafka: an existing broker; by default the bench starts its own. */
   kafkaBrokers?: string;
+  /** DuckDB's memory limit (see DuckDbOptions.memoryLimit). */
+  warehouseMemory?: string;
   /** Progress lines go here (stderr); the result is returned. */
   log?: (line: string) => void;
 }
@@ -89,7 +91,9 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     }
     const calibration = opts.source === 'kafka' ? null : jsonParseUsPerLine(input);
     log('running the pipeline ...');
-    const warehouse = await DuckDbWarehouse.open(join(dir, 'bench.duckdb'));
+    const warehouse = await DuckDbWarehouse.open(join(dir, 'bench.duckdb'), {
+      ...(opts.warehouseMemory ? { memoryLimit: opts.warehouseMemory } : {}),
+    });
     const config: EngineConfig = { ...defaultEngineConfig, ...opts.config };
     const job = new Job(adPipeline, source, warehouse, config);
     const t0 = performance.now();

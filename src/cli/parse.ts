@@ -19,6 +19,18 @@ export function parseCount(text: string, option: string): number {
   return n;
 }
 
+/** Megabytes per size unit. */
+const SIZE_UNITS = { MB: 1, MIB: 1, GB: 1024, GIB: 1024 } as const;
+
+/** Parses a memory size such as "512MB" or "2GB" (at least 64 MB; in powers of two) into DuckDB's form of it. */
+export function parseMemorySize(text: string, option: string): string {
+  const m = /^(\d+)\s*(MB|MiB|GB|GiB)$/i.exec(text.trim());
+  const mb = m ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase() as keyof typeof SIZE_UNITS] : Number.NaN;
+  if (!(mb >= 64) || !Number.isSafeInteger(mb))
+    throw errors.badOption(option, `"${text.slice(0, 40)}" is not a memory size of at least 64MB (e.g. 512MB, 2GB)`);
+  return `${mb}MiB`;
+}
+
 /** Parses a comma-separated list option. */
 export function parseList(text: string): string[] {
   return text

@@ -128,8 +128,11 @@ describe('mistakes are reported in one line without a stack trace', () => {
     for (const days of ['abc', '1.5', '0'])
       assertMistake(run('--ods-retention-days', days), /--ods-retention-days.*\[ADW_ERR_BAD_OPTION\]$/);
     assertMistake(run('--join-window', '36h', '--ods-retention-days', '1'), /--ods-retention-days.*at least 2 day/);
+    for (const size of ['lots', '80%', '10MB', '1.5GB', '-1GB'])
+      assertMistake(run('--warehouse-memory', size), /--warehouse-memory.*memory size.*\[ADW_ERR_BAD_OPTION\]$/);
     assert.equal(existsSync(kept), false, 'a run refused for its options creates no warehouse');
     assertMistake(adw('demo', '--port', '0', '--ods-retention-days', '0'), /--ods-retention-days/);
+    assertMistake(adw('demo', '--port', '0', '--warehouse-memory', '1TB'), /--warehouse-memory/);
   });
 
   test('serving the API without a token, or with a guessable one', () => {

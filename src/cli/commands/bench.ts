@@ -4,8 +4,8 @@ import { runQueryBench } from '../../bench/query-bench.ts';
 import { runServeBench } from '../../bench/serve-bench.ts';
 import type { EngineConfig } from '../../engine/config.ts';
 import { errors } from '../../errors.ts';
-import { parseCount, parseDuration } from '../parse.ts';
-import { ATTRIBUTION_WINDOW_OPTION, JOIN_WINDOW_OPTION } from './run.ts';
+import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
+import { ATTRIBUTION_WINDOW_OPTION, JOIN_WINDOW_OPTION, WAREHOUSE_MEMORY_OPTION } from './run.ts';
 
 export function registerBench(program: Command): void {
   program
@@ -20,6 +20,7 @@ export function registerBench(program: Command): void {
     )
     .option(...JOIN_WINDOW_OPTION)
     .option(...ATTRIBUTION_WINDOW_OPTION)
+    .option(...WAREHOUSE_MEMORY_OPTION)
     .option(
       '--source <kind>',
       'file (on tmpfs) or kafka (pre-loaded into a broker the bench starts, or --kafka)',
@@ -96,6 +97,7 @@ export function registerBench(program: Command): void {
         events: parseCount(opts.events, '--events'),
         seed: parseCount(opts.seed, '--seed'),
         config: windowsAndCheckpoints(opts),
+        warehouseMemory: parseMemorySize(opts.warehouseMemory, '--warehouse-memory'),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       printFigures(result, Boolean(opts.json));

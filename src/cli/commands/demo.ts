@@ -12,7 +12,8 @@ import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
-import { parseCount, parseDuration } from '../parse.ts';
+import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
+import { WAREHOUSE_MEMORY_OPTION } from './run.ts';
 
 export function registerDemo(program: Command): void {
   program
@@ -26,6 +27,7 @@ export function registerDemo(program: Command): void {
     .option('--token <token>', 'require this API token (default: $ADW_API_TOKEN; the demo runs open without one)')
     .option(...BEHIND_TLS_OPTION)
     .option(...ODS_RETENTION_OPTION)
+    .option(...WAREHOUSE_MEMORY_OPTION)
     .option(
       '--reconcile-interval <duration>',
       'how often to reconcile real-time DWA against ODS for the accuracy metric (0: never)',
@@ -38,11 +40,12 @@ export function registerDemo(program: Command): void {
         ...defaultEngineConfig,
         odsRetentionDays: parseOdsRetentionDays(opts.odsRetentionDays, defaultEngineConfig.joinWindowMs),
       };
+      const memoryLimit = parseMemorySize(opts.warehouseMemory, '--warehouse-memory');
       const token = resolveToken(opts.token, false, 'adw demo');
       if (rate < 1) throw errors.badOption('--rate', 'must be at least 1');
       const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'adw-demo-'));
       const dbPath: string = opts.db ?? join(tmp!, 'demo.duckdb');
-      const warehouse = await DuckDbWarehouse.open(dbPath);
+      const warehouse = await DuckDbWarehouse.open(dbPath, { memoryLimit });
       const source = new LiveSimulatorSource({ seed: parseCount(opts.seed, '--seed'), rate });
       const job = new Job(adPipeline, source, warehouse, config);
       const monitor = startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));

@@ -14,10 +14,10 @@ import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
 import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { startMetricsServer } from '../../metrics/server.ts';
-import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
+import { DEFAULT_WRITER_MEMORY, DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
-import { parseCount, parseDuration } from '../parse.ts';
+import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
 import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from './run-flink.ts';
 
 /** `--join-window`: how long requests stay in the engine's memory (hot state). */
@@ -25,6 +25,13 @@ export const JOIN_WINDOW_OPTION = [
   '--join-window <duration>',
   "how long requests stay in the engine's memory: follow events within it join without a warehouse look-up",
   '4h',
+] as const;
+
+/** `--warehouse-memory`: DuckDB's memory limit in a process that writes the warehouse. */
+export const WAREHOUSE_MEMORY_OPTION = [
+  '--warehouse-memory <size>',
+  "DuckDB's memory limit beside the engine (its buffer pool; pages it drops are read again from the file)",
+  DEFAULT_WRITER_MEMORY,
 ] as const;
 
 /** `--attribution-window`: the business rule of how long after its request a follow event is attributed to it. */
@@ -100,6 +107,7 @@ export function registerRun(program: Command): void {
     )
     .option(...JOIN_WINDOW_OPTION)
     .option(...ATTRIBUTION_WINDOW_OPTION)
+    .option(...WAREHOUSE_MEMORY_OPTION)
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
     .option('--batch-size <n>', 'records per batch', '4096')
@@ -121,6 +129,7 @@ export function registerRun(program: Command): void {
     )
     .action(async (opts) => {
       const config = engineConfigFrom(opts);
+      const memoryLimit = parseMemorySize(opts.warehouseMemory, '--warehouse-memory');
       const token = opts.apiPort === undefined ? undefined : resolveToken(opts.token, true, 'adw run --api-port');
       if (Boolean(opts.input) === Boolean(opts.kafka))
         throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
@@ -150,7 +159,7 @@ export function registerRun(program: Command): void {
         : null;
       // Dimensions first: a change reaches the engine ahead of the events read after it.
       const source: Source = dims ? new CompositeSource([dims, events]) : events;
-      const warehouse = await DuckDbWarehouse.open(opts.db);
+      const warehouse = await DuckDbWarehouse.open(opts.db, { memoryLimit });
       const monitor =
         opts.metricsPort === undefined && opts.apiPort === undefined
           ? null
