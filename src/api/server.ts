@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { apiAnswerLookups } from '../metrics/api-metrics.ts';
-import { metricsRoutes } from '../metrics/routes.ts';
+import { metricsRoutes } from '../http/metrics-route.ts';
 import { SharedReads } from '../query/shared-reads.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { pageRoutes } from '../web/page.ts';

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import type { CacheOutcome } from '../query/answer-cache.ts';
-import { METRIC_PREFIX as P } from './registry.ts';
+import { METRIC_PREFIX as P } from '../http/metrics-registry.ts';
 
 /** The API's metric names, in one place. */
 export const apiMetricNames = { answerLookups: `${P}api_answer_lookups_total` } as const;

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { type CounterName, type Counters, checkpointCounters } from '../layers/meta.ts';
 import type { CommitReport, JobObserver } from '../engine/job.ts';
-import { METRIC_PREFIX as P } from './registry.ts';
+import { METRIC_PREFIX as P } from '../http/metrics-registry.ts';
 
 /**
  * The Prometheus counter of each checkpoint counter; dead letters are counted by reason from the run's stats instead.

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { EngineMetrics } from './engine-metrics.ts';
 import { ReconcileMetrics } from './reconcile-metrics.ts';
-import { createMetricsRegistry } from './registry.ts';
+import { createMetricsRegistry } from '../http/metrics-registry.ts';
 
 /** Everything a long-running engine exports: process, engine and scheduled reconciliation metrics on one registry. */
 export interface EngineMonitor {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { reconcile } from '../reconcile/accuracy.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
-import { METRIC_PREFIX as P } from './registry.ts';
+import { METRIC_PREFIX as P } from '../http/metrics-registry.ts';
 
 /** Runs the reconciliation on a schedule in a long-running engine and exports its accuracy per metric. */
 export class ReconcileMetrics {

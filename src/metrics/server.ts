@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { listenOn } from '../http/listen.ts';
-import { metricsRoutes } from './routes.ts';
+import { metricsRoutes } from '../http/metrics-route.ts';
 
 /** A /metrics-only HTTP server, for engines that serve no API (`adw run --metrics-port`). */
 export async function startMetricsServer(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { ReconcileMetrics } from '../../src/metrics/reconcile-metrics.ts';
-import { METRIC_PREFIX } from '../../src/metrics/registry.ts';
+import { METRIC_PREFIX } from '../../src/http/metrics-registry.ts';
 import { type Agreement, type ReconcileReport, reconcile } from '../../src/reconcile/accuracy.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';

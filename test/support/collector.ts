@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { buildCollector, type CollectorOptions, type RecordSink } from '../../src/connectors/http/collector.ts';
-import { createMetricsRegistry } from '../../src/metrics/registry.ts';
+import { createMetricsRegistry } from '../../src/http/metrics-registry.ts';
 
 /** A RecordSink that keeps what it is sent, for tests whose subject is the collector's HTTP layer rather than Kafka. */
 export class MemorySink implements RecordSink {

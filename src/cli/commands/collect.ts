@@ -3,7 +3,7 @@ import { listenOn } from '../../http/listen.ts';
 import { buildCollector, collectorDefaults as d } from '../../connectors/http/collector.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
-import { createMetricsRegistry } from '../../metrics/registry.ts';
+import { createMetricsRegistry } from '../../http/metrics-registry.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { parseCount, parseDuration } from '../parse.ts';
 

@@ -4,8 +4,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { adwErrorOptions, toAdwError, useAdwErrors } from '../../http/errors.ts';
 import { errors } from '../../errors.ts';
 import { defaultLimits, validateLine } from '../../events/validate.ts';
-import { METRIC_PREFIX as P } from '../../metrics/registry.ts';
-import { metricsRoutes } from '../../metrics/routes.ts';
+import { METRIC_PREFIX as P } from '../../http/metrics-registry.ts';
+import { metricsRoutes } from '../../http/metrics-route.ts';
 import { batchLines, beaconRecord } from './beacon.ts';
 
 /** Where the collector hands records: resolves once they are durably acknowledged. */

@@ -5,7 +5,7 @@ import { Consumer } from '@platformatic/kafka';
 import type { FastifyInstance } from 'fastify';
 import { buildCollector } from '../../../src/connectors/http/collector.ts';
 import { KafkaSink } from '../../../src/connectors/kafka/sink.ts';
-import { createMetricsRegistry } from '../../../src/metrics/registry.ts';
+import { createMetricsRegistry } from '../../../src/http/metrics-registry.ts';
 import { adwAsync } from '../../support/cli.ts';
 import { runEngine } from '../../support/engine-child.ts';
 import { startTestKafka } from '../../support/kafka.ts';
