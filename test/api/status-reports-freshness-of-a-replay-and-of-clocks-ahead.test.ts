@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { apiOverRecords, apiOverSimulation, type TestApi } from '../support/api.ts';
+import { unfilledRequest } from '../support/records.ts';
 
 // Freshness through the API on warehouses the engine built: a replay far in the past, and live traffic mixed with a
 // client whose clock runs hours ahead. Wall-clock figures are checked against the clock read around each request.
@@ -54,17 +55,7 @@ describe('a replay of traffic 200 days old', () => {
 describe('live traffic with a client whose clock runs three hours ahead', () => {
   let api: TestApi;
   const now = Date.now();
-  const request = (id: string, ts: number) => ({
-    type: 'request',
-    request_id: id,
-    ts,
-    user_id: `u-${id}`,
-    os: 'ios',
-    device_type: 'phone',
-    region: 'DE',
-    slot_id: 1,
-    filled: false,
-  });
+  const request = (id: string, ts: number) => ({ ...unfilledRequest, request_id: id, ts, user_id: `u-${id}` });
   const live = Array.from({ length: 40 }, (_, i) => request(`live-${i}`, now - 30 * 60_000 + i * 30_000));
   const ahead = Array.from({ length: 5 }, (_, i) => request(`ahead-${i}`, now + 3 * HOUR + i * 1000));
   before(async () => {

@@ -5,7 +5,7 @@ import { KafkaSource } from './source.ts';
 import { rootCause } from './topic.ts';
 
 /** The offsets a consumer group has committed on a topic, by partition (partitions it never committed are absent). */
-export async function committedOffsets(brokers: string, topic: string, group: string): Promise<Map<number, bigint>> {
+async function committedOffsets(brokers: string, topic: string, group: string): Promise<Map<number, bigint>> {
   const admin = new Admin({ clientId: 'adw-admin', bootstrapBrokers: brokerList(brokers) });
   try {
     const [found] = await admin.listConsumerGroupOffsets({ groups: [group] });

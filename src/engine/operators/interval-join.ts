@@ -118,7 +118,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     }
     // Its request, if any, is at most an attribution window older; state holds every request since heldSince, older
     // ones are in the warehouse. (With the two windows equal, only late records reach back before heldSince.)
-    return !this.requests.has(r.requestId) && r.ts - ctx.config.attributionWindowMs < this.requests.heldSince;
+    return r.ts - ctx.config.attributionWindowMs < this.requests.heldSince && !this.requests.has(r.requestId);
   }
 
   /** Fetches from the warehouse what deferred records may join with: old requests, and committed unmatched events. */
