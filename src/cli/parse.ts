@@ -24,11 +24,23 @@ const SIZE_UNITS = { MB: 1, MIB: 1, GB: 1024, GIB: 1024 } as const;
 
 /** Parses a memory size such as "512MB" or "2GB" (at least 64 MB; in powers of two) into DuckDB's form of it. */
 export function parseMemorySize(text: string, option: string): string {
+  return `${parseMebibytes(text, option, 64)}MiB`;
+}
+
+/** Parses a memory size such as "256MB" or "2GB" (at least `least` MB; in powers of two) into bytes. */
+export function parseBytes(text: string, option: string, least: number): number {
+  return parseMebibytes(text, option, least) * 1024 * 1024;
+}
+
+function parseMebibytes(text: string, option: string, least: number): number {
   const m = /^(\d+)\s*(MB|MiB|GB|GiB)$/i.exec(text.trim());
   const mb = m ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase() as keyof typeof SIZE_UNITS] : Number.NaN;
-  if (!(mb >= 64) || !Number.isSafeInteger(mb))
-    throw errors.badOption(option, `"${text.slice(0, 40)}" is not a memory size of at least 64MB (e.g. 512MB, 2GB)`);
-  return `${mb}MiB`;
+  if (!(mb >= least) || !Number.isSafeInteger(mb))
+    throw errors.badOption(
+      option,
+      `"${text.slice(0, 40)}" is not a memory size of at least ${least}MB (e.g. ${least * 4}MB, 2GB)`,
+    );
+  return mb;
 }
 
 /** Parses a comma-separated list option. */

@@ -14,6 +14,11 @@ export interface EngineConfig {
    * + this. Requests older than the join window are found in the warehouse, batched per checkpoint.
    */
   attributionWindowMs: number;
+  /**
+   * Memory the keyed state (the join's requests, the dedup's ids) may take; beyond it the oldest committed part of the
+   * window is read back from the warehouse file in batched look-ups. Null: the whole window in memory.
+   */
+  stateMemoryBytes: number | null;
   /** Bounded out-of-orderness: the watermark trails the highest event time seen by this much. */
   watermarkDelayMs: number;
   /** Records older than watermark minus this are "late": still processed exactly, via warehouse look-ups. */
@@ -32,6 +37,7 @@ export interface EngineConfig {
 export const defaultEngineConfig: EngineConfig = {
   joinWindowMs: 4 * 3600_000,
   attributionWindowMs: 24 * 3600_000,
+  stateMemoryBytes: 256 * 1024 * 1024,
   watermarkDelayMs: 5_000,
   allowedLatenessMs: 5 * 60_000,
   checkpointIntervalMs: 500,

@@ -33,8 +33,8 @@ export class EngineMetrics implements JobObserver {
   private readonly epoch: Gauge;
   private readonly watermark: Gauge;
   private readonly starts: Counter<'resumed'>;
-  private readonly stateKeys: Gauge<'operator'>;
-  private readonly stateBytes: Gauge<'operator'>;
+  private readonly stateKeys: Gauge<'operator' | 'tier'>;
+  private readonly stateBytes: Gauge<'operator' | 'tier'>;
   private readonly sinkWrite: Histogram;
   private readonly sinkRows: Histogram<'table'>;
   /** Tallies as of the previous commit: counters advance by the difference. */
@@ -117,14 +117,14 @@ export class EngineMetrics implements JobObserver {
     });
     this.stateKeys = new Gauge({
       name: `${P}state_keys`,
-      help: 'keys held in operator state',
-      labelNames: ['operator'],
+      help: 'keys of operator state: held in memory, or left to the warehouse file (tier disk)',
+      labelNames: ['operator', 'tier'],
       registers,
     });
     this.stateBytes = new Gauge({
       name: `${P}state_bytes`,
-      help: 'estimated heap held by operator state',
-      labelNames: ['operator'],
+      help: 'estimated size of operator state: heap (tier memory), or warehouse file (tier disk)',
+      labelNames: ['operator', 'tier'],
       registers,
     });
     this.sinkWrite = new Histogram({
@@ -170,8 +170,10 @@ export class EngineMetrics implements JobObserver {
     this.sinkWrite.observe(r.writeMs / 1000);
     for (const [table, n] of Object.entries(r.rows)) if (n > 0) this.sinkRows.observe({ table }, n);
     for (const st of r.state) {
-      this.stateKeys.set({ operator: st.operator }, st.keys);
-      this.stateBytes.set({ operator: st.operator }, st.bytes);
+      this.stateKeys.set({ operator: st.operator, tier: 'memory' }, st.keys);
+      this.stateBytes.set({ operator: st.operator, tier: 'memory' }, st.bytes);
+      this.stateKeys.set({ operator: st.operator, tier: 'disk' }, st.diskKeys);
+      this.stateBytes.set({ operator: st.operator, tier: 'disk' }, st.diskBytes);
     }
     this.lastCheckpoint.set(r.status.committedAt / 1000);
     this.epoch.set(r.status.epoch);

@@ -11,11 +11,32 @@ export interface KeyedState<V> {
   has(key: string): boolean;
   set(key: string, value: V, ts: number, pin?: number): void;
   delete(key: string): void;
-  /** Drops unpinned entries whose event time is before `horizon`; returns how many went. */
-  expire(horizon: number): number;
+  /**
+   * Drops unpinned entries whose event time is before `horizon`; returns how many went. Given `space`, it then also
+   * drops the oldest unpinned entries over `space.capacity`, none at or after `space.committedBefore` (the warehouse
+   * holds what was committed, so a miss there becomes a look-up): memory stays bounded whatever the window.
+   */
+  expire(horizon: number, space?: StateSpace): number;
+  /** Entries dropped for space while still inside the window: the warehouse answers for them now. */
+  readonly spilled: number;
   /** Every entry ever set with event time at or after this is still held: a miss there is an answer, not a doubt. */
   readonly heldSince: number;
   /** Unpins entries pinned at or before `epoch`. */
   release(epoch: number): void;
   readonly size: number;
+}
+
+/** The room a state has in memory: at most `capacity` entries, of which only those before `committedBefore` may go. */
+export interface StateSpace {
+  capacity: number;
+  committedBefore: number;
+}
+
+/**
+ * The event time from which a restore holds every entry: `horizon`, or just after the oldest row restored when the
+ * capacity cut the restore short (rows come newest first).
+ */
+export function restoredSince(rows: readonly { ts: number }[], horizon: number, space?: StateSpace): number {
+  const oldest = rows.at(-1);
+  return space && oldest && rows.length >= space.capacity ? Math.max(horizon, oldest.ts + 1) : horizon;
 }

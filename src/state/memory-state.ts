@@ -1,14 +1,20 @@
-import type { KeyedState } from './keyed-state.ts';
+import type { KeyedState, StateSpace } from './keyed-state.ts';
 
-/** In-memory KeyedState: a Map plus time buckets, so expiry touches only what expires. */
+/**
+ * KeyedState in memory: a Map plus time buckets, so expiry touches only what expires. Bounded by a capacity it keeps
+ * the newest entries and leaves the older ones of the window to the warehouse file on disk, which holds them anyway.
+ */
 export class MemoryState<V> implements KeyedState<V> {
   private readonly map = new Map<string, V>();
   private readonly buckets = new Map<number, string[]>();
   private readonly pinned = new Map<string, number>();
   private readonly pinsByEpoch = new Map<number, string[]>();
+  /** Entries dropped for space, by time bucket: still inside the window until expiry passes their bucket. */
+  private readonly spilledByBucket = new Map<number, number>();
   private readonly bucketMs: number;
   private readonly tsOf: (v: V) => number;
   heldSince = Number.NEGATIVE_INFINITY;
+  spilled = 0;
 
   /** `tsOf` reads an entry's event time back from its value (entries may be rewritten under another time). */
   constructor(tsOf: (v: V) => number, bucketMs = 60_000) {
@@ -46,7 +52,29 @@ export class MemoryState<V> implements KeyedState<V> {
     this.map.delete(key);
   }
 
-  expire(horizon: number): number {
+  expire(horizon: number, space?: StateSpace): number {
+    const removed = this.drop(horizon, false);
+    for (const [b, n] of this.spilledByBucket) {
+      if ((b + 1) * this.bucketMs > horizon) continue;
+      this.spilled -= n;
+      this.spilledByBucket.delete(b);
+    }
+    if (space && this.map.size > space.capacity) this.drop(Math.min(space.committedBefore, this.roomFrom(space)), true);
+    return removed;
+  }
+
+  /** The start of the oldest bucket from which the newest entries fit the capacity (bucket lists over-count a little). */
+  private roomFrom(space: StateSpace): number {
+    let held = 0;
+    for (const b of [...this.buckets.keys()].sort((x, y) => y - x)) {
+      held += this.buckets.get(b)!.length; // a key of the map's own iteration
+      if (held > space.capacity) return (b + 1) * this.bucketMs;
+    }
+    return Number.NEGATIVE_INFINITY;
+  }
+
+  /** Drops unpinned entries before `horizon`, counting them as spilled (still in the window) or gone. */
+  private drop(horizon: number, spill: boolean): number {
     if (horizon > this.heldSince) this.heldSince = horizon;
     const last = Math.floor(horizon / this.bucketMs);
     let removed = 0;
@@ -68,10 +96,12 @@ export class MemoryState<V> implements KeyedState<V> {
         }
         this.map.delete(key);
         removed++;
+        if (spill) this.spilledByBucket.set(b, (this.spilledByBucket.get(b) ?? 0) + 1);
       }
       if (keep.length > 0) this.buckets.set(b, keep);
       else this.buckets.delete(b);
     }
+    if (spill) this.spilled += removed;
     return removed;
   }
 

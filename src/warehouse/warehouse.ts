@@ -52,10 +52,13 @@ export interface EngineStore {
   readCheckpoint(source: string): Promise<CheckpointRow | null>;
   /** Current dimension rows, table by table (as upserts in ODS order would leave them). */
   loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]>;
-  /** DWD requests with event time at or after `sinceMs`. */
-  loadRequests(sinceMs: number): Promise<RequestRow[]>;
-  /** Ids of every follow event processed (ODS, duplicates folded) with event time at or after `sinceMs`. */
-  loadEventIds(sinceMs: number): Promise<{ id: string; ts: number }[]>;
+  /** DWD requests with event time at or after `sinceMs`, newest first, at most `limit` of them. */
+  loadRequests(sinceMs: number, limit?: number): Promise<RequestRow[]>;
+  /**
+   * Ids of every follow event processed (ODS, duplicates folded) with event time at or after `sinceMs`, newest first,
+   * at most `limit` of them.
+   */
+  loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]>;
   /** Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. */
   loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
   /** Which of these follow-event ids have a DWD row with event time in `range`. */

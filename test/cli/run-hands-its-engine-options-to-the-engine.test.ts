@@ -11,6 +11,8 @@ const given = {
   checkpointInterval: '250ms',
   batchSize: '100',
   odsRetentionDays: '7',
+  state: 'disk' as const,
+  stateMemory: '64MB',
 };
 
 test('each engine option of adw run reaches the engine config', () => {
@@ -24,6 +26,9 @@ test('each engine option of adw run reaches the engine config', () => {
   assert.equal(config.odsRetentionDays, 7);
   assert.notEqual(config.odsRetentionDays, defaultEngineConfig.odsRetentionDays);
   assert.notEqual(config.allowedLatenessMs, defaultEngineConfig.allowedLatenessMs);
+  assert.equal(config.stateMemoryBytes, 64 * 1024 * 1024);
+  assert.notEqual(config.stateMemoryBytes, defaultEngineConfig.stateMemoryBytes);
+  assert.equal(engineConfigFrom({ ...given, state: 'memory' }).stateMemoryBytes, null, '--state memory: no budget');
 });
 
 test('a bad engine option is refused with its own name', () => {
@@ -34,6 +39,7 @@ test('a bad engine option is refused with its own name', () => {
     ['checkpointInterval', '--checkpoint-interval'],
     ['batchSize', '--batch-size'],
     ['odsRetentionDays', '--ods-retention-days'],
+    ['stateMemory', '--state-memory'],
   ] as const)
     assert.throws(
       () => engineConfigFrom({ ...given, [key]: 'soon' }),

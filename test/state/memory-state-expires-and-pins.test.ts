@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { restoredSince } from '../../src/state/keyed-state.ts';
 import { MemoryState } from '../../src/state/memory-state.ts';
 
 interface Entry {
@@ -200,5 +201,73 @@ describe('pins', () => {
     s.release(1);
     assert.equal(s.expire(T0 + 10 * MINUTE), 0);
     assert.equal(s.has('fresh'), true);
+  });
+});
+
+describe('a memory budget', () => {
+  /** Ten minutes of entries, three a minute (keys m<minute>-<i>). */
+  function filled(): MemoryState<Entry> {
+    const s = state();
+    for (let m = 0; m < 10; m++) for (let i = 0; i < 3; i++) put(s, `m${m}-${i}`, T0 + m * MINUTE + i * 1000);
+    return s;
+  }
+
+  test('over capacity, the oldest whole minutes go and heldSince says from when every key is held', () => {
+    const s = filled();
+    const dropped = s.expire(T0, { capacity: 10, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(dropped, 0, 'nothing left the window: what went for space is not counted as gone');
+    assert.equal(s.size, 9, 'three newest minutes: the fourth would make 12 entries');
+    assert.equal(s.spilled, 21);
+    assert.equal(s.heldSince, T0 + 7 * MINUTE);
+    assert.ok(s.has('m7-0') && s.has('m9-2'));
+    assert.ok(!s.has('m6-2') && !s.has('m0-0'));
+  });
+
+  test('nothing at or after committedBefore goes, whatever the capacity', () => {
+    const s = filled();
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 5 * MINUTE + 1500 });
+    assert.equal(s.heldSince, T0 + 5 * MINUTE + 1500);
+    assert.ok(s.has('m5-2'), 'its time is after committedBefore');
+    assert.ok(!s.has('m5-1'), 'its time is before committedBefore');
+    assert.equal(s.size, 13);
+    assert.equal(s.spilled, 17);
+  });
+
+  test('a pinned entry stays until released, and under capacity nothing goes', () => {
+    const s = filled();
+    put(s, 'late', T0 + 30_000, 7);
+    s.expire(T0, { capacity: 100, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.size, 31);
+    assert.equal(s.heldSince, T0);
+    s.expire(T0, { capacity: 3, committedBefore: T0 + 60 * MINUTE });
+    assert.ok(s.has('late'), 'pinned');
+    assert.equal(s.size, 4);
+    s.release(7);
+    s.expire(T0, { capacity: 3, committedBefore: T0 + 60 * MINUTE });
+    assert.ok(!s.has('late'));
+    assert.equal(s.size, 3);
+  });
+
+  test('spilled entries leave the count once the window passes their minute', () => {
+    const s = filled();
+    s.expire(T0, { capacity: 10, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.spilled, 21);
+    s.expire(T0 + 3 * MINUTE);
+    assert.equal(s.spilled, 12, 'minutes 0 to 2 left the window');
+    s.expire(T0 + 9 * MINUTE);
+    assert.equal(s.spilled, 0);
+    assert.equal(s.size, 3);
+  });
+});
+
+describe('restoredSince', () => {
+  const rows = [{ ts: T0 + 9 }, { ts: T0 + 5 }, { ts: T0 + 2 }];
+  test('a restore the capacity cut short holds from just after its oldest row', () => {
+    assert.equal(restoredSince(rows, T0, { capacity: 3, committedBefore: T0 }), T0 + 3);
+  });
+  test('a restore under capacity, or without a budget, holds from the horizon', () => {
+    assert.equal(restoredSince(rows, T0, { capacity: 4, committedBefore: T0 }), T0);
+    assert.equal(restoredSince(rows, T0), T0);
+    assert.equal(restoredSince([], T0, { capacity: 1, committedBefore: T0 }), T0);
   });
 });

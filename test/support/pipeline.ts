@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../../src/connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../src/engine/config.ts';
-import { Job, type JobStatus } from '../../src/engine/job.ts';
+import { Job, type JobObserver, type JobStatus } from '../../src/engine/job.ts';
 import { adPipeline } from '../../src/engine/pipeline.ts';
 import { sketchUnionSql } from '../../src/catalogue/user-sketch.ts';
 import { foldedDwaSql, offlineDwaSql } from '../../src/reconcile/offline.ts';
@@ -23,11 +23,17 @@ export function scratch(prefix = 'adw-test-'): { dir: string; cleanup: () => voi
 }
 
 /** Runs the ad pipeline in-process over an NDJSON file until its end; returns the final status. */
-export async function runFile(input: string, db: string, config: Partial<EngineConfig> = {}): Promise<JobStatus> {
+export async function runFile(
+  input: string,
+  db: string,
+  config: Partial<EngineConfig> = {},
+  observers: JobObserver[] = [],
+): Promise<JobStatus> {
   const warehouse = await DuckDbWarehouse.open(db);
   const source = new FileSource({ path: input });
   try {
-    return await new Job(adPipeline, source, warehouse, { ...defaultEngineConfig, ...config }).run({ untilEnd: true });
+    const job = new Job(adPipeline, source, warehouse, { ...defaultEngineConfig, ...config });
+    return await job.run({ untilEnd: true, observers });
   } finally {
     await source.close();
     await warehouse.close();

@@ -5,7 +5,14 @@ import { runServeBench } from '../../bench/serve-bench.ts';
 import type { EngineConfig } from '../../engine/config.ts';
 import { errors } from '../../errors.ts';
 import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
-import { ATTRIBUTION_WINDOW_OPTION, JOIN_WINDOW_OPTION, WAREHOUSE_MEMORY_OPTION } from './run.ts';
+import {
+  ATTRIBUTION_WINDOW_OPTION,
+  JOIN_WINDOW_OPTION,
+  STATE_MEMORY_OPTION,
+  STATE_OPTION,
+  stateMemoryFrom,
+  WAREHOUSE_MEMORY_OPTION,
+} from './run.ts';
 
 export function registerBench(program: Command): void {
   program
@@ -20,6 +27,8 @@ export function registerBench(program: Command): void {
     )
     .option(...JOIN_WINDOW_OPTION)
     .option(...ATTRIBUTION_WINDOW_OPTION)
+    .addOption(STATE_OPTION)
+    .option(...STATE_MEMORY_OPTION)
     .option(...WAREHOUSE_MEMORY_OPTION)
     .option(
       '--source <kind>',
@@ -112,13 +121,16 @@ function printFigures(result: object, json: boolean): void {
       process.stdout.write(`${k.padEnd(18)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
 }
 
-/** The engine settings the pipeline benches take: the two windows and the checkpoint interval. */
+/** The engine settings the pipeline benches take: the two windows, the state budget and the checkpoint interval. */
 function windowsAndCheckpoints(opts: {
   joinWindow: string;
   attributionWindow: string;
   checkpointInterval: string;
+  state: 'disk' | 'memory';
+  stateMemory: string;
 }): Partial<EngineConfig> {
   return {
+    stateMemoryBytes: stateMemoryFrom(opts),
     joinWindowMs: parseDuration(opts.joinWindow, '--join-window'),
     attributionWindowMs: parseDuration(opts.attributionWindow, '--attribution-window'),
     checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval'),

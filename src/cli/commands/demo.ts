@@ -13,7 +13,7 @@ import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
 import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
-import { WAREHOUSE_MEMORY_OPTION } from './run.ts';
+import { STATE_MEMORY_OPTION, STATE_OPTION, stateMemoryFrom, WAREHOUSE_MEMORY_OPTION } from './run.ts';
 
 export function registerDemo(program: Command): void {
   program
@@ -27,6 +27,8 @@ export function registerDemo(program: Command): void {
     .option('--token <token>', 'require this API token (default: $ADW_API_TOKEN; the demo runs open without one)')
     .option(...BEHIND_TLS_OPTION)
     .option(...ODS_RETENTION_OPTION)
+    .addOption(STATE_OPTION)
+    .option(...STATE_MEMORY_OPTION)
     .option(...WAREHOUSE_MEMORY_OPTION)
     .option(
       '--reconcile-interval <duration>',
@@ -39,6 +41,7 @@ export function registerDemo(program: Command): void {
       const config = {
         ...defaultEngineConfig,
         odsRetentionDays: parseOdsRetentionDays(opts.odsRetentionDays, defaultEngineConfig.joinWindowMs),
+        stateMemoryBytes: stateMemoryFrom(opts),
       };
       const memoryLimit = parseMemorySize(opts.warehouseMemory, '--warehouse-memory');
       const token = resolveToken(opts.token, false, 'adw demo');

@@ -81,7 +81,14 @@ export function registerFlink(program: Command): void {
         },
         dimensions: opts.dimsMysql ? mysqlDimensions(opts.dimsMysql, opts.dimsDatabase) : { from: 'stream' },
         sink,
-        config: engineConfigFrom({ ...opts, joinWindow: '', checkpointInterval: '', batchSize: '' }),
+        config: engineConfigFrom({
+          ...opts,
+          joinWindow: '',
+          checkpointInterval: '',
+          batchSize: '',
+          state: 'memory',
+          stateMemory: '',
+        }),
       });
       process.stdout.write(jobScript(job));
     });

@@ -17,7 +17,7 @@ import { startMetricsServer } from '../../metrics/server.ts';
 import { DEFAULT_WRITER_MEMORY, DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
-import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
+import { parseBytes, parseCount, parseDuration, parseMemorySize } from '../parse.ts';
 import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from './run-flink.ts';
 
 /** `--join-window`: how long requests stay in the engine's memory (hot state). */
@@ -34,6 +34,26 @@ export const WAREHOUSE_MEMORY_OPTION = [
   DEFAULT_WRITER_MEMORY,
 ] as const;
 
+/** `--state`: where the join's requests and the dedup's ids live beyond the memory budget. */
+export const STATE_OPTION = new Option(
+  '--state <where>',
+  'keyed state: disk keeps at most --state-memory of it in memory and reads the rest of the window back from the warehouse file; memory holds the whole join window in memory',
+)
+  .choices(['disk', 'memory'] as const)
+  .default('disk' as const);
+
+/** `--state-memory`: the memory budget of keyed state with --state disk. */
+export const STATE_MEMORY_OPTION = [
+  '--state-memory <size>',
+  'with --state disk: memory the keyed state may take (the newest part of the window)',
+  '256MiB',
+] as const;
+
+/** The state budget of `--state` and `--state-memory` (null: the whole window in memory). */
+export function stateMemoryFrom(opts: { state: 'disk' | 'memory'; stateMemory: string }): number | null {
+  return opts.state === 'memory' ? null : parseBytes(opts.stateMemory, '--state-memory', 1);
+}
+
 /** `--attribution-window`: the business rule of how long after its request a follow event is attributed to it. */
 export const ATTRIBUTION_WINDOW_OPTION = [
   '--attribution-window <duration>',
@@ -49,6 +69,8 @@ export function engineConfigFrom(opts: {
   checkpointInterval: string;
   batchSize: string;
   odsRetentionDays?: string;
+  state: 'disk' | 'memory';
+  stateMemory: string;
 }): EngineConfig {
   const joinWindowMs = opts.joinWindow
     ? parseDuration(opts.joinWindow, '--join-window')
@@ -56,6 +78,7 @@ export function engineConfigFrom(opts: {
   return {
     ...defaultEngineConfig,
     joinWindowMs,
+    stateMemoryBytes: stateMemoryFrom(opts),
     ...(opts.attributionWindow
       ? { attributionWindowMs: parseDuration(opts.attributionWindow, '--attribution-window') }
       : {}),
@@ -107,6 +130,8 @@ export function registerRun(program: Command): void {
     )
     .option(...JOIN_WINDOW_OPTION)
     .option(...ATTRIBUTION_WINDOW_OPTION)
+    .addOption(STATE_OPTION)
+    .option(...STATE_MEMORY_OPTION)
     .option(...WAREHOUSE_MEMORY_OPTION)
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')

@@ -1,11 +1,11 @@
 import type { AdEvent } from '../../events/schema.ts';
-import type { KeyedState } from '../../state/keyed-state.ts';
+import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
 import type { TimeRange } from '../../warehouse/warehouse.ts';
 import { MemoryState } from '../../state/memory-state.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
-import { ID_ENTRY_BYTES, type StateSize } from '../stats.ts';
+import { SPILLED_KEY_DISK_BYTES, ID_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 
 /**
  * Drops repeated follow events (client retries) by event_id. Ids are held in state as long as the interval join holds
@@ -16,15 +16,18 @@ import { ID_ENTRY_BYTES, type StateSize } from '../stats.ts';
 export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
   readonly name = 'dedup';
   private readonly events: KeyedState<number> = new MemoryState((ts) => ts);
-  private readonly horizons = new Map<number, number>();
-  /** Late records, decided together when the epoch is sealed (one warehouse look-up per checkpoint). */
+  /** Per checkpoint not yet committed: the expiry horizon and the watermark at its seal. */
+  private readonly horizons = new Map<number, { horizon: number; watermark: number }>();
+  /** Records older than state holds (late ones), decided together when the epoch is sealed (one warehouse look-up). */
   private late: Tracked<AdEvent>[] = [];
 
   override async open(ctx: RunContext): Promise<void> {
     const horizon = this.horizon(ctx);
-    for (const r of await ctx.store.loadEventIds(horizon)) this.events.set(r.id, r.ts, r.ts);
-    // What was restored is everything since the horizon: older ids are for the warehouse to answer.
-    this.events.expire(horizon);
+    const space = stateSpace(ctx.config, ID_ENTRY_BYTES, ctx.watermark);
+    const rows = await ctx.store.loadEventIds(horizon, space?.capacity);
+    for (const r of rows) this.events.set(r.id, r.ts, r.ts);
+    // What was restored is everything since then: older ids are for the warehouse to answer.
+    this.events.expire(restoredSince(rows, horizon, space));
   }
 
   /**
@@ -43,7 +46,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
         out.push(r);
       } else if (seen.has(r.id)) {
         ctx.counters.duplicates++;
-      } else if (r.late && r.ts < seen.heldSince) {
+      } else if (r.ts < seen.heldSince) {
         this.late.push(r);
       } else {
         // A late record is older than the next expiry may reach: pinned until its epoch is committed.
@@ -78,18 +81,19 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   }
 
   override onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void {
-    this.horizons.set(writes.epoch, this.horizon(ctx));
+    this.horizons.set(writes.epoch, { horizon: this.horizon(ctx), watermark: ctx.watermark });
   }
 
   override stateSize(): StateSize {
-    return { keys: this.events.size, bytes: this.events.size * ID_ENTRY_BYTES };
+    const { size, spilled } = this.events;
+    return { keys: size, bytes: size * ID_ENTRY_BYTES, diskKeys: spilled, diskBytes: spilled * SPILLED_KEY_DISK_BYTES };
   }
 
-  override onCommit(epoch: number): void {
-    const horizon = this.horizons.get(epoch);
+  override onCommit(epoch: number, ctx: RunContext): void {
+    const h = this.horizons.get(epoch);
     this.horizons.delete(epoch);
     this.events.release(epoch);
-    if (horizon !== undefined) this.events.expire(horizon);
+    if (h) this.events.expire(h.horizon, stateSpace(ctx.config, ID_ENTRY_BYTES, h.watermark));
   }
 }
 

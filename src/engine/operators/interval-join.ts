@@ -2,13 +2,13 @@ import { billing } from '../../catalogue/metrics.ts';
 import { userSketchEntry } from '../../catalogue/user-sketch.ts';
 import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
-import type { KeyedState } from '../../state/keyed-state.ts';
+import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
 import { MemoryState } from '../../state/memory-state.ts';
 import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
-import { ID_ENTRY_BYTES, REQUEST_ENTRY_BYTES, type StateSize } from '../stats.ts';
+import { SPILLED_KEY_DISK_BYTES, ID_ENTRY_BYTES, REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 import { timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
 
@@ -52,7 +52,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   private readonly pending = new Map<string, Pending[]>();
   private readonly waiting = new Map<number, Pending[]>();
   private readonly emitted = new Map<number, Pending[]>();
-  private readonly horizons = new Map<number, number>();
+  /** Per checkpoint not yet committed: the expiry horizon and the watermark at its seal. */
+  private readonly horizons = new Map<number, { horizon: number; watermark: number }>();
   /** Records that need warehouse look-ups, processed (in arrival order) when the epoch is sealed. */
   private deferred: EnrichedEvent[] = [];
 
@@ -62,9 +63,10 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   override async open(ctx: RunContext): Promise<void> {
     const horizon = this.requestHorizon(ctx);
-    for (const row of await ctx.store.loadRequests(horizon))
-      this.requests.set(row.request_id, requestInfo(row), row.ts);
-    this.requests.expire(horizon); // held: every request since the horizon
+    const space = stateSpace(ctx.config, REQUEST_ENTRY_BYTES, ctx.watermark);
+    const rows = await ctx.store.loadRequests(horizon, space?.capacity);
+    for (const row of rows) this.requests.set(row.request_id, requestInfo(row), row.ts);
+    this.requests.expire(restoredSince(rows, horizon, space)); // held: every request since then
     for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
     this.orphaned.expire(horizon);
 
@@ -113,7 +115,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     // A request can only correct unmatched rows it has; the index knows them for requests since its heldSince.
     if (r.kind === 'request') {
       // A copy of a request older than state holds would be in the warehouse only.
-      if (r.late && r.ts < this.requests.heldSince) return true;
+      if (r.ts < this.requests.heldSince) return true;
       return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
     }
     // Its request, if any, is at most an attribution window older; state holds every request since heldSince, older
@@ -155,7 +157,9 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   private onRequest(r: EnrichedRequest, out: DwdRow[], ctx: RunContext, orphans: Map<string, UnmatchedRow[]>): void {
     const info = r.info;
-    this.requests.set(r.id, info, r.ts, r.late ? ctx.epoch : undefined);
+    // Older than the next expiry may reach: pinned until its epoch is committed.
+    const older = r.late || r.ts < this.requests.heldSince;
+    this.requests.set(r.id, info, r.ts, older ? ctx.epoch : undefined);
     out.push({
       id: r.id,
       type: 'request',
@@ -290,28 +294,31 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   override onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void {
-    this.horizons.set(writes.epoch, this.requestHorizon(ctx));
+    this.horizons.set(writes.epoch, { horizon: this.requestHorizon(ctx), watermark: ctx.watermark });
   }
 
   override stateSize(): StateSize {
     const keys = this.requests.size + this.orphaned.size + this.pending.size;
+    const spilled = this.requests.spilled;
     return {
       keys,
       bytes:
         this.requests.size * REQUEST_ENTRY_BYTES +
         this.orphaned.size * ID_ENTRY_BYTES +
         this.pending.size * PENDING_ENTRY_BYTES,
+      diskKeys: spilled,
+      diskBytes: spilled * SPILLED_KEY_DISK_BYTES,
     };
   }
 
-  override onCommit(epoch: number): void {
+  override onCommit(epoch: number, ctx: RunContext): void {
     this.requests.release(epoch);
     this.orphaned.release(epoch);
-    const horizon = this.horizons.get(epoch);
+    const h = this.horizons.get(epoch);
     this.horizons.delete(epoch);
-    if (horizon !== undefined) {
-      this.requests.expire(horizon);
-      this.orphaned.expire(horizon);
+    if (h) {
+      this.requests.expire(h.horizon, stateSpace(ctx.config, REQUEST_ENTRY_BYTES, h.watermark));
+      this.orphaned.expire(h.horizon);
     }
     // Committed unmatched rows are found in the warehouse from now on.
     for (const [e, list] of this.emitted) {

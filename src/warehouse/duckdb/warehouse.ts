@@ -1,5 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
 import { errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
@@ -122,6 +124,9 @@ export class DuckDbWarehouse implements Warehouse {
     const instance = await DuckDBInstance.create(':memory:', {
       preserve_insertion_order: 'false',
       checkpoint_threshold: '64MB',
+      // Where a bounded pool spills: beside the warehouse file it writes, not in whatever directory the command ran in.
+      temp_directory:
+        path === ':memory:' || options.readOnly ? join(tmpdir(), `adw-duckdb-${process.pid}.tmp`) : `${path}.tmp`,
       ...(options.readOnly
         ? {}
         : { threads: String(options.threads ?? 1), memory_limit: options.memoryLimit ?? DEFAULT_WRITER_MEMORY }),
@@ -345,17 +350,17 @@ export class DuckDbWarehouse implements Warehouse {
   private static readonly requestColumns =
     `request_id, epoch_ms(event_time) AS ts, ${dwdRequestColumns.map((c) => c.name).join(', ')}`;
 
-  async loadRequests(sinceMs: number): Promise<RequestRow[]> {
+  async loadRequests(sinceMs: number, limit?: number): Promise<RequestRow[]> {
     return (await this.lookup(
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT)`,
-      [sinceMs],
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) ORDER BY event_time DESC LIMIT ?`,
+      [sinceMs, limit ?? null],
     )) as unknown as RequestRow[];
   }
 
-  async loadEventIds(sinceMs: number): Promise<{ id: string; ts: number }[]> {
+  async loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
     const rows = await this.rows(
-      `SELECT DISTINCT event_id, epoch_ms(event_time) FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)`,
-      [sinceMs],
+      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)) ORDER BY ts DESC LIMIT ?`,
+      [sinceMs, limit ?? null],
     );
     return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
   }
