@@ -19,6 +19,13 @@ export interface KeyedState<V> {
   expire(horizon: number, space?: StateSpace): number;
   /** Entries dropped for space while still inside the window: the warehouse answers for them now. */
   readonly spilled: number;
+  /** Every entry ever set with event time at or after this is held, or spilled and found by `locate`. */
+  readonly knownSince: number;
+  /**
+   * The event-time range a spilled key's entry lies in; null when spilled but where is not known (before heldSince);
+   * undefined when not spilled.
+   */
+  locate(key: string): { from: number; to: number } | null | undefined;
   /** Every entry ever set with event time at or after this is still held: a miss there is an answer, not a doubt. */
   readonly heldSince: number;
   /** Unpins entries pinned at or before `epoch`. */

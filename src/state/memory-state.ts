@@ -1,4 +1,5 @@
 import type { KeyedState, StateSpace } from './keyed-state.ts';
+import { SpillIndex } from './spill-index.ts';
 
 /**
  * KeyedState in memory: a Map plus time buckets, so expiry touches only what expires. Bounded by a capacity it keeps
@@ -9,12 +10,12 @@ export class MemoryState<V> implements KeyedState<V> {
   private readonly buckets = new Map<number, string[]>();
   private readonly pinned = new Map<string, number>();
   private readonly pinsByEpoch = new Map<number, string[]>();
-  /** Entries dropped for space, by time bucket: still inside the window until expiry passes their bucket. */
-  private readonly spilledByBucket = new Map<number, number>();
+  /** Entries dropped for space: still inside the window until expiry passes their bucket. */
+  private readonly spills = new SpillIndex();
   private readonly bucketMs: number;
   private readonly tsOf: (v: V) => number;
   heldSince = Number.NEGATIVE_INFINITY;
-  spilled = 0;
+  knownSince = Number.NEGATIVE_INFINITY;
 
   /** `tsOf` reads an entry's event time back from its value (entries may be rewritten under another time). */
   constructor(tsOf: (v: V) => number, bucketMs = 60_000) {
@@ -52,13 +53,20 @@ export class MemoryState<V> implements KeyedState<V> {
     this.map.delete(key);
   }
 
+  get spilled(): number {
+    return this.spills.count;
+  }
+
+  locate(key: string): { from: number; to: number } | null | undefined {
+    const b = this.spills.find(key);
+    if (b === undefined || b === null) return b;
+    return { from: b * this.bucketMs, to: (b + 1) * this.bucketMs - 1 };
+  }
+
   expire(horizon: number, space?: StateSpace): number {
+    if (horizon > this.knownSince) this.knownSince = horizon;
     const removed = this.drop(horizon, false);
-    for (const [b, n] of this.spilledByBucket) {
-      if ((b + 1) * this.bucketMs > horizon) continue;
-      this.spilled -= n;
-      this.spilledByBucket.delete(b);
-    }
+    this.spills.dropThrough(Math.floor(horizon / this.bucketMs) - 1);
     if (space && this.map.size > space.capacity) this.drop(Math.min(space.committedBefore, this.roomFrom(space)), true);
     return removed;
   }
@@ -96,12 +104,11 @@ export class MemoryState<V> implements KeyedState<V> {
         }
         this.map.delete(key);
         removed++;
-        if (spill) this.spilledByBucket.set(b, (this.spilledByBucket.get(b) ?? 0) + 1);
+        if (spill) this.spills.add(key, b);
       }
       if (keep.length > 0) this.buckets.set(b, keep);
       else this.buckets.delete(b);
     }
-    if (spill) this.spilled += removed;
     return removed;
   }
 

@@ -38,13 +38,13 @@ test('a state budget far smaller than the window spills to the warehouse and cha
   const a = join(tmp.dir, 'full.duckdb');
   const b = join(tmp.dir, 'spilled.duckdb');
   const full = stateWatch();
-  const sa = await runFile(input, a, { stateMemoryBytes: null }, [full.observer]);
+  // A checkpoint every batch in both runs, so each reports its state along the way, not only once the input ended.
+  const often = { checkpointIntervalMs: 0, batchSize: 500 };
+  const sa = await runFile(input, a, { ...often, stateMemoryBytes: null }, [full.observer]);
   // 64 KiB: about a hundred requests and three hundred ids, a few minutes of this workload's two hours. What the
   // allowed lateness may still reach stays in memory whatever the budget: it may not be committed yet.
   const small = stateWatch();
-  const sb = await runFile(input, b, { stateMemoryBytes: 64 * 1024, checkpointIntervalMs: 0, batchSize: 500 }, [
-    small.observer,
-  ]);
+  const sb = await runFile(input, b, { ...often, stateMemoryBytes: 64 * 1024 }, [small.observer]);
   assert.equal(full.peak.diskKeys, 0, 'without a budget nothing spills');
   assert.ok(small.peak.diskKeys > 1000, `state spilled (${small.peak.diskKeys} keys at most)`);
   assert.ok(

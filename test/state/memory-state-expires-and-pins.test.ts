@@ -271,3 +271,37 @@ describe('restoredSince', () => {
     assert.equal(restoredSince([], T0, { capacity: 1, committedBefore: T0 }), T0);
   });
 });
+
+describe('locating spilled entries', () => {
+  test('a spilled key is found in its minute; a key never spilled, or gone with the window, is not', () => {
+    const s = state();
+    for (let m = 0; m < 10; m++) put(s, `k${m}`, T0 + m * MINUTE + 30_000);
+    s.expire(T0, { capacity: 4, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.heldSince, T0 + 6 * MINUTE);
+    assert.equal(s.knownSince, T0, 'every key since T0 is held or found');
+    assert.deepEqual(s.locate('k2'), { from: T0 + 2 * MINUTE, to: T0 + 3 * MINUTE - 1 });
+    assert.equal(s.locate('k7'), undefined, 'held, not spilled');
+    assert.equal(s.locate('never'), undefined);
+    s.expire(T0 + 3 * MINUTE);
+    assert.equal(s.knownSince, T0 + 3 * MINUTE);
+    assert.equal(s.locate('k2'), undefined, 'its minute left the window');
+    assert.deepEqual(s.locate('k3'), { from: T0 + 3 * MINUTE, to: T0 + 4 * MINUTE - 1 });
+    assert.equal(s.spilled, 3);
+  });
+
+  test('thousands of spilled keys are each found in their own minute', () => {
+    const s = state();
+    for (let i = 0; i < 50_000; i++) put(s, `req-${i.toString(36)}`, T0 + (i % 600) * 1000 * 6);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 59 * MINUTE });
+    for (let i = 0; i < 50_000; i += 7) {
+      const ts = T0 + (i % 600) * 1000 * 6;
+      const at = s.locate(`req-${i.toString(36)}`);
+      if (ts >= T0 + 59 * MINUTE) assert.equal(at, undefined, 'still held');
+      else
+        assert.ok(
+          at === null || (at.from <= ts && ts <= at.to),
+          `req-${i.toString(36)} at ${ts}: ${JSON.stringify(at)}`,
+        );
+    }
+  });
+});

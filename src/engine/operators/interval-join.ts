@@ -4,7 +4,7 @@ import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
 import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
 import { MemoryState } from '../../state/memory-state.ts';
-import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
+import type { TimeRange, UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
@@ -57,8 +57,14 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   /** Records that need warehouse look-ups, processed (in arrival order) when the epoch is sealed. */
   private deferred: EnrichedEvent[] = [];
 
+  /**
+   * Requests older than this leave state. Bounded by a memory budget, state keeps (spilled) the whole attribution
+   * window, so a follow event whose request it does not know needs no look-up; in memory alone, the join window.
+   */
   private requestHorizon(ctx: RunContext): number {
-    return ctx.watermark - ctx.config.allowedLatenessMs - ctx.config.joinWindowMs;
+    const { joinWindowMs, attributionWindowMs, stateMemoryBytes } = ctx.config;
+    const window = stateMemoryBytes === null ? joinWindowMs : Math.max(joinWindowMs, attributionWindowMs);
+    return ctx.watermark - ctx.config.allowedLatenessMs - window;
   }
 
   override async open(ctx: RunContext): Promise<void> {
@@ -118,34 +124,50 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       if (r.ts < this.requests.heldSince) return true;
       return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
     }
-    // Its request, if any, is at most an attribution window older; state holds every request since heldSince, older
-    // ones are in the warehouse. (With the two windows equal, only late records reach back before heldSince.)
-    return r.ts - ctx.config.attributionWindowMs < this.requests.heldSince && !this.requests.has(r.requestId);
+    // Its request, if any, is at most an attribution window older. Not in memory, it is in the warehouse if state
+    // spilled it, or if it may be older than every request state knows of.
+    if (this.requests.has(r.requestId)) return false;
+    return (
+      this.requests.locate(r.requestId) !== undefined ||
+      r.ts - ctx.config.attributionWindowMs < this.requests.knownSince
+    );
   }
 
   /** Fetches from the warehouse what deferred records may join with: old requests, and committed unmatched events. */
   private async lookUpLate(deferred: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
     const requests = deferred.filter((r) => r.kind === 'request');
-    const follows = deferred.filter((r) => r.kind !== 'request');
     const w = ctx.config.attributionWindowMs;
-    // Requests since heldSince would be in state: only the part of the range before it can be in the warehouse only.
+    // A spilled request is read from its own bucket; any other from the range before what state holds.
+    const wide: Follow[] = [];
+    const byBucket = new Map<number, { ids: string[]; range: TimeRange }>();
+    for (const f of deferred) {
+      if (f.kind === 'request') continue;
+      const at = this.requests.locate(f.requestId);
+      if (!at) wide.push(f);
+      else {
+        const bucket = byBucket.get(at.from);
+        if (bucket) bucket.ids.push(f.requestId);
+        else byBucket.set(at.from, { ids: [f.requestId], range: at });
+      }
+    }
     // Old requests: those late follow events may join, and committed copies of late requests.
     const old = requests.filter((r) => r.ts < this.requests.heldSince);
-    const followRange = timeRange(follows, w, 0);
+    const wideRange = timeRange(wide, w, 0);
     const copyRange = timeRange(old);
     const range = {
-      from: Math.min(followRange.from, copyRange.from),
-      to: Math.min(Math.max(followRange.to, copyRange.to), this.requests.heldSince),
+      from: Math.min(wideRange.from, copyRange.from),
+      to: Math.min(Math.max(wideRange.to, copyRange.to), this.requests.heldSince),
     };
-    const [rows, unmatched] = await Promise.all([
-      ctx.store.findRequests([...follows.map((e) => e.requestId), ...old.map((r) => r.id)], range),
+    const [unmatched, ...found] = await Promise.all([
       ctx.store.findUnmatched(
         requests.map((r) => r.id),
         timeRange(requests, 0, w),
       ),
+      ctx.store.findRequests([...wide.map((e) => e.requestId), ...old.map((r) => r.id)], range),
+      ...[...byBucket.values()].map((b) => ctx.store.findRequests(b.ids, b.range)),
     ]);
     const orphans = new Map<string, UnmatchedRow[]>();
-    for (const row of rows)
+    for (const row of found.flat())
       if (!this.requests.has(row.request_id)) this.requests.set(row.request_id, requestInfo(row), row.ts);
     for (const u of unmatched) {
       const list = orphans.get(u.request_id);
