@@ -104,9 +104,16 @@ describe('interval join: the outcome depends on which records exist, not on thei
   // With a checkpoint per record the request has left the engine's memory (the join window) long before the click
   // comes, and the click is attributed through a warehouse look-up; in one batch it is still in memory. Either way the
   // attribution window decides, and past it the click is not attributed.
-  for (const [label, batchSize, checkpointIntervalMs] of [
-    ['a checkpoint per record: the request long out of memory', 1, 0],
-    ['one batch: the request still in memory', 4096, 500],
+  for (const [label, config] of [
+    [
+      'a checkpoint per record, the whole window in memory: the request long out of it, read back from the warehouse',
+      { batchSize: 1, checkpointIntervalMs: 0, stateMemoryBytes: null },
+    ],
+    [
+      'a checkpoint per record, state on disk with no room in memory: the request spilled, read from its minute',
+      { batchSize: 1, checkpointIntervalMs: 0, stateMemoryBytes: 1 },
+    ],
+    ['one batch: the request still in memory', { batchSize: 4096, checkpointIntervalMs: 500 }],
   ] as const) {
     test(`a click 20 hours after its request is attributed and billed (${label})`, async () => {
       const { db } = await build(
@@ -120,7 +127,7 @@ describe('interval join: the outcome depends on which records exist, not on thei
           follow('click', 'c-25h', 'r2', T0 + 25 * HOUR + 2 * MIN),
           clock('26h', T0 + 26 * HOUR),
         ],
-        { batchSize, checkpointIntervalMs },
+        config,
       );
       assert.deepEqual(await dwdRow(db, 'c-20h'), {
         event_type: 'click',
