@@ -11,16 +11,20 @@ export class MemoryState<V> implements KeyedState<V> {
   private readonly pinned = new Map<string, number>();
   private readonly pinsByEpoch = new Map<number, string[]>();
   /** Entries dropped for space: still inside the window until expiry passes their bucket. */
-  private readonly spills = new SpillIndex();
+  private readonly spills: SpillIndex;
   private readonly bucketMs: number;
   private readonly tsOf: (v: V) => number;
   heldSince = Number.NEGATIVE_INFINITY;
   knownSince = Number.NEGATIVE_INFINITY;
 
-  /** `tsOf` reads an entry's event time back from its value (entries may be rewritten under another time). */
-  constructor(tsOf: (v: V) => number, bucketMs = 60_000) {
+  /**
+   * `tsOf` reads an entry's event time back from its value (entries may be rewritten under another time); `locating`
+   * keeps where each spilled key went (see `locate`), for states looked up by key alone.
+   */
+  constructor(tsOf: (v: V) => number, bucketMs = 60_000, locating = false) {
     this.tsOf = tsOf;
     this.bucketMs = bucketMs;
+    this.spills = new SpillIndex(locating);
   }
 
   get size(): number {

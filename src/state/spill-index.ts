@@ -2,43 +2,54 @@
 const SHARED = -1;
 
 /**
- * Where the keys a state spilled for space are: a 32-bit hash of each key mapped to its time bucket, so a look-up reads
- * one bucket of the warehouse instead of the whole window, and a key not found here was never spilled. About 40
- * bytes a key where the state holds a few hundred.
+ * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
+ * look-up reads one bucket of the warehouse instead of the whole window, and a key not found was never spilled: about
+ * 40 bytes a key where the state holds a few hundred.
  */
 export class SpillIndex {
   private readonly bucketOf = new Map<number, number>();
-  /** The hashes spilled per bucket, for expiry. */
-  private readonly byBucket = new Map<number, number[]>();
+  /** The hashes spilled per bucket (locating), for expiry. */
+  private readonly hashes = new Map<number, number[]>();
+  private readonly counts = new Map<number, number>();
+  private readonly locating: boolean;
   count = 0;
 
+  constructor(locating: boolean) {
+    this.locating = locating;
+  }
+
   add(key: string, bucket: number): void {
+    this.count++;
+    this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
+    if (!this.locating) return;
     const h = hash32(key);
     const known = this.bucketOf.get(h);
     this.bucketOf.set(h, known === undefined || known === bucket ? bucket : SHARED);
-    const list = this.byBucket.get(bucket);
+    const list = this.hashes.get(bucket);
     if (list) list.push(h);
-    else this.byBucket.set(bucket, [h]);
-    this.count++;
+    else this.hashes.set(bucket, [h]);
   }
 
-  /** The bucket a key was spilled from; null when its hash is shared across buckets; undefined when never spilled. */
+  /**
+   * The bucket a key was spilled from; null when its hash is shared across buckets (or the index does not locate);
+   * undefined when never spilled.
+   */
   find(key: string): number | null | undefined {
+    if (!this.locating) return this.count > 0 ? null : undefined;
     const b = this.bucketOf.get(hash32(key));
     return b === SHARED ? null : b;
   }
 
   /** Forgets the buckets before `last` (inclusive). */
   dropThrough(last: number): void {
-    for (const [b, hashes] of this.byBucket) {
+    for (const [b, n] of this.counts) {
       if (b > last) continue;
-      for (const h of hashes) {
-        // A shared mark stays: which of its keys are left is not known. Marks are rare (about n^2 / 2^33 for n keys
-        // spilled) and a restart clears them.
-        if (this.bucketOf.get(h) === b) this.bucketOf.delete(h);
-      }
-      this.count -= hashes.length;
-      this.byBucket.delete(b);
+      this.count -= n;
+      this.counts.delete(b);
+      // A shared mark stays: which of its keys are left is not known. Marks are rare (about n^2 / 2^33 for n keys
+      // spilled) and a restart clears them.
+      for (const h of this.hashes.get(b) ?? []) if (this.bucketOf.get(h) === b) this.bucketOf.delete(h);
+      this.hashes.delete(b);
     }
   }
 }

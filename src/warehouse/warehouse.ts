@@ -63,8 +63,8 @@ export interface EngineStore {
   loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
   /** Which of these follow-event ids have a DWD row with event time in `range`. */
   findEventIds(ids: string[], range: TimeRange): Promise<Set<string>>;
-  /** DWD requests with these ids and event time in `range`. */
-  findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]>;
+  /** DWD requests with a group's ids and event time in its range, for every group at once. */
+  findRequests(groups: { ids: string[]; range: TimeRange }[]): Promise<RequestRow[]>;
   /** Requests with unmatched DWD follow events since `sinceMs`, with the latest such event's time. */
   loadUnmatchedRequests(sinceMs: number): Promise<{ request_id: string; ts: number }[]>;
   /** Unmatched DWD follow events of these requests, with event time in `range`. */

@@ -12,8 +12,8 @@ const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
 
 /** A state whose entries carry their own event time, as the engine's operators use it. */
-function state(bucketMs?: number): MemoryState<Entry> {
-  return new MemoryState<Entry>((e) => e.ts, bucketMs);
+function state(bucketMs?: number, locating = true): MemoryState<Entry> {
+  return new MemoryState<Entry>((e) => e.ts, bucketMs, locating);
 }
 function put(s: MemoryState<Entry>, key: string, ts: number, pin?: number): Entry {
   const e = entry(ts, `${key}@${ts}`);
@@ -293,15 +293,29 @@ describe('locating spilled entries', () => {
     const s = state();
     for (let i = 0; i < 50_000; i++) put(s, `req-${i.toString(36)}`, T0 + (i % 600) * 1000 * 6);
     s.expire(T0, { capacity: 1, committedBefore: T0 + 59 * MINUTE });
+    let shared = 0;
     for (let i = 0; i < 50_000; i += 7) {
       const ts = T0 + (i % 600) * 1000 * 6;
       const at = s.locate(`req-${i.toString(36)}`);
       if (ts >= T0 + 59 * MINUTE) assert.equal(at, undefined, 'still held');
+      else if (at === null) shared++;
       else
         assert.ok(
-          at === null || (at.from <= ts && ts <= at.to),
+          at !== undefined && at.from <= ts && ts <= at.to,
           `req-${i.toString(36)} at ${ts}: ${JSON.stringify(at)}`,
         );
     }
+    assert.ok(shared < 10, `${shared} keys share a hash with a key of another minute`);
+  });
+
+  test('a state that does not locate answers null for any key once it spilled: look everywhere', () => {
+    const s = state(undefined, false);
+    put(s, 'a', T0);
+    put(s, 'b', T0 + 5 * MINUTE);
+    assert.equal(s.locate('a'), undefined);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.locate('a'), null);
+    assert.equal(s.locate('never'), null);
+    assert.equal(s.spilled, 1);
   });
 });

@@ -43,7 +43,8 @@ export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number 
  */
 export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   readonly name = 'interval-join';
-  private readonly requests: KeyedState<RequestInfo> = new MemoryState((r) => r.ts);
+  /** Follow events know their request by id alone: where a spilled one went is kept. */
+  private readonly requests: KeyedState<RequestInfo> = new MemoryState((r) => r.ts, 60_000, true);
   /**
    * Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most
    * look-ups.
@@ -158,16 +159,18 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       from: Math.min(wideRange.from, copyRange.from),
       to: Math.min(Math.max(wideRange.to, copyRange.to), this.requests.heldSince),
     };
-    const [unmatched, ...found] = await Promise.all([
+    const [unmatched, found] = await Promise.all([
       ctx.store.findUnmatched(
         requests.map((r) => r.id),
         timeRange(requests, 0, w),
       ),
-      ctx.store.findRequests([...wide.map((e) => e.requestId), ...old.map((r) => r.id)], range),
-      ...[...byBucket.values()].map((b) => ctx.store.findRequests(b.ids, b.range)),
+      ctx.store.findRequests([
+        { ids: [...wide.map((e) => e.requestId), ...old.map((r) => r.id)], range },
+        ...byBucket.values(),
+      ]),
     ]);
     const orphans = new Map<string, UnmatchedRow[]>();
-    for (const row of found.flat())
+    for (const row of found)
       if (!this.requests.has(row.request_id)) this.requests.set(row.request_id, requestInfo(row), row.ts);
     for (const u of unmatched) {
       const list = orphans.get(u.request_id);

@@ -310,6 +310,7 @@ export class DuckDbWarehouse implements Warehouse {
           `INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums}, ${sketch} FROM dwa_delta GROUP BY ALL`,
         );
       }
+      run('DROP TABLE dwa_delta');
     }
     const c = w.counters;
     const values = [
@@ -385,11 +386,14 @@ export class DuckDbWarehouse implements Warehouse {
     return new Set(rows.map((r) => r[0] as string));
   }
 
-  async findRequests(ids: string[], range: TimeRange): Promise<RequestRow[]> {
-    if (ids.length === 0) return [];
+  async findRequests(groups: { ids: string[]; range: TimeRange }[]): Promise<RequestRow[]> {
+    const asked = groups.filter((g) => g.ids.length > 0);
+    if (asked.length === 0) return [];
+    // One statement, one scan per group's range: each range prunes to its own row groups.
+    const one = `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
     return (await this.lookup(
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
-      [range.from, range.to, listParam(ids)],
+      asked.map(() => one).join(' UNION ALL '),
+      asked.flatMap((g) => [g.range.from, g.range.to, listParam(g.ids)]),
     )) as unknown as RequestRow[];
   }
 
@@ -420,6 +424,8 @@ export class DuckDbWarehouse implements Warehouse {
       `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums}, ${sketch} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
       `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`,
       `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
+      // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
+      'DROP TABLE dwa_compact',
       `DELETE FROM ${odsAdEvent.name} WHERE day < ${cutOff}`,
       // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
@@ -432,6 +438,7 @@ export class DuckDbWarehouse implements Warehouse {
         `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums}, ${sketch} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
         `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`,
         `INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`,
+        'DROP TABLE app_compact',
       );
     }
     await this.transaction(steps);
