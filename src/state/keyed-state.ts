@@ -26,6 +26,11 @@ export interface KeyedState<V> {
    * undefined when not spilled.
    */
   locate(key: string): { from: number; to: number } | null | undefined;
+  /**
+   * Records keys the warehouse holds that memory does not (a restore the budget cut short), so `locate` finds them;
+   * every key since `since` is then known.
+   */
+  restoreSpilled(keys: readonly { id: string; ts: number }[], since: number): void;
   /** Every entry ever set with event time at or after this is still held: a miss there is an answer, not a doubt. */
   readonly heldSince: number;
   /** Unpins entries pinned at or before `epoch`. */

@@ -67,6 +67,11 @@ export class MemoryState<V> implements KeyedState<V> {
     return { from: b * this.bucketMs, to: (b + 1) * this.bucketMs - 1 };
   }
 
+  restoreSpilled(keys: readonly { id: string; ts: number }[], since: number): void {
+    for (const k of keys) this.spills.add(k.id, Math.floor(k.ts / this.bucketMs));
+    this.knownSince = since;
+  }
+
   expire(horizon: number, space?: StateSpace): number {
     if (horizon > this.knownSince) this.knownSince = horizon;
     const removed = this.drop(horizon, false);

@@ -54,6 +54,8 @@ export interface EngineStore {
   loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]>;
   /** DWD requests with event time at or after `sinceMs`, newest first, at most `limit` of them. */
   loadRequests(sinceMs: number, limit?: number): Promise<RequestRow[]>;
+  /** Ids and event times of the DWD requests with event time in [fromMs, beforeMs). */
+  loadRequestIds(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]>;
   /**
    * Ids of every follow event processed (ODS, duplicates folded) with event time at or after `sinceMs`, newest first,
    * at most `limit` of them.

@@ -308,6 +308,25 @@ describe('locating spilled entries', () => {
     assert.ok(shared < 10, `${shared} keys share a hash with a key of another minute`);
   });
 
+  test('a restore cut short records the older keys as spilled: found in their minute, and known since the horizon', () => {
+    const s = state();
+    put(s, 'new', T0 + 9 * MINUTE);
+    s.expire(T0 + 9 * MINUTE);
+    s.restoreSpilled(
+      [
+        { id: 'old1', ts: T0 + 2 * MINUTE + 5 },
+        { id: 'old2', ts: T0 + 8 * MINUTE },
+      ],
+      T0,
+    );
+    assert.equal(s.heldSince, T0 + 9 * MINUTE);
+    assert.equal(s.knownSince, T0);
+    assert.deepEqual(s.locate('old1'), { from: T0 + 2 * MINUTE, to: T0 + 3 * MINUTE - 1 });
+    assert.deepEqual(s.locate('old2'), { from: T0 + 8 * MINUTE, to: T0 + 9 * MINUTE - 1 });
+    assert.equal(s.locate('new'), undefined);
+    assert.equal(s.spilled, 2);
+  });
+
   test('a state that does not locate answers null for any key once it spilled: look everywhere', () => {
     const s = state(undefined, false);
     put(s, 'a', T0);

@@ -23,7 +23,7 @@ import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from '
 /** `--join-window`: how long requests stay in the engine's memory (hot state). */
 export const JOIN_WINDOW_OPTION = [
   '--join-window <duration>',
-  "how long requests stay in the engine's memory: follow events within it join without a warehouse look-up",
+  "with --state memory, how long requests stay in the engine's memory: follow events within it join without a warehouse look-up",
   '4h',
 ] as const;
 

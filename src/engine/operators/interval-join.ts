@@ -73,7 +73,10 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const space = stateSpace(ctx.config, REQUEST_ENTRY_BYTES, ctx.watermark);
     const rows = await ctx.store.loadRequests(horizon, space?.capacity);
     for (const row of rows) this.requests.set(row.request_id, requestInfo(row), row.ts);
-    this.requests.expire(restoredSince(rows, horizon, space)); // held: every request since then
+    const held = restoredSince(rows, horizon, space);
+    this.requests.expire(held); // held: every request since then
+    // The older ones stay on disk, known by id and minute: a follow event of one reads that minute only.
+    if (held > horizon) this.requests.restoreSpilled(await ctx.store.loadRequestIds(horizon, held), horizon);
     for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
     this.orphaned.expire(horizon);
 

@@ -358,6 +358,14 @@ export class DuckDbWarehouse implements Warehouse {
     )) as unknown as RequestRow[];
   }
 
+  async loadRequestIds(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]> {
+    const rows = await this.rows(
+      `SELECT request_id, epoch_ms(event_time) FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
+      [fromMs, beforeMs],
+    );
+    return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
+  }
+
   async loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
     const rows = await this.rows(
       `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)) ORDER BY ts DESC LIMIT ?`,
