@@ -141,35 +141,42 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   private async lookUpLate(deferred: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
     const requests = deferred.filter((r) => r.kind === 'request');
     const w = ctx.config.attributionWindowMs;
-    // A spilled request is read from its own bucket; any other from the range before what state holds.
-    const wide: Follow[] = [];
-    const byBucket = new Map<number, { ids: string[]; range: TimeRange }>();
+    // Where each follow event's request may be: a spilled one in its minute (one scan over the minutes of all of
+    // them: late rows widen every row group's time range, so a scan per minute would read hours each); one whose hash
+    // is shared anywhere before what memory holds; one state never knew only before what state knows.
+    const located: { ids: string[]; range: TimeRange } = {
+      ids: [],
+      range: { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY },
+    };
+    const shared: Follow[] = [];
+    const unknown: Follow[] = [];
     for (const f of deferred) {
       if (f.kind === 'request') continue;
       const at = this.requests.locate(f.requestId);
-      if (!at) wide.push(f);
+      if (at === null) shared.push(f);
+      else if (at === undefined) unknown.push(f);
       else {
-        const bucket = byBucket.get(at.from);
-        if (bucket) bucket.ids.push(f.requestId);
-        else byBucket.set(at.from, { ids: [f.requestId], range: at });
+        located.ids.push(f.requestId);
+        located.range.from = Math.min(located.range.from, at.from);
+        located.range.to = Math.max(located.range.to, at.to);
       }
     }
-    // Old requests: those late follow events may join, and committed copies of late requests.
+    const before = (follows: Follow[], end: number) => ({
+      ids: follows.map((f) => f.requestId),
+      range: { from: timeRange(follows, w, 0).from, to: end },
+    });
+    // Old requests: committed copies of late requests.
     const old = requests.filter((r) => r.ts < this.requests.heldSince);
-    const wideRange = timeRange(wide, w, 0);
-    const copyRange = timeRange(old);
-    const range = {
-      from: Math.min(wideRange.from, copyRange.from),
-      to: Math.min(Math.max(wideRange.to, copyRange.to), this.requests.heldSince),
-    };
     const [unmatched, found] = await Promise.all([
       ctx.store.findUnmatched(
         requests.map((r) => r.id),
         timeRange(requests, 0, w),
       ),
       ctx.store.findRequests([
-        { ids: [...wide.map((e) => e.requestId), ...old.map((r) => r.id)], range },
-        ...byBucket.values(),
+        located,
+        before(shared, this.requests.heldSince),
+        before(unknown, this.requests.knownSince - 1),
+        { ids: old.map((r) => r.id), range: timeRange(old) },
       ]),
     ]);
     const orphans = new Map<string, UnmatchedRow[]>();
