@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { benchViews, refreshUrls } from './dashboard-refresh.ts';
+import { benchViews, viewRefreshUrls } from './dashboard-refresh.ts';
 
 /** What the simulated dashboards are told. */
 export interface DashboardLoad {
@@ -52,7 +52,7 @@ async function runDashboards(load: DashboardLoad): Promise<DashboardFigures> {
       figures.ticks++;
       const status = (await get('/api/status')) as { freshness?: { as_of?: string | null } } | null;
       const asOf = status?.freshness?.as_of ? Date.parse(status.freshness.as_of) : null;
-      await Promise.all(refreshUrls(view, asOf).map(get));
+      await Promise.all(viewRefreshUrls(view, asOf).map(get));
       const done = performance.now();
       if (done <= tick + REFRESH_MS) figures.onTime++;
       // Ticks that came while this refresh ran were missed: the next refresh starts at the first tick after it.

@@ -132,7 +132,7 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
       clients: opts.clients,
       rate: opts.rate,
       seconds: opts.seconds,
-      views: Math.min(opts.clients, benchViews.length),
+      views: new Set(benchViews.slice(0, opts.clients)).size,
       queries: {
         count,
         per_sec: Math.round((count * 1000) / (t2 - t1)),

@@ -1,22 +1,13 @@
 import { apiUrl, getJson } from './api.js';
-import { BreakdownTable, LIMIT, TABLE_METRICS } from './breakdown.js';
+import { BreakdownTable, TABLE_METRICS } from './breakdown.js';
 import { SeriesChart } from './charts.js';
 import { closestTo, find, h } from './dom.js';
 import { FilterBar, NameBook } from './filters.js';
 import { HealthPanel } from './health.js';
 import { PacingTable } from './pacing.js';
-import { TILE_METRICS, Tiles } from './tiles.js';
-import {
-  DRILL,
-  RANGES,
-  filterParams,
-  granularityOf,
-  isRange,
-  previousRange,
-  rangeParams,
-  readView,
-  writeView,
-} from './url-state.js';
+import { refreshUrls, viewParams } from './refresh-urls.js';
+import { Tiles } from './tiles.js';
+import { DRILL, RANGES, filterParams, granularityOf, isRange, readView, writeView } from './url-state.js';
 /** @import { Catalogue, PacingResult, QueryResult, Status } from './api.js' */
 /** @import { View } from './url-state.js' */
 
@@ -181,30 +172,7 @@ async function refresh() {
     /** @type {Status} */
     const status = await getJson('/api/status');
     const asOf = status.freshness.as_of ? Date.parse(status.freshness.as_of) : null;
-    const range = rangeParams(view, asOf);
-    const base = { ...range, ...filterParams(view) };
-    const urls = {
-      totals: apiUrl('/api/query', { metrics: TILE_METRICS, ...base }),
-      series: apiUrl('/api/query', {
-        metrics: 'requests,exposures,viewable_exposures,clicks,spend',
-        granularity: granularityOf(view),
-        ...base,
-        limit: 100000,
-      }),
-      table: apiUrl('/api/query', {
-        metrics: TABLE_METRICS,
-        by: view.by,
-        names: 1,
-        order_by: view.sort,
-        order_dir: view.dir,
-        limit: LIMIT,
-        ...base,
-      }),
-      pacing: apiUrl('/api/pacing', { ...filterParams(view, ['advertiser_id', 'campaign_id']), limit: 15 }),
-      previous: range.from
-        ? apiUrl('/api/query', { metrics: TILE_METRICS, ...previousRange(range), ...filterParams(view) })
-        : null,
-    };
+    const urls = refreshUrls(view, asOf);
     /**
      * @type {[Promise<QueryResult>, Promise<QueryResult>, Promise<QueryResult>, Promise<PacingResult>,
      * Promise<QueryResult> | null]}
@@ -236,7 +204,7 @@ async function refresh() {
       order_by: view.sort,
       order_dir: view.dir,
       limit: 100000,
-      ...base,
+      ...viewParams(view, asOf),
       format: 'csv',
     });
     $('pacing-csv', HTMLAnchorElement).href = apiUrl('/api/pacing', {
