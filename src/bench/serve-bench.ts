@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,11 +31,14 @@ export interface ServeBenchOptions {
   log?: (line: string) => void;
 }
 
-/** The engine over one phase. */
+/** The engine over one phase, and how long the thread it shares with the API was held at a time. */
 export interface IngestFigures {
   ingest_rate: number;
   freshness_p50_ms: number;
   freshness_p99_ms: number;
+  /** Event-loop delay of the engine's and API's thread: how long a request that arrived could wait to be read. */
+  event_loop_p99_ms: number;
+  event_loop_max_ms: number;
 }
 
 export interface ServeBenchResult {
@@ -64,7 +68,7 @@ class CommitLog implements JobObserver {
     this.commits.push({ at: r.status.committedAt, recordsIn: r.status.counters.recordsIn, freshness: r.freshness });
   }
   /** Ingest rate and freshness of the commits after `from` up to `to` (wall clock, ms). */
-  between(from: number, to: number): IngestFigures {
+  between(from: number, to: number): Omit<IngestFigures, 'event_loop_p99_ms' | 'event_loop_max_ms'> {
     const inside = this.commits.filter((c) => c.at > from && c.at <= to);
     const base = this.commits.filter((c) => c.at <= from).at(-1) ?? inside[0];
     const last = inside.at(-1);
@@ -79,6 +83,13 @@ class CommitLog implements JobObserver {
       freshness_p99_ms: Math.round(tracker.percentile(99)),
     };
   }
+}
+
+/** The event-loop delay measured since the last reset, in ms; resets it for the next phase. */
+function loopDelay(h: ELDHistogram): Pick<IngestFigures, 'event_loop_p99_ms' | 'event_loop_max_ms'> {
+  const figures = { event_loop_p99_ms: Math.round(h.percentile(99) / 1e6), event_loop_max_ms: Math.round(h.max / 1e6) };
+  h.reset();
+  return figures;
 }
 
 /**
@@ -98,6 +109,7 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
   const stop = new AbortController();
   let api: Awaited<ReturnType<typeof serveApi>> | null = null;
   let running: Promise<unknown> | null = null;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   try {
     api = await serveApi({
       store: warehouse,
@@ -112,9 +124,11 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
     log(`engine ingesting ${opts.rate} events/s; warming up ${WARM_UP_SECONDS} s ...`);
     await sleep(WARM_UP_SECONDS * 1000);
     const t0 = Date.now();
+    loop.enable();
     log(`${opts.seconds} s without dashboards ...`);
     await sleep(opts.seconds * 1000);
     const t1 = Date.now();
+    const unloadedLoop = loopDelay(loop);
     log(`${opts.seconds} s with ${opts.clients} dashboards ...`);
     const load: DashboardLoad = {
       baseUrl: `http://127.0.0.1:${api.port}`,
@@ -124,6 +138,7 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
     const worker = new Worker(new URL('./dashboard-clients.ts', import.meta.url), { workerData: load });
     const [figures] = (await once(worker, 'message')) as [DashboardFigures];
     const t2 = Date.now();
+    const loadedLoop = loopDelay(loop);
     stop.abort();
     await running;
     const count = figures.latencies.length;
@@ -146,11 +161,12 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
         on_time_share: figures.ticks ? Math.round((figures.onTime / figures.ticks) * 1000) / 1000 : 0,
       },
       answers: Object.fromEntries(lookups.map((v) => [String(v.labels.result), v.value])),
-      unloaded: commits.between(t0, t1),
-      loaded: commits.between(t1, t2),
+      unloaded: { ...commits.between(t0, t1), ...unloadedLoop },
+      loaded: { ...commits.between(t1, t2), ...loadedLoop },
       machine: machineFigures(null),
     };
   } finally {
+    loop.disable();
     stop.abort();
     await running?.catch(() => undefined);
     await api?.app.close();

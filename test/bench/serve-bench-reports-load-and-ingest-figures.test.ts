@@ -48,5 +48,10 @@ test('adw bench --serve --json reports queries, refreshes and the engine with an
     const f = r[phase];
     assert.ok(f.ingest_rate > 0, `${phase}: ${JSON.stringify(f)}`);
     assert.ok(f.freshness_p50_ms > 0 && f.freshness_p50_ms <= f.freshness_p99_ms, `${phase}: ${JSON.stringify(f)}`);
+    // The loop was sampled every 10 ms: at least that late, and the worst delay at least the 99th percentile.
+    assert.ok(
+      f.event_loop_p99_ms >= 10 && f.event_loop_p99_ms <= f.event_loop_max_ms,
+      `${phase}: ${JSON.stringify(f)}`,
+    );
   }
 });
