@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import {
   sqlLiteral,
   sqlString,
 } from './ddl.ts';
+import { type Param, ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -42,8 +43,6 @@ export interface DuckDbOptions {
 
 /** DuckDB's memory when the engine writes: measured with adw bench, a smaller pool cost no CPU per event. */
 export const DEFAULT_WRITER_MEMORY = '512MiB';
-
-type Param = string | number | boolean | null;
 
 /** The CSV columns the engine writes for DWD: event_time travels as epoch milliseconds. */
 const dwdCsvColumns = dwdAdEventJoined.columns.map((c) =>
@@ -82,12 +81,6 @@ const sums = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
 /** The union of a group's user sketches, as its row's sketch. */
 const sketch = `${sketchUnionSql(sketchColumn)} AS ${sketchColumn}`;
-
-function toJs(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.toISOString();
-  return v;
-}
 
 /** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
 export class DuckDbWarehouse implements Warehouse {
@@ -189,7 +182,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async query(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
-    return objects(await this.api.read(sql, params));
+    return rowObjects(await this.api.read(sql, params));
   }
 
   committedVersion(): number {
@@ -198,12 +191,12 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Engine look-ups: rows as objects. */
   private async lookup(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
-    return objects(await this.reader.read(sql, params));
+    return rowObjects(await this.reader.read(sql, params));
   }
 
   /** Engine look-ups: rows as arrays (cheaper for large restores). */
   private async rows(sql: string, params: Param[] = []): Promise<unknown[][]> {
-    return (await this.reader.read(sql, params)).getRowsJS().map((r) => r.map(toJs));
+    return rowArrays(await this.reader.read(sql, params));
   }
 
   async commit(w: CheckpointWrites): Promise<void> {
@@ -496,51 +489,6 @@ async function standInViews(instance: DuckDBInstance): Promise<string[]> {
     });
   } finally {
     c.closeSync();
-  }
-}
-
-function objects(reader: DuckDBResultReader): Record<string, unknown>[] {
-  const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
-  for (const row of rows) for (const k in row) row[k] = toJs(row[k]);
-  return rows;
-}
-
-/** One DuckDB connection used by one statement at a time: callers queue instead of interleaving. */
-class Serialized {
-  private readonly conn: DuckDBConnection;
-  private tail: Promise<unknown> = Promise.resolve();
-  /** Tasks queued and not yet ended. */
-  pending = 0;
-  constructor(conn: DuckDBConnection) {
-    this.conn = conn;
-  }
-  /** Runs a task on the connection once every task queued before it has ended. */
-  queue<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    this.pending++;
-    const next = this.tail.then(() => task(this.conn)).finally(() => this.pending--);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-  read(sql: string, params: Param[]): Promise<DuckDBResultReader> {
-    return this.queue((conn) => conn.runAndReadAll(sql, params as DuckDBValue[]));
-  }
-  close(): void {
-    this.conn.closeSync();
-  }
-}
-
-/** Connections that take reads in parallel: each read goes to the one with the fewest waiting. */
-class ReaderPool {
-  private readonly conns: Serialized[];
-  constructor(conns: Serialized[]) {
-    this.conns = conns;
-  }
-  read(sql: string, params: Param[]): Promise<DuckDBResultReader> {
-    const idle = this.conns.reduce((a, b) => (b.pending < a.pending ? b : a));
-    return idle.read(sql, params);
-  }
-  close(): void {
-    for (const c of this.conns) c.close();
   }
 }
 
