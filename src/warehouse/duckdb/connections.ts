@@ -5,6 +5,7 @@ import {
   JSDuckDBValueConverter,
 } from '@duckdb/node-api';
 
+/** A statement parameter as the warehouse binds it. */
 export type Param = string | number | boolean | null;
 
 function toJs(v: unknown): unknown {
