@@ -74,6 +74,7 @@ export function registerDemo(program: Command): void {
         interrupt.release();
         await monitor.stop();
         await api?.app.close();
+        await source.close();
         await warehouse.close();
         if (tmp) rmSync(tmp, { recursive: true, force: true });
       }
