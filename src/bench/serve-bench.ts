@@ -45,7 +45,7 @@ export interface ServeBenchResult {
   clients: number;
   rate: number;
   seconds: number;
-  /** Distinct dashboard views the clients keep open (client i shows view i mod views). */
+  /** Distinct dashboard views the clients keep open (client i shows benchViews[i mod 4], the default view twice). */
   views: number;
   queries: { count: number; per_sec: number; p50_ms: number; p99_ms: number; errors: number };
   refreshes: { count: number; on_time: number; on_time_share: number };
