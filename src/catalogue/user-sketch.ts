@@ -53,10 +53,11 @@ export function userSketchEntrySql(userId: string): string {
 
 /**
  * Aggregate (DuckDB SQL): the union of the sketches in `column` over a group, as a sketch again: each register's
- * highest rank, sorted. The lambda binds the sorted entries once; an entry stays when the next is another register.
+ * highest rank, sorted. The lambda binds the sorted entries once; an entry stays when the next is another register,
+ * which drops repeated entries too (no list_distinct: measured 2 - 4 times faster on a day of dense DWA rows).
  */
 export function sketchUnionSql(column: string): string {
-  const sorted = `list_sort(list_distinct(flatten(list(${column}))))`;
+  const sorted = `list_sort(flatten(list(${column})))`;
   const keep = `list_filter(list_zip(s, list_concat(s[2:], [-1])), p -> p[2] >> ${SKETCH_RANK_BITS} <> p[1] >> ${SKETCH_RANK_BITS})`;
   return `list_transform([${sorted}], s -> list_transform(${keep}, p -> p[1]))[1]`;
 }
