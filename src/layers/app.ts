@@ -1,5 +1,6 @@
 import { additiveColumns } from '../catalogue/metrics.ts';
-import { userSketchColumn } from './dwa.ts';
+import { dwdColumnsByName } from './dwd.ts';
+import { type dwaDimensionColumns, userSketchColumn } from './dwa.ts';
 import { col, type TableDef } from './table.ts';
 
 /** One APP dataset: a rollup of DWA to a coarser grain and fewer dimensions. */
@@ -16,7 +17,7 @@ const metricColumns = additiveColumns.map((m) => col(m, 'BIGINT'));
 function dataset(
   name: string,
   grain: 'hour' | 'day',
-  by: readonly ('advertiser_id' | 'campaign_id' | 'slot_id')[],
+  by: readonly (typeof dwaDimensionColumns)[number][],
   doc: string,
 ): AppDataset {
   return {
@@ -29,7 +30,8 @@ function dataset(
       doc,
       columns: [
         col('period', 'TIMESTAMP', `start of the ${grain} (UTC)`),
-        ...by.map((d) => col(d, 'INTEGER')),
+        // Typed as DWA types them.
+        ...by.map((d) => dwdColumnsByName[d]),
         ...metricColumns,
         userSketchColumn,
       ],
@@ -45,4 +47,38 @@ export const appDatasets: readonly AppDataset[] = [
   dataset('slot_daily', 'day', ['slot_id'], 'slot (placement) performance by day'),
   dataset('advertiser_hourly', 'hour', ['advertiser_id'], 'advertiser performance by hour'),
   dataset('advertiser_daily', 'day', ['advertiser_id'], 'advertiser performance by day'),
+  // An ad names its campaign and advertiser, so these rows are no more than the ads': a campaign's creatives, or
+  // any ad-hierarchy breakdown, without DWA's minute rows (each of which adds slot and audience to the ad).
+  dataset('ad_hourly', 'hour', ['advertiser_id', 'campaign_id', 'ad_id'], 'ad (creative) performance by hour'),
+  dataset('ad_daily', 'day', ['advertiser_id', 'campaign_id', 'ad_id'], 'ad (creative) performance by day'),
+  // The audience attributes together: a few hundred combinations. Crossed with ads and slots they fold little (a
+  // day of 1.73 million dense minute rows is 1.36 million cells by hour), so there is no cube over every dimension.
+  dataset('audience_hourly', 'hour', ['os', 'device_type', 'region'], 'audience (os, device, region) by hour'),
+  dataset('audience_daily', 'day', ['os', 'device_type', 'region'], 'audience (os, device, region) by day'),
 ];
+
+const GRAIN_RANK = { minute: 0, hour: 1, day: 2 } as const;
+
+/** Whether a dataset keeps every dimension in `dims` and its grain is no finer than `grain` (when one is asked). */
+export function covers(ds: AppDataset, dims: Iterable<string>, grain?: keyof typeof GRAIN_RANK): boolean {
+  return (
+    [...dims].every((d) => ds.by.includes(d)) && (grain === undefined || GRAIN_RANK[grain] >= GRAIN_RANK[ds.grain])
+  );
+}
+
+/** Orders datasets coarsest first: the coarser grain, then fewer dimensions (fewer rows, as a rule). */
+export function coarsestFirst(a: AppDataset, b: AppDataset): number {
+  return GRAIN_RANK[b.grain] - GRAIN_RANK[a.grain] || a.by.length - b.by.length;
+}
+
+/**
+ * The dataset each dataset's rows of a checkpoint are rolled up from, `null` for DWA's own rows: the coarsest other
+ * dataset that keeps its dimensions at its grain or finer. Rolling a checkpoint's rows up step by step reads each
+ * DWA row three times, not once per dataset (a campaign's day from its ads' days, an advertiser's from its campaigns').
+ */
+export function rollupParent(ds: AppDataset): AppDataset | null {
+  return appDatasets.filter((p) => p !== ds && covers(p, ds.by, ds.grain)).sort(coarsestFirst)[0] ?? null;
+}
+
+/** The datasets in an order where each comes after the dataset it is rolled up from. */
+export const appDatasetsInRollupOrder: readonly AppDataset[] = [...appDatasets].sort(coarsestFirst).reverse();

@@ -1,7 +1,7 @@
 import { dimensions } from '../catalogue/dimensions.ts';
 import { additiveColumns, type AdditiveColumn, metrics } from '../catalogue/metrics.ts';
 import { sketchColumn, sketchEstimateSql, sketchUnionSql } from '../catalogue/user-sketch.ts';
-import { appDatasets } from '../layers/app.ts';
+import { appDatasets, coarsestFirst, covers } from '../layers/app.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
 import type { QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
@@ -15,7 +15,6 @@ interface Plan {
   timeColumn: string;
 }
 
-const GRAIN_RANK = { minute: 0, hour: 1, day: 2 } as const;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
@@ -31,10 +30,9 @@ export function plan(q: QueryRequest): Plan {
   const aligned = (grainMs: number) =>
     (q.from === undefined || q.from % grainMs === 0) && (q.to === undefined || q.to % grainMs === 0);
   const candidates = appDatasets
-    .filter((d) => [...used].every((u) => d.by.includes(u)))
-    .filter((d) => q.granularity === undefined || GRAIN_RANK[q.granularity] >= GRAIN_RANK[d.grain])
+    .filter((d) => covers(d, used, q.granularity))
     .filter((d) => aligned(d.grain === 'day' ? DAY_MS : HOUR_MS))
-    .sort((a, b) => GRAIN_RANK[b.grain] - GRAIN_RANK[a.grain] || a.by.length - b.by.length);
+    .sort(coarsestFirst);
   const best = candidates[0];
   if (best) return { table: best.table.name, timeColumn: 'period' };
   return { table: dwaAdMinute.name, timeColumn: 'minute' };

@@ -21,10 +21,13 @@ describe('query API', () => {
     const metrics = 'requests,fills,exposures,viewable_exposures,clicks,spend';
     const byCampaign = await get(`/api/query?metrics=${metrics}&by=campaign_id&granularity=day&limit=1000`);
     const byRegion = await get(`/api/query?metrics=${metrics}&by=region&limit=1000`);
+    // No rollup keeps slots with regions: DWA's minute cells answer.
+    const bySlotAndRegion = await get(`/api/query?metrics=${metrics}&by=slot_id,region&limit=10000`);
     const withUsers = await get(`/api/query?metrics=${metrics},unique_users`);
     assert.equal(byCampaign.status, 200);
     assert.equal(byCampaign.body.source, 'app_campaign_daily');
-    assert.equal(byRegion.body.source, 'dwa_ad_minute');
+    assert.equal(byRegion.body.source, 'app_audience_daily');
+    assert.equal(bySlotAndRegion.body.source, 'dwa_ad_minute');
     // User sketches are in APP too: no need for DWD's detail.
     assert.equal(withUsers.body.source, 'app_slot_daily');
     const total = (rows: Record<string, number>[], m: string) => rows.reduce((s, r) => s + (r[m] ?? 0), 0);
@@ -37,7 +40,11 @@ describe('query API', () => {
       );
       assert.ok(
         Math.abs(total(byRegion.body.rows, m) - dwd) < 1e-6,
-        `${m}: DWA ${total(byRegion.body.rows, m)} vs ${dwd} in total`,
+        `${m}: APP by region ${total(byRegion.body.rows, m)} vs ${dwd} in total`,
+      );
+      assert.ok(
+        Math.abs(total(bySlotAndRegion.body.rows, m) - dwd) < 1e-6,
+        `${m}: DWA ${total(bySlotAndRegion.body.rows, m)} vs ${dwd} in total`,
       );
     }
     assert.ok(withUsers.body.rows[0].unique_users > 0);
@@ -82,8 +89,12 @@ describe('query API', () => {
   test('the APP datasets are listed and served by name', async () => {
     const list = await get('/api/datasets');
     assert.deepEqual(list.body.datasets.map((d: { name: string }) => d.name).sort(), [
+      'ad_daily',
+      'ad_hourly',
       'advertiser_daily',
       'advertiser_hourly',
+      'audience_daily',
+      'audience_hourly',
       'campaign_daily',
       'campaign_hourly',
       'slot_daily',

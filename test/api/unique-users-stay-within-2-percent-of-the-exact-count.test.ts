@@ -29,6 +29,8 @@ const slices: { name: string; by: string[]; granularity?: 'hour' | 'day' }[] = [
   { name: 'by day', by: [], granularity: 'day' },
   { name: 'by campaign and day', by: ['campaign_id'], granularity: 'day' },
   { name: 'by region and hour', by: ['region'], granularity: 'hour' },
+  // No rollup keeps slots with regions: DWA's minute cells answer.
+  { name: 'by slot and region', by: ['slot_id', 'region'] },
 ];
 
 /** A slice's key: its period and dimension values. */

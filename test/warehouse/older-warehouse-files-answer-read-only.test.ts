@@ -51,3 +51,41 @@ test('a warehouse file from before the user sketch answers every query read-only
     await store.close();
   }
 });
+
+test('a warehouse file from before a rollup answers from DWA read-only, and gets the rollup filled in once opened for writing', async () => {
+  const input = join(tmp.dir, 'in-rollup.ndjson');
+  const db = join(tmp.dir, 'old-rollup.duckdb');
+  await writeSimulation({ seed: 5, events: 8_000 }, input);
+  await runFile(input, db);
+  const asked = [
+    { metrics: ['requests', 'clicks', 'spend', 'unique_users'], by: ['ad_id'] },
+    { metrics: ['requests', 'ctr', 'unique_users'], by: ['region', 'os'], granularity: 'hour' },
+  ] as const;
+  const answers = async (w: DuckDbWarehouse) =>
+    Promise.all(asked.map(async (q) => (await runQuery(w, { ...q, by: [...q.by], limit: 10_000 })).rows));
+  const store = await DuckDbWarehouse.open(db, { readOnly: true });
+  const expected = await answers(store);
+  await store.close();
+  assert.ok(expected.every((rows) => rows.length > 1));
+  // What the older version wrote: no tables for the datasets added since.
+  const older = await DuckDbWarehouse.open(db);
+  for (const table of ['app_ad_daily', 'app_ad_hourly', 'app_audience_daily', 'app_audience_hourly'])
+    await older.query(`DROP TABLE ${table}`);
+  await older.close();
+
+  const readOnly = await DuckDbWarehouse.open(db, { readOnly: true });
+  try {
+    assert.deepEqual(await answers(readOnly), expected, 'read-only, the missing rollups read as views of DWA');
+  } finally {
+    await readOnly.close();
+  }
+  await (await DuckDbWarehouse.open(db)).close();
+  const [filled] = await queryDb(db, 'SELECT count(*)::INTEGER AS n FROM app_ad_daily');
+  assert.ok(Number(filled!.n) > 0, 'opened for writing, the rollup was filled from DWA');
+  const reopened = await DuckDbWarehouse.open(db, { readOnly: true });
+  try {
+    assert.deepEqual(await answers(reopened), expected, 'the filled rollups answer the same');
+  } finally {
+    await reopened.close();
+  }
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
 import { errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
-import { appDatasets } from '../../layers/app.ts';
+import { type AppDataset, appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
@@ -13,7 +13,7 @@ import { allTables, allViews } from '../../layers/index.ts';
 import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
-import { sketchColumn, sketchUnionSql } from '../../catalogue/user-sketch.ts';
+import { sketchColumn } from '../../catalogue/user-sketch.ts';
 import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import {
@@ -25,6 +25,7 @@ import {
   sqlString,
 } from './ddl.ts';
 import { type Param, ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
+import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -77,10 +78,7 @@ const ROW_GROUP_SIZE = 32_768;
 const DEFAULT_API_READERS = 4;
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
-const sums = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
-/** The union of a group's user sketches, as its row's sketch. */
-const sketch = `${sketchUnionSql(sketchColumn)} AS ${sketchColumn}`;
 
 /** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
 export class DuckDbWarehouse implements Warehouse {
@@ -162,9 +160,13 @@ export class DuckDbWarehouse implements Warehouse {
     for (let i = 0; i < Math.max(1, options.apiReaders ?? DEFAULT_API_READERS); i++) api.push(await connect());
     const wh = new DuckDbWarehouse(instance, writer, reader, api, options.readOnly ? null : new Staging());
     if (!options.readOnly) {
+      // An APP dataset added since the file was written starts with DWA's history, not empty: the planner answers
+      // from it alone.
+      const missing = await missingAppDatasets(wh);
       // The views are replaced on every open, so even a finished warehouse writes here: on a full disk this fails.
       const schema = [
         ...allTables.map(createTableSql),
+        ...missing.map((ds) => `INSERT INTO ${ds.table.name} ${appRollupSql(ds, dwaAdMinute.name)}`),
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
         `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
         // Files made before DWA and APP carried user sketches get the column (NULL, no users, for the rows they hold).
@@ -297,12 +299,7 @@ export class DuckDbWarehouse implements Warehouse {
       const p = stage(w.dwa);
       run(`CREATE OR REPLACE TEMP TABLE dwa_delta AS SELECT ${dwaSelect} FROM ${readCsvSql(p, dwaCsvColumns)}`);
       run(`INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_delta`);
-      for (const ds of appDatasets) {
-        const by = ds.by.join(', ');
-        run(
-          `INSERT INTO ${ds.table.name} SELECT date_trunc('${ds.grain}', minute) AS period, ${by}, ${sums}, ${sketch} FROM dwa_delta GROUP BY ALL`,
-        );
-      }
+      for (const sql of appDeltaSql('dwa_delta')) run(sql);
       run('DROP TABLE dwa_delta');
     }
     const c = w.counters;
@@ -422,7 +419,7 @@ export class DuckDbWarehouse implements Warehouse {
     const cutOff = `CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`;
     const coverage = odsCoverageTable.name;
     const steps: string[] = [
-      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sums}, ${sketch} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
+      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
       `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`,
       `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
       // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
@@ -436,7 +433,7 @@ export class DuckDbWarehouse implements Warehouse {
       const keys = ['period', ...ds.by];
       const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
       steps.push(
-        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sums}, ${sketch} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
+        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
         `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`,
         `INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`,
         'DROP TABLE app_compact',
@@ -472,6 +469,14 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
+/** The APP datasets whose table the warehouse file does not have yet. */
+async function missingAppDatasets(wh: DuckDbWarehouse): Promise<AppDataset[]> {
+  const present = new Set(
+    (await wh.query("SELECT table_name FROM duckdb_tables() WHERE database_name = 'adw'")).map((r) => r.table_name),
+  );
+  return appDatasets.filter((d) => !present.has(d.table.name));
+}
+
 /** Views standing in for the declared tables, or columns, that the attached warehouse file does not have. */
 async function standInViews(instance: DuckDBInstance): Promise<string[]> {
   const c = await instance.connect();
@@ -482,7 +487,10 @@ async function standInViews(instance: DuckDBInstance): Promise<string[]> {
     const present = new Set(rows.map((r) => `${r[0]}.${r[1]}`));
     const tables = new Set(rows.map((r) => r[0]));
     return allTables.flatMap((t) => {
-      if (!tables.has(t.name)) return [createEmptyViewSql(t)];
+      // A missing APP dataset reads as its rollup of DWA: slower, the same answers.
+      const ds = appDatasets.find((d) => d.table === t);
+      if (!tables.has(t.name))
+        return [ds ? `CREATE TEMP VIEW ${t.name} AS ${appRollupSql(ds, dwaAdMinute.name)}` : createEmptyViewSql(t)];
       return t.columns.some((col) => !present.has(`${t.name}.${col.name}`))
         ? [createPaddedViewSql(t, (col) => present.has(`${t.name}.${col}`))]
         : [];

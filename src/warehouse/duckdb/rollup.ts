@@ -1,0 +1,37 @@
+import { additiveColumns } from '../../catalogue/metrics.ts';
+import { sketchColumn, sketchUnionSql } from '../../catalogue/user-sketch.ts';
+import { type AppDataset, appDatasetsInRollupOrder, rollupParent } from '../../layers/app.ts';
+
+/** A group's additive columns, summed, each under its own name. */
+export const sumsSql = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
+
+/** The union of a group's user sketches, as its row's sketch. */
+export const sketchSql = `${sketchUnionSql(sketchColumn)} AS ${sketchColumn}`;
+
+/**
+ * An APP dataset's rows from DWA rows (`source`: the table, or a checkpoint's delta of it), or from the rows of a
+ * finer dataset (`timeColumn` 'period'): the one rollup every path shares, so a dataset maintained from deltas,
+ * backfilled from DWA or read as a view holds the same cells.
+ */
+export function appRollupSql(ds: AppDataset, source: string, timeColumn: 'minute' | 'period' = 'minute'): string {
+  return `SELECT date_trunc('${ds.grain}', ${timeColumn}) AS period, ${ds.by.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${source} GROUP BY ALL`;
+}
+
+/**
+ * The statements that add a checkpoint's DWA rows (table `dwaDelta`) to every APP dataset, each rolled up from the
+ * checkpoint's rows of its parent dataset (see `rollupParent`) where it has one: the same sums and sketch unions as
+ * from DWA, over far fewer rows.
+ */
+export function appDeltaSql(dwaDelta: string): string[] {
+  const delta = (ds: AppDataset) => `app_delta_${ds.name}`;
+  const rollups = appDatasetsInRollupOrder.flatMap((ds) => {
+    const parent = rollupParent(ds);
+    const rollup = parent ? appRollupSql(ds, delta(parent), 'period') : appRollupSql(ds, dwaDelta);
+    return [
+      `CREATE OR REPLACE TEMP TABLE ${delta(ds)} AS ${rollup}`,
+      `INSERT INTO ${ds.table.name} SELECT * FROM ${delta(ds)}`,
+    ];
+  });
+  // Temporary tables hold DuckDB's memory until dropped.
+  return [...rollups, ...appDatasetsInRollupOrder.map((ds) => `DROP TABLE ${delta(ds)}`)];
+}
