@@ -1,18 +1,19 @@
-import { sketchField } from '../catalogue/user-sketch.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyWrites } from '../warehouse/checkpoint-writes.ts';
 import { runQuery } from '../query/planner.ts';
 import type { QueryRequest } from '../query/request.ts';
-import { FIELD_SEPARATOR as S } from '../warehouse/csv.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/warehouse.ts';
+import { DenseCube } from './dense-cube.ts';
 
 export interface QueryBenchOptions {
-  campaigns: number;
+  /** DWA rows (distinct minute cells) per minute of event time. */
+  rowsPerMinute: number;
   days: number;
   /** Times each dashboard query runs (after one warm-up run). */
   iterations: number;
+  seed: number;
   log?: (line: string) => void;
 }
 
@@ -24,35 +25,34 @@ export interface QueryLatency {
 }
 
 export interface QueryBenchResult {
-  campaigns: number;
+  rows_per_minute: number;
   days: number;
   dwa_rows: number;
+  /** Requests the DWA rows count (one or a few per row, see src/bench/dense-cube.ts). */
+  requests: number;
   build_seconds: number;
+  /** Size of the warehouse file once built, in MB. */
+  file_mb: number;
   queries: Record<string, QueryLatency>;
   overall: { p50_ms: number; p99_ms: number };
   machine: { cpus: number; cpu: string; node: string };
+  /** When the queries ran (the machine is shared: figures are indicative). */
+  measured_at: string;
 }
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const OS = ['android', 'ios', 'windows'];
-const DEVICES = ['phone', 'tablet', 'desktop'];
-const REGIONS = ['US', 'DE', 'JP', 'BR', 'IN', 'GB', 'FR', 'CN-SH'];
-
-/** A small deterministic generator (the workload must be the same from run to run). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+/** Spans a checkpoint of the fill may cover, longest first: each divides a day. */
+const CHECKPOINT_SPANS = [DAY, 6 * HOUR, HOUR, 10 * MINUTE, MINUTE];
+/** Rows a checkpoint of the fill holds at most (a day at 1,200 rows a minute is 1.73 million). */
+const MAX_CHECKPOINT_ROWS = 2_000_000;
 
 /**
- * The dashboard query benchmark: DWA (and the APP rollups maintained from it) for `campaigns` campaigns over `days`
- * days, loaded through the warehouse's own checkpoint path, then the dashboard's queries (tiles, series, breakdowns,
- * drill-downs) through the query service against the file opened read-only, as a dashboard server would.
- * DWA gets two rows per campaign-hour (an ad, a slot and an audience each), at a random minute of the hour.
+ * The dashboard query benchmark: DWA (and the APP rollups maintained from it) at `rowsPerMinute` rows a minute over
+ * `days` days (src/bench/dense-cube.ts), loaded through the warehouse's own checkpoint path, then the dashboard's
+ * queries (tiles, series, breakdowns, drill-downs) through the query service against the file opened read-only, as a
+ * dashboard server would.
  */
 export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBenchResult> {
   const log = opts.log ?? (() => undefined);
@@ -62,56 +62,34 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     const t0 = performance.now();
     const end = Date.UTC(2026, 0, 1) + opts.days * DAY;
     const start = end - opts.days * DAY;
-    const rnd = lcg(42);
+    const cube = new DenseCube(opts.rowsPerMinute, opts.seed);
+    // The writer as the engine opens it (one DuckDB thread: two were slower here, the other core draws the rows).
     const writer = await DuckDbWarehouse.open(path);
     let rows = 0;
-    log(`loading ${opts.days} days of DWA for ${opts.campaigns} campaigns ...`);
-    for (let day = 0; day < opts.days; day++) {
-      const w = emptyWrites(day + 1, 'query-bench');
-      for (let h = 0; h < 24; h++) {
-        const hour = start + day * DAY + h * HOUR;
-        for (let c = 1; c <= opts.campaigns; c++) {
-          for (let k = 0; k < 2; k++) {
-            const minute = hour + Math.floor(rnd() * 60) * 60_000;
-            const requests = 20 + Math.floor(rnd() * 200);
-            const fills = Math.floor(requests * 0.85);
-            const exposures = fills;
-            const clicks = Math.floor(exposures * rnd() * 0.02);
-            const dims = [
-              Math.ceil(c / 5),
-              c,
-              c * 4 - Math.floor(rnd() * 4),
-              1 + Math.floor(rnd() * 50),
-              OS[Math.floor(rnd() * 3)],
-              DEVICES[Math.floor(rnd() * 3)],
-              REGIONS[Math.floor(rnd() * REGIONS.length)],
-            ];
-            w.dwa.push(
-              [
-                minute,
-                ...dims,
-                requests,
-                fills,
-                exposures,
-                Math.floor(exposures * 0.65),
-                clicks,
-                exposures * 2_000_000,
-                // No users: the benchmark's queries do not ask for unique users.
-                sketchField([]),
-              ].join(S),
-            );
-          }
-        }
-      }
+    let requests = 0;
+    log(`loading ${opts.days} days of DWA at ${opts.rowsPerMinute} rows a minute ...`);
+    // Checkpoints of a day where that is at most MAX_CHECKPOINT_ROWS (6-hour ones took as long), else of the longest
+    // span that is: each cell written once, nothing for housekeeping to fold in DWA (APP rows of a day then come in
+    // one delta per checkpoint, summed by the queries). The next checkpoint is drawn while DuckDB commits the last.
+    const span = CHECKPOINT_SPANS.find((ms) => (ms / MINUTE) * opts.rowsPerMinute <= MAX_CHECKPOINT_ROWS) ?? MINUTE;
+    let committing: Promise<void> = Promise.resolve();
+    for (let from = start, epoch = 1; from < end; from += span, epoch++) {
+      const w = emptyWrites(epoch, 'query-bench');
+      for (let m = from; m < from + span; m += MINUTE) requests += cube.minute(m, w.dwa);
       rows += w.dwa.length;
-      w.maxEventMs = start + (day + 1) * DAY - 1;
-      w.position = String(day + 1);
+      w.maxEventMs = from + span - 1;
+      w.position = String(epoch);
       w.fingerprint = 'query-bench';
-      await writer.commit(w);
+      await committing;
+      committing = writer.commit(w);
+      if ((from + span - start) % (10 * DAY) === 0)
+        log(`  ${(from + span - start) / DAY} days, ${rows} rows, ${Math.round((performance.now() - t0) / 1000)} s`);
     }
-    await writer.maintain(end, 3650);
+    await committing;
     await writer.close();
     const buildSeconds = (performance.now() - t0) / 1000;
+    const fileMb = Math.round(statSync(path).size / 1e6);
+    log(`built in ${Math.round(buildSeconds)} s: ${rows} DWA rows, ${fileMb} MB`);
 
     const store = await DuckDbWarehouse.open(path, { readOnly: true });
     const today = end - DAY;
@@ -140,7 +118,7 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
         metrics: ['requests', 'exposures', 'clicks', 'spend'],
         by: [],
         granularity: 'day',
-        from: start,
+        from: end - 90 * DAY,
         to: end,
       },
       top_campaigns_7d: {
@@ -191,13 +169,16 @@ export async function runQueryBench(opts: QueryBenchOptions): Promise<QueryBench
     }
     await store.close();
     return {
-      campaigns: opts.campaigns,
+      rows_per_minute: opts.rowsPerMinute,
       days: opts.days,
       dwa_rows: rows,
+      requests,
       build_seconds: Math.round(buildSeconds * 10) / 10,
+      file_mb: fileMb,
       queries,
       overall: { p50_ms: percentile(every, 50), p99_ms: percentile(every, 99) },
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      measured_at: new Date().toISOString(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,8 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-const osPick = new WeightedPick<Os>([
+/** A user's os, device type and region: the simulator's audience mix, drawn once per user. */
+export const osPick = new WeightedPick<Os>([
   ['android', 55],
   ['ios', 35],
   ['windows', 5],
@@ -46,13 +47,15 @@ const osPick = new WeightedPick<Os>([
   ['linux', 1],
   ['other', 1],
 ]);
-const devicePick = new WeightedPick<DeviceType>([
+/** See `osPick`. */
+export const devicePick = new WeightedPick<DeviceType>([
   ['phone', 70],
   ['tablet', 10],
   ['desktop', 15],
   ['ctv', 5],
 ]);
-const regionPick = new WeightedPick<string>([
+/** See `osPick`. */
+export const regionPick = new WeightedPick<string>([
   ['US-CA', 14],
   ['US-NY', 10],
   ['US-TX', 8],
@@ -79,6 +82,10 @@ const MAX_CLICK_DELAY = 24 * HOUR;
 const PADDING = 'x'.repeat(17 * 1024);
 const YEAR_MS = 365 * 24 * HOUR;
 const YEAR_2999 = Date.UTC(2999, 0, 1);
+/** How unevenly requests fall on slots and on ads (`SkewedPick` exponents): a few slots and ads take most traffic. */
+export const SLOT_SKEW = 0.9;
+/** See `SLOT_SKEW`. */
+export const AD_SKEW = 0.8;
 
 /**
  * Generates simulated ad traffic in arrival order, streaming: requests are drawn in event-time order and each one's
@@ -126,12 +133,12 @@ export class TrafficGenerator {
     this.#idPrefix = `r${o.seed}-`;
     this.#userKey = mix32(o.seed ^ 0x51ed27);
     this.#users = new SkewedPick(Math.max(1, Math.round(o.events / 20)), 0.6);
-    this.#slots = new SkewedPick(o.slots, 0.9);
+    this.#slots = new SkewedPick(o.slots, SLOT_SKEW);
     this.#slotByRank = this.#rnd.shuffle(Array.from({ length: o.slots }, (_, i) => i + 1));
     const dims = buildDimensions(o);
     const priceOf = new Map(dims.campaigns.map((c) => [c.campaign_id, String(c.price)]));
     const ads = this.#rnd.shuffle(dims.ads.slice());
-    this.#ads = new SkewedPick(ads.length, 0.8);
+    this.#ads = new SkewedPick(ads.length, AD_SKEW);
     this.#adByRank = ads.map((a) => a.ad_id);
     this.#priceByRank = ads.map((a) => priceOf.get(a.campaign_id)!);
     // Expected lines per request, so that `events` lines cover about `spanMs` of requests.
