@@ -24,16 +24,18 @@ test('a warehouse file from before the user sketch answers every query read-only
     Number((await queryDb(db, 'SELECT sum(requests)::BIGINT AS n FROM dwa_ad_minute'))[0]?.n);
   const total = await requests();
   assert.ok(total > 1000, `a real workload: ${total} requests`);
-  // What the older version wrote: the same tables without the sketch column.
+  // What the older version wrote: the same tables without the sketch column, and none for the later datasets.
+  const later = ['app_ad_daily', 'app_ad_hourly', 'app_audience_daily', 'app_audience_hourly'];
   const older = await DuckDbWarehouse.open(db);
   for (const table of [dwaAdMinute.name, ...appDatasets.map((d) => d.table.name)])
-    await older.query(`ALTER TABLE ${table} DROP COLUMN ${sketchColumn}`);
+    if (later.includes(table)) await older.query(`DROP TABLE ${table}`);
+    else await older.query(`ALTER TABLE ${table} DROP COLUMN ${sketchColumn}`);
   await older.close();
   assert.equal(await requests(), total);
 
   const store = await DuckDbWarehouse.open(db, { readOnly: true });
   try {
-    for (const by of [[], ['campaign_id'], ['region']]) {
+    for (const by of [[], ['campaign_id'], ['region'], ['ad_id']]) {
       const r = await runQuery(store, { metrics: ['requests', 'unique_users'], by });
       assert.ok(r.rows.length > 0, `rows by ${by.join(',') || 'nothing'}`);
       const sum = r.rows.reduce((s, row) => s + Number(row.requests), 0);
@@ -50,6 +52,10 @@ test('a warehouse file from before the user sketch answers every query read-only
   } finally {
     await store.close();
   }
+  // Opened for writing, it gets the sketch column before the later datasets are rolled up from DWA.
+  await (await DuckDbWarehouse.open(db)).close();
+  const [filled] = await queryDb(db, 'SELECT sum(requests)::BIGINT AS n FROM app_audience_daily');
+  assert.equal(Number(filled!.n), total);
 });
 
 test('a warehouse file from before a rollup answers from DWA read-only, and gets the rollup filled in once opened for writing', async () => {

@@ -166,13 +166,14 @@ export class DuckDbWarehouse implements Warehouse {
       // The views are replaced on every open, so even a finished warehouse writes here: on a full disk this fails.
       const schema = [
         ...allTables.map(createTableSql),
-        ...missing.map((ds) => `INSERT INTO ${ds.table.name} ${appRollupSql(ds, dwaAdMinute.name)}`),
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
         `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
         // Files made before DWA and APP carried user sketches get the column (NULL, no users, for the rows they hold).
         ...[dwaAdMinute, ...appDatasets.map((d) => d.table)].map(
           (t) => `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS ${sketchColumn} INTEGER[]`,
         ),
+        // After the columns are there: DWA's sketch is rolled up too.
+        ...missing.map((ds) => `INSERT INTO ${ds.table.name} ${appRollupSql(ds, dwaAdMinute.name)}`),
         ...allViews.map((v) => createUnionViewSql(v.name, v.unionOf)),
       ];
       await wh.transaction(schema).catch(async (e: unknown) => {
