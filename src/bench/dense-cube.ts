@@ -49,7 +49,9 @@ interface Cell {
  * ads with the simulator's skew and its fill, viewability and click rates, each from a user with the simulator's
  * audience mix (os, device, region); unfilled requests have no ad, campaign or advertiser, as in DWA. A minute is
  * drawn request by request until it has `rowsPerMinute` distinct cells, so its rows are cells (one row each) of one
- * request or a few (1.15 on average at the demo's density, 1.015 at 1,200 rows a minute). Deterministic for a seed.
+ * request or a few (1.015 on average at 1,200 rows a minute, 1.24 at the demo's density, where the demo's own rows
+ * average 1.15: some of them hold only the follow events of a request made in an earlier minute, which these rows
+ * count in the request's minute). Deterministic for a seed.
  */
 export class DenseCube {
   private readonly rnd: Random;
