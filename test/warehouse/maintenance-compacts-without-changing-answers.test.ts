@@ -5,6 +5,8 @@ import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { aggregateSnapshot, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const tmp = scratch();
 after(tmp.cleanup);
 
@@ -21,8 +23,11 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
   const maxMs = await count('SELECT max(max_event_ms) AS n FROM adw_checkpoint');
   assert.ok(odsDays >= 3);
 
+  const minMs = await count('SELECT min(epoch_ms(minute)) AS n FROM dwa_ad_minute');
   const w = await DuckDbWarehouse.open(db);
-  await w.maintain(maxMs + 86_400_000, 1);
+  // As the engine runs it: every so often, each run compacting what settled since the one before.
+  for (let settled = minMs + 6 * HOUR; settled < maxMs + DAY; settled += 6 * HOUR) await w.maintain(settled, 1);
+  await w.maintain(maxMs + DAY, 1);
   await w.close();
 
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
@@ -35,4 +40,31 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
   assert.ok(daysLeft < odsDays && daysLeft >= 1, `ODS kept the last day(s) only (${odsDays} -> ${daysLeft})`);
   const oldest = await queryRow(db, 'SELECT min(day) AS d FROM ods_ad_event');
   assert.ok(Date.parse(String(oldest.d)) >= maxMs + 86_400_000 - 2 * 86_400_000);
+});
+
+test('one housekeeping run compacts at most the last day: its work does not grow with the warehouse', async () => {
+  const input = join(tmp.dir, 'in2.ndjson');
+  const db = join(tmp.dir, 'w2.duckdb');
+  await writeSimulation({ seed: 4, events: 20_000, spanMs: 3 * DAY }, input);
+  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const before = await aggregateSnapshot(db);
+  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  const settled = maxMs - 6 * HOUR;
+  const w = await DuckDbWarehouse.open(db);
+  await w.maintain(settled, 30);
+  await w.close();
+  const folds = async (where: string) =>
+    Number(
+      (
+        await queryRow(
+          db,
+          `SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute WHERE ${where} GROUP BY ALL HAVING count(*) > 1)`,
+        )
+      ).n,
+    );
+  const at = (ms: number) => `epoch_ms(${ms})`;
+  assert.equal(await folds(`minute >= ${at(settled - DAY)} AND minute < ${at(settled)}`), 0, 'the last day folded');
+  assert.ok((await folds(`minute < ${at(settled - DAY)}`)) > 0, 'older days left as they were');
+  assert.ok((await folds(`minute >= ${at(settled)}`)) > 0, 'what has not settled left as it was');
+  assert.deepEqual(await aggregateSnapshot(db), before);
 });

@@ -76,6 +76,8 @@ const ROW_GROUP_SIZE = 32_768;
  * ingest unchanged within noise.
  */
 const DEFAULT_API_READERS = 4;
+/** How far back housekeeping compacts on its first run in a process (later runs start where the last one ended). */
+const COMPACTION_REACH_MS = 86_400_000;
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
@@ -92,6 +94,8 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly staging: Staging | null;
   /** Transactions committed since open: what the API's shared answers are keyed by. */
   private commits = 0;
+  /** Where the last housekeeping's compaction ended (event time): the next one starts there. */
+  private compactedUntil = Number.NEGATIVE_INFINITY;
 
   private constructor(
     instance: DuckDBInstance,
@@ -120,7 +124,14 @@ export class DuckDbWarehouse implements Warehouse {
         path === ':memory:' || options.readOnly ? join(tmpdir(), `adw-duckdb-${process.pid}.tmp`) : `${path}.tmp`,
       ...(options.readOnly
         ? {}
-        : { threads: String(options.threads ?? 1), memory_limit: options.memoryLimit ?? DEFAULT_WRITER_MEMORY }),
+        : {
+            threads: String(options.threads ?? 1),
+            memory_limit: options.memoryLimit ?? DEFAULT_WRITER_MEMORY,
+            // Hand freed memory back to the system soon after each task, so the process's resident memory follows
+            // the pool's use rather than its peak (measured at 2M events: peak RSS 1,371 -> 1,251 MB).
+            allocator_flush_threshold: '8MB',
+            allocator_background_threads: 'true',
+          }),
     });
     // Row groups of 32k rows instead of 122,880: a checkpoint's rows then fill whole row groups, which DuckDB
     // writes to the file once, compressed, instead of logging them to the WAL and compressing them again later
@@ -417,11 +428,18 @@ export class DuckDbWarehouse implements Warehouse {
     const dims = dwaDimensionColumns.join(', ');
     const same = ['minute', ...dwaDimensionColumns].map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
     const settled = `epoch_ms(${sqlLiteral(Math.trunc(settledBeforeMs))})`;
+    // Only what settled since the last run (at most a day): compacting all of DWA each time read the whole table and
+    // held its keys in DuckDB's pool, which a bounded pool could not (out of memory at 5 million events with 256 MB).
+    // Late rows into periods compacted before stay as extra rows: sums and sketch unions read them the same.
+    const fromMs = Math.max(this.compactedUntil, settledBeforeMs - COMPACTION_REACH_MS);
+    const from = `epoch_ms(${sqlLiteral(Math.trunc(fromMs))})`;
+    const inWindow = (column: string, grain: string) =>
+      `${column} >= date_trunc('${grain}', ${from}) AND ${column} < ${settled}`;
     const cutOff = `CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`;
     const coverage = odsCoverageTable.name;
     const steps: string[] = [
-      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE minute < ${settled} GROUP BY ALL HAVING count(*) > 1`,
-      `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${same}`,
+      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE ${inWindow('minute', 'minute')} GROUP BY ALL HAVING count(*) > 1`,
+      `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${inWindow('t.minute', 'minute')} AND ${same}`,
       `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
       // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
       'DROP TABLE dwa_compact',
@@ -434,13 +452,14 @@ export class DuckDbWarehouse implements Warehouse {
       const keys = ['period', ...ds.by];
       const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
       steps.push(
-        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${ds.table.name} WHERE period < ${settled} GROUP BY ALL HAVING count(*) > 1`,
-        `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${tSame}`,
+        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${ds.table.name} WHERE ${inWindow('period', ds.grain)} GROUP BY ALL HAVING count(*) > 1`,
+        `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${inWindow('t.period', ds.grain)} AND ${tSame}`,
         `INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`,
         'DROP TABLE app_compact',
       );
     }
     await this.transaction(steps);
+    this.compactedUntil = settledBeforeMs;
   }
 
   /**
