@@ -20,6 +20,8 @@ const TABLES = new Set<string>(dimensionTables);
 
 /** How often a source waiting for its tables looks again. */
 const TABLE_WAIT_MS = 1000;
+/** Snapshots tried while the tables' definitions keep changing under them, a second apart. */
+const SNAPSHOT_ATTEMPTS = 30;
 
 /** Connection failures that mean the server cannot be reached (rather than refusing us). */
 const NETWORK_ERRORS = new Set([
@@ -98,7 +100,7 @@ export class MySqlBinlogSource implements Source {
       if (position !== null) this.pos = JSON.parse(position) as BinlogPosition;
       else {
         await this.waitForTables(c);
-        this.pos = { gtid: await this.snapshot(c), n: 0 };
+        this.pos = { gtid: await this.stableSnapshot(c), n: 0 };
       }
     } catch (e) {
       throw this.coded(e);
@@ -162,6 +164,24 @@ export class MySqlBinlogSource implements Source {
       includeEvents: ['mariadbgtid', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid'],
       includeSchema: { [this.database]: true },
     });
+  }
+
+  /**
+   * The snapshot, taken again while a table's definition changes under it: whoever creates the tables may still be
+   * creating or emptying them (DDL) when they first all exist, and MariaDB then refuses the snapshot's read of that
+   * table (ER_TABLE_DEF_CHANGED) rather than show it.
+   */
+  private async stableSnapshot(c: Connection): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.snapshot(c);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ER_TABLE_DEF_CHANGED' || attempt >= SNAPSHOT_ATTEMPTS) throw e;
+        await c.query('ROLLBACK');
+        await sleep(TABLE_WAIT_MS, undefined, { signal: this.signal }).catch(() => undefined);
+        if (this.signal?.aborted) throw errors.interrupted(`while taking the snapshot of ${this.database}`);
+      }
+    }
   }
 
   /** Reads every dimension row in one consistent snapshot; returns the GTID position it is consistent with. */

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { ensureTopic } from '../../../src/connectors/kafka/topic.ts';
+import { createDimensionSchema } from '../../../src/connectors/mysql-binlog/schema.ts';
 import { freePort } from '../../../src/stack/free-port.ts';
 import { adwAsync } from '../../support/cli.ts';
 import { EngineChild } from '../../support/engine-child.ts';
@@ -79,6 +80,49 @@ test('adw run --kafka --dims-mysql waits for the dimension tables, says so once,
   assert.ok(mine, 'a count from MariaDB');
   assert.ok(Number(mine.n) > 0);
   assert.equal(campaigns.n, Number(mine.n), 'the warehouse holds the campaigns MariaDB holds');
+});
+
+test('a table emptied (DDL) while the engine takes its first snapshot: the snapshot is taken again, and the run completes', {
+  timeout: 60_000,
+}, async () => {
+  const c = await createConnection(mariadb.url);
+  await createDimensionSchema(c, 'churned');
+  // TRUNCATE recreates the table: a snapshot begun before it may not read it (ER_TABLE_DEF_CHANGED). Whoever sets the
+  // tables up does so for a while after they first exist, then stops.
+  let churning = true;
+  let truncations = 0;
+  const churn = (async () => {
+    const until = Date.now() + 4000;
+    while (churning && Date.now() < until) {
+      await c.query('TRUNCATE TABLE churned.slot');
+      truncations++;
+    }
+  })();
+  try {
+    const r = await adwAsync(
+      tmp.dir,
+      [
+        'run',
+        '--input',
+        oneLine,
+        '--db',
+        join(tmp.dir, 'churned.duckdb'),
+        '--until-end',
+        '--dims-mysql',
+        mariadb.url,
+        '--dims-database',
+        'churned',
+      ],
+      45_000,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /Table definition has changed/);
+  } finally {
+    churning = false;
+    await churn;
+    await c.end();
+  }
+  assert.ok(truncations > 10, `the table was recreated ${truncations} times during the run`);
 });
 
 /** Runs the engine on a one-line file with these dimension settings; returns its exit status and output. */
