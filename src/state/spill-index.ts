@@ -4,7 +4,7 @@ const SHARED = -1;
 /**
  * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
  * look-up reads one bucket of the warehouse instead of the whole window, and a key not found was never spilled: about
- * 40 bytes a key where the state holds a few hundred.
+ * 40 bytes a key (measured with a million keys on Node 24) where the state holds a few hundred.
  */
 export class SpillIndex {
   private readonly bucketOf = new Map<number, number>();
