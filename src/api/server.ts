@@ -38,11 +38,11 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await securityHeaders(app, opts.behindTls ?? false);
   if (opts.token !== undefined) await requireToken(app, opts.token, opts.behindTls ?? false);
   // Every viewer's reads between two commits share one answer: the cost of a query does not grow with the audience.
-  const store = new SharedReads(opts.store, opts.metrics ? apiAnswerLookups(opts.metrics) : undefined);
+  const reads = new SharedReads(opts.store, opts.metrics ? apiAnswerLookups(opts.metrics) : undefined);
   await app.register(catalogueRoutes);
-  await app.register(queryRoutes, { store });
-  await app.register(pacingRoutes, { store });
-  await app.register(statusRoutes, { store, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) });
+  await app.register(queryRoutes, { reads });
+  await app.register(pacingRoutes, { reads });
+  await app.register(statusRoutes, { reads, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) });
   await app.register(pageRoutes);
   if (opts.metrics) await app.register(metricsRoutes, { registry: opts.metrics });
   return app;

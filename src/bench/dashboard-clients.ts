@@ -13,6 +13,8 @@ export interface DashboardLoad {
 export interface DashboardFigures {
   /** Every request's latency, ms. */
   latencies: number[];
+  /** Each refresh's freshness `lag_ms`: how long before it the checkpoint its answers come from had committed. */
+  lags: number[];
   /** Refresh ticks, and those whose refresh ended before the next tick. */
   ticks: number;
   onTime: number;
@@ -27,7 +29,7 @@ const REFRESH_MS = 1000;
  * Runs on its own thread (see serve-bench.ts), so the clients' own work does not stand in the server's way.
  */
 async function runDashboards(load: DashboardLoad): Promise<DashboardFigures> {
-  const figures: DashboardFigures = { latencies: [], ticks: 0, onTime: 0, errors: 0 };
+  const figures: DashboardFigures = { latencies: [], lags: [], ticks: 0, onTime: 0, errors: 0 };
   const get = async (path: string): Promise<unknown> => {
     const t0 = performance.now();
     try {
@@ -50,8 +52,9 @@ async function runDashboards(load: DashboardLoad): Promise<DashboardFigures> {
     while (tick < end) {
       await sleep(Math.max(0, tick - performance.now()));
       figures.ticks++;
-      const status = (await get('/api/status')) as { freshness?: { as_of?: string | null } } | null;
+      const status = (await get('/api/status')) as { freshness?: { as_of?: string | null; lag_ms?: number } } | null;
       const asOf = status?.freshness?.as_of ? Date.parse(status.freshness.as_of) : null;
+      if (typeof status?.freshness?.lag_ms === 'number') figures.lags.push(status.freshness.lag_ms);
       await Promise.all(viewRefreshUrls(view, asOf).map(get));
       const done = performance.now();
       if (done <= tick + REFRESH_MS) figures.onTime++;

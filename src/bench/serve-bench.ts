@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type ELDHistogram, type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,6 +39,8 @@ export interface IngestFigures {
   /** Event-loop delay of the engine's and API's thread: how long a request that arrived could wait to be read. */
   event_loop_p99_ms: number;
   event_loop_max_ms: number;
+  /** Share of the phase the thread was busy (event-loop utilization). */
+  event_loop_busy: number;
 }
 
 export interface ServeBenchResult {
@@ -49,6 +51,8 @@ export interface ServeBenchResult {
   views: number;
   queries: { count: number; per_sec: number; p50_ms: number; p99_ms: number; errors: number };
   refreshes: { count: number; on_time: number; on_time_share: number };
+  /** Wall time between the commit of the checkpoint a refresh was answered from and the answer (its `lag_ms`). */
+  answer_lag: { p50_ms: number; p99_ms: number };
   /** Warehouse reads of the API by how they were answered (hit, joined, miss). */
   answers: Record<string, number>;
   unloaded: IngestFigures;
@@ -68,7 +72,7 @@ class CommitLog implements JobObserver {
     this.commits.push({ at: r.status.committedAt, recordsIn: r.status.counters.recordsIn, freshness: r.freshness });
   }
   /** Ingest rate and freshness of the commits after `from` up to `to` (wall clock, ms). */
-  between(from: number, to: number): Omit<IngestFigures, 'event_loop_p99_ms' | 'event_loop_max_ms'> {
+  between(from: number, to: number): Omit<IngestFigures, LoopFigure> {
     const inside = this.commits.filter((c) => c.at > from && c.at <= to);
     const base = this.commits.filter((c) => c.at <= from).at(-1) ?? inside[0];
     const last = inside.at(-1);
@@ -85,9 +89,15 @@ class CommitLog implements JobObserver {
   }
 }
 
-/** The event-loop delay measured since the last reset, in ms; resets it for the next phase. */
-function loopDelay(h: ELDHistogram): Pick<IngestFigures, 'event_loop_p99_ms' | 'event_loop_max_ms'> {
-  const figures = { event_loop_p99_ms: Math.round(h.percentile(99) / 1e6), event_loop_max_ms: Math.round(h.max / 1e6) };
+type LoopFigure = 'event_loop_p99_ms' | 'event_loop_max_ms' | 'event_loop_busy';
+
+/** The event loop since `since` (delay histogram and utilization); resets the histogram for the next phase. */
+function loopFigures(h: ELDHistogram, since: EventLoopUtilization): Pick<IngestFigures, LoopFigure> {
+  const figures = {
+    event_loop_p99_ms: Math.round(h.percentile(99) / 1e6),
+    event_loop_max_ms: Math.round(h.max / 1e6),
+    event_loop_busy: Math.round(performance.eventLoopUtilization(since).utilization * 1000) / 1000,
+  };
   h.reset();
   return figures;
 }
@@ -125,10 +135,12 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
     await sleep(WARM_UP_SECONDS * 1000);
     const t0 = Date.now();
     loop.enable();
+    const busy0 = performance.eventLoopUtilization();
     log(`${opts.seconds} s without dashboards ...`);
     await sleep(opts.seconds * 1000);
     const t1 = Date.now();
-    const unloadedLoop = loopDelay(loop);
+    const unloadedLoop = loopFigures(loop, busy0);
+    const busy1 = performance.eventLoopUtilization();
     log(`${opts.seconds} s with ${opts.clients} dashboards ...`);
     const load: DashboardLoad = {
       baseUrl: `http://127.0.0.1:${api.port}`,
@@ -138,7 +150,7 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
     const worker = new Worker(new URL('./dashboard-clients.ts', import.meta.url), { workerData: load });
     const [figures] = (await once(worker, 'message')) as [DashboardFigures];
     const t2 = Date.now();
-    const loadedLoop = loopDelay(loop);
+    const loadedLoop = loopFigures(loop, busy1);
     stop.abort();
     await running;
     const count = figures.latencies.length;
@@ -160,6 +172,7 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
         on_time: figures.onTime,
         on_time_share: figures.ticks ? Math.round((figures.onTime / figures.ticks) * 1000) / 1000 : 0,
       },
+      answer_lag: { p50_ms: percentile(figures.lags, 50), p99_ms: percentile(figures.lags, 99) },
       answers: Object.fromEntries(lookups.map((v) => [String(v.labels.result), v.value])),
       unloaded: { ...commits.between(t0, t1), ...unloadedLoop },
       loaded: { ...commits.between(t1, t2), ...loadedLoop },

@@ -9,7 +9,9 @@ export const apiMetricNames = { answerLookups: `${P}api_answer_lookups_total` } 
 export function apiAnswerLookups(registry: Registry): (outcome: CacheOutcome) => void {
   const lookups = new Counter({
     name: apiMetricNames.answerLookups,
-    help: 'warehouse reads of the API: hit (a shared answer of this commit), joined (the same read in flight), miss (read)',
+    help:
+      'warehouse reads of the API: hit (a shared answer of this commit), joined (the same read in flight), miss (read), ' +
+      'previous (the commit before, while this one is read ahead), refresh (read ahead at a commit)',
     labelNames: ['result'],
     registers: [registry],
   });

@@ -78,6 +78,8 @@ export interface QueryStore {
   query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
   /** A number that grows with every committed write transaction: equal numbers, equal data (for shared answers). */
   committedVersion(): number;
+  /** Calls `listener` right after each committed write transaction, when the store can tell. */
+  onCommit?(listener: () => void): void;
 }
 
 /** A warehouse backend: the engine writes through EngineStore, the API reads through QueryStore. */

@@ -44,6 +44,11 @@ test('adw bench --serve --json reports queries, refreshes and the engine with an
   // Reads answered by the warehouse, shared or joined; the viewers share the default view, so some are shared.
   const answers = r.answers;
   assert.ok(answers.miss! > 0 && (answers.hit ?? 0) + (answers.joined ?? 0) > 0, JSON.stringify(answers));
+  // Commits came every half second while the dashboards asked: what they asked was read ahead at the commits.
+  assert.ok(answers.refresh! > 0, JSON.stringify(answers));
+  // Each refresh's status named a checkpoint committed before it was answered, and checkpoints come every 500 ms.
+  const lag = r.answer_lag;
+  assert.ok(lag.p50_ms >= 0 && lag.p50_ms <= lag.p99_ms && lag.p99_ms < 60_000, JSON.stringify(lag));
   for (const phase of ['unloaded', 'loaded'] as const) {
     const f = r[phase];
     assert.ok(f.ingest_rate > 0, `${phase}: ${JSON.stringify(f)}`);
@@ -53,5 +58,6 @@ test('adw bench --serve --json reports queries, refreshes and the engine with an
       f.event_loop_p99_ms >= 10 && f.event_loop_p99_ms <= f.event_loop_max_ms,
       `${phase}: ${JSON.stringify(f)}`,
     );
+    assert.ok(f.event_loop_busy > 0 && f.event_loop_busy <= 1, `${phase}: ${JSON.stringify(f)}`);
   }
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../errors.ts';
 import { runPacing } from '../../query/pacing.ts';
 import { filterValue, parseTime } from '../../query/request.ts';
-import type { QueryStore } from '../../warehouse/warehouse.ts';
+import type { SharedReads } from '../../query/shared-reads.ts';
 import { answer } from '../csv.ts';
 import { checkParams, list, wholeNumber } from '../params.ts';
 
@@ -12,7 +12,7 @@ const pacingParams = ['day', 'limit', 'format', 'filter.advertiser_id', 'filter.
  * GET /api/pacing?day=YYYY-MM-DD&filter.advertiser_id=&filter.campaign_id=&limit=&format=csv: spend against daily
  * budget.
  */
-export async function pacingRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
+export async function pacingRoutes(app: FastifyInstance, opts: { reads: SharedReads }): Promise<void> {
   app.get('/api/pacing', async (req, reply) => {
     const p = req.query as Record<string, unknown>;
     const other = Object.keys(p).find((k) => k.startsWith('filter.') && !pacingParams.includes(k));
@@ -25,7 +25,7 @@ export async function pacingRoutes(app: FastifyInstance, opts: { store: QuerySto
       p[`filter.${dim}`] === undefined ? undefined : list(p[`filter.${dim}`]).map((v) => filterValue(dim, v) as number);
     const advertiserIds = ids('advertiser_id');
     const campaignIds = ids('campaign_id');
-    const result = await runPacing(opts.store, {
+    const result = await runPacing(opts.reads.forAnswer(), {
       ...(p.day ? { day: parseTime(String(p.day), 'day') } : {}),
       ...(advertiserIds ? { advertiserIds } : {}),
       ...(campaignIds ? { campaignIds } : {}),

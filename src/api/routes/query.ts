@@ -3,7 +3,7 @@ import { errors } from '../../errors.ts';
 import { appDatasets } from '../../layers/app.ts';
 import { runQuery } from '../../query/planner.ts';
 import { parseTime } from '../../query/request.ts';
-import type { QueryStore } from '../../warehouse/warehouse.ts';
+import type { SharedReads } from '../../query/shared-reads.ts';
 import { answer } from '../csv.ts';
 import { checkParams, flag, list, wholeNumber } from '../params.ts';
 
@@ -38,16 +38,16 @@ export function queryFromParams(p: Record<string, unknown>): Record<string, unkn
  * Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of
  * JSON.
  */
-export async function queryRoutes(app: FastifyInstance, opts: { store: QueryStore }): Promise<void> {
+export async function queryRoutes(app: FastifyInstance, opts: { reads: SharedReads }): Promise<void> {
   app.get('/api/query', async (req, reply) =>
     answer(
       reply,
       req.query,
       'adw-query',
-      await runQuery(opts.store, queryFromParams(req.query as Record<string, unknown>)),
+      await runQuery(opts.reads.forAnswer(), queryFromParams(req.query as Record<string, unknown>)),
     ),
   );
-  app.post('/api/query', async (req) => runQuery(opts.store, req.body));
+  app.post('/api/query', async (req) => runQuery(opts.reads.forAnswer(), req.body));
   app.get('/api/datasets', async () => ({
     datasets: appDatasets.map((d) => ({ name: d.name, grain: d.grain, by: d.by, doc: d.table.doc })),
   }));
@@ -61,6 +61,11 @@ export async function queryRoutes(app: FastifyInstance, opts: { store: QueryStor
       by: ds.by.join(','),
       granularity: ds.grain,
     });
-    return answer(reply, p, ds.name, await runQuery(opts.store, { ...q, names: true, orderBy: q.orderBy ?? 'time' }));
+    return answer(
+      reply,
+      p,
+      ds.name,
+      await runQuery(opts.reads.forAnswer(), { ...q, names: true, orderBy: q.orderBy ?? 'time' }),
+    );
   });
 }

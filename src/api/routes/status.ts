@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkpointStatus } from '../../query/checkpoint-status.ts';
 import { freshness } from '../../query/freshness.ts';
-import type { QueryStore } from '../../warehouse/warehouse.ts';
+import type { SharedReads } from '../../query/shared-reads.ts';
 import type { PipelineStatus } from '../pipeline-health.ts';
 
 /**
@@ -9,11 +9,12 @@ import type { PipelineStatus } from '../pipeline-health.ts';
  */
 export async function statusRoutes(
   app: FastifyInstance,
-  opts: { store: QueryStore; pipeline?: () => PipelineStatus | null },
+  opts: { reads: SharedReads; pipeline?: () => PipelineStatus | null },
 ): Promise<void> {
   app.get('/api/health', async () => ({ ok: true }));
   app.get('/api/status', async () => {
-    const [fresh, checkpoint] = await Promise.all([freshness(opts.store), checkpointStatus(opts.store)]);
+    const store = opts.reads.forAnswer();
+    const [fresh, checkpoint] = await Promise.all([freshness(store), checkpointStatus(store)]);
     return { pipeline: opts.pipeline?.() ?? null, checkpoint, freshness: fresh };
   });
 }

@@ -94,6 +94,7 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly staging: Staging | null;
   /** Transactions committed since open: what the API's shared answers are keyed by. */
   private commits = 0;
+  private readonly commitListeners: (() => void)[] = [];
   /** Where the last housekeeping's compaction ended (event time): the next one starts there. */
   private compactedUntil = Number.NEGATIVE_INFINITY;
 
@@ -201,6 +202,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   committedVersion(): number {
     return this.commits;
+  }
+
+  onCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
   }
 
   /** Engine look-ups: rows as objects. */
@@ -477,6 +482,7 @@ export class DuckDbWarehouse implements Warehouse {
         await conn.run('ROLLBACK').catch(() => undefined);
         throw errors.warehouseWrite((e as Error).message);
       }
+      for (const l of this.commitListeners) l();
     });
   }
 
