@@ -84,6 +84,7 @@ export const errors = {
     (why: string) => `request headers too large: ${why}`,
   ),
   internal: define('ADW_ERR_INTERNAL', 500, false, () => 'internal error'),
+  apiThread: define('ADW_ERR_API_THREAD', 503, false, (why: string) => `the API's thread failed: ${why}`),
   // Beacon collector.
   badBeacon: define('ADW_ERR_BAD_BEACON', 400, false, (why: string) => `beacon refused: ${why}`),
   batchTooLarge: define(

@@ -27,10 +27,13 @@ export class PipelineHealth implements JobObserver {
   private lag: Record<string, number> = {};
   private readonly job: Job;
   private readonly lagUnit: 'records' | 'bytes' | null;
+  private readonly onCommit: () => void;
 
-  constructor(job: Job, lagUnit: 'records' | 'bytes' | null) {
+  /** `onCommit` is called after each commit, once the status includes it. */
+  constructor(job: Job, lagUnit: 'records' | 'bytes' | null, onCommit: () => void = () => undefined) {
     this.job = job;
     this.lagUnit = lagUnit;
+    this.onCommit = onCommit;
   }
 
   started(): void {}
@@ -41,6 +44,7 @@ export class PipelineHealth implements JobObserver {
     this.recent.push({ at: r.status.committedAt, recordsIn: r.status.counters.recordsIn });
     this.lag = r.lag;
     this.trim(r.status.committedAt);
+    this.onCommit();
   }
 
   status(now = Date.now()): PipelineStatus | null {

@@ -17,8 +17,10 @@ import { statusRoutes } from './routes/status.ts';
 export interface ApiOptions {
   store: QueryStore;
   pipeline?: () => PipelineStatus | null;
-  /** Served at /metrics when given. */
+  /** Served at /metrics when given, with the API's own metrics. */
   metrics?: Registry;
+  /** Metrics kept on another thread (the engine's), served at /metrics before those of `metrics`. */
+  moreMetrics?: () => Promise<string>;
   /** Required of every request but health and sign-in when given (everywhere outside the demo). */
   token?: string;
   /**
@@ -44,6 +46,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(pacingRoutes, { reads });
   await app.register(statusRoutes, { reads, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) });
   await app.register(pageRoutes);
-  if (opts.metrics) await app.register(metricsRoutes, { registry: opts.metrics });
+  if (opts.metrics)
+    await app.register(metricsRoutes, {
+      registry: opts.metrics,
+      ...(opts.moreMetrics ? { more: opts.moreMetrics } : {}),
+    });
   return app;
 }

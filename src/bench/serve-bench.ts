@@ -1,6 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { type ELDHistogram, type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import {
+  createHistogram,
+  type EventLoopUtilization,
+  type Histogram,
+  performance,
+  type RecordableHistogram,
+} from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +29,7 @@ export interface ServeBenchOptions {
   clients: number;
   /** Simulated events per second. */
   rate: number;
-  /** Length of each phase: without the dashboards, then with them. */
+  /** Length of the phase with the dashboards; the phase without them is as long, half before and half after. */
   seconds: number;
   seed: number;
   /** API reader connections of the warehouse (see DuckDbOptions.apiReaders). */
@@ -31,12 +37,12 @@ export interface ServeBenchOptions {
   log?: (line: string) => void;
 }
 
-/** The engine over one phase, and how long the thread it shares with the API was held at a time. */
+/** The engine over one phase, and how long its thread was held at a time. */
 export interface IngestFigures {
   ingest_rate: number;
   freshness_p50_ms: number;
   freshness_p99_ms: number;
-  /** Event-loop delay of the engine's and API's thread: how long a request that arrived could wait to be read. */
+  /** The engine's thread held at a time (sampled every 10 ms, so at least 10): the API's thread is another. */
   event_loop_p99_ms: number;
   event_loop_max_ms: number;
   /** Share of the phase the thread was busy (event-loop utilization). */
@@ -71,18 +77,23 @@ class CommitLog implements JobObserver {
   committed(r: CommitReport): void {
     this.commits.push({ at: r.status.committedAt, recordsIn: r.status.counters.recordsIn, freshness: r.freshness });
   }
-  /** Ingest rate and freshness of the commits after `from` up to `to` (wall clock, ms). */
-  between(from: number, to: number): Omit<IngestFigures, LoopFigure> {
-    const inside = this.commits.filter((c) => c.at > from && c.at <= to);
-    const base = this.commits.filter((c) => c.at <= from).at(-1) ?? inside[0];
-    const last = inside.at(-1);
+  /** Ingest rate and freshness of the commits in the stretches `[from, to]` (wall clock, ms), pooled. */
+  within(stretches: [number, number][]): Omit<IngestFigures, LoopFigure> {
     const tracker = new FreshnessTracker();
-    for (const c of inside) for (const f of c.freshness) tracker.record(f.ms, f.n);
+    let records = 0;
+    let ms = 0;
+    for (const [from, to] of stretches) {
+      const inside = this.commits.filter((c) => c.at > from && c.at <= to);
+      const base = this.commits.filter((c) => c.at <= from).at(-1) ?? inside[0];
+      const last = inside.at(-1);
+      for (const c of inside) for (const f of c.freshness) tracker.record(f.ms, f.n);
+      if (base && last && last.at > base.at) {
+        records += last.recordsIn - base.recordsIn;
+        ms += last.at - base.at;
+      }
+    }
     return {
-      ingest_rate:
-        base && last && last.at > base.at
-          ? Math.round(((last.recordsIn - base.recordsIn) * 1000) / (last.at - base.at))
-          : 0,
+      ingest_rate: ms > 0 ? Math.round((records * 1000) / ms) : 0,
       freshness_p50_ms: Math.round(tracker.percentile(50)),
       freshness_p99_ms: Math.round(tracker.percentile(99)),
     };
@@ -91,20 +102,50 @@ class CommitLog implements JobObserver {
 
 type LoopFigure = 'event_loop_p99_ms' | 'event_loop_max_ms' | 'event_loop_busy';
 
-/** The event loop since `since` (delay histogram and utilization); resets the histogram for the next phase. */
-function loopFigures(h: ELDHistogram, since: EventLoopUtilization): Pick<IngestFigures, LoopFigure> {
-  const figures = {
+/**
+ * Samples the event loop every 10 ms while it runs: each sample is the time since the one before, so a loop held
+ * for 40 ms shows as a 40 ms sample. Unlike monitorEventLoopDelay's, its histogram can be pooled with others.
+ */
+class LoopSampler {
+  readonly histogram = createHistogram();
+  private readonly timer: NodeJS.Timeout;
+  constructor() {
+    this.histogram.recordDelta();
+    this.timer = setInterval(() => this.histogram.recordDelta(), 10);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** One histogram of the samples of all. */
+function pooled(samplers: LoopSampler[]): RecordableHistogram {
+  const h = createHistogram();
+  for (const s of samplers) h.add(s.histogram);
+  return h;
+}
+
+/** The event loop over the stretches a histogram was enabled, and its utilization over the `[from, to]` pairs. */
+function loopFigures(
+  h: Histogram,
+  stretches: [EventLoopUtilization, EventLoopUtilization][],
+): Pick<IngestFigures, LoopFigure> {
+  const used = stretches.map(([from, to]) => performance.eventLoopUtilization(to, from));
+  const active = used.reduce((a, u) => a + u.active, 0);
+  const idle = used.reduce((a, u) => a + u.idle, 0);
+  return {
     event_loop_p99_ms: Math.round(h.percentile(99) / 1e6),
     event_loop_max_ms: Math.round(h.max / 1e6),
-    event_loop_busy: Math.round(performance.eventLoopUtilization(since).utilization * 1000) / 1000,
+    event_loop_busy: active + idle > 0 ? Math.round((active / (active + idle)) * 1000) / 1000 : 0,
   };
-  h.reset();
-  return figures;
 }
 
 /**
- * The serving benchmark: the embedded engine ingests simulated live traffic at `rate` while the API serves it, first
- * with nobody watching, then with `clients` dashboards refreshing once a second (on a thread of their own, over HTTP).
+ * The serving benchmark: the embedded engine ingests simulated live traffic at `rate` while the API serves it, with
+ * nobody watching for half a phase, then with `clients` dashboards refreshing once a second (on a thread of their own,
+ * over HTTP) for a phase, then with nobody again for half a phase. The figures without the dashboards pool the
+ * stretches before and after them: the engine slows a little as its state and the warehouse grow over the run, and
+ * that weighs on both figures alike.
  */
 export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBenchResult> {
   const log = opts.log ?? (() => undefined);
@@ -119,7 +160,7 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
   const stop = new AbortController();
   let api: Awaited<ReturnType<typeof serveApi>> | null = null;
   let running: Promise<unknown> | null = null;
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const loops: LoopSampler[] = [];
   try {
     api = await serveApi({
       store: warehouse,
@@ -133,28 +174,43 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
     running = job.run({ untilEnd: false, signal: stop.signal, observers: [commits, api.health!] });
     log(`engine ingesting ${opts.rate} events/s; warming up ${WARM_UP_SECONDS} s ...`);
     await sleep(WARM_UP_SECONDS * 1000);
+    const half = (opts.seconds * 1000) / 2;
+    log(`${opts.seconds / 2} s without dashboards ...`);
     const t0 = Date.now();
-    loop.enable();
-    const busy0 = performance.eventLoopUtilization();
-    log(`${opts.seconds} s without dashboards ...`);
-    await sleep(opts.seconds * 1000);
+    const u0 = performance.eventLoopUtilization();
+    const before = new LoopSampler();
+    loops.push(before);
+    await sleep(half);
+    before.stop();
     const t1 = Date.now();
-    const unloadedLoop = loopFigures(loop, busy0);
-    const busy1 = performance.eventLoopUtilization();
+    const u1 = performance.eventLoopUtilization();
     log(`${opts.seconds} s with ${opts.clients} dashboards ...`);
     const load: DashboardLoad = {
       baseUrl: `http://127.0.0.1:${api.port}`,
       clients: opts.clients,
       seconds: opts.seconds,
     };
+    const during = new LoopSampler();
+    loops.push(during);
     const worker = new Worker(new URL('./dashboard-clients.ts', import.meta.url), { workerData: load });
     const [figures] = (await once(worker, 'message')) as [DashboardFigures];
+    during.stop();
     const t2 = Date.now();
-    const loadedLoop = loopFigures(loop, busy1);
+    const u2 = performance.eventLoopUtilization();
+    log(`${opts.seconds / 2} s without dashboards again ...`);
+    const after = new LoopSampler();
+    loops.push(after);
+    await sleep(half);
+    after.stop();
+    const t3 = Date.now();
+    const u3 = performance.eventLoopUtilization();
     stop.abort();
     await running;
     const count = figures.latencies.length;
-    const lookups = (await registry.getSingleMetric(apiMetricNames.answerLookups)?.get())?.values ?? [];
+    // The API counts its answers on its own thread: read them as Prometheus would.
+    const scraped = await (await fetch(`${load.baseUrl}/metrics`)).text();
+    const lookup = new RegExp(`^${apiMetricNames.answerLookups}\\{result="(\\w+)"\\} (\\d+)$`, 'gm');
+    const answers = Object.fromEntries([...scraped.matchAll(lookup)].map((m) => [m[1]!, Number(m[2])]));
     return {
       clients: opts.clients,
       rate: opts.rate,
@@ -173,16 +229,25 @@ export async function runServeBench(opts: ServeBenchOptions): Promise<ServeBench
         on_time_share: figures.ticks ? Math.round((figures.onTime / figures.ticks) * 1000) / 1000 : 0,
       },
       answer_lag: { p50_ms: percentile(figures.lags, 50), p99_ms: percentile(figures.lags, 99) },
-      answers: Object.fromEntries(lookups.map((v) => [String(v.labels.result), v.value])),
-      unloaded: { ...commits.between(t0, t1), ...unloadedLoop },
-      loaded: { ...commits.between(t1, t2), ...loadedLoop },
+      answers,
+      unloaded: {
+        ...commits.within([
+          [t0, t1],
+          [t2, t3],
+        ]),
+        ...loopFigures(pooled([before, after]), [
+          [u0, u1],
+          [u2, u3],
+        ]),
+      },
+      loaded: { ...commits.within([[t1, t2]]), ...loopFigures(during.histogram, [[u1, u2]]) },
       machine: machineFigures(null),
     };
   } finally {
-    loop.disable();
+    for (const l of loops) l.stop();
     stop.abort();
     await running?.catch(() => undefined);
-    await api?.app.close();
+    await api?.close();
     await source.close();
     await warehouse.close();
     rmSync(dir, { recursive: true, force: true });

@@ -43,6 +43,8 @@ test('adw run --api-port serves the live engine behind a token: status follows t
       assert.match(await metrics.text(), new RegExp(`^adw_records_in_total ${lines}$`, 'm'));
       const q = (await (await get('/api/query?metrics=requests')).json()) as Record<string, any>;
       assert.ok(q.rows[0].requests > 0);
+      // The API's own counters, kept on its thread, are served beside the engine's.
+      assert.match(await (await get('/metrics')).text(), /^adw_api_answer_lookups_total\{result="miss"\} [1-9]\d*$/m);
     } finally {
       assert.equal(await run.stop(), 0, `clean exit on Ctrl-C (${run.output().stderr})`);
     }

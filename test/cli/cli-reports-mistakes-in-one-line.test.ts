@@ -2,6 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultLimits, validateLine } from '../../src/events/validate.ts';
@@ -140,6 +141,21 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assertMistake(adw('serve', '--db', db, '--port', '0'), /--token.*ADW_API_TOKEN/);
     assertMistake(adw('serve', '--db', db, '--port', '0', '--token', 'short'), /at least 16 characters/);
     assertMistake(adw('run', '--input', input, '--db', db, '--until-end', '--api-port', '0'), /--token.*ADW_API_TOKEN/);
+  });
+
+  test('serving the API on a port already in use (the API listens on a thread of its own)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const token = ['--token', 'a-token-of-sixteen-characters'];
+      assertMistake(
+        adw('serve', '--db', db, '--port', String(port), ...token),
+        new RegExp(`--port.*${port} is in use`),
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   test('query with an unknown metric on a real database', () => {

@@ -60,11 +60,15 @@ export function registerBench(program: Command): void {
     .option('--iterations <n>', 'with --query: runs of each query', '30')
     .option(
       '--serve',
-      'benchmark serving instead: the engine ingesting live simulated traffic, without and then with --clients dashboards',
+      'benchmark serving instead: the engine ingesting live simulated traffic, without and with --clients dashboards',
     )
     .option('--clients <n>', 'with --serve: dashboards refreshing once a second', '50')
     .option('--rate <n>', 'with --serve: simulated events per second', '20000')
-    .option('--seconds <n>', 'with --serve: length of each phase (without, then with the dashboards)', '30')
+    .option(
+      '--seconds <n>',
+      'with --serve: seconds with the dashboards, and as many without them (half before, half after)',
+      '30',
+    )
     .option('--api-readers <n>', 'with --serve: warehouse connections the API reads through', '4')
     .option('--json', 'print one JSON object')
     .action(async (opts) => {

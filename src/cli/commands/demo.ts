@@ -73,7 +73,7 @@ export function registerDemo(program: Command): void {
       } finally {
         interrupt.release();
         await monitor.stop();
-        await api?.app.close();
+        await api?.close();
         await source.close();
         await warehouse.close();
         if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -237,7 +237,7 @@ export function registerRun(program: Command): void {
         );
       } finally {
         interrupt.release();
-        await api?.app.close();
+        await api?.close();
         await server?.app.close();
         await monitor?.stop();
         await source.close();

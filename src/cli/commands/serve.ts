@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
         if (!interrupt.signal.aborted) await once(interrupt.signal, 'abort');
       } finally {
         interrupt.release();
-        await api?.app.close();
+        await api?.close();
         await warehouse.close();
       }
     });
