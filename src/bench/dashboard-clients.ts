@@ -6,8 +6,11 @@ import { benchViews, viewRefreshUrls } from './dashboard-refresh.ts';
 export interface DashboardLoad {
   baseUrl: string;
   clients: number;
+  /** Refreshing before the measured stretch, not counted: the API's code compiled, its answers shared. */
+  warmUpSeconds: number;
   seconds: number;
 }
+
 
 /** What they measured. */
 export interface DashboardFigures {
@@ -24,43 +27,49 @@ export interface DashboardFigures {
 const REFRESH_MS = 1000;
 
 /**
- * `clients` dashboards, each refreshing once a second as the page does, for `seconds`; starts spread over the first
- * second as people open the page at different moments. A refresh still running at the next tick misses that tick.
+ * `clients` dashboards, each refreshing once a second as the page does, for `warmUpSeconds` then `seconds`, measuring
+ * the latter; starts spread over the first second as people open the page at different moments. A refresh still running at the next tick misses that tick.
  * Runs on its own thread (see serve-bench.ts), so the clients' own work does not stand in the server's way.
  */
 async function runDashboards(load: DashboardLoad): Promise<DashboardFigures> {
   const figures: DashboardFigures = { latencies: [], lags: [], ticks: 0, onTime: 0, errors: 0 };
+  const start = performance.now();
+  const measured = start + load.warmUpSeconds * 1000;
+  const end = measured + load.seconds * 1000;
+  // Tells the bench the measured stretch begins; the figures follow at its end.
+  setTimeout(() => parentPort?.postMessage('warm'), measured - start);
   const get = async (path: string): Promise<unknown> => {
     const t0 = performance.now();
+    const counted = t0 >= measured;
     try {
       const res = await fetch(load.baseUrl + path);
       const body = await res.json();
-      if (!res.ok) figures.errors++;
+      if (!res.ok && counted) figures.errors++;
       return body;
     } catch {
-      figures.errors++;
+      if (counted) figures.errors++;
       return null;
     } finally {
-      figures.latencies.push(performance.now() - t0);
+      if (counted) figures.latencies.push(performance.now() - t0);
     }
   };
-  const start = performance.now();
-  const end = start + load.seconds * 1000;
   const viewer = async (i: number) => {
     const view = benchViews[i % benchViews.length]!;
     let tick = start + (i * REFRESH_MS) / load.clients;
     while (tick < end) {
       await sleep(Math.max(0, tick - performance.now()));
-      figures.ticks++;
+      const counted = tick >= measured;
       const status = (await get('/api/status')) as { freshness?: { as_of?: string | null; lag_ms?: number } } | null;
       const asOf = status?.freshness?.as_of ? Date.parse(status.freshness.as_of) : null;
-      if (typeof status?.freshness?.lag_ms === 'number') figures.lags.push(status.freshness.lag_ms);
       await Promise.all(viewRefreshUrls(view, asOf).map(get));
       const done = performance.now();
-      if (done <= tick + REFRESH_MS) figures.onTime++;
       // Ticks that came while this refresh ran were missed: the next refresh starts at the first tick after it.
       const periods = Math.max(1, Math.ceil((done - tick) / REFRESH_MS));
-      figures.ticks += periods - 1;
+      if (counted) {
+        figures.ticks += periods;
+        if (done <= tick + REFRESH_MS) figures.onTime++;
+        if (typeof status?.freshness?.lag_ms === 'number') figures.lags.push(status.freshness.lag_ms);
+      }
       tick += periods * REFRESH_MS;
     }
   };
