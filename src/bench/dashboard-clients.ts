@@ -11,7 +11,6 @@ export interface DashboardLoad {
   seconds: number;
 }
 
-
 /** What they measured. */
 export interface DashboardFigures {
   /** Every request's latency, ms. */
