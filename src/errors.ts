@@ -94,6 +94,7 @@ export const errors = {
     (n: number, max: number) => `batch of ${n} records exceeds the limit of ${max}`,
   ),
   // Engine and warehouse.
+  warehouseClosed: define('ADW_ERR_WAREHOUSE_CLOSED', 503, false, () => 'the warehouse is closing: no more reads'),
   warehouseWrite: define('ADW_ERR_WAREHOUSE_WRITE', 503, true, (why: string) => `warehouse write failed: ${why}`),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
   sourceFailed: define(

@@ -20,10 +20,13 @@ export interface DashboardFigures {
   /** Refresh ticks, and those whose refresh ended before the next tick. */
   ticks: number;
   onTime: number;
+  /** Requests answered with an error status, failed, or unanswered within REQUEST_TIMEOUT_MS. */
   errors: number;
 }
 
 const REFRESH_MS = 1000;
+/** A request unanswered this long counts as an error: a lost answer shows in the figures instead of stalling the bench. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * `clients` dashboards, each refreshing once a second as the page does, for `warmUpSeconds` then `seconds`, measuring
@@ -41,7 +44,7 @@ async function runDashboards(load: DashboardLoad): Promise<DashboardFigures> {
     const t0 = performance.now();
     const counted = t0 >= measured;
     try {
-      const res = await fetch(load.baseUrl + path);
+      const res = await fetch(load.baseUrl + path, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const body = await res.json();
       if (!res.ok && counted) figures.errors++;
       return body;

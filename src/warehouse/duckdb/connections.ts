@@ -1,3 +1,4 @@
+import { errors } from '../../errors.ts';
 import {
   type DuckDBConnection,
   type DuckDBMaterializedResult,
@@ -50,11 +51,13 @@ export class Serialized {
   private tail: Promise<unknown> = Promise.resolve();
   /** Tasks queued and not yet ended. */
   pending = 0;
+  private closing = false;
   constructor(conn: DuckDBConnection) {
     this.conn = conn;
   }
   /** Runs a task on the connection once every task queued before it has ended. */
   queue<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(errors.warehouseClosed());
     this.pending++;
     const next = this.tail.then(() => task(this.conn)).finally(() => this.pending--);
     this.tail = next.catch(() => undefined);
@@ -77,7 +80,13 @@ export class Serialized {
       }
     });
   }
-  close(): void {
+  /**
+   * Closes the connection once the statements queued on it have ended; none is taken after. Closing it under a
+   * running statement leaves DuckDB's thread waiting on that statement's own lock, and the process never exits.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.tail;
     this.conn.closeSync();
   }
 }
@@ -91,7 +100,7 @@ export class ReaderPool {
     const idle = this.conns.reduce((a, b) => (b.pending < a.pending ? b : a));
     return idle.read(sql, params);
   }
-  close(): void {
-    for (const c of this.conns) c.close();
+  async close(): Promise<void> {
+    await Promise.all(this.conns.map((c) => c.close()));
   }
 }

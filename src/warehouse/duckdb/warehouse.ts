@@ -487,9 +487,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    this.writer.close();
-    this.reader.close();
-    this.api.close();
+    await Promise.all([this.writer.close(), this.reader.close(), this.api.close()]);
     this.instance.closeSync();
     this.staging?.close();
   }
