@@ -1,16 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { listenOn } from '../http/listen.ts';
-import type { QueryStore } from '../warehouse/warehouse.ts';
+import type { Param, QueryStore } from '../warehouse/warehouse.ts';
 import { buildApi } from './server.ts';
-import {
-  type ApiThreadData,
-  type FromApi,
-  fromThreadError,
-  type Param,
-  type ToApi,
-  toThreadError,
-} from './thread-protocol.ts';
+import { type ApiThreadData, type FromApi, fromThreadError, type ToApi, toThreadError } from './thread-protocol.ts';
 
 /**
  * The API and dashboard on a thread of their own: parsing, answering and writing HTTP requests do not wait for the

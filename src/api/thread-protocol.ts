@@ -1,9 +1,6 @@
 import { AdwError } from '../errors.ts';
-import type { QueryStore } from '../warehouse/warehouse.ts';
+import type { Param } from '../warehouse/warehouse.ts';
 import type { PipelineStatus } from './pipeline-health.ts';
-
-/** A statement parameter, as the query store takes it. */
-export type Param = NonNullable<Parameters<QueryStore['query']>[1]>[number];
 
 /** An error as it crosses between the threads: an AdwError keeps its code and status. */
 export interface ThreadError {

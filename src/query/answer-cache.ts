@@ -149,17 +149,28 @@ export class AnswerCache<T> {
     const settle = () => {
       if (g.inflight.get(key) === answer) g.inflight.delete(key);
     };
-    answer.then((a) => {
-      settle();
-      // A commit while computing: the answer may mix versions, so it serves only those already waiting for it.
-      if (this.current === g && this.o.version() === g.version) this.keep(g, key, a);
-    }, settle);
+    answer.then(
+      (a) => {
+        settle();
+        // A commit while computing: the answer may mix versions, so it serves only those already waiting for it.
+        if (this.current === g && this.o.version() === g.version) this.keep(g, key, a);
+      },
+      () => {
+        settle();
+        // Read ahead only what can be answered: a failing question is read when it is asked.
+        this.asked.delete(key);
+      },
+    );
     return answer;
   }
 
   private keep(g: Generation<T>, key: string, answer: T): void {
     const weight = this.o.weigh(answer);
-    if (weight > this.o.maxWeight) return;
+    if (weight > this.o.maxWeight) {
+      // Never kept, so never read ahead: a huge export is read when it is asked, not again at every commit.
+      this.asked.delete(key);
+      return;
+    }
     g.entries.set(key, { answer, weight });
     g.weight += weight;
     for (const [k, e] of g.entries) {

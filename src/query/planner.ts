@@ -3,11 +3,9 @@ import { additiveColumns, type AdditiveColumn, metrics } from '../catalogue/metr
 import { sketchColumn, sketchEstimateSql, sketchUnionSql } from '../catalogue/user-sketch.ts';
 import { appDatasets, coarsestFirst, covers } from '../layers/app.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
-import type { QueryStore } from '../warehouse/warehouse.ts';
+import type { Param, QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
 import { canonicalQuery, validateQuery, type QueryRequest } from './request.ts';
-
-type Param = string | number | boolean | null;
 
 /** Which table answers and its time column. */
 interface Plan {

@@ -1,7 +1,6 @@
-import type { QueryStore } from '../warehouse/warehouse.ts';
+import type { Param, QueryStore } from '../warehouse/warehouse.ts';
 import { AnswerCache, type AnswerView, type CacheOutcome } from './answer-cache.ts';
 
-type Param = string | number | boolean | null;
 type Rows = Record<string, unknown>[];
 
 /** Answers kept at most, and rows over all of them (a row is a few hundred bytes). */

@@ -73,9 +73,12 @@ export interface EngineStore {
   findUnmatched(requestIds: string[], range: TimeRange): Promise<UnmatchedRow[]>;
 }
 
+/** A statement parameter, as every warehouse binds it (by position). */
+export type Param = string | number | boolean | null;
+
 /** A read-only SQL surface for the query service: parameters by position, rows as plain JSON-able objects. */
 export interface QueryStore {
-  query(sql: string, params?: (string | number | boolean | null)[]): Promise<Record<string, unknown>[]>;
+  query(sql: string, params?: Param[]): Promise<Record<string, unknown>[]>;
   /** A number that grows with every committed write transaction: equal numbers, equal data (for shared answers). */
   committedVersion(): number;
   /** Calls `listener` right after each committed write transaction, when the store can tell. */

@@ -199,22 +199,25 @@ function handCache(o: { readAheadMs?: number; maxReadAhead?: number } = {}) {
     resolve(answer);
     await sleep(0);
   };
+  /** Asks `key` and answers it at the current version. */
+  const answered = async (key: string, answer: string) => {
+    const asked = ask(key);
+    await done(key, clock.version, answer);
+    return asked;
+  };
   /** Moves to the next version, as a commit does. */
   const commit = () => {
     clock.version++;
     cache.sync();
   };
   const started = (version: number) => [...reads.keys()].filter((k) => k.endsWith(`@${version}`)).sort();
-  return { cache, clock, outcomes, ask, done, commit, started };
+  return { cache, clock, outcomes, ask, done, answered, commit, started };
 }
 
 describe('the answer cache', () => {
   test('at a commit the keys asked lately are read ahead; views keep to the answers before until all are in', async () => {
     const c = handCache();
-    const [a, b] = [c.ask('a'), c.ask('b')];
-    await c.done('a', 1, 'a1');
-    await c.done('b', 1, 'b1');
-    assert.deepEqual([await a, await b], ['a1', 'b1']);
+    assert.deepEqual([await c.answered('a', 'a1'), await c.answered('b', 'b1')], ['a1', 'b1']);
     c.commit();
     assert.deepEqual(c.started(2), ['a@2', 'b@2'], 'both read ahead at the commit, nobody asking');
     c.outcomes.length = 0;
@@ -231,9 +234,7 @@ describe('the answer cache', () => {
 
   test('a view that has read the new version is never served the version before', async () => {
     const c = handCache();
-    const a = c.ask('a');
-    await c.done('a', 1, 'a1');
-    await a;
+    await c.answered('a', 'a1');
     c.commit();
     c.outcomes.length = 0;
     const view = c.cache.view();
@@ -247,9 +248,7 @@ describe('the answer cache', () => {
 
   test('a commit during the read ahead: the last whole answers are served, for at most maxBehindMs', async () => {
     const c = handCache();
-    const a = c.ask('a');
-    await c.done('a', 1, 'a1');
-    await a;
+    await c.answered('a', 'a1');
     c.commit();
     c.clock.now = 100;
     c.commit();
@@ -260,6 +259,32 @@ describe('the answer cache', () => {
     const late = c.ask('a');
     await c.done('a', 3, 'a3');
     assert.equal(await late, 'a3', 'version 1 superseded more than 2 s ago: not served any more');
+  });
+
+  test('an answer too heavy to keep, or a failed read, is not read ahead', async () => {
+    const c = handCache();
+    // handCache keeps a weight of 10; this one weighs more.
+    const heavy = new AnswerCache<number>({
+      version: () => c.clock.version,
+      readAheadMs: 10_000,
+      maxReadAhead: 10,
+      maxBehindMs: 2_000,
+      maxEntries: 10,
+      maxWeight: 10,
+      weigh: (n) => n,
+    });
+    let reads = 0;
+    const read = (n: number) => async () => {
+      reads++;
+      return n;
+    };
+    await heavy.get('big', read(11));
+    await heavy.get('small', read(1));
+    await assert.rejects(heavy.get('failing', async () => Promise.reject(new Error('boom'))));
+    c.clock.version++;
+    reads = 0;
+    heavy.sync();
+    assert.equal(reads, 1, 'only the small answer was read again');
   });
 
   test('only keys asked within readAheadMs are read ahead, the most recently asked first, at most maxReadAhead', async () => {

@@ -5,9 +5,7 @@ import {
   type DuckDBValue,
   JSDuckDBValueConverter,
 } from '@duckdb/node-api';
-
-/** A statement parameter as the warehouse binds it. */
-export type Param = string | number | boolean | null;
+import type { Param } from '../warehouse.ts';
 
 function toJs(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);

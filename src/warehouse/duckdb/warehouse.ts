@@ -14,7 +14,7 @@ import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../lay
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import { sketchColumn } from '../../catalogue/user-sketch.ts';
-import type { CheckpointRow, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
+import type { CheckpointRow, Param, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import {
   createEmptyViewSql,
@@ -24,7 +24,7 @@ import {
   sqlLiteral,
   sqlString,
 } from './ddl.ts';
-import { type Param, ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
+import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
