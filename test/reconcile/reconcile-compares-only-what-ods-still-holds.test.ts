@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Registry } from 'prom-client';
@@ -10,7 +10,7 @@ import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { adwJson, adwSync, show } from '../support/cli.ts';
 import { filledRequest } from '../support/records.ts';
-import { queryRow, runFile, scratch, writeLines } from '../support/pipeline.ts';
+import { copyWarehouse, queryRow, runFile, scratch, writeLines } from '../support/pipeline.ts';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
@@ -145,12 +145,12 @@ test('a real-time row missing inside the compared period lowers accuracy; one be
     `DELETE FROM dwa_ad_minute WHERE minute = '${c.minute}' AND campaign_id = ${c.campaign_id}`;
 
   const before = join(s.dir, 'before.duckdb');
-  copyFileSync(db, before);
+  copyWarehouse(db, before);
   await change(before, remove(outside));
   assert.deepEqual(await reconcileFile(before), report, 'a row before the period is not compared');
 
   const inPeriod = join(s.dir, 'in-period.duckdb');
-  copyFileSync(db, inPeriod);
+  copyWarehouse(db, inPeriod);
   const lost = await count(
     db,
     `SELECT sum(requests) AS n FROM dwa_ad_minute WHERE minute = '${inside.minute}' AND campaign_id = ${inside.campaign_id}`,
@@ -164,23 +164,35 @@ test('a real-time row missing inside the compared period lowers accuracy; one be
   assert.ok(slice && slice.metrics.requests!.accuracy < 1, 'and so does its campaign');
 });
 
-test('a record arriving for a dropped day brings part of that day back to ODS: still not compared', async () => {
+test('a record arriving for a dropped day is processed, but ODS does not show that day again', async () => {
   const late = join(s.dir, 'late.duckdb');
-  copyFileSync(db, late);
+  copyWarehouse(db, late);
   const input = join(s.dir, 'late.ndjson');
   writeLines(input, [{ ...filledRequest, request_id: 'late-1', ts: START + 3_600_000 }]);
-  // No housekeeping in this short run: the request stays in ODS, in a day retention already dropped.
   await runFile(input, late);
-  const odsFirstDay = (await queryRow(late, 'SELECT min(day)::TIMESTAMP AS d FROM ods_ad_event')).d;
-  assert.ok(String(odsFirstDay) < String(report.period.from), `ODS holds part of ${odsFirstDay} again`);
+  const kept = await queryRow(
+    late,
+    "SELECT (SELECT count(*) FROM dwd_ad_event WHERE request_id = 'late-1')::INT AS dwd, (SELECT count(*) FROM ods_ad_event WHERE event_id = 'late-1')::INT AS ods, (SELECT min(day)::TIMESTAMP FROM ods_ad_event) AS first_day",
+  );
+  assert.equal(kept.dwd, 1, 'the late request is in DWD');
+  assert.equal(kept.ods, 0, 'ODS leaves out the days retention dropped, even for rows that came after');
+  assert.ok(String(kept.first_day) >= String(report.period.from), `ODS starts at ${kept.first_day}`);
   const again = await reconcileFile(late);
   assert.deepEqual(again, report);
 });
 
 test('a warehouse written before the cut-off was recorded is compared from the first day ODS holds', async () => {
   const older = join(s.dir, 'older.duckdb');
-  copyFileSync(db, older);
-  await change(older, 'DROP TABLE adw_ods_coverage');
+  copyWarehouse(db, older);
+  // As such a file was: ODS a table holding what retention left of it, and no record of the cut-off.
+  await change(
+    older,
+    'CREATE TABLE ods_rows AS SELECT * FROM ods_ad_event',
+    'DROP VIEW ods_ad_event',
+    'ALTER TABLE ods_rows RENAME TO ods_ad_event',
+    'DROP TABLE ods_segment',
+    'DROP TABLE adw_ods_coverage',
+  );
   assert.deepEqual(await reconcileFile(older), report);
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../../src/connectors/file/source.ts';
@@ -71,6 +71,12 @@ export interface Ledger {
 }
 
 /** The first row a query returns (an aggregate, the checkpoint row), failing the test when there is none. */
+/** Copies a warehouse as a user must: its file and the folder of its ODS segments beside it. */
+export function copyWarehouse(from: string, to: string): void {
+  cpSync(from, to);
+  cpSync(`${from}.ods`, `${to}.ods`, { recursive: true });
+}
+
 export async function queryRow(db: string, sql: string): Promise<Record<string, unknown>> {
   const [row] = await queryDb(db, sql);
   assert.ok(row, `no row from: ${sql}`);

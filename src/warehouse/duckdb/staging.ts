@@ -47,8 +47,13 @@ export class Staging {
   }
 }
 
-/** A DuckDB read_csv() call for a staging file with the given column names and types. */
-export function readCsvSql(path: string, columns: readonly (readonly [string, string])[]): string {
+/** A DuckDB read_csv() call for CSV files as ADW writes them (see warehouse/csv.ts), with the given columns. */
+export function readCsvSql(
+  paths: string | readonly string[],
+  columns: readonly (readonly [string, string])[],
+  compression: 'none' | 'zstd' = 'none',
+): string {
   const spec = columns.map(([n, t]) => `${sqlString(n)}: ${sqlString(t)}`).join(', ');
-  return `read_csv(${sqlString(path)}, delim=${sqlString(FIELD_SEPARATOR)}, quote='', escape='', header=false, auto_detect=false, new_line='\\n', columns={${spec}})`;
+  const files = typeof paths === 'string' ? sqlString(paths) : `[${paths.map(sqlString).join(', ')}]`;
+  return `read_csv(${files}, delim=${sqlString(FIELD_SEPARATOR)}, quote='', escape='', header=false, auto_detect=false, new_line='\\n', compression='${compression}', columns={${spec}})`;
 }

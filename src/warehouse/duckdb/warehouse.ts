@@ -26,6 +26,7 @@ import {
 } from './ddl.ts';
 import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
+import { type OdsSegment, OdsSegments, odsSegmentTable } from './ods-segments.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -82,6 +83,9 @@ const COMPACTION_REACH_MS = 86_400_000;
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
 
+/** The tables this warehouse stores: ODS events live in segment files, behind a view of the same name. */
+const storedTables = [...allTables.filter((t) => t !== odsAdEvent), odsSegmentTable];
+
 /** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
 export class DuckDbWarehouse implements Warehouse {
   private readonly instance: DuckDBInstance;
@@ -92,6 +96,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** API queries run here, so a slow dashboard query never delays the engine. */
   private readonly api: ReaderPool;
   private readonly staging: Staging | null;
+  private readonly segments: OdsSegments;
   /** Transactions committed since open: what the API's shared answers are keyed by. */
   private commits = 0;
   private readonly commitListeners: (() => void)[] = [];
@@ -104,12 +109,14 @@ export class DuckDbWarehouse implements Warehouse {
     reader: DuckDBConnection,
     api: DuckDBConnection[],
     staging: Staging | null,
+    segments: OdsSegments,
   ) {
     this.instance = instance;
     this.writer = new Serialized(writer);
     this.reader = new Serialized(reader);
     this.api = new ReaderPool(api.map((c) => new Serialized(c)));
     this.staging = staging;
+    this.segments = segments;
   }
 
   /** Opens (creating if needed) the warehouse file at `path` and its schema. */
@@ -159,7 +166,8 @@ export class DuckDbWarehouse implements Warehouse {
     }
     // A file written before a table or column was added lacks it, and read-only it cannot get it: a missing table
     // reads as empty, a missing column as NULL (a view of the same name stands in front of the table).
-    const stand = options.readOnly ? await standInViews(instance) : [];
+    const segments = new OdsSegments(path);
+    const stand = options.readOnly ? await standInViews(instance, segments, path) : [];
     const connect = async () => {
       const c = await instance.connect();
       await c.run('USE adw');
@@ -170,14 +178,14 @@ export class DuckDbWarehouse implements Warehouse {
     const reader = await connect();
     const api: DuckDBConnection[] = [];
     for (let i = 0; i < Math.max(1, options.apiReaders ?? DEFAULT_API_READERS); i++) api.push(await connect());
-    const wh = new DuckDbWarehouse(instance, writer, reader, api, options.readOnly ? null : new Staging());
+    const wh = new DuckDbWarehouse(instance, writer, reader, api, options.readOnly ? null : new Staging(), segments);
     if (!options.readOnly) {
       // An APP dataset added since the file was written starts with DWA's history, not empty: the planner answers
       // from it alone.
       const missing = await missingAppDatasets(wh);
       // The views are replaced on every open, so even a finished warehouse writes here: on a full disk this fails.
       const schema = [
-        ...allTables.map(createTableSql),
+        ...storedTables.map(createTableSql),
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
         `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
         // Files made before DWA and APP carried user sketches get the column (NULL, no users, for the rows they hold).
@@ -188,10 +196,13 @@ export class DuckDbWarehouse implements Warehouse {
         ...missing.map((ds) => `INSERT INTO ${ds.table.name} ${appRollupSql(ds, dwaAdMinute.name)}`),
         ...allViews.map((v) => createUnionViewSql(v.name, v.unionOf)),
       ];
-      await wh.transaction(schema).catch(async (e: unknown) => {
-        await wh.close();
-        throw e;
-      });
+      await wh
+        .transaction(schema)
+        .then(() => wh.openOds(path))
+        .catch(async (e: unknown) => {
+          await wh.close();
+          throw e;
+        });
     }
     return wh;
   }
@@ -230,21 +241,6 @@ export class DuckDbWarehouse implements Warehouse {
     const src = sqlString(w.source);
     const statements: string[] = [];
     const run = (sql: string) => statements.push(sql);
-    if (w.ods.length > 0) {
-      const p = stage(w.ods);
-      run(
-        `INSERT INTO ${odsAdEvent.name} SELECT CAST(epoch_ms(event_ms) AS DATE), ${src}, seq, event_type, event_id, epoch_ms(event_ms), raw FROM ${readCsvSql(
-          p,
-          [
-            ['seq', 'BIGINT'],
-            ['event_type', 'VARCHAR'],
-            ['event_id', 'VARCHAR'],
-            ['event_ms', 'BIGINT'],
-            ['raw', 'VARCHAR'],
-          ],
-        )}`,
-      );
-    }
     if (w.dimChanges.length > 0) {
       const p = stage(w.dimChanges);
       run(
@@ -333,7 +329,8 @@ export class DuckDbWarehouse implements Warehouse {
       `INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`,
     );
     try {
-      await this.transaction(statements);
+      const ods = w.ods.length > 0 ? [await this.segments.write(w.source, w.epoch, w.ods, w.maxEventMs)] : [];
+      await this.transaction(statements, { remove: [], add: ods });
     } finally {
       for (const f of files) staging.remove(f);
     }
@@ -375,7 +372,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
     const rows = await this.rows(
-      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${odsAdEvent.name} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)) ORDER BY ts DESC LIMIT ?`,
+      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${this.segments.since(sinceMs)} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)) ORDER BY ts DESC LIMIT ?`,
       [sinceMs, limit ?? null],
     );
     return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
@@ -383,7 +380,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]> {
     const rows = await this.rows(
-      `SELECT arg_min(o.raw, o.seq), min(o.seq) FROM ${odsAdEvent.name} o
+      `SELECT arg_min(o.raw, o.seq), min(o.seq) FROM ${this.segments.since(sinceMs)} o
        WHERE o.event_type <> 'request' AND o.event_time >= epoch_ms(?::BIGINT)
          AND NOT EXISTS (SELECT 1 FROM ${dwdAdEvent.name} d WHERE d.event_id = o.event_id AND d.event_type <> 'request')
        GROUP BY o.event_id ORDER BY min(o.seq)`,
@@ -448,7 +445,6 @@ export class DuckDbWarehouse implements Warehouse {
       `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
       // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
       'DROP TABLE dwa_compact',
-      `DELETE FROM ${odsAdEvent.name} WHERE day < ${cutOff}`,
       // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
       `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
@@ -463,7 +459,10 @@ export class DuckDbWarehouse implements Warehouse {
         'DROP TABLE app_compact',
       );
     }
-    await this.transaction(steps);
+    // Segments wholly before the cut-off day go; the view leaves out the rows before it in the others.
+    const day = 86_400_000;
+    const cutOffMs = (Math.floor(settledBeforeMs / day) - Math.trunc(odsRetentionDays)) * day;
+    await this.transaction(steps, await this.segments.compact(cutOffMs));
     this.compactedUntil = settledBeforeMs;
   }
 
@@ -472,24 +471,59 @@ export class DuckDbWarehouse implements Warehouse {
    * runs them back to back instead of waiting for the JavaScript thread between statements. Transactions queue
    * behind each other: two jobs (the Flink run's ingest and loader) may commit at once.
    */
-  private transaction(statements: string[]): Promise<void> {
+  private transaction(
+    statements: string[],
+    ods: { remove: string[]; add: OdsSegment[] } | null = null,
+  ): Promise<void> {
     return this.writer.queue(async (conn) => {
       try {
-        await conn.run(['BEGIN TRANSACTION', ...statements, 'COMMIT'].join(';\n'));
+        // The ODS manifest's change is taken here, in commit order: two jobs may change it one after the other.
+        const all = ods ? [...statements, ...this.segments.changeSql(ods)] : statements;
+        await conn.run(['BEGIN TRANSACTION', ...all, 'COMMIT'].join(';\n'));
         // Counted as soon as DuckDB answers, before any read that started after the commit can answer.
         this.commits++;
+        if (ods) this.segments.applied(ods);
       } catch (e) {
         await conn.run('ROLLBACK').catch(() => undefined);
+        if (ods) this.segments.discard(ods.add);
         throw errors.warehouseWrite((e as Error).message);
       }
       for (const l of this.commitListeners) l();
     });
   }
 
+  /**
+   * Opens ODS for writing: an older file's ODS table becomes segments, the manifest is loaded, files of checkpoints
+   * that never committed are deleted, and the view is pointed at this folder (the file may have been moved).
+   */
+  private async openOds(path: string): Promise<void> {
+    const kind = await this.lookup(
+      `SELECT table_type FROM information_schema.tables WHERE table_catalog = 'adw' AND table_name = ${sqlString(odsAdEvent.name)}`,
+    );
+    this.segments.load(await this.lookup(`SELECT * FROM ${odsSegmentTable.name}`), path);
+    this.segments.removeOrphans();
+    if (kind[0]?.table_type !== 'BASE TABLE') return this.transaction([], { remove: [], add: [] });
+    const sources = await this.lookup(
+      `SELECT source, count(*) AS n, max(epoch_ms(event_time)) AS max_ms FROM ${odsAdEvent.name} GROUP BY source`,
+    );
+    const add: OdsSegment[] = [];
+    for (const s of sources) {
+      const copy = this.segments.copyOf(s.source as string, Number(s.n), Number(s.max_ms));
+      await this.writer.queue((conn) =>
+        conn.run(
+          `COPY (SELECT seq, event_type, event_id, epoch_ms(event_time), raw FROM ${odsAdEvent.name} WHERE source = ${sqlString(s.source as string)}) TO ${copy.sql}`,
+        ),
+      );
+      add.push(copy.segment());
+    }
+    await this.transaction([`DROP TABLE ${odsAdEvent.name}`], { remove: [], add });
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.writer.close(), this.reader.close(), this.api.close()]);
     this.instance.closeSync();
     this.staging?.close();
+    this.segments.close();
   }
 }
 
@@ -502,23 +536,36 @@ async function missingAppDatasets(wh: DuckDbWarehouse): Promise<AppDataset[]> {
 }
 
 /** Views standing in for the declared tables, or columns, that the attached warehouse file does not have. */
-async function standInViews(instance: DuckDBInstance): Promise<string[]> {
+async function standInViews(instance: DuckDBInstance, segments: OdsSegments, path: string): Promise<string[]> {
   const c = await instance.connect();
   try {
+    // ODS events: from this folder's segments where the file has a manifest; an older file's ODS table reads as is.
+    const manifest = await c.runAndReadAll(
+      `SELECT * FROM duckdb_tables() WHERE database_name = 'adw' AND table_name = ${sqlString(odsSegmentTable.name)}`,
+    );
+    const ods: string[] = [];
+    if (manifest.currentRowCount > 0) {
+      segments.load(rowObjects(await c.run(`SELECT * FROM adw.main.${odsSegmentTable.name}`)), path);
+      ods.push(segments.viewSql());
+    }
     const rows = (
       await c.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'adw'")
     ).getRows();
     const present = new Set(rows.map((r) => `${r[0]}.${r[1]}`));
     const tables = new Set(rows.map((r) => r[0]));
-    return allTables.flatMap((t) => {
-      // A missing APP dataset reads as its rollup of DWA: slower, the same answers.
-      const ds = appDatasets.find((d) => d.table === t);
-      if (!tables.has(t.name))
-        return [ds ? `CREATE TEMP VIEW ${t.name} AS ${appRollupSql(ds, dwaAdMinute.name)}` : createEmptyViewSql(t)];
-      return t.columns.some((col) => !present.has(`${t.name}.${col.name}`))
-        ? [createPaddedViewSql(t, (col) => present.has(`${t.name}.${col}`))]
-        : [];
-    });
+    const standIns = allTables
+      .filter((t) => t !== odsAdEvent)
+      .flatMap((t) => {
+        // A missing APP dataset reads as its rollup of DWA: slower, the same answers.
+        const ds = appDatasets.find((d) => d.table === t);
+        if (!tables.has(t.name))
+          return [ds ? `CREATE TEMP VIEW ${t.name} AS ${appRollupSql(ds, dwaAdMinute.name)}` : createEmptyViewSql(t)];
+        return t.columns.some((col) => !present.has(`${t.name}.${col.name}`))
+          ? [createPaddedViewSql(t, (col) => present.has(`${t.name}.${col}`))]
+          : [];
+      });
+    // Last: the ODS view reads the retention cut-off from a table that may be a stand-in.
+    return [...standIns, ...ods];
   } finally {
     c.closeSync();
   }
