@@ -28,6 +28,12 @@ export interface OdsSegment {
   maxEventMs: number;
 }
 
+/** A change of the manifest: files that leave it, segments that join it. */
+export interface OdsChange {
+  remove: string[];
+  add: OdsSegment[];
+}
+
 /** The manifest: which files hold ODS, committed in the same transaction as the checkpoint that wrote them. */
 export const odsSegmentTable: TableDef = {
   name: 'ods_segment',
@@ -83,10 +89,7 @@ export class OdsSegments {
   constructor(warehousePath: string) {
     this.temporary = warehousePath === ':memory:';
     this.dir = this.temporary
-      ? join(
-          existsSync('/dev/shm') ? '/dev/shm' : '/tmp',
-          `adw-ods-${process.pid}-${randomBytes(4).toString('hex')}`,
-        )
+      ? join(existsSync('/dev/shm') ? '/dev/shm' : '/tmp', `adw-ods-${process.pid}-${randomBytes(4).toString('hex')}`)
       : `${warehousePath}.ods`;
   }
 
@@ -120,11 +123,15 @@ export class OdsSegments {
 
   /** Writes a checkpoint's ODS rows as a new segment file, synced, for the checkpoint's transaction to commit. */
   async write(source: string, epoch: number, rows: CsvRows, maxEventMs: number): Promise<OdsSegment> {
-    // Named by source and checkpoint: a checkpoint that never committed is written again under the same name.
-    const file = `${sourceTag(source)}-${epoch}${SUFFIX}`;
+    const file = `${sourceTag(source)}-${epoch}-${randomBytes(3).toString('hex')}${SUFFIX}`;
     const path = join(this.dir, file);
     try {
-      const data = await zstd(Buffer.concat(rows.bytes()), { params: { [constants.ZSTD_c_compressionLevel]: 1 } });
+      const input = Buffer.concat(rows.bytes());
+      // In one pass on a pool thread: with zlib's default 16 KiB chunks, each chunk waited for the busy engine thread.
+      const data = await zstd(input, {
+        chunkSize: Math.max(64 * 1024, input.length),
+        params: { [constants.ZSTD_c_compressionLevel]: 1 },
+      });
       mkdirSync(this.dir, { recursive: true });
       const fh = await open(path, 'w');
       try {
@@ -144,7 +151,7 @@ export class OdsSegments {
    * Housekeeping's plan: segments wholly before the retention cut-off are dropped; a source's small segments are
    * merged into a new file (written here, synced). Commit `remove` and `add` in a transaction, then `retire`.
    */
-  async compact(cutOffMs: number): Promise<{ remove: string[]; add: OdsSegment[] }> {
+  async compact(cutOffMs: number): Promise<OdsChange> {
     this.deleteRetired();
     const kept = [...this.committed.values()];
     const remove = kept.filter((s) => s.maxEventMs < cutOffMs).map((s) => s.file);
@@ -178,7 +185,7 @@ export class OdsSegments {
   }
 
   /** Applies a committed change to the manifest; removed files are deleted at the next pass. */
-  applied(change: { remove: readonly string[]; add: readonly OdsSegment[] }): void {
+  applied(change: OdsChange): void {
     for (const f of change.remove) {
       this.committed.delete(f);
       this.retired.push(f);
@@ -192,7 +199,7 @@ export class OdsSegments {
   }
 
   /** SQL that records a change in the manifest and points the view at the result, for the change's transaction. */
-  changeSql(change: { remove: readonly string[]; add: readonly OdsSegment[] }): string[] {
+  changeSql(change: OdsChange): string[] {
     const next = new Map(this.committed);
     for (const f of change.remove) next.delete(f);
     for (const s of change.add) next.set(s.file, s);
@@ -202,7 +209,8 @@ export class OdsSegments {
         ? [`DELETE FROM ${t} WHERE file IN (${change.remove.map(sqlString).join(', ')})`]
         : []),
       ...change.add.map(
-        (s) => `INSERT INTO ${t} VALUES (${[s.file, s.source, s.rows, s.bytes, s.maxEventMs].map(sqlLiteral).join(', ')})`,
+        (s) =>
+          `INSERT INTO ${t} VALUES (${[s.file, s.source, s.rows, s.bytes, s.maxEventMs].map(sqlLiteral).join(', ')})`,
       ),
       this.viewSql([...next.values()], false),
     ];
@@ -248,7 +256,8 @@ export class OdsSegments {
     try {
       const out = await open(partial, 'w');
       try {
-        for (const s of parts) for await (const chunk of createReadStream(join(this.dir, s.file))) await out.write(chunk);
+        for (const s of parts)
+          for await (const chunk of createReadStream(join(this.dir, s.file))) await out.write(chunk);
         await out.datasync();
       } finally {
         await out.close();

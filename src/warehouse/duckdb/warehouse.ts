@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
-import { errors } from '../../errors.ts';
+import { AdwError, errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
 import { type AppDataset, appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
@@ -26,7 +26,7 @@ import {
 } from './ddl.ts';
 import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
-import { type OdsSegment, OdsSegments, odsSegmentTable } from './ods-segments.ts';
+import { type OdsChange, type OdsSegment, OdsSegments, odsSegmentTable } from './ods-segments.ts';
 import { readCsvSql, Staging } from './staging.ts';
 
 export interface DuckDbOptions {
@@ -329,8 +329,12 @@ export class DuckDbWarehouse implements Warehouse {
       `INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`,
     );
     try {
-      const ods = w.ods.length > 0 ? [await this.segments.write(w.source, w.epoch, w.ods, w.maxEventMs)] : [];
-      await this.transaction(statements, { remove: [], add: ods });
+      // The segment is compressed and written while DuckDB runs the statements; the commit waits for both.
+      const ods =
+        w.ods.length > 0
+          ? this.segments.write(w.source, w.epoch, w.ods, w.maxEventMs).then((s) => ({ remove: [], add: [s] }))
+          : undefined;
+      await this.transaction(statements, ods);
     } finally {
       for (const f of files) staging.remove(f);
     }
@@ -462,7 +466,7 @@ export class DuckDbWarehouse implements Warehouse {
     // Segments wholly before the cut-off day go; the view leaves out the rows before it in the others.
     const day = 86_400_000;
     const cutOffMs = (Math.floor(settledBeforeMs / day) - Math.trunc(odsRetentionDays)) * day;
-    await this.transaction(steps, await this.segments.compact(cutOffMs));
+    await this.transaction(steps, this.segments.compact(cutOffMs));
     this.compactedUntil = settledBeforeMs;
   }
 
@@ -471,22 +475,24 @@ export class DuckDbWarehouse implements Warehouse {
    * runs them back to back instead of waiting for the JavaScript thread between statements. Transactions queue
    * behind each other: two jobs (the Flink run's ingest and loader) may commit at once.
    */
-  private transaction(
-    statements: string[],
-    ods: { remove: string[]; add: OdsSegment[] } | null = null,
-  ): Promise<void> {
+  private transaction(statements: string[], ods?: Promise<OdsChange>): Promise<void> {
+    // Awaited below; this only keeps Node from calling a failure unhandled while the statements run.
+    ods?.catch(() => undefined);
     return this.writer.queue(async (conn) => {
+      let change: OdsChange | undefined;
       try {
+        await conn.run(['BEGIN TRANSACTION', ...statements].join(';\n'));
+        change = await ods;
         // The ODS manifest's change is taken here, in commit order: two jobs may change it one after the other.
-        const all = ods ? [...statements, ...this.segments.changeSql(ods)] : statements;
-        await conn.run(['BEGIN TRANSACTION', ...all, 'COMMIT'].join(';\n'));
+        await conn.run([...(change ? this.segments.changeSql(change) : []), 'COMMIT'].join(';\n'));
         // Counted as soon as DuckDB answers, before any read that started after the commit can answer.
         this.commits++;
-        if (ods) this.segments.applied(ods);
+        if (change) this.segments.applied(change);
       } catch (e) {
         await conn.run('ROLLBACK').catch(() => undefined);
-        if (ods) this.segments.discard(ods.add);
-        throw errors.warehouseWrite((e as Error).message);
+        // Files of a change that did not commit; a segment still being written is deleted at the next open.
+        if (change) this.segments.discard(change.add);
+        throw e instanceof AdwError ? e : errors.warehouseWrite((e as Error).message);
       }
       for (const l of this.commitListeners) l();
     });
@@ -502,7 +508,7 @@ export class DuckDbWarehouse implements Warehouse {
     );
     this.segments.load(await this.lookup(`SELECT * FROM ${odsSegmentTable.name}`), path);
     this.segments.removeOrphans();
-    if (kind[0]?.table_type !== 'BASE TABLE') return this.transaction([], { remove: [], add: [] });
+    if (kind[0]?.table_type !== 'BASE TABLE') return this.transaction([], Promise.resolve({ remove: [], add: [] }));
     const sources = await this.lookup(
       `SELECT source, count(*) AS n, max(epoch_ms(event_time)) AS max_ms FROM ${odsAdEvent.name} GROUP BY source`,
     );
@@ -516,7 +522,7 @@ export class DuckDbWarehouse implements Warehouse {
       );
       add.push(copy.segment());
     }
-    await this.transaction([`DROP TABLE ${odsAdEvent.name}`], { remove: [], add });
+    await this.transaction([`DROP TABLE ${odsAdEvent.name}`], Promise.resolve({ remove: [], add }));
   }
 
   async close(): Promise<void> {
