@@ -41,7 +41,7 @@ test('ODS events are kept as received in compressed segment files beside the war
     `SELECT (SELECT count(*) FROM ods_ad_event)::INT AS ods, (SELECT count(*) FROM ods_dim_change)::INT AS dims,
             (SELECT sum(rows) FROM ods_segment)::INT AS manifest, (SELECT accepted FROM adw_checkpoint)::INT AS accepted`,
   );
-  assert.equal(counts.ods + counts.dims, counts.accepted, 'every accepted record is in ODS');
+  assert.equal(Number(counts.ods) + Number(counts.dims), counts.accepted, 'every accepted record is in ODS');
   assert.equal(counts.manifest, counts.ods, 'the manifest counts what the files hold');
   // Each row's payload is a line of the input, byte for byte, at the offset its seq names.
   const text = readFileSync(input);
