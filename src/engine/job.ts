@@ -220,7 +220,7 @@ export class Job {
       ods: writes.ods.length,
       dim_changes: writes.dimChanges.length,
       dead_letters: writes.deadLetters.length,
-      dwd: writes.dwd.length,
+      dwd: writes.dwd.length + writes.dwdLate.length,
       dwd_unmatched: writes.dwdUnmatched.length,
       dwa: writes.dwa.length,
     };

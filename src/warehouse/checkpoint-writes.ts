@@ -26,6 +26,11 @@ export interface CheckpointWrites {
   dwdRemoved: CsvRows;
   /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
   dwd: CsvRows;
+  /**
+   * The same for records that came after the allowed lateness, apart: a warehouse may store them apart, so that the
+   * large part's time ranges stay narrow for look-ups.
+   */
+  dwdLate: CsvRows;
   /** Follow events without their request (DWD, unmatched part). */
   dwdUnmatched: CsvRows;
   /** `event_id`, `event_type` of unmatched rows whose request came: they leave the unmatched part. */
@@ -58,6 +63,7 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
     deadLetters: [],
     dwdRemoved: new CsvRows(),
     dwd: new CsvRows(),
+    dwdLate: new CsvRows(),
     dwdUnmatched: new CsvRows(),
     dwdRetracted: new CsvRows(),
     dwa: new CsvRows(),

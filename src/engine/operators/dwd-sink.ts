@@ -8,12 +8,13 @@ import type { DwdRow } from '../records.ts';
 const NO_REQUEST = S.repeat(dwdRequestColumns.length - 1);
 
 /**
- * Writes DWD rows as CSV, joined and unmatched apart; a correction adds the joined row and retracts the unmatched
+ * Writes DWD rows as CSV, joined, late joined and unmatched apart; a correction adds the joined row and retracts the unmatched
  * one. Then passes the rows on to aggregation.
  */
 export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   readonly name = 'dwd-sink';
   private joined = new CsvRows();
+  private late = new CsvRows();
   private unmatched = new CsvRows();
   private retracted = new CsvRows();
 
@@ -45,7 +46,7 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
         delay +
         S +
         r.late;
-      (r.status === 'unmatched' ? this.unmatched : this.joined).push(line);
+      (r.status === 'unmatched' ? this.unmatched : r.late ? this.late : this.joined).push(line);
       if (r.retraction) this.retracted.push(r.id + S + r.type);
       out.push(r);
     }
@@ -53,9 +54,11 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
 
   override onCheckpoint(writes: CheckpointWrites): void {
     writes.dwd = this.joined;
+    writes.dwdLate = this.late;
     writes.dwdUnmatched = this.unmatched;
     writes.dwdRetracted = this.retracted;
     this.joined = new CsvRows();
+    this.late = new CsvRows();
     this.unmatched = new CsvRows();
     this.retracted = new CsvRows();
   }

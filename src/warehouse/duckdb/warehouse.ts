@@ -9,25 +9,19 @@ import { type AppDataset, appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
-import { allTables, allViews } from '../../layers/index.ts';
+import { allTables } from '../../layers/index.ts';
 import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import { sketchColumn } from '../../catalogue/user-sketch.ts';
 import type { CheckpointRow, Param, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
-import {
-  createEmptyViewSql,
-  createPaddedViewSql,
-  createTableSql,
-  createUnionViewSql,
-  sqlLiteral,
-  sqlString,
-} from './ddl.ts';
+import { createEmptyViewSql, createPaddedViewSql, createTableSql, sqlLiteral, sqlString } from './ddl.ts';
 import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
 import { type OdsChange, type OdsSegment, OdsSegments, odsSegmentTable } from './ods-segments.ts';
 import { readCsvSql, Staging } from './staging.ts';
+import { dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
 
 export interface DuckDbOptions {
   /** Open without writing (queries only); fails if the database does not exist. */
@@ -82,9 +76,6 @@ const COMPACTION_REACH_MS = 86_400_000;
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
-
-/** The tables this warehouse stores: ODS events live in segment files, behind a view of the same name. */
-const storedTables = [...allTables.filter((t) => t !== odsAdEvent), odsSegmentTable];
 
 /** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
 export class DuckDbWarehouse implements Warehouse {
@@ -184,7 +175,12 @@ export class DuckDbWarehouse implements Warehouse {
       // from it alone.
       const missing = await missingAppDatasets(wh);
       // The views are replaced on every open, so even a finished warehouse writes here: on a full disk this fails.
+      const kinds = await tableKinds(wh);
       const schema = [
+        // A file from before DWD's joined part was split: its table becomes the on-time one.
+        ...(kinds.get(dwdAdEventJoined.name) === 'BASE TABLE'
+          ? [`ALTER TABLE ${dwdAdEventJoined.name} RENAME TO ${dwdOnTime.name}`]
+          : []),
         ...storedTables.map(createTableSql),
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
         `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
@@ -194,11 +190,11 @@ export class DuckDbWarehouse implements Warehouse {
         ),
         // After the columns are there: DWA's sketch is rolled up too.
         ...missing.map((ds) => `INSERT INTO ${ds.table.name} ${appRollupSql(ds, dwaAdMinute.name)}`),
-        ...allViews.map((v) => createUnionViewSql(v.name, v.unionOf)),
+        ...viewsSql,
       ];
       await wh
         .transaction(schema)
-        .then(() => wh.openOds(path))
+        .then(() => wh.openOds(path, kinds.get(odsAdEvent.name) === 'BASE TABLE'))
         .catch(async (e: unknown) => {
           await wh.close();
           throw e;
@@ -293,11 +289,13 @@ export class DuckDbWarehouse implements Warehouse {
     }
     if (w.dwdRemoved.length > 0) {
       const removed = readCsvSql(stage(w.dwdRemoved), dwdCsvColumns);
-      for (const t of [dwdAdEventJoined, dwdAdEventUnmatched])
+      for (const t of [dwdOnTime, dwdLate, dwdAdEventUnmatched])
         run(`DELETE FROM ${t.name} AS d USING ${removed} AS r WHERE ${sameDwdRow}`);
     }
     if (w.dwd.length > 0)
-      run(`INSERT INTO ${dwdAdEventJoined.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
+      run(`INSERT INTO ${dwdOnTime.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
+    if (w.dwdLate.length > 0)
+      run(`INSERT INTO ${dwdLate.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdLate), dwdCsvColumns)}`);
     if (w.dwdUnmatched.length > 0)
       run(
         `INSERT INTO ${dwdAdEventUnmatched.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdUnmatched), dwdCsvColumns)}`,
@@ -502,13 +500,10 @@ export class DuckDbWarehouse implements Warehouse {
    * Opens ODS for writing: an older file's ODS table becomes segments, the manifest is loaded, files of checkpoints
    * that never committed are deleted, and the view is pointed at this folder (the file may have been moved).
    */
-  private async openOds(path: string): Promise<void> {
-    const kind = await this.lookup(
-      `SELECT table_type FROM information_schema.tables WHERE table_catalog = 'adw' AND table_name = ${sqlString(odsAdEvent.name)}`,
-    );
+  private async openOds(path: string, odsIsATable: boolean): Promise<void> {
     this.segments.load(await this.lookup(`SELECT * FROM ${odsSegmentTable.name}`), path);
     this.segments.removeOrphans();
-    if (kind[0]?.table_type !== 'BASE TABLE') return this.transaction([], Promise.resolve({ remove: [], add: [] }));
+    if (!odsIsATable) return this.transaction([], Promise.resolve({ remove: [], add: [] }));
     const sources = await this.lookup(
       `SELECT source, count(*) AS n, max(epoch_ms(event_time)) AS max_ms FROM ${odsAdEvent.name} GROUP BY source`,
     );
@@ -531,6 +526,14 @@ export class DuckDbWarehouse implements Warehouse {
     this.staging?.close();
     this.segments.close();
   }
+}
+
+/** Whether each table of the warehouse file is a 'BASE TABLE' or a 'VIEW'. */
+async function tableKinds(wh: DuckDbWarehouse): Promise<Map<string, string>> {
+  const rows = await wh.query(
+    "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'adw'",
+  );
+  return new Map(rows.map((r) => [r.table_name as string, r.table_type as string]));
 }
 
 /** The APP datasets whose table the warehouse file does not have yet. */

@@ -1,0 +1,36 @@
+import { dwdAdEventJoined } from '../../layers/dwd.ts';
+import { allTables, allViews } from '../../layers/index.ts';
+import { odsAdEvent } from '../../layers/ods.ts';
+import type { TableDef } from '../../layers/table.ts';
+import { createUnionViewSql } from './ddl.ts';
+import { odsSegmentTable } from './ods-segments.ts';
+
+/**
+ * How the embedded warehouse stores the declared tables. DWD's joined part is two tables behind a view of its name:
+ * rows of records that came within the allowed lateness, and the few that came after it. Together, a late row in
+ * every checkpoint widened each row group's event-time range by hours, so a look-up of one minute read hours of DWD.
+ */
+export const dwdOnTime: TableDef = {
+  ...dwdAdEventJoined,
+  name: 'dwd_ad_event_ontime',
+  doc: 'DWD joined rows of records that came within the allowed lateness',
+};
+export const dwdLate: TableDef = {
+  ...dwdAdEventJoined,
+  name: 'dwd_ad_event_late',
+  doc: 'DWD joined rows of records that came after the allowed lateness',
+};
+
+/** The tables this warehouse creates: ODS events live in segment files, and DWD's joined part in two tables. */
+export const storedTables: readonly TableDef[] = [
+  ...allTables.filter((t) => t !== odsAdEvent && t !== dwdAdEventJoined),
+  dwdOnTime,
+  dwdLate,
+  odsSegmentTable,
+];
+
+/** The views over stored tables: DWD's joined part first, as DWD's view reads it. */
+export const viewsSql: readonly string[] = [
+  createUnionViewSql(dwdAdEventJoined.name, [dwdOnTime, dwdLate]),
+  ...allViews.map((v) => createUnionViewSql(v.name, v.unionOf)),
+];
