@@ -27,8 +27,9 @@ export interface CheckpointWrites {
   /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
   dwd: CsvRows;
   /**
-   * The same for records that came after the allowed lateness, apart: a warehouse may store them apart, so that the
-   * large part's time ranges stay narrow for look-ups.
+   * The same for rows whose event time was past the allowed lateness when written (late records, and events corrected
+   * when their request came late), apart: a warehouse may store them apart, so the large part's time ranges stay
+   * narrow for look-ups.
    */
   dwdLate: CsvRows;
   /** Follow events without their request (DWD, unmatched part). */

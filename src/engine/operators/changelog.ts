@@ -134,8 +134,7 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
     for (const row of this.removed) writes.dwdRemoved.push(csv(row, dwdAdEventJoined.columns));
     for (const versions of this.added.values())
       for (const { row } of versions) {
-        const part = row.join_status === 'unmatched' ? writes.dwdUnmatched : row.late ? writes.dwdLate : writes.dwd;
-        part.push(csv(row, dwdAdEventJoined.columns));
+        (row.join_status === 'unmatched' ? writes.dwdUnmatched : writes.dwd).push(csv(row, dwdAdEventJoined.columns));
         this.addUser(row);
       }
     const dwa = new CsvRows();

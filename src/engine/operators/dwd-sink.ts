@@ -46,7 +46,9 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
         delay +
         S +
         r.late;
-      (r.status === 'unmatched' ? this.unmatched : r.late ? this.late : this.joined).push(line);
+      // Past the allowed lateness when written (a late record, or an event corrected when its request came late).
+      const late = r.ts < ctx.watermark - ctx.config.allowedLatenessMs;
+      (r.status === 'unmatched' ? this.unmatched : late ? this.late : this.joined).push(line);
       if (r.retraction) this.retracted.push(r.id + S + r.type);
       out.push(r);
     }

@@ -7,18 +7,19 @@ import { odsSegmentTable } from './ods-segments.ts';
 
 /**
  * How the embedded warehouse stores the declared tables. DWD's joined part is two tables behind a view of its name:
- * rows of records that came within the allowed lateness, and the few that came after it. Together, a late row in
- * every checkpoint widened each row group's event-time range by hours, so a look-up of one minute read hours of DWD.
+ * rows written within their event time's allowed lateness, and the few written after it (late records, events
+ * corrected when their request came late). Together, a few such rows in every checkpoint widened each row group's
+ * event-time range by hours, so a look-up of one minute read hours of DWD.
  */
 export const dwdOnTime: TableDef = {
   ...dwdAdEventJoined,
   name: 'dwd_ad_event_ontime',
-  doc: 'DWD joined rows of records that came within the allowed lateness',
+  doc: 'DWD joined rows written within their allowed lateness',
 };
 export const dwdLate: TableDef = {
   ...dwdAdEventJoined,
   name: 'dwd_ad_event_late',
-  doc: 'DWD joined rows of records that came after the allowed lateness',
+  doc: 'DWD joined rows written after their allowed lateness: late records and late corrections',
 };
 
 /** The tables this warehouse creates: ODS events live in segment files, and DWD's joined part in two tables. */
