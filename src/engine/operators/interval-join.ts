@@ -24,6 +24,11 @@ interface Pending {
 const BUCKET_MS = 60_000;
 /** Heap per waiting follow event (its parsed record and raw line), a rough figure: there are few of them. */
 const PENDING_ENTRY_BYTES = 400;
+/**
+ * Spilled minutes this close are looked up in one scan: at the bench's rate a DWD row group holds about five
+ * minutes, so a scan per minute would read the same row groups again.
+ */
+const NEARBY_MS = 5 * 60_000;
 const NO_ORPHANS: Map<string, UnmatchedRow[]> = new Map();
 
 /** What a follow event bills under its campaign's billing type (in 1e-9 currency units). */
@@ -141,13 +146,9 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   private async lookUpLate(deferred: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
     const requests = deferred.filter((r) => r.kind === 'request');
     const w = ctx.config.attributionWindowMs;
-    // Where each follow event's request may be: a spilled one in its minute (one scan over the minutes of all of
-    // them: late rows widen every row group's time range, so a scan per minute would read hours each); one whose hash
-    // is shared anywhere before what memory holds; one state never knew only before what state knows.
-    const located: { ids: string[]; range: TimeRange } = {
-      ids: [],
-      range: { from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY },
-    };
+    // Where each follow event's request may be: a spilled one in its minute (one scan per run of nearby minutes); one
+    // whose hash is shared anywhere before what memory holds; one state never knew only before what state knows.
+    const spilled: { id: string; range: TimeRange }[] = [];
     const shared: Follow[] = [];
     const unknown: Follow[] = [];
     for (const f of deferred) {
@@ -155,11 +156,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       const at = this.requests.locate(f.requestId);
       if (at === null) shared.push(f);
       else if (at === undefined) unknown.push(f);
-      else {
-        located.ids.push(f.requestId);
-        located.range.from = Math.min(located.range.from, at.from);
-        located.range.to = Math.max(located.range.to, at.to);
-      }
+      else spilled.push({ id: f.requestId, range: at });
     }
     const before = (follows: Follow[], end: number) => ({
       ids: follows.map((f) => f.requestId),
@@ -173,7 +170,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
         timeRange(requests, 0, w),
       ),
       ctx.store.findRequests([
-        located,
+        ...byNearbyRanges(spilled),
         before(shared, this.requests.heldSince),
         before(unknown, this.requests.knownSince - 1),
         { ids: old.map((r) => r.id), range: timeRange(old) },
@@ -367,4 +364,23 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       this.emitted.delete(e);
     }
   }
+}
+
+/**
+ * Ids grouped by runs of time ranges at most `gap` apart, each group with the range it spans: a warehouse look-up
+ * scans each group's range once, not the whole span between the first and the last.
+ */
+export function byNearbyRanges(
+  items: readonly { id: string; range: TimeRange }[],
+  gap = NEARBY_MS,
+): { ids: string[]; range: TimeRange }[] {
+  const groups: { ids: string[]; range: TimeRange }[] = [];
+  for (const item of [...items].sort((a, b) => a.range.from - b.range.from)) {
+    const last = groups.at(-1);
+    if (last && item.range.from <= last.range.to + gap) {
+      last.ids.push(item.id);
+      last.range.to = Math.max(last.range.to, item.range.to);
+    } else groups.push({ ids: [item.id], range: { ...item.range } });
+  }
+  return groups;
 }
