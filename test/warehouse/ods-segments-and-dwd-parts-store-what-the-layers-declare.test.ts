@@ -112,29 +112,61 @@ test('a warehouse moved with its folder reads its own segments; without the fold
     });
 });
 
-test('an older warehouse file with ODS as a table keeps every row: opening it for writing moves them to a segment', async () => {
+test('an older warehouse file keeps every row: opening it for writing moves ODS to a segment and splits DWD', async () => {
   const rows = await odsRows(made);
+  const dwd = async (db: string) =>
+    (await queryDb(db, 'SELECT * FROM dwd_ad_event_joined ORDER BY event_id, event_type')).map((r) =>
+      JSON.stringify(r),
+    );
+  const joined = await dwd(made);
   const db = copyOfMade('older.duckdb');
-  // As files were before segments: ODS a table in the file.
+  // As files were before: ODS a table in the file, and DWD's joined part one table.
   const w = await DuckDbWarehouse.open(db);
   for (const sql of [
     'CREATE TABLE ods_rows AS SELECT * FROM ods_ad_event',
     'DROP VIEW ods_ad_event',
     'ALTER TABLE ods_rows RENAME TO ods_ad_event',
     'DROP TABLE ods_segment',
+    'CREATE TABLE joined_rows AS SELECT * FROM dwd_ad_event_joined',
+    'DROP VIEW dwd_ad_event_joined',
+    'DROP TABLE dwd_ad_event_ontime',
+    'DROP TABLE dwd_ad_event_late',
+    'ALTER TABLE joined_rows RENAME TO dwd_ad_event_joined',
   ])
     await w.query(sql);
   await w.close();
   rmSync(`${db}.ods`, { recursive: true });
-  assert.deepEqual(await odsRows(db), rows, 'read-only, the table reads as it is');
+  const kinds = async () =>
+    Object.fromEntries(
+      (
+        await queryDb(
+          db,
+          "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'adw' AND table_name IN ('ods_ad_event', 'dwd_ad_event_joined')",
+        )
+      ).map((r) => [r.table_name, r.table_type]),
+    );
+  assert.deepEqual(await kinds(), { ods_ad_event: 'BASE TABLE', dwd_ad_event_joined: 'BASE TABLE' });
+  assert.deepEqual(await odsRows(db), rows, 'read-only, the tables read as they are');
+  assert.deepEqual(await dwd(db), joined);
 
   const upgraded = await DuckDbWarehouse.open(db);
   await upgraded.close();
-  const kind = await queryRow(
-    db,
-    "SELECT table_type AS t FROM information_schema.tables WHERE table_catalog = 'adw' AND table_name = 'ods_ad_event'",
-  );
-  assert.equal(kind.t, 'VIEW');
+  assert.deepEqual(await kinds(), { ods_ad_event: 'VIEW', dwd_ad_event_joined: 'VIEW' });
   assert.equal(segmentFiles(db).length, 1);
   assert.deepEqual(await odsRows(db), rows, 'the same rows, now from the segment');
+  assert.deepEqual(await dwd(db), joined, 'the same joined rows, now from the on-time table');
+});
+
+test('DWD rows written past their allowed lateness are stored apart, and read with the rest', async () => {
+  const parts = await queryRow(
+    made,
+    `SELECT (SELECT count(*) FROM dwd_ad_event_ontime)::INT AS ontime, (SELECT count(*) FROM dwd_ad_event_late)::INT AS late,
+            (SELECT count(*) FROM dwd_ad_event_joined)::INT AS joined,
+            (SELECT count(*) FILTER (WHERE late) FROM dwd_ad_event_ontime)::INT AS late_records_on_time,
+            (SELECT count(*) FILTER (WHERE late) FROM dwd_ad_event_late)::INT AS late_records`,
+  );
+  assert.ok(Number(parts.late_records) > 0, 'the workload has late records, and they are in the late part');
+  assert.equal(parts.late_records_on_time, 0, 'none in the large part');
+  assert.ok(Number(parts.late) >= Number(parts.late_records), 'with the events corrected late');
+  assert.equal(Number(parts.ontime) + Number(parts.late), parts.joined, 'the joined part reads both');
 });
