@@ -126,21 +126,28 @@ export class OdsSegments {
     const file = `${sourceTag(source)}-${epoch}-${randomBytes(3).toString('hex')}${SUFFIX}`;
     const path = join(this.dir, file);
     try {
-      const input = Buffer.concat(rows.bytes());
-      // In one pass on a pool thread: with zlib's default 16 KiB chunks, each chunk waited for the busy engine thread.
-      const data = await zstd(input, {
-        chunkSize: Math.max(64 * 1024, input.length),
-        params: { [constants.ZSTD_c_compressionLevel]: 1 },
-      });
+      // A zstd frame per block of rows (frames concatenate), compressed on pool threads. Whole, a checkpoint's rows
+      // and an output buffer their size were tens of MB of Buffers a commit, and the collector ran far more often.
+      const frames = await Promise.all(
+        rows.bytes().map((block) =>
+          zstd(block, {
+            // One output chunk per frame: each further chunk waits for the busy engine thread.
+            chunkSize: Math.max(64 * 1024, block.length >> 2),
+            params: { [constants.ZSTD_c_compressionLevel]: 1 },
+          }),
+        ),
+      );
       mkdirSync(this.dir, { recursive: true });
       const fh = await open(path, 'w');
       try {
-        await fh.writeFile(data);
+        // writev takes at most IOV_MAX (1024) buffers per call.
+        for (let i = 0; i < frames.length; i += 1024) await fh.writev(frames.slice(i, i + 1024));
         await fh.datasync();
       } finally {
         await fh.close();
       }
-      return { file, source, rows: rows.length, bytes: data.length, maxEventMs };
+      const bytes = frames.reduce((n, f) => n + f.length, 0);
+      return { file, source, rows: rows.length, bytes, maxEventMs };
     } catch (e) {
       rmSync(path, { force: true });
       throw errors.warehouseWrite(`ODS segment ${path}: ${(e as Error).message}`);
