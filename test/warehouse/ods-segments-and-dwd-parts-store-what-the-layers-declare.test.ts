@@ -102,6 +102,15 @@ test('a warehouse moved with its folder reads its own segments; without the fold
   assert.equal((await w.query('SELECT count(*)::INT AS n FROM ods_ad_event'))[0]!.n, rows.length, 'and for writing');
   await w.close();
 
+  // A file where a new warehouse's folder goes: one coded error, not a crash.
+  const fresh = join(tmp.dir, 'fresh.duckdb');
+  writeFileSync(`${fresh}.ods`, 'not a folder');
+  await assert.rejects(DuckDbWarehouse.open(fresh), (e: Error & { code?: string }) => {
+    assert.equal(e.code, 'ADW_ERR_WAREHOUSE_WRITE', e.message);
+    assert.match(e.message, /fresh\.duckdb\.ods/);
+    return true;
+  });
+
   const alone = join(tmp.dir, 'alone.duckdb');
   cpSync(made, alone);
   for (const readOnly of [true, false])

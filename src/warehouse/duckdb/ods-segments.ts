@@ -117,8 +117,12 @@ export class OdsSegments {
 
   /** Deletes what no committed manifest names: segments of checkpoints that never committed, half-done merges. */
   removeOrphans(): void {
-    mkdirSync(this.dir, { recursive: true });
-    for (const f of readdirSync(this.dir)) if (!this.committed.has(f)) rmSync(join(this.dir, f), { force: true });
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      for (const f of readdirSync(this.dir)) if (!this.committed.has(f)) rmSync(join(this.dir, f), { force: true });
+    } catch (e) {
+      throw errors.warehouseWrite(`ODS segment folder ${this.dir}: ${(e as Error).message}`);
+    }
   }
 
   /** Writes a checkpoint's ODS rows as a new segment file, synced, for the checkpoint's transaction to commit. */
