@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, zstdCompress } from 'node:zlib';
@@ -89,7 +90,7 @@ export class OdsSegments {
   constructor(warehousePath: string) {
     this.temporary = warehousePath === ':memory:';
     this.dir = this.temporary
-      ? join(existsSync('/dev/shm') ? '/dev/shm' : '/tmp', `adw-ods-${process.pid}-${randomBytes(4).toString('hex')}`)
+      ? join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `adw-ods-${process.pid}-${randomBytes(4).toString('hex')}`)
       : `${warehousePath}.ods`;
   }
 
