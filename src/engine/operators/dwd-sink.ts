@@ -8,8 +8,8 @@ import type { DwdRow } from '../records.ts';
 const NO_REQUEST = S.repeat(dwdRequestColumns.length - 1);
 
 /**
- * Writes DWD rows as CSV, joined, late joined and unmatched apart; a correction adds the joined row and retracts the unmatched
- * one. Then passes the rows on to aggregation.
+ * Writes DWD rows as CSV: joined, joined past the allowed lateness, and unmatched apart; a correction adds the joined
+ * row and retracts the unmatched one. Then passes the rows on to aggregation.
  */
 export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   readonly name = 'dwd-sink';
@@ -20,6 +20,8 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
 
   processBatch(batch: DwdRow[], out: DwdRow[], ctx: RunContext): void {
     const stats = ctx.stats;
+    // Rows older than this are written past their allowed lateness (late records, events corrected late).
+    const lateBefore = ctx.watermark - ctx.config.allowedLatenessMs;
     for (const r of batch) {
       if (r.status === 'matched') stats.joinHits++;
       else if (r.status === 'unmatched') stats.joinMisses++;
@@ -46,9 +48,7 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
         delay +
         S +
         r.late;
-      // Past the allowed lateness when written (a late record, or an event corrected when its request came late).
-      const late = r.ts < ctx.watermark - ctx.config.allowedLatenessMs;
-      (r.status === 'unmatched' ? this.unmatched : late ? this.late : this.joined).push(line);
+      (r.status === 'unmatched' ? this.unmatched : r.ts < lateBefore ? this.late : this.joined).push(line);
       if (r.retraction) this.retracted.push(r.id + S + r.type);
       out.push(r);
     }

@@ -131,8 +131,8 @@ export class OdsSegments {
     const file = `${sourceTag(source)}-${epoch}-${randomBytes(3).toString('hex')}${SUFFIX}`;
     const path = join(this.dir, file);
     try {
-      // A zstd frame per block of rows (frames concatenate), compressed on pool threads. Whole, a checkpoint's rows
-      // and an output buffer their size were tens of MB of Buffers a commit, and the collector ran far more often.
+      // A zstd frame per block of rows (frames concatenate), compressed on pool threads, with no checkpoint-sized
+      // copy of the rows.
       const frames = await Promise.all(
         rows.bytes().map((block) =>
           zstd(block, {
@@ -161,7 +161,7 @@ export class OdsSegments {
 
   /**
    * Housekeeping's plan: segments wholly before the retention cut-off are dropped; a source's small segments are
-   * merged into a new file (written here, synced). Commit `remove` and `add` in a transaction, then `retire`.
+   * merged into a new file (written here, synced). Commit it with `changeSql`, then call `applied`.
    */
   async compact(cutOffMs: number): Promise<OdsChange> {
     this.deleteRetired();

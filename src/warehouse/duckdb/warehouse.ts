@@ -439,7 +439,11 @@ export class DuckDbWarehouse implements Warehouse {
     const from = `epoch_ms(${sqlLiteral(Math.trunc(fromMs))})`;
     const inWindow = (column: string, grain: string) =>
       `${column} >= date_trunc('${grain}', ${from}) AND ${column} < ${settled}`;
-    const cutOff = `CAST(${settled} AS DATE) - ${sqlLiteral(Math.trunc(odsRetentionDays))}`;
+    // The first day ODS keeps, once: segments wholly before it go, and the view leaves out the rows before it in the
+    // others (through the coverage table).
+    const DAY = 86_400_000;
+    const cutOffMs = (Math.floor(settledBeforeMs / DAY) - Math.trunc(odsRetentionDays)) * DAY;
+    const cutOff = `CAST(epoch_ms(${sqlLiteral(cutOffMs)}) AS DATE)`;
     const coverage = odsCoverageTable.name;
     const steps: string[] = [
       `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE ${inWindow('minute', 'minute')} GROUP BY ALL HAVING count(*) > 1`,
@@ -461,9 +465,6 @@ export class DuckDbWarehouse implements Warehouse {
         'DROP TABLE app_compact',
       );
     }
-    // Segments wholly before the cut-off day go; the view leaves out the rows before it in the others.
-    const day = 86_400_000;
-    const cutOffMs = (Math.floor(settledBeforeMs / day) - Math.trunc(odsRetentionDays)) * day;
     await this.transaction(steps, this.segments.compact(cutOffMs));
     this.compactedUntil = settledBeforeMs;
   }
