@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../connectors/file/source.ts';
@@ -10,6 +10,7 @@ import { startFlink } from '../stack/flink.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startKafka } from '../stack/kafka.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/warehouse.ts';
+import { scratchPath } from '../scratch.ts';
 import { jsonParseUsPerLine, machineFigures, type PipelineBenchResult } from './pipeline-bench.ts';
 
 /** What `adw bench --engine flink` adds to the embedded bench's figures: the cluster's share and each step. */
@@ -60,7 +61,8 @@ export async function runFlinkBench(opts: {
 }): Promise<FlinkBenchResult> {
   const log = opts.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'adw-bench-flink-'));
-  const inputDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/adw-bench-') : dir;
+  const inputDir = scratchPath('adw-bench');
+  mkdirSync(inputDir);
   const kafka = await startKafka({ dir: join(dir, 'kafka'), port: await freePort(), controllerPort: await freePort() });
   const flink = await startFlink({
     dir: join(dir, 'flink'),
@@ -132,6 +134,6 @@ export async function runFlinkBench(opts: {
     await flink.stop();
     await kafka.stop();
     rmSync(dir, { recursive: true, force: true });
-    if (inputDir !== dir) rmSync(inputDir, { recursive: true, force: true });
+    rmSync(inputDir, { recursive: true, force: true });
   }
 }

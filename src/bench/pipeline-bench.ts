@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../connectors/file/source.ts';
@@ -13,6 +13,7 @@ import { Job } from '../engine/job.ts';
 import { adPipeline } from '../engine/pipeline.ts';
 import { simulateLines, writeSimulation } from '../simulator/simulate.ts';
 import { DuckDbWarehouse } from '../warehouse/duckdb/warehouse.ts';
+import { scratchPath } from '../scratch.ts';
 
 export interface PipelineBenchOptions {
   events: number;
@@ -69,7 +70,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
   const log = opts.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'adw-bench-'));
   // The workload sits in memory-backed storage where there is one, so reading it measures the engine, not the disk.
-  const inputDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/adw-bench-') : dir;
+  const inputDir = scratchPath('adw-bench');
+  mkdirSync(inputDir);
   try {
     const input = join(inputDir, 'workload.ndjson');
     log(`generating ${opts.events} events (seed ${opts.seed}) ...`);
@@ -129,7 +131,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    if (inputDir !== dir) rmSync(inputDir, { recursive: true, force: true });
+    rmSync(inputDir, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,8 @@ import { errors } from '../errors.ts';
 import { clusterOverview, taskManagerIds } from '../flink/job-manager.ts';
 import { writeFlinkConfig } from './flink-config.ts';
 import { fetchMavenArtifacts, LOG4J_SLF4J } from './maven.ts';
-import { processAlive, stopProcess } from './process.ts';
+import { processAlive } from '../scratch.ts';
+import { stopProcess } from './process.ts';
 
 /** The Apache Flink release the local stack runs, from Maven Central (the 1.20 LTS line: Kafka and JDBC connectors exist for it). */
 export const FLINK_VERSION = '1.20.3';

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { errors } from '../errors.ts';
 import { fetchMavenArtifacts, LOG4J_SLF4J } from './maven.ts';
-import { processAlive, stopProcess } from './process.ts';
+import { processAlive } from '../scratch.ts';
+import { stopProcess } from './process.ts';
 
 /** The Apache Kafka release the local stack runs, from Maven Central. */
 export const KAFKA_VERSION = '4.1.1';

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { errors } from '../errors.ts';
 import { debianPackages, ensureDebianPackages } from './debian-packages.ts';
-import { processAlive, stopProcess } from './process.ts';
+import { processAlive } from '../scratch.ts';
+import { stopProcess } from './process.ts';
 
 export interface MariaDbOptions {
   /** The server's own directory: data, binlogs, socket, log. */

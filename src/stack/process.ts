@@ -1,15 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Whether a process with this pid exists (signal 0 tests without signalling). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from '../scratch.ts';
 
 /** The command line of a process, arguments joined by spaces (Linux /proc), or null when there is no such process. */
 export function processCommandLine(pid: number): string | null {

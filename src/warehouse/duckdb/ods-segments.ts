@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { constants, zstdCompress } from 'node:zlib';
 import { errors } from '../../errors.ts';
+import { scratchPath } from '../../scratch.ts';
 import { odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent } from '../../layers/ods.ts';
 import { col, type TableDef } from '../../layers/table.ts';
@@ -89,9 +89,7 @@ export class OdsSegments {
 
   constructor(warehousePath: string) {
     this.temporary = warehousePath === ':memory:';
-    this.dir = this.temporary
-      ? join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `adw-ods-${process.pid}-${randomBytes(4).toString('hex')}`)
-      : `${warehousePath}.ods`;
+    this.dir = this.temporary ? scratchPath('adw-ods') : `${warehousePath}.ods`;
   }
 
   /** Takes the committed manifest (rows of `ods_segment`); refuses a folder that lacks a file the manifest names. */

@@ -1,7 +1,7 @@
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writevSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, rmSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../../errors.ts';
+import { scratchPath } from '../../scratch.ts';
 import { FIELD_SEPARATOR, type CsvRows } from '../csv.ts';
 import { sqlString } from './ddl.ts';
 
@@ -14,8 +14,7 @@ export class Staging {
   private n = 0;
 
   constructor() {
-    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-    this.dir = join(base, `adw-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+    this.dir = scratchPath('adw');
     mkdirSync(this.dir, { recursive: true });
   }
 
