@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
-import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+import { compactionSlices, DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { aggregateSnapshot, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const HOUR = 3_600_000;
@@ -67,4 +67,56 @@ test('one housekeeping run compacts at most the last day: its work does not grow
   assert.ok((await folds(`minute < ${at(settled - DAY)}`)) > 0, 'older days left as they were');
   assert.ok((await folds(`minute >= ${at(settled)}`)) > 0, 'what has not settled left as it was');
   assert.deepEqual(await aggregateSnapshot(db), before);
+});
+
+test('a compaction is cut into slices of whole minutes, and a minute too large alone is split by cell', () => {
+  const M = 60_000;
+  const minutes = [
+    { minuteMs: 0, rows: 30 },
+    { minuteMs: M, rows: 50 },
+    { minuteMs: 3 * M, rows: 40 },
+    { minuteMs: 4 * M, rows: 250 },
+    { minuteMs: 6 * M, rows: 100 },
+  ];
+  assert.deepEqual(compactionSlices(minutes, 9 * M, 100), [
+    { fromMs: 0, toMs: 3 * M, parts: 1, part: 0 },
+    { fromMs: 3 * M, toMs: 4 * M, parts: 1, part: 0 },
+    { fromMs: 4 * M, toMs: 6 * M, parts: 3, part: 0 },
+    { fromMs: 4 * M, toMs: 6 * M, parts: 3, part: 1 },
+    { fromMs: 4 * M, toMs: 6 * M, parts: 3, part: 2 },
+    { fromMs: 6 * M, toMs: 9 * M, parts: 1, part: 0 },
+  ]);
+  assert.deepEqual(compactionSlices([], 9 * M, 100), [], 'nothing to compact, no slice');
+  assert.deepEqual(compactionSlices([{ minuteMs: 0, rows: 1 }], M, 100), [{ fromMs: 0, toMs: M, parts: 1, part: 0 }]);
+});
+
+test('housekeeping compacts hundreds of thousands of DWA rows within a small DuckDB pool', {
+  timeout: 180_000,
+}, async () => {
+  const input = join(tmp.dir, 'in3.ndjson');
+  const db = join(tmp.dir, 'w3.duckdb');
+  // About 130,000 DWA rows, many cells split over several checkpoints; the run itself does no housekeeping.
+  await writeSimulation({ seed: 6, events: 300_000, spanMs: 2 * HOUR }, input);
+  await runFile(input, db, { checkpointIntervalMs: 100 });
+  const before = await aggregateSnapshot(db);
+  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  const split = async () =>
+    Number(
+      (
+        await queryRow(
+          db,
+          'SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute GROUP BY ALL HAVING count(*) > 1)',
+        )
+      ).n,
+    );
+  assert.ok((await split()) > 1000, 'cells split over checkpoints, to be folded');
+  // In one statement, folding every row's sketch at once needed more than this pool (out of memory).
+  const w = await DuckDbWarehouse.open(db, { memoryLimit: '32MiB' });
+  try {
+    await w.maintain(maxMs + HOUR, 30);
+  } finally {
+    await w.close();
+  }
+  assert.equal(await split(), 0, 'one row per DWA cell after compaction');
+  assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
 });

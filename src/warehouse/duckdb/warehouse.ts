@@ -73,6 +73,12 @@ const ROW_GROUP_SIZE = 32_768;
 const DEFAULT_API_READERS = 4;
 /** How far back housekeeping compacts on its first run in a process (later runs start where the last one ended). */
 const COMPACTION_REACH_MS = 86_400_000;
+/**
+ * DWA rows one compaction statement folds at most. Its sketch unions are list aggregates, whose states DuckDB cannot
+ * spill to disk: measured at 300 - 400 bytes of its pool per row, so the first run's 1.5 million rows at 5 million
+ * events stopped the run with a 256 MiB pool (out of memory), and 190,000 rows did not fit in 64 MiB.
+ */
+const COMPACTION_SLICE_ROWS = 50_000;
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
@@ -445,16 +451,32 @@ export class DuckDbWarehouse implements Warehouse {
     const cutOffMs = (Math.floor(settledBeforeMs / DAY) - Math.trunc(odsRetentionDays)) * DAY;
     const cutOff = `CAST(epoch_ms(${sqlLiteral(cutOffMs)}) AS DATE)`;
     const coverage = odsCoverageTable.name;
-    const steps: string[] = [
-      `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE ${inWindow('minute', 'minute')} GROUP BY ALL HAVING count(*) > 1`,
-      `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${inWindow('t.minute', 'minute')} AND ${same}`,
-      `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
-      // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
-      'DROP TABLE dwa_compact',
+    // DWA in slices of a bounded number of rows (see COMPACTION_SLICE_ROWS), counted per minute beforehand.
+    const perMinute = await this.rows(
+      `SELECT epoch_ms(minute), count(*) FROM ${dwaAdMinute.name} WHERE ${inWindow('minute', 'minute')} GROUP BY 1 ORDER BY 1`,
+    );
+    const slices = compactionSlices(
+      perMinute.map((r) => ({ minuteMs: Number(r[0]), rows: Number(r[1]) })),
+      Math.trunc(settledBeforeMs),
+      COMPACTION_SLICE_ROWS,
+    );
+    const steps: string[] = slices.flatMap((slice) => {
+      const range = (column: string) =>
+        `${column} >= epoch_ms(${sqlLiteral(slice.fromMs)}) AND ${column} < epoch_ms(${sqlLiteral(slice.toMs)})`;
+      const part = slice.parts > 1 ? ` AND hash(${dims}) % ${slice.parts} = ${slice.part}` : '';
+      return [
+        `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE ${range('minute')}${part} GROUP BY ALL HAVING count(*) > 1`,
+        `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${range('t.minute')} AND ${same}`,
+        `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
+        // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
+        'DROP TABLE dwa_compact',
+      ];
+    });
+    steps.push(
       // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
       `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
-    ];
+    );
     for (const ds of appDatasets) {
       const keys = ['period', ...ds.by];
       const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
@@ -584,4 +606,35 @@ async function standInViews(instance: DuckDBInstance, segments: OdsSegments, pat
 function listParam(ids: string[]): string {
   // One JSON text parameter, unpacked by from_json(): any number of ids in one prepared statement.
   return JSON.stringify(ids);
+}
+
+/** A part of a compaction: the minutes [fromMs, toMs), and of them the cells whose key hashes to `part` of `parts`. */
+export interface CompactionSlice {
+  fromMs: number;
+  toMs: number;
+  parts: number;
+  part: number;
+}
+
+/**
+ * Splits the minutes to compact (their row counts, in order) into slices of at most `maxRows` rows: runs of whole
+ * minutes, and a minute that alone holds more split by the hash of the cell's key (cells never straddle slices).
+ * Together the slices cover every minute from the first counted one to `toMs`.
+ */
+export function compactionSlices(
+  minutes: readonly { minuteMs: number; rows: number }[],
+  toMs: number,
+  maxRows: number,
+): CompactionSlice[] {
+  const runs: { fromMs: number; rows: number }[] = [];
+  for (const m of minutes) {
+    const last = runs.at(-1);
+    if (last && last.rows + m.rows <= maxRows) last.rows += m.rows;
+    else runs.push({ fromMs: m.minuteMs, rows: m.rows });
+  }
+  return runs.flatMap((run, i) => {
+    const parts = Math.max(1, Math.ceil(run.rows / maxRows));
+    const end = runs[i + 1]?.fromMs ?? toMs;
+    return Array.from({ length: parts }, (_, part) => ({ fromMs: run.fromMs, toMs: end, parts, part }));
+  });
 }
