@@ -123,7 +123,10 @@ export class DuckDbWarehouse implements Warehouse {
     // fighting over it (measured: about 30% more events per second on two cores).
     const instance = await DuckDBInstance.create(':memory:', {
       preserve_insertion_order: 'false',
-      checkpoint_threshold: '64MB',
+      // DuckDB folds its write-ahead log into the file inside the commit that passes this size, and that commit waits:
+      // at 64 MB such commits took 0.5 - 0.8 s. At 16 MB, in six pairs of runs alternating with 64 MB (2 million
+      // events), freshness p99 was 1.4 - 1.6 s against 1.5 - 2.2 s, peak memory about 50 MB lower, CPU level.
+      checkpoint_threshold: '16MB',
       // Where a bounded pool spills: beside the warehouse file it writes, not in whatever directory the command ran in.
       temp_directory:
         path === ':memory:' || options.readOnly ? join(tmpdir(), `adw-duckdb-${process.pid}.tmp`) : `${path}.tmp`,
