@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { compactionSlices, DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { aggregateSnapshot, queryRow, runFile, scratch } from '../support/pipeline.ts';
+import { aggregateSnapshot, copyWarehouse, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -119,4 +119,44 @@ test('housekeeping compacts hundreds of thousands of DWA rows within a small Duc
   }
   assert.equal(await split(), 0, 'one row per DWA cell after compaction');
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
+});
+
+test('a restarted process compacts from where housekeeping last stopped, not the whole last day again', async () => {
+  const input = join(tmp.dir, 'in4.ndjson');
+  const db = join(tmp.dir, 'w4.duckdb');
+  await writeSimulation({ seed: 7, events: 20_000, spanMs: 6 * HOUR }, input);
+  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  const settled = maxMs - HOUR;
+  const first = await DuckDbWarehouse.open(db);
+  await first.maintain(settled, 30);
+  // A late delta into a cell compacted already, as a late record's checkpoint writes one.
+  await first.query(
+    `INSERT INTO dwa_ad_minute SELECT * FROM dwa_ad_minute WHERE minute < epoch_ms(${settled - HOUR}) ORDER BY ALL LIMIT 1`,
+  );
+  await first.close();
+  const forgetful = join(tmp.dir, 'w4-forgetful.duckdb');
+  copyWarehouse(db, forgetful);
+  const split = async (file: string) =>
+    Number(
+      (
+        await queryRow(
+          file,
+          'SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute GROUP BY ALL HAVING count(*) > 1)',
+        )
+      ).n,
+    );
+  assert.equal(await split(db), 1, 'the late delta splits one cell');
+
+  // Without the stored mark, a process starts as far back as it may: the last day.
+  const erase = await DuckDbWarehouse.open(forgetful);
+  await erase.query('DELETE FROM adw_compaction');
+  await erase.close();
+  for (const file of [db, forgetful]) {
+    const w = await DuckDbWarehouse.open(file);
+    await w.maintain(maxMs + HOUR, 30);
+    await w.close();
+  }
+  assert.equal(await split(db), 1, 'the restarted process went on from the stored mark and left that cell alone');
+  assert.equal(await split(forgetful), 0, 'without the mark the whole last day was compacted again');
 });

@@ -1,7 +1,7 @@
 import { dwdAdEventJoined } from '../../layers/dwd.ts';
 import { allTables, allViews } from '../../layers/index.ts';
 import { odsAdEvent } from '../../layers/ods.ts';
-import type { TableDef } from '../../layers/table.ts';
+import { col, type TableDef } from '../../layers/table.ts';
 import { createUnionViewSql } from './ddl.ts';
 import { odsSegmentTable } from './ods-segments.ts';
 
@@ -22,12 +22,24 @@ export const dwdLate: TableDef = {
   doc: 'DWD joined rows written after their allowed lateness: late records and late corrections',
 };
 
+/**
+ * Where housekeeping's compaction of DWA and APP deltas has reached, kept with the data it compacted: a restarted
+ * process goes on from there instead of compacting the last day again.
+ */
+export const compactionTable: TableDef = {
+  name: 'adw_compaction',
+  layer: 'meta',
+  doc: 'one row: the event time up to which housekeeping last compacted DWA and APP deltas',
+  columns: [col('compacted_until_ms', 'BIGINT')],
+};
+
 /** The tables this warehouse creates: ODS events live in segment files, and DWD's joined part in two tables. */
 export const storedTables: readonly TableDef[] = [
   ...allTables.filter((t) => t !== odsAdEvent && t !== dwdAdEventJoined),
   dwdOnTime,
   dwdLate,
   odsSegmentTable,
+  compactionTable,
 ];
 
 /** The views over stored tables: DWD's joined part first, as DWD's view reads it. */

@@ -21,7 +21,7 @@ import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts'
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
 import { type OdsChange, type OdsSegment, OdsSegments, odsSegmentTable } from './ods-segments.ts';
 import { readCsvSql, Staging } from './staging.ts';
-import { dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
+import { compactionTable, dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
 
 export interface DuckDbOptions {
   /** Open without writing (queries only); fails if the database does not exist. */
@@ -97,7 +97,7 @@ export class DuckDbWarehouse implements Warehouse {
   /** Transactions committed since open: what the API's shared answers are keyed by. */
   private commits = 0;
   private readonly commitListeners: (() => void)[] = [];
-  /** Where the last housekeeping's compaction ended (event time): the next one starts there. */
+  /** Where the last housekeeping's compaction ended (event time, as stored): the next one starts there. */
   private compactedUntil = Number.NEGATIVE_INFINITY;
 
   private constructor(
@@ -204,6 +204,10 @@ export class DuckDbWarehouse implements Warehouse {
       await wh
         .transaction(schema)
         .then(() => wh.openOds(path, kinds.get(odsAdEvent.name) === 'BASE TABLE'))
+        .then(async () => {
+          const [mark] = await wh.rows(`SELECT max(compacted_until_ms) FROM ${compactionTable.name}`);
+          if (mark?.[0] != null) wh.compactedUntil = Number(mark[0]);
+        })
         .catch(async (e: unknown) => {
           await wh.close();
           throw e;
@@ -476,6 +480,8 @@ export class DuckDbWarehouse implements Warehouse {
       ];
     });
     steps.push(
+      `DELETE FROM ${compactionTable.name}`,
+      `INSERT INTO ${compactionTable.name} VALUES (${sqlLiteral(Math.trunc(settledBeforeMs))})`,
       // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
       `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
