@@ -3,19 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './processes.ts';
 
 /** Memory-backed storage (/dev/shm) where the machine has it, so scratch files cost a copy, not a disk write. */
 export const scratchBase = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-
-/** Whether a process with this pid exists (signal 0 tests without signalling; EPERM: it exists, as another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Prefixes already swept by this process. */
 const swept = new Set<string>();

@@ -7,7 +7,7 @@ import { errors } from '../errors.ts';
 import { clusterOverview, taskManagerIds } from '../flink/job-manager.ts';
 import { writeFlinkConfig } from './flink-config.ts';
 import { fetchMavenArtifacts, LOG4J_SLF4J } from './maven.ts';
-import { processAlive } from '../scratch.ts';
+import { processAlive } from '../processes.ts';
 import { stopProcess } from './process.ts';
 
 /** The Apache Flink release the local stack runs, from Maven Central (the 1.20 LTS line: Kafka and JDBC connectors exist for it). */

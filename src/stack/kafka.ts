@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
 import { errors } from '../errors.ts';
 import { fetchMavenArtifacts, LOG4J_SLF4J } from './maven.ts';
-import { processAlive } from '../scratch.ts';
+import { processAlive } from '../processes.ts';
 import { stopProcess } from './process.ts';
 
 /** The Apache Kafka release the local stack runs, from Maven Central. */

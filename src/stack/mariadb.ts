@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { errors } from '../errors.ts';
 import { debianPackages, ensureDebianPackages } from './debian-packages.ts';
-import { processAlive } from '../scratch.ts';
+import { processAlive } from '../processes.ts';
 import { stopProcess } from './process.ts';
 
 export interface MariaDbOptions {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive } from '../scratch.ts';
+import { processAlive } from '../processes.ts';
 
 /** The command line of a process, arguments joined by spaces (Linux /proc), or null when there is no such process. */
 export function processCommandLine(pid: number): string | null {

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from '../../src/stack/free-port.ts';
-import { processAlive } from '../../src/scratch.ts';
+import { processAlive } from '../../src/processes.ts';
 import { adwAsync } from '../support/cli.ts';
 import { scratch } from '../support/pipeline.ts';
 

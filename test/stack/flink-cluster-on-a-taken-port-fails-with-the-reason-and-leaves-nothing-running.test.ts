@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { errors, isAdwError } from '../../src/errors.ts';
 import { startFlink } from '../../src/stack/flink.ts';
 import { freePort } from '../../src/stack/free-port.ts';
-import { processAlive } from '../../src/scratch.ts';
+import { processAlive } from '../../src/processes.ts';
 import { scratch } from '../support/pipeline.ts';
 
 const tmp = scratch('adw-flink-taken-');

@@ -8,7 +8,7 @@ import { type GatewaySession, openSession } from '../../src/flink/gateway.ts';
 import { completedCheckpoints, jobStatus, waitForJob } from '../../src/flink/job-manager.ts';
 import { type RunningFlink, startFlink } from '../../src/stack/flink.ts';
 import { freePort } from '../../src/stack/free-port.ts';
-import { processAlive } from '../../src/scratch.ts';
+import { processAlive } from '../../src/processes.ts';
 import { scratch } from '../support/pipeline.ts';
 
 const ROWS = 200_000;
