@@ -36,6 +36,8 @@ export interface KeyedState<V> {
   /** Unpins entries pinned at or before `epoch`. */
   release(epoch: number): void;
   readonly size: number;
+  /** The memory its entries take. */
+  readonly bytes: number;
 }
 
 /** The room a state has in memory: at most `capacity` entries, of which only those before `committedBefore` may go. */

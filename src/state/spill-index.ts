@@ -18,11 +18,11 @@ export class SpillIndex {
     this.locating = locating;
   }
 
-  add(key: string, bucket: number): void {
+  /** Records a spilled key, by its `hash32`. */
+  add(h: number, bucket: number): void {
     this.count++;
     this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
     if (!this.locating) return;
-    const h = hash32(key);
     const known = this.bucketOf.get(h);
     this.bucketOf.set(h, known === undefined || known === bucket ? bucket : SHARED);
     const list = this.hashes.get(bucket);
@@ -31,12 +31,12 @@ export class SpillIndex {
   }
 
   /**
-   * The bucket a key was spilled from; null when its hash is shared across buckets (or the index does not locate);
-   * undefined when never spilled.
+   * The bucket a key (by its `hash32`) was spilled from; null when its hash is shared across buckets (or the index
+   * does not locate); undefined when never spilled.
    */
-  find(key: string): number | null | undefined {
+  find(h: number): number | null | undefined {
     if (!this.locating) return this.count > 0 ? null : undefined;
-    const b = this.bucketOf.get(hash32(key));
+    const b = this.bucketOf.get(h);
     return b === SHARED ? null : b;
   }
 
@@ -55,7 +55,7 @@ export class SpillIndex {
 }
 
 /** FNV-1a over the key's UTF-16 code units: fast, and spread well enough for ids. */
-function hash32(key: string): number {
+export function hash32(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h | 0;

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { restoredSince } from '../../src/state/keyed-state.ts';
-import { MemoryState } from '../../src/state/memory-state.ts';
+import { MemoryState, type StateCodec } from '../../src/state/memory-state.ts';
 
 interface Entry {
   ts: number;
@@ -11,9 +11,12 @@ const entry = (ts: number, v = `v@${ts}`): Entry => ({ ts, v });
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
 
+/** Entries kept as their text, as the engine's codecs keep theirs. */
+const codec: StateCodec<Entry> = { encode: (e) => e.v, decode: (v, ts) => ({ ts, v }) };
+
 /** A state whose entries carry their own event time, as the engine's operators use it. */
 function state(bucketMs?: number, locating = true): MemoryState<Entry> {
-  return new MemoryState<Entry>((e) => e.ts, bucketMs, locating);
+  return new MemoryState<Entry>(codec, bucketMs, locating);
 }
 function put(s: MemoryState<Entry>, key: string, ts: number, pin?: number): Entry {
   const e = entry(ts, `${key}@${ts}`);
@@ -25,23 +28,23 @@ describe('map operations', () => {
   test('set, get, has, delete and size', () => {
     const s = state();
     assert.equal(s.size, 0);
-    assert.equal(s.get('a'), undefined);
+    assert.deepEqual(s.get('a'), undefined);
     assert.equal(s.has('a'), false);
 
     const a = put(s, 'a', T0);
     const b = put(s, 'b', T0 + 5 * MINUTE);
     assert.equal(s.size, 2);
-    assert.equal(s.get('a'), a);
-    assert.equal(s.get('b'), b);
+    assert.deepEqual(s.get('a'), a);
+    assert.deepEqual(s.get('b'), b);
     assert.equal(s.has('a'), true);
 
     const a2 = put(s, 'a', T0 + 1);
     assert.equal(s.size, 2, 'setting an existing key replaces it');
-    assert.equal(s.get('a'), a2);
+    assert.deepEqual(s.get('a'), a2);
 
     s.delete('a');
     assert.equal(s.has('a'), false);
-    assert.equal(s.get('a'), undefined);
+    assert.deepEqual(s.get('a'), undefined);
     assert.equal(s.size, 1);
     s.delete('a');
     s.delete('never-set');
@@ -120,7 +123,7 @@ describe('expire(horizon)', () => {
     put(s, 'stays-old', T0);
     const newer = put(s, 'moved', T0 + 30 * MINUTE);
     assert.equal(s.expire(T0 + 10 * MINUTE), 1);
-    assert.equal(s.get('moved'), newer);
+    assert.deepEqual(s.get('moved'), newer);
     assert.equal(s.has('stays-old'), false);
     // ... and then goes once its new time is before the horizon, counted once.
     assert.equal(s.expire(T0 + 31 * MINUTE), 1);

@@ -1,7 +1,7 @@
 import type { AdEvent } from '../../events/schema.ts';
 import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
 import type { TimeRange } from '../../warehouse/warehouse.ts';
-import { MemoryState } from '../../state/memory-state.ts';
+import { MemoryState, timeOnly } from '../../state/memory-state.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
@@ -15,7 +15,7 @@ import { SPILLED_KEY_DISK_BYTES, ID_ENTRY_BYTES, type StateSize, stateSpace } fr
  */
 export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
   readonly name = 'dedup';
-  private readonly events: KeyedState<number> = new MemoryState((ts) => ts);
+  private readonly events: KeyedState<number> = new MemoryState(timeOnly);
   /** Per checkpoint not yet committed: the expiry horizon and the watermark at its seal. */
   private readonly horizons = new Map<number, { horizon: number; watermark: number }>();
   /** Records older than state holds (late ones), decided together when the epoch is sealed (one warehouse look-up). */
@@ -86,7 +86,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
 
   override stateSize(): StateSize {
     const { size, spilled } = this.events;
-    return { keys: size, bytes: size * ID_ENTRY_BYTES, diskKeys: spilled, diskBytes: spilled * SPILLED_KEY_DISK_BYTES };
+    return { keys: size, bytes: this.events.bytes, diskKeys: spilled, diskBytes: spilled * SPILLED_KEY_DISK_BYTES };
   }
 
   override onCommit(epoch: number, ctx: RunContext): void {

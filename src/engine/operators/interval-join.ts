@@ -3,12 +3,12 @@ import { userSketchEntry } from '../../catalogue/user-sketch.ts';
 import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
 import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
-import { MemoryState } from '../../state/memory-state.ts';
+import { MemoryState, timeOnly } from '../../state/memory-state.ts';
 import type { TimeRange, UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
-import type { DwdRow, RequestInfo, Tracked } from '../records.ts';
-import { SPILLED_KEY_DISK_BYTES, ID_ENTRY_BYTES, REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
+import { type DwdRow, type RequestInfo, requestCodec, type Tracked } from '../records.ts';
+import { SPILLED_KEY_DISK_BYTES, REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 import { timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
 
@@ -49,12 +49,12 @@ export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number 
 export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   readonly name = 'interval-join';
   /** Follow events know their request by id alone: where a spilled one went is kept. */
-  private readonly requests: KeyedState<RequestInfo> = new MemoryState((r) => r.ts, 60_000, true);
+  private readonly requests: KeyedState<RequestInfo> = new MemoryState(requestCodec, 60_000, true);
   /**
    * Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most
    * look-ups.
    */
-  private readonly orphaned: KeyedState<number> = new MemoryState((ts) => ts);
+  private readonly orphaned: KeyedState<number> = new MemoryState(timeOnly);
   private readonly pending = new Map<string, Pending[]>();
   private readonly waiting = new Map<number, Pending[]>();
   private readonly emitted = new Map<number, Pending[]>();
@@ -334,10 +334,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const spilled = this.requests.spilled;
     return {
       keys,
-      bytes:
-        this.requests.size * REQUEST_ENTRY_BYTES +
-        this.orphaned.size * ID_ENTRY_BYTES +
-        this.pending.size * PENDING_ENTRY_BYTES,
+      bytes: this.requests.bytes + this.orphaned.bytes + this.pending.size * PENDING_ENTRY_BYTES,
       diskKeys: spilled,
       diskBytes: spilled * SPILLED_KEY_DISK_BYTES,
     };

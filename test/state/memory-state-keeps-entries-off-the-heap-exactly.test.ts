@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { MemoryState, type StateCodec, timeOnly } from '../../src/state/memory-state.ts';
+import { type RequestInfo, requestCodec } from '../../src/engine/records.ts';
+import { hash32 } from '../../src/state/spill-index.ts';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+const text: StateCodec<string> = { encode: (v) => v, decode: (v) => v };
+
+/** Keys that share prefixes and lengths, with characters of one, two and three UTF-8 bytes and beyond 255. */
+const keyArb = fc.oneof(
+  fc.integer({ min: 0, max: 40 }).map((i) => `k${i}`),
+  fc.string({ unit: 'grapheme', maxLength: 6 }),
+  fc.constantFrom('', 'é', 'ü', 'ÿ', '\u0100', '日本', '😀', 'k1\u0000', '<b>&amp;</b>'),
+);
+/** Payloads of every size, so rewrites happen in place and at the arena's end, and the arena grows and compacts. */
+const valueArb = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.constantFrom('', 'x', 'é'.repeat(300)));
+const opArb = fc.oneof(
+  fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb, minute: fc.integer({ min: 0, max: 30 }) }),
+  fc.record({ op: fc.constant('delete' as const), key: keyArb }),
+  fc.record({ op: fc.constant('expire' as const), minute: fc.integer({ min: 0, max: 31 }) }),
+);
+
+/** Lone surrogates are written as U+FFFD, as every UTF-8 writer of the rows does. */
+const wellFormed = (s: string) => Buffer.from(s, 'utf8').toString('utf8');
+
+test('any sequence of sets, deletes and expiries leaves exactly what a Map would hold', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
+      const s = new MemoryState(text);
+      const model = new Map<string, { value: string; ts: number }>();
+      for (const o of ops) {
+        if (o.op === 'set') {
+          const ts = T0 + o.minute * MINUTE + 7;
+          s.set(o.key, o.value, ts);
+          model.set(o.key, { value: wellFormed(o.value), ts });
+        } else if (o.op === 'delete') {
+          s.delete(o.key);
+          model.delete(o.key);
+        } else {
+          const horizon = T0 + o.minute * MINUTE;
+          const gone = [...model].filter(([, e]) => e.ts < horizon).map(([k]) => k);
+          assert.equal(s.expire(horizon), gone.length);
+          for (const k of gone) model.delete(k);
+        }
+        assert.equal(s.size, model.size);
+      }
+      for (const [k, e] of model) assert.equal(s.get(k), e.value, `key ${JSON.stringify(k)}`);
+      for (const o of ops) if (o.op !== 'expire' && !model.has(o.key)) assert.equal(s.has(o.key), false);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('120,000 keys through growth, rehashing and compaction: each found with its own value and time', () => {
+  const s = new MemoryState(text);
+  const n = 120_000; // a multiple of 60: half the keys in each half hour
+  for (let i = 0; i < n; i++) s.set(`req-${i}`, `v${i}:${'x'.repeat(i % 97)}`, T0 + (i % 60) * MINUTE);
+  // Every other key rewritten longer, so it moves to the arena's end and leaves garbage behind.
+  for (let i = 0; i < n; i += 2) s.set(`req-${i}`, `w${i}:${'y'.repeat(200)}`, T0 + (i % 60) * MINUTE);
+  const before = s.bytes;
+  assert.equal(s.expire(T0 + 30 * MINUTE), n / 2, 'minutes 0 - 29 go');
+  assert.equal(s.size, n / 2);
+  for (let i = 0; i < n; i++) {
+    const kept = i % 60 >= 30;
+    assert.equal(s.has(`req-${i}`), kept, `req-${i}`);
+    if (kept) assert.equal(s.get(`req-${i}`), i % 2 === 0 ? `w${i}:${'y'.repeat(200)}` : `v${i}:${'x'.repeat(i % 97)}`);
+  }
+  assert.ok(s.bytes < before, `the arena was compacted after half the entries left (${s.bytes} < ${before} bytes)`);
+  assert.equal(s.expire(T0 + 60 * MINUTE), n / 2);
+  assert.equal(s.size, 0);
+  assert.equal(s.get('req-119999'), undefined);
+});
+
+test('keys of the same hash are told apart by their characters, in either storage width', () => {
+  /** Two keys of one hash, found by the birthday bound among ids of one form. */
+  const collision = (form: (i: number) => string): [string, string] => {
+    const seen = new Map<number, string>();
+    for (let i = 0; ; i++) {
+      const k = form(i);
+      const other = seen.get(hash32(k));
+      if (other !== undefined) return [other, k];
+      seen.set(hash32(k), k);
+    }
+  };
+  for (const [a, b] of [collision((i) => `c${i}`), collision((i) => `\u0100${i}`)]) {
+    const s = new MemoryState(text);
+    s.set(a, 'A', T0);
+    assert.equal(s.get(b), undefined, `${a} and ${b} share a hash`);
+    s.set(b, 'B', T0);
+    assert.equal(s.get(a), 'A');
+    assert.equal(s.get(b), 'B');
+    s.delete(a);
+    assert.equal(s.get(a), undefined);
+    assert.equal(s.get(b), 'B');
+  }
+});
+
+test('a time-only state gives back each entry time, the latest one set', () => {
+  const s = new MemoryState(timeOnly);
+  s.set('a', T0, T0);
+  s.set('b', T0 + 5, T0 + 5);
+  s.set('a', T0 + MINUTE, T0 + MINUTE);
+  assert.equal(s.get('a'), T0 + MINUTE);
+  assert.equal(s.get('b'), T0 + 5);
+  assert.equal(s.get('c'), undefined);
+});
+
+test('requests come back from the join state as they went in, whatever their fragments hold', () => {
+  const infos: RequestInfo[] = [
+    { id: 'r1', ts: T0, filled: true, bidMicros: 1234, billing: 'CPM', dwdFragment: '1,2,"a,b"', dimKey: '1\u001f2' },
+    { id: 'r2', ts: T0 + 1, filled: false, bidMicros: 0, billing: null, dwdFragment: '', dimKey: '' },
+    {
+      id: 'r3-日本',
+      ts: T0 + 2,
+      filled: true,
+      bidMicros: 0.5,
+      billing: 'CPC',
+      dwdFragment: '"<script>alert(1)</script>",😀,,',
+      dimKey: ',,,1',
+    },
+  ];
+  const s = new MemoryState(requestCodec);
+  for (const r of infos) s.set(r.id, r, r.ts);
+  for (const r of infos) assert.deepEqual(s.get(r.id), r);
+});
