@@ -123,7 +123,7 @@ export class EngineMetrics implements JobObserver {
     });
     this.stateBytes = new Gauge({
       name: `${P}state_bytes`,
-      help: 'estimated size of operator state: heap (tier memory), or warehouse file (tier disk)',
+      help: 'size of operator state: memory (tier memory), or an estimate of the warehouse file it takes (tier disk)',
       labelNames: ['operator', 'tier'],
       registers,
     });
