@@ -38,10 +38,21 @@ export function addUser(registers: Map<number, number>, entry: number): void {
   if (entry > (registers.get(register) ?? -1)) registers.set(register, entry);
 }
 
-/** A sketch's entries as a CSV field: a list literal, sorted so equal sketches write equal rows; empty for none. */
+/**
+ * A sketch's entries as a CSV field: a list literal, sorted so equal sketches write equal rows, each register once
+ * with its highest rank (entries may repeat a register); empty for none.
+ */
 export function sketchField(entries: Iterable<number>): string {
   const sorted = [...entries].sort((a, b) => a - b);
-  return sorted.length === 0 ? '' : `[${sorted.join(',')}]`;
+  let field = '';
+  for (let i = 0; i < sorted.length; i++) {
+    const e = sorted[i]!;
+    const next = sorted[i + 1];
+    // Sorted, a register's highest rank comes last among its entries.
+    if (next !== undefined && next >> SKETCH_RANK_BITS === e >> SKETCH_RANK_BITS) continue;
+    field += field === '' ? `[${e}` : `,${e}`;
+  }
+  return field === '' ? '' : `${field}]`;
 }
 
 /** The same entry in DuckDB SQL, from a VARCHAR expression (for recomputing sketches from ODS or DWD). */

@@ -1,6 +1,6 @@
 import { additiveColumns, type AdditiveColumn, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
 import { type EventType, eventTypes } from '../../events/schema.ts';
-import { addUser, sketchField } from '../../catalogue/user-sketch.ts';
+import { sketchField } from '../../catalogue/user-sketch.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
@@ -8,8 +8,17 @@ import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 import { granularityMs, type Stage } from '../stages.ts';
 
-/** One DWA cell's delta: the additive metrics, and its requests' users as sketch entries by register (the highest). */
-type Cell = Record<AdditiveColumn, number> & { users: Map<number, number> };
+/**
+ * One DWA cell's delta: the additive metrics, and its requests' users as sketch entries (null for none). An array, not
+ * a map by register: most cells have one request, and `sketchField` keeps each register's highest rank.
+ */
+type Cell = Record<AdditiveColumn, number> & { users: number[] | null };
+
+/** A new cell: copied from a constant, which V8 does without building the object field by field. */
+const EMPTY_CELL: Cell = {
+  ...(Object.fromEntries(additiveColumns.map((m) => [m, 0])) as Record<AdditiveColumn, number>),
+  users: null,
+};
 
 /** The counted columns each event type adds to, looked up once per event rather than searched. */
 const countedBy = Object.fromEntries(
@@ -43,10 +52,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     let c = cells.get(dimKey);
     if (c === undefined) {
-      c = {
-        ...(Object.fromEntries(additiveColumns.map((m) => [m, 0])) as Record<AdditiveColumn, number>),
-        users: new Map(),
-      };
+      c = { ...EMPTY_CELL };
       cells.set(dimKey, c);
     }
     return c;
@@ -58,7 +64,10 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
       add(c, r.type, 1, r.req?.filled ?? false);
       c[billedColumn] += r.spendNanos;
-      if (r.userEntry !== null) addUser(c.users, r.userEntry);
+      if (r.userEntry !== null) {
+        if (c.users === null) c.users = [r.userEntry];
+        else c.users.push(r.userEntry);
+      }
       // A correction moves an event counted as unmatched (no dimensions, no spend) to its request's dimensions.
       if (r.retraction) add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
     }
@@ -69,7 +78,13 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
         rows.push(
-          minute + S + dimKey + S + additiveColumns.map((m) => c[m]).join(S) + S + sketchField(c.users.values()),
+          minute +
+            S +
+            dimKey +
+            S +
+            additiveColumns.map((m) => c[m]).join(S) +
+            S +
+            (c.users === null ? '' : sketchField(c.users)),
         );
       }
     }
