@@ -40,7 +40,9 @@ export const defaultEngineConfig: EngineConfig = {
   stateMemoryBytes: 256 * 1024 * 1024,
   watermarkDelayMs: 5_000,
   allowedLatenessMs: 5 * 60_000,
-  checkpointIntervalMs: 500,
+  // 400 ms, not 500: at 5 million events freshness p99 0.93 - 1.01 s against 1.14 - 1.18 s at the same CPU per event
+  // (alternating runs, 2026-12-05); at 300 ms commits fell behind and p99 rose again.
+  checkpointIntervalMs: 400,
   maintenanceIntervalMs: 60_000,
   odsRetentionDays: 30,
   batchSize: 4096,

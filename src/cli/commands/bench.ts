@@ -8,6 +8,7 @@ import { errors } from '../../errors.ts';
 import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
 import {
   ATTRIBUTION_WINDOW_OPTION,
+  CHECKPOINT_INTERVAL_OPTION,
   JOIN_WINDOW_OPTION,
   STATE_MEMORY_OPTION,
   STATE_OPTION,
@@ -21,11 +22,7 @@ export function registerBench(program: Command): void {
     .description('benchmark the whole pipeline on a deterministic workload; prints throughput, freshness and memory')
     .option('--events <n>', 'event lines in the workload', '5000000')
     .option('--seed <n>', 'workload seed', '1')
-    .option(
-      '--checkpoint-interval <duration>',
-      'wall-clock time between checkpoints (freshness against throughput)',
-      '500ms',
-    )
+    .option(...CHECKPOINT_INTERVAL_OPTION)
     .option(...JOIN_WINDOW_OPTION)
     .option(...ATTRIBUTION_WINDOW_OPTION)
     .addOption(STATE_OPTION)

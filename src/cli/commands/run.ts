@@ -27,6 +27,13 @@ export const JOIN_WINDOW_OPTION = [
   '4h',
 ] as const;
 
+/** `--checkpoint-interval`: freshness against throughput, the engine's default. */
+export const CHECKPOINT_INTERVAL_OPTION = [
+  '--checkpoint-interval <duration>',
+  'wall-clock time between checkpoints (freshness against throughput)',
+  `${defaultEngineConfig.checkpointIntervalMs}ms`,
+] as const;
+
 /** `--warehouse-memory`: DuckDB's memory limit in a process that writes the warehouse. */
 export const WAREHOUSE_MEMORY_OPTION = [
   '--warehouse-memory <size>',
@@ -134,7 +141,7 @@ export function registerRun(program: Command): void {
     .option(...STATE_MEMORY_OPTION)
     .option(...WAREHOUSE_MEMORY_OPTION)
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
-    .option('--checkpoint-interval <duration>', 'wall-clock time between checkpoints', '500ms')
+    .option(...CHECKPOINT_INTERVAL_OPTION)
     .option('--batch-size <n>', 'records per batch', '4096')
     .option(...ODS_RETENTION_OPTION)
     .option('--quiet', 'print only the final summary')
