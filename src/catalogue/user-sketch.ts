@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { md5 } from 'js-md5';
 
 /**
  * The distinct-user sketch each DWA cell and APP row carries: HyperLogLog in the sparse form of HLL++, precision 25
@@ -6,7 +6,7 @@ import { hash } from 'node:crypto';
  * "Unique users"). Precision 25, not 16: at 2^16 registers one hash collision among a slice's 50 users is already a
  * 2% error, and slices that small are common; at 2^25 a slice of 10,000 users expects 1.5 collisions, which linear
  * counting corrects. A user's 64-bit hash is the first 8 bytes of the MD5 of its `user_id` (UTF-8), big-endian:
- * fixed, and computed alike by node:crypto, DuckDB's `md5()` and Flink's `MD5()`. Its first 25 bits pick the
+ * fixed, and computed alike by the engine (js-md5), DuckDB's `md5()` and Flink's `MD5()`. Its first 25 bits pick the
  * register; its rank is the position of the first 1 bit in the other 39 (40 when they are all 0).
  */
 
@@ -22,12 +22,13 @@ const LINEAR_COUNTING_MAX = 4 * M;
 
 /** A user's sketch entry: its register and its rank. */
 export function userSketchEntry(userId: string): number {
-  // The one-shot hash: half the cost of a Hash object per user (measured 0.9 against 1.9 µs per id).
-  const h = hash('md5', userId, 'buffer');
-  const first = h.readUInt32BE(0);
+  // js-md5 in JavaScript, not node:crypto: a native call and a Buffer per id cost more than the hash of a short id
+  // (measured 0.2 against 0.7 - 0.9 µs per id, 2026-12-05).
+  const h = md5.array(userId);
+  const first = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
   const register = first >>> 7;
   const high = first & 0x7f;
-  const low = h.readUInt32BE(4);
+  const low = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
   const rank = high !== 0 ? Math.clz32(high) - 24 : low !== 0 ? 8 + Math.clz32(low) : 40;
   return (register << SKETCH_RANK_BITS) | rank;
 }
