@@ -1,5 +1,5 @@
 import { billing } from '../catalogue/metrics.ts';
-import { addUser, sketchField, userSketchEntry } from '../catalogue/user-sketch.ts';
+import { sketchField, userSketchEntry } from '../catalogue/user-sketch.ts';
 import { buildDimensions } from '../simulator/dimensions.ts';
 import { defaultSimulatorOptions } from '../simulator/options.ts';
 import { hashUnit, Random, SkewedPick } from '../simulator/random.ts';
@@ -40,8 +40,8 @@ interface Cell {
   viewables: number;
   clicks: number;
   spendNanos: number;
-  /** Sketch entries by register (only when a cell has more than one user). */
-  users: Map<number, number> | null;
+  /** Sketch entries of its users, repeats and all (only when a cell has more than one request). */
+  users: number[] | null;
 }
 
 /**
@@ -127,11 +127,8 @@ export class DenseCube {
         };
         cells.set(code, c);
       } else {
-        if (!c.users) {
-          c.users = new Map();
-          addUser(c.users, this.userEntry[c.user]!);
-        }
-        addUser(c.users, this.userEntry[user]!);
+        if (!c.users) c.users = [this.userEntry[c.user]!];
+        c.users.push(this.userEntry[user]!);
       }
       c.requests++;
       if (ad === 0) continue;
@@ -147,7 +144,7 @@ export class DenseCube {
     for (const c of cells.values()) {
       const adKey = c.ad === 0 ? S + S : this.adKey[c.ad - 1]!;
       const audience = this.userAudienceKey[this.userAudienceId[c.user]!]!;
-      const sketch = c.users ? sketchField(c.users.values()) : `[${this.userEntry[c.user]}]`;
+      const sketch = c.users ? sketchField(c.users) : `[${this.userEntry[c.user]}]`;
       rows.push(
         `${minuteMs}${S}${adKey}${S}${c.slot}${S}${audience}${S}${c.requests}${S}${c.fills}${S}${c.exposures}${S}${c.viewables}${S}${c.clicks}${S}${c.spendNanos}${S}${sketch}`,
       );

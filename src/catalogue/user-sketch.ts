@@ -33,12 +33,6 @@ export function userSketchEntry(userId: string): number {
   return (register << SKETCH_RANK_BITS) | rank;
 }
 
-/** Adds an entry to a sketch held as entries by register: a register keeps its highest rank (in the low bits). */
-export function addUser(registers: Map<number, number>, entry: number): void {
-  const register = entry >> SKETCH_RANK_BITS;
-  if (entry > (registers.get(register) ?? -1)) registers.set(register, entry);
-}
-
 /**
  * A sketch's entries as a CSV field: a list literal, sorted so equal sketches write equal rows, each register once
  * with its highest rank (entries may repeat a register); empty for none.

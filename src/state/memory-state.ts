@@ -23,6 +23,8 @@ const NONE = -1;
 const WIDE = 1;
 const INITIAL_SLOTS = 1024;
 const INITIAL_BYTES = 64 * 1024;
+/** Bytes a slot takes across the slot arrays: two of 8-byte numbers, seven of 32-bit ones. */
+const SLOT_BYTES = 2 * 8 + 7 * 4;
 
 /**
  * KeyedState in memory, kept off the JavaScript heap: keys and payloads in one byte arena, slots in typed arrays
@@ -74,7 +76,7 @@ export class MemoryState<V> implements KeyedState<V> {
 
   /** The memory the entries take: the arena and the slot arrays. */
   get bytes(): number {
-    return this.arena.length + this.ts.length * 44 + this.heads.length * 4;
+    return this.arena.length + this.ts.length * SLOT_BYTES + this.heads.length * 4;
   }
 
   get(key: string): V | undefined {

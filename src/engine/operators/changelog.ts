@@ -1,5 +1,5 @@
 import { additiveColumns } from '../../catalogue/metrics.ts';
-import { addUser, sketchField, userSketchEntry } from '../../catalogue/user-sketch.ts';
+import { sketchField, userSketchEntry } from '../../catalogue/user-sketch.ts';
 import type { SourceRecord } from '../../connectors/source.ts';
 import { errors } from '../../errors.ts';
 import { dwaAdMinute, dwaCellKey } from '../../layers/dwa.ts';
@@ -43,7 +43,8 @@ const dwaKeyColumns = dwaCellKey.map((k) => byName.get(k)!);
 /** One DWA cell's delta: its totals' changes, and its users as sketch entries by register. */
 interface Cell {
   totals: number[];
-  users: Map<number, number>;
+  /** Sketch entries of its users, repeats and all (`sketchField` keeps each register's highest rank). */
+  users: number[];
 }
 
 /**
@@ -116,7 +117,7 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   private cell(key: string): Cell {
     let cell = this.cells.get(key);
     if (cell === undefined) {
-      cell = { totals: additiveColumns.map(() => 0), users: new Map() };
+      cell = { totals: additiveColumns.map(() => 0), users: [] };
       this.cells.set(key, cell);
     }
     return cell;
@@ -127,7 +128,7 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
     if (row.event_type !== 'request' || typeof row.user_id !== 'string') return;
     const ms = epochMs(row.event_time);
     const minute = ms - (ms % granularityMs.minute);
-    addUser(this.cell(minute + S + csv(row, dwaDimensionDefs)).users, userSketchEntry(row.user_id));
+    this.cell(minute + S + csv(row, dwaDimensionDefs)).users.push(userSketchEntry(row.user_id));
   }
 
   override onCheckpoint(writes: CheckpointWrites): void {
@@ -139,8 +140,7 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
       }
     const dwa = new CsvRows();
     for (const [key, { totals, users }] of this.cells)
-      if (users.size > 0 || totals.some((v) => v !== 0))
-        dwa.push(key + S + totals.join(S) + S + sketchField(users.values()));
+      if (users.length > 0 || totals.some((v) => v !== 0)) dwa.push(key + S + totals.join(S) + S + sketchField(users));
     writes.dwa = dwa;
     this.added = new Map();
     this.removed = [];
