@@ -1,15 +1,32 @@
 /** A key's hash marked as shared by spilled keys of different buckets: where they are is not known. */
 const SHARED = -1;
+/** A free cell of the hash table (buckets are minutes since 1970, never negative). */
+const EMPTY = -2;
+const INITIAL_CELLS = 1024;
+/** 2^32 / golden ratio: multiplied by it, a hash's top bits depend on all of its bits (Fibonacci hashing). */
+const FIBONACCI = 0x9e3779b1;
+
+/** The hashes spilled from one bucket, in a typed array that grows by doubling. */
+interface HashList {
+  hashes: Int32Array;
+  n: number;
+}
 
 /**
  * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
- * look-up reads one bucket of the warehouse instead of the whole window, and a key not found was never spilled: about
- * 40 bytes a key (measured with a million keys on Node 24) where the state holds a few hundred.
+ * look-up reads one bucket of the warehouse instead of the whole window, and a key not found was never spilled. The
+ * map is an open-addressing table in typed arrays (16 - 32 bytes a key, none of it for the garbage collector to
+ * mark): a Map of a million spilled keys took about 40 bytes each on the JavaScript heap, and every full collection
+ * marked them all.
  */
 export class SpillIndex {
-  private readonly bucketOf = new Map<number, number>();
+  private cellHash = new Int32Array(0);
+  private cellBucket = new Float64Array(0);
+  private filled = 0;
+  /** 32 less the table's size in bits: a hash's home cell is its mixed hash's top bits. */
+  private shift = 32;
   /** The hashes spilled per bucket (locating), for expiry. */
-  private readonly hashes = new Map<number, number[]>();
+  private readonly lists = new Map<number, HashList>();
   private readonly counts = new Map<number, number>();
   private readonly locating: boolean;
   count = 0;
@@ -23,11 +40,24 @@ export class SpillIndex {
     this.count++;
     this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
     if (!this.locating) return;
-    const known = this.bucketOf.get(h);
-    this.bucketOf.set(h, known === undefined || known === bucket ? bucket : SHARED);
-    const list = this.hashes.get(bucket);
-    if (list) list.push(h);
-    else this.hashes.set(bucket, [h]);
+    if (4 * (this.filled + 1) > 3 * this.cellHash.length) this.resize(Math.max(INITIAL_CELLS, 2 * this.cellHash.length));
+    const i = this.cellOf(h);
+    const known = this.cellBucket[i]!;
+    if (known === EMPTY) {
+      this.cellHash[i] = h;
+      this.cellBucket[i] = bucket;
+      this.filled++;
+    } else if (known !== bucket) this.cellBucket[i] = SHARED;
+    const list = this.lists.get(bucket);
+    if (!list) this.lists.set(bucket, { hashes: Int32Array.of(h), n: 1 });
+    else {
+      if (list.n === list.hashes.length) {
+        const grown = new Int32Array(2 * list.n);
+        grown.set(list.hashes);
+        list.hashes = grown;
+      }
+      list.hashes[list.n++] = h;
+    }
   }
 
   /**
@@ -36,8 +66,9 @@ export class SpillIndex {
    */
   find(h: number): number | null | undefined {
     if (!this.locating) return this.count > 0 ? null : undefined;
-    const b = this.bucketOf.get(h);
-    return b === SHARED ? null : b;
+    if (this.filled === 0) return undefined;
+    const b = this.cellBucket[this.cellOf(h)]!;
+    return b === EMPTY ? undefined : b === SHARED ? null : b;
   }
 
   /** Forgets the buckets before `last` (inclusive). */
@@ -46,10 +77,55 @@ export class SpillIndex {
       if (b > last) continue;
       this.count -= n;
       this.counts.delete(b);
+      const list = this.lists.get(b);
+      if (!list) continue;
       // A shared mark stays: which of its keys are left is not known. Marks are rare (about n^2 / 2^33 for n keys
       // spilled) and a restart clears them.
-      for (const h of this.hashes.get(b) ?? []) if (this.bucketOf.get(h) === b) this.bucketOf.delete(h);
-      this.hashes.delete(b);
+      for (let k = 0; k < list.n; k++) {
+        const i = this.cellOf(list.hashes[k]!);
+        if (this.cellBucket[i] === b) this.vacate(i);
+      }
+      this.lists.delete(b);
+    }
+    // Memory follows the spilled part of the window down as well as up.
+    if (this.cellHash.length > INITIAL_CELLS && 8 * this.filled < this.cellHash.length)
+      this.resize(Math.max(INITIAL_CELLS, this.cellHash.length / 2));
+  }
+
+  /** The cell holding `h`, or the free cell where it would go. */
+  private cellOf(h: number): number {
+    const mask = this.cellHash.length - 1;
+    let i = Math.imul(h, FIBONACCI) >>> this.shift;
+    while (this.cellBucket[i] !== EMPTY && this.cellHash[i] !== h) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** Frees cell `i`, moving later cells of its probe run back so that every run stays unbroken (no tombstones). */
+  private vacate(i: number): void {
+    const mask = this.cellHash.length - 1;
+    for (let j = (i + 1) & mask; this.cellBucket[j] !== EMPTY; j = (j + 1) & mask) {
+      const k = Math.imul(this.cellHash[j]!, FIBONACCI) >>> this.shift;
+      // The cell at j may move to i only if its home is not cyclically within (i, j].
+      if (i <= j ? k > i && k <= j : k > i || k <= j) continue;
+      this.cellHash[i] = this.cellHash[j]!;
+      this.cellBucket[i] = this.cellBucket[j]!;
+      i = j;
+    }
+    this.cellBucket[i] = EMPTY;
+    this.filled--;
+  }
+
+  private resize(cells: number): void {
+    const hashes = this.cellHash;
+    const buckets = this.cellBucket;
+    this.cellHash = new Int32Array(cells);
+    this.cellBucket = new Float64Array(cells).fill(EMPTY);
+    this.shift = 32 - Math.log2(cells);
+    for (let i = 0; i < hashes.length; i++) {
+      if (buckets[i] === EMPTY) continue;
+      const j = this.cellOf(hashes[i]!);
+      this.cellHash[j] = hashes[i]!;
+      this.cellBucket[j] = buckets[i]!;
     }
   }
 }
