@@ -40,7 +40,8 @@ export class SpillIndex {
     this.count++;
     this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
     if (!this.locating) return;
-    if (4 * (this.filled + 1) > 3 * this.cellHash.length) this.resize(Math.max(INITIAL_CELLS, 2 * this.cellHash.length));
+    if (4 * (this.filled + 1) > 3 * this.cellHash.length)
+      this.resize(Math.max(INITIAL_CELLS, 2 * this.cellHash.length));
     const i = this.cellOf(h);
     const known = this.cellBucket[i]!;
     if (known === EMPTY) {

@@ -34,28 +34,35 @@ class Model {
 /** Hashes from a few values (repeats, keys shared across buckets) and from all of int32 (collisions in the table). */
 const hashArb = fc.oneof(fc.integer({ min: -3, max: 40 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
 const opArb = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ op: fc.constant('add' as const), h: hashArb, b: fc.integer({ min: 0, max: 20 }) }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({ op: fc.constant('add' as const), h: hashArb, b: fc.integer({ min: 0, max: 20 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), last: fc.integer({ min: -1, max: 21 }) }) },
 );
 
 test('any sequence of spills and expiries locates every hash as a Map would', () => {
   fc.assert(
-    fc.property(fc.array(opArb, { minLength: 600, maxLength: 1500 }), fc.array(hashArb, { maxLength: 50 }), (ops, probes) => {
-      const index = new SpillIndex(true);
-      const model = new Model();
-      for (const o of ops) {
-        if (o.op === 'add') {
-          index.add(o.h, o.b);
-          model.add(o.h, o.b);
-        } else {
-          index.dropThrough(o.last);
-          model.dropThrough(o.last);
+    fc.property(
+      fc.array(opArb, { minLength: 600, maxLength: 1500 }),
+      fc.array(hashArb, { maxLength: 50 }),
+      (ops, probes) => {
+        const index = new SpillIndex(true);
+        const model = new Model();
+        for (const o of ops) {
+          if (o.op === 'add') {
+            index.add(o.h, o.b);
+            model.add(o.h, o.b);
+          } else {
+            index.dropThrough(o.last);
+            model.dropThrough(o.last);
+          }
+          assert.equal(index.count, model.count);
         }
-        assert.equal(index.count, model.count);
-      }
-      for (const h of [...model.bucketOf.keys(), ...probes, ...ops.flatMap((o) => (o.op === 'add' ? [o.h] : []))])
-        assert.equal(index.find(h), model.find(h), `hash ${h}`);
-    }),
+        for (const h of [...model.bucketOf.keys(), ...probes, ...ops.flatMap((o) => (o.op === 'add' ? [o.h] : []))])
+          assert.equal(index.find(h), model.find(h), `hash ${h}`);
+      },
+    ),
     { numRuns: 300 },
   );
 });
