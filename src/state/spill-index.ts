@@ -96,16 +96,21 @@ export class SpillIndex {
   /** The cell holding `h`, or the free cell where it would go. */
   private cellOf(h: number): number {
     const mask = this.cellHash.length - 1;
-    let i = Math.imul(h, FIBONACCI) >>> this.shift;
+    let i = this.home(h);
     while (this.cellBucket[i] !== EMPTY && this.cellHash[i] !== h) i = (i + 1) & mask;
     return i;
+  }
+
+  /** The cell where a probe for `h` starts. */
+  private home(h: number): number {
+    return Math.imul(h, FIBONACCI) >>> this.shift;
   }
 
   /** Frees cell `i`, moving later cells of its probe run back so that every run stays unbroken (no tombstones). */
   private vacate(i: number): void {
     const mask = this.cellHash.length - 1;
     for (let j = (i + 1) & mask; this.cellBucket[j] !== EMPTY; j = (j + 1) & mask) {
-      const k = Math.imul(this.cellHash[j]!, FIBONACCI) >>> this.shift;
+      const k = this.home(this.cellHash[j]!);
       // The cell at j may move to i only if its home is not cyclically within (i, j].
       if (i <= j ? k > i && k <= j : k > i || k <= j) continue;
       this.cellHash[i] = this.cellHash[j]!;
