@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Source } from '../connectors/source.ts';
 import { DimensionState } from '../state/dimension-state.ts';
+import { SpillFile } from '../state/spill-file.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { checkpointCounters, type Counters, emptyCounters } from '../layers/meta.ts';
 import { emptyWrites } from '../warehouse/checkpoint-writes.ts';
@@ -96,6 +97,7 @@ export class Job {
       config,
       store: warehouse,
       dims: new DimensionState(),
+      spill: config.stateMemoryBytes === null ? null : new SpillFile(warehouse.spillPath),
       counters: emptyCounters(),
       stats: emptyStats(),
       epoch: 1,
@@ -116,6 +118,7 @@ export class Job {
       return await this.process(options);
     } finally {
       for (const op of this.ops) await op.close();
+      this.ctx.spill?.close();
     }
   }
 

@@ -3,6 +3,7 @@ import type { CheckpointWrites } from '../warehouse/checkpoint-writes.ts';
 import type { EngineConfig } from './config.ts';
 import type { EngineStore } from '../warehouse/warehouse.ts';
 import type { DimensionState } from '../state/dimension-state.ts';
+import type { SpillFile } from '../state/spill-file.ts';
 import type { RunStats, StateSize } from './stats.ts';
 
 /** What every operator of a running pipeline can see. */
@@ -10,6 +11,8 @@ export interface RunContext {
   readonly config: EngineConfig;
   readonly store: EngineStore;
   readonly dims: DimensionState;
+  /** Where keyed state bounded by a memory budget spills what memory cannot hold; null with the whole window in memory. */
+  readonly spill: SpillFile | null;
   readonly counters: Counters;
   /** This process's tallies for monitoring (not checkpointed). */
   readonly stats: RunStats;

@@ -1,6 +1,6 @@
 /**
- * Keyed operator state that expires by event time. Implementations may hold it in memory or on disk;
- * operators see only this interface.
+ * Keyed operator state that expires by event time. Implementations may hold it in memory or on disk (spilled);
+ * operators see only this interface: `get` and `has` answer for spilled entries too.
  *
  * Entries written with `pin` stay until `release(epoch)` even if already expired: they were written for
  * events older than the expiry horizon, and must stay visible until the checkpoint that writes them
@@ -17,20 +17,15 @@ export interface KeyedState<V> {
    * holds what was committed, so a miss there becomes a look-up): memory stays bounded whatever the window.
    */
   expire(horizon: number, space?: StateSpace): number;
-  /** Entries dropped for space while still inside the window: the warehouse answers for them now. */
+  /** Entries dropped from memory for space while still inside the window: spilled. */
   readonly spilled: number;
-  /** Every entry ever set with event time at or after this is held, or spilled and found by `locate`. */
+  /** Every entry ever set with event time at or after this is held or spilled. */
   readonly knownSince: number;
   /**
-   * The event-time range a spilled key's entry lies in; null when spilled but where is not known (before heldSince);
-   * undefined when not spilled.
+   * Records entries the warehouse holds that memory does not (a restore the budget cut short) as spilled, so `get`
+   * finds them; every key since `since` is then known.
    */
-  locate(key: string): { from: number; to: number } | null | undefined;
-  /**
-   * Records keys the warehouse holds that memory does not (a restore the budget cut short), so `locate` finds them;
-   * every key since `since` is then known.
-   */
-  restoreSpilled(keys: readonly { id: string; ts: number }[], since: number): void;
+  restoreSpilled(entries: readonly { key: string; value: V; ts: number }[], since: number): void;
   /** Every entry ever set with event time at or after this is still held: a miss there is an answer, not a doubt. */
   readonly heldSince: number;
   /** Unpins entries pinned at or before `epoch`. */

@@ -1,4 +1,7 @@
+import { keyBytes, keyEquals, keyField, writeKey } from './entry-bytes.ts';
 import type { KeyedState, StateSpace } from './keyed-state.ts';
+import type { SpillTable } from './spill-file.ts';
+import { entryBytes, findEntry, readEntry, SpillBatch, slotBits, slotOf, withoutEntry } from './spill-groups.ts';
 import { hash32, SpillIndex } from './spill-index.ts';
 
 /** How a state keeps its values off the JavaScript heap: as text beside the entry's key and event time. */
@@ -19,8 +22,6 @@ interface Bucket {
 }
 
 const NONE = -1;
-/** A key's length field marks keys stored as UTF-16 code units (any above 255), not one byte per unit. */
-const WIDE = 1;
 const INITIAL_SLOTS = 1024;
 const INITIAL_BYTES = 64 * 1024;
 /** Bytes a slot takes across the slot arrays: two of 8-byte numbers, seven of 32-bit ones. */
@@ -31,17 +32,21 @@ const SLOT_BYTES = 2 * 8 + 7 * 4;
  * (a hash table chained through them, and a list per time bucket so expiry touches only what expires). A window of
  * a million entries is a few dozen objects for the garbage collector, not millions: as Maps of strings and objects,
  * every full collection marked them all again (measured: V8's collector threads spent about 4 µs per event on it).
- * Bounded by a capacity it keeps the newest entries and leaves the older ones of the window to the warehouse file on
- * disk, which holds them anyway.
+ * Bounded by a capacity it keeps the newest entries and spills the older ones of the window: to a spill table on disk
+ * when given one (read back key by key), else to the warehouse file alone, which holds them anyway.
  */
 export class MemoryState<V> implements KeyedState<V> {
   private readonly codec: StateCodec<V>;
   private readonly bucketMs: number;
   /** Entries dropped for space: still inside the window until expiry passes their bucket. */
   private readonly spills: SpillIndex;
+  /** Where spilled entries go, when they are to be read back by key. */
+  private table: SpillTable | null = null;
+  /** The slot bits of each bucket spilled to the table, fixed at its first spill. */
+  private readonly slotBitsOf = new Map<number, number>();
   private readonly buckets = new Map<number, Bucket>();
   private readonly pinsByEpoch = new Map<number, number[]>();
-  // Per slot: event time, arena offset, key length (code units << 1 | WIDE), payload bytes, key hash, next slot in
+  // Per slot: event time, arena offset, key length field (entry-bytes.ts), payload bytes, key hash, next slot in
   // its hash chain (or in the free list), neighbours in its bucket's list, pinning epoch (NaN: none).
   private ts = new Float64Array(INITIAL_SLOTS);
   private off = new Uint32Array(INITIAL_SLOTS);
@@ -63,11 +68,22 @@ export class MemoryState<V> implements KeyedState<V> {
   heldSince = Number.NEGATIVE_INFINITY;
   knownSince = Number.NEGATIVE_INFINITY;
 
-  /** `locating` keeps where each spilled key went (see `locate`), for states looked up by key alone. */
+  /**
+   * `locating` keeps which bucket each spilled key went to, for states that read spilled entries back (`spillTo`);
+   * other states spill entries to nowhere, and answer for the time since `heldSince` alone.
+   */
   constructor(codec: StateCodec<V>, bucketMs = 60_000, locating = false) {
     this.codec = codec;
     this.bucketMs = bucketMs;
     this.spills = new SpillIndex(locating);
+  }
+
+  /**
+   * From now on, entries spilled for space are written to `table` and `get` and `has` read them back from it (a
+   * locating state only: a key's bucket is where the table keeps it).
+   */
+  spillTo(table: SpillTable): void {
+    this.table = table;
   }
 
   get size(): number {
@@ -80,16 +96,45 @@ export class MemoryState<V> implements KeyedState<V> {
   }
 
   get(key: string): V | undefined {
-    const s = this.find(key, hash32(key));
-    if (s === NONE) return undefined;
-    const n = this.valLen[s]!;
-    if (n === 0) return this.codec.decode('', this.ts[s]!, key);
-    const start = this.off[s]! + keyBytes(this.keyLen[s]!);
-    return this.codec.decode(this.arena.toString('utf8', start, start + n), this.ts[s]!, key);
+    const h = hash32(key);
+    const s = this.find(key, h);
+    if (s === NONE) {
+      const e = this.readSpilled(key, h);
+      return e && this.codec.decode(e.payload, e.ts, key);
+    }
+    return this.codec.decode(this.valLen[s] === 0 ? '' : this.payloadOf(s), this.ts[s]!, key);
   }
 
   has(key: string): boolean {
-    return this.find(key, hash32(key)) !== NONE;
+    const h = hash32(key);
+    return this.find(key, h) !== NONE || this.readSpilled(key, h) !== undefined;
+  }
+
+  /** A spilled entry of `key`, read back from the spill table. */
+  private readSpilled(key: string, h: number): { ts: number; payload: string } | undefined {
+    // Most keys were never spilled: the index says so without a list.
+    if (!this.table || this.spills.find(h) === undefined) return undefined;
+    for (const b of this.spills.bucketsOf(h))
+      for (const group of this.table.get(b, this.slotIn(b, h))) {
+        const o = findEntry(group, key);
+        if (o >= 0) return readEntry(group, o);
+      }
+    return undefined;
+  }
+
+  /** A key's slot in a spilled bucket. */
+  private slotIn(bucket: number, h: number): number {
+    return slotOf(h, this.slotBitsOf.get(bucket) ?? 0);
+  }
+
+  /** A bucket's slot bits, fixed by its size when it first spills (`n` entries). */
+  private slotBitsFor(bucket: number, n: number): number {
+    let bits = this.slotBitsOf.get(bucket);
+    if (bits === undefined) {
+      bits = slotBits(n);
+      this.slotBitsOf.set(bucket, bits);
+    }
+    return bits;
   }
 
   set(key: string, value: V, ts: number, pin?: number): void {
@@ -114,29 +159,49 @@ export class MemoryState<V> implements KeyedState<V> {
   }
 
   delete(key: string): void {
-    const s = this.find(key, hash32(key));
+    const h = hash32(key);
+    const s = this.find(key, h);
     if (s !== NONE) this.remove(s);
+    if (this.table)
+      for (const b of this.spills.bucketsOf(h)) {
+        const slot = this.slotIn(b, h);
+        const groups: Uint8Array[] = this.table.get(b, slot);
+        const i = groups.findIndex((g) => findEntry(g, key) >= 0);
+        if (i < 0) continue;
+        groups[i] = withoutEntry(groups[i]!, findEntry(groups[i]!, key));
+        this.table.replace(b, slot, Buffer.concat(groups));
+      }
   }
 
   get spilled(): number {
     return this.spills.count;
   }
 
-  locate(key: string): { from: number; to: number } | null | undefined {
-    const b = this.spills.find(hash32(key));
-    if (b === undefined || b === null) return b;
-    return { from: b * this.bucketMs, to: (b + 1) * this.bucketMs - 1 };
-  }
-
-  restoreSpilled(keys: readonly { id: string; ts: number }[], since: number): void {
-    for (const k of keys) this.spills.add(hash32(k.id), Math.floor(k.ts / this.bucketMs));
+  restoreSpilled(entries: readonly { key: string; value: V; ts: number }[], since: number): void {
+    const sizes = new Map<number, number>();
+    for (const e of entries) {
+      const b = Math.floor(e.ts / this.bucketMs);
+      sizes.set(b, (sizes.get(b) ?? 0) + 1);
+    }
+    const batch = new SpillBatch();
+    for (const e of entries) {
+      const b = Math.floor(e.ts / this.bucketMs);
+      const h = hash32(e.key);
+      this.spills.add(h, b);
+      if (!this.table) continue;
+      const { field, bytes, payloadBytes } = entryBytes(e.key, this.codec.encode(e.value));
+      batch.add(b, slotOf(h, this.slotBitsFor(b, sizes.get(b)!)), e.ts, field, bytes, 0, payloadBytes);
+    }
+    if (batch.size > 0) this.table?.put(batch.groups());
     this.knownSince = since;
   }
 
   expire(horizon: number, space?: StateSpace): number {
     if (horizon > this.knownSince) this.knownSince = horizon;
     const removed = this.drop(horizon, false);
-    this.spills.dropThrough(Math.floor(horizon / this.bucketMs) - 1);
+    const expired = Math.floor(horizon / this.bucketMs) - 1;
+    if (this.spills.dropThrough(expired) > 0) this.table?.dropThrough(expired);
+    for (const b of this.slotBitsOf.keys()) if (b <= expired) this.slotBitsOf.delete(b);
     if (space && this.count > space.capacity) this.drop(Math.min(space.committedBefore, this.roomFrom(space)), true);
     return removed;
   }
@@ -163,6 +228,7 @@ export class MemoryState<V> implements KeyedState<V> {
   private drop(horizon: number, spill: boolean): number {
     if (horizon > this.heldSince) this.heldSince = horizon;
     const last = Math.floor(horizon / this.bucketMs);
+    const batch = spill && this.table ? new SpillBatch() : null;
     let removed = 0;
     for (const [b, bucket] of this.buckets) {
       if (b > last) continue;
@@ -170,42 +236,37 @@ export class MemoryState<V> implements KeyedState<V> {
         const following = this.next[s]!;
         if (this.ts[s]! < horizon && Number.isNaN(this.pin[s]!)) {
           if (spill) this.spills.add(this.hashes[s]!, b);
+          if (batch) {
+            const slot = slotOf(this.hashes[s]!, this.slotBitsFor(b, bucket.count));
+            batch.add(b, slot, this.ts[s]!, this.keyLen[s]!, this.arena, this.off[s]!, this.valLen[s]!);
+          }
           this.remove(s);
           removed++;
         }
         s = following;
       }
     }
+    // Before a compaction moves the arena's bytes: the batch points into it.
+    if (batch && batch.size > 0) this.table?.put(batch.groups());
     if (this.garbage > this.used / 2) this.compact(0);
     return removed;
+  }
+
+  private payloadOf(s: number): string {
+    const start = this.off[s]! + keyBytes(this.keyLen[s]!);
+    return this.arena.toString('utf8', start, start + this.valLen[s]!);
   }
 
   /** The slot holding `key`, or NONE. */
   private find(key: string, h: number): number {
     for (let s = this.heads[h & (this.heads.length - 1)]!; s !== NONE; s = this.chain[s]!)
-      if (this.hashes[s] === h && this.holds(s, key)) return s;
+      if (this.hashes[s] === h && keyEquals(this.arena, this.off[s]!, this.keyLen[s]!, key)) return s;
     return NONE;
   }
 
-  private holds(s: number, key: string): boolean {
-    const len = this.keyLen[s]!;
-    const units = len >>> 1;
-    if (units !== key.length) return false;
-    const a = this.arena;
-    const o = this.off[s]!;
-    if ((len & WIDE) === 0) {
-      for (let i = 0; i < units; i++) if (a[o + i] !== key.charCodeAt(i)) return false;
-    } else {
-      for (let i = 0; i < units; i++)
-        if ((a[o + 2 * i]! | (a[o + 2 * i + 1]! << 8)) !== key.charCodeAt(i)) return false;
-    }
-    return true;
-  }
-
   private newSlot(key: string, h: number, payload: string): number {
-    let wide = 0;
-    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 255) wide = WIDE;
-    const kb = wide ? 2 * key.length : key.length;
+    const field = keyField(key);
+    const kb = keyBytes(field);
     this.reserve(kb + 3 * payload.length);
     let s = this.free;
     if (s !== NONE) this.free = this.chain[s]!;
@@ -214,9 +275,9 @@ export class MemoryState<V> implements KeyedState<V> {
       s = this.top++;
     }
     const o = this.used;
-    this.arena.write(key, o, wide ? 'utf16le' : 'latin1');
+    writeKey(this.arena, o, key, field);
     this.off[s] = o;
-    this.keyLen[s] = (key.length << 1) | wide;
+    this.keyLen[s] = field;
     this.valLen[s] = payload.length === 0 ? 0 : this.arena.write(payload, o + kb, 'utf8');
     this.used = o + kb + this.valLen[s]!;
     this.hashes[s] = h;
@@ -350,11 +411,6 @@ export class MemoryState<V> implements KeyedState<V> {
     for (const bucket of this.buckets.values())
       for (let s = bucket.head; s !== NONE; s = this.next[s]!) this.chainIn(s);
   }
-}
-
-/** The arena bytes of a key from its length field. */
-function keyBytes(len: number): number {
-  return len & WIDE ? len - WIDE : len >>> 1;
 }
 
 function grown<T extends Float64Array | Uint32Array | Int32Array>(from: T, to: T): T {

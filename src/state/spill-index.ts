@@ -14,10 +14,9 @@ interface HashList {
 
 /**
  * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
- * look-up reads one bucket of the warehouse instead of the whole window, and a key not found was never spilled. The
- * map is an open-addressing table in typed arrays (16 - 32 bytes a key, none of it for the garbage collector to
- * mark): a Map of a million spilled keys took about 40 bytes each on the JavaScript heap, and every full collection
- * marked them all.
+ * look-up reads the spill file at one bucket, and a key not found was never spilled. The map is an open-addressing
+ * table in typed arrays (16 - 32 bytes a key, none of it for the garbage collector to mark): a Map of a million
+ * spilled keys took about 40 bytes each on the JavaScript heap, and every full collection marked them all.
  */
 export class SpillIndex {
   private cellHash = new Int32Array(0);
@@ -72,8 +71,22 @@ export class SpillIndex {
     return b === EMPTY ? undefined : b === SHARED ? null : b;
   }
 
-  /** Forgets the buckets before `last` (inclusive). */
-  dropThrough(last: number): void {
+  /**
+   * Every bucket a key (by its `hash32`) may have been spilled from: its own, or for a hash shared across buckets each
+   * bucket whose list holds it (a scan of every list, for the rare shared hash). Empty when never spilled or not
+   * locating.
+   */
+  bucketsOf(h: number): number[] {
+    const b = this.find(h);
+    if (b !== null) return b === undefined ? [] : [b];
+    const found: number[] = [];
+    for (const [bucket, list] of this.lists) if (list.hashes.subarray(0, list.n).includes(h)) found.push(bucket);
+    return found;
+  }
+
+  /** Forgets the buckets before `last` (inclusive); returns how many keys went. */
+  dropThrough(last: number): number {
+    const before = this.count;
     for (const [b, n] of this.counts) {
       if (b > last) continue;
       this.count -= n;
@@ -91,6 +104,7 @@ export class SpillIndex {
     // Memory follows the spilled part of the window down as well as up.
     if (this.cellHash.length > INITIAL_CELLS && 8 * this.filled < this.cellHash.length)
       this.resize(Math.max(INITIAL_CELLS, this.cellHash.length / 2));
+    return before - this.count;
   }
 
   /** The cell holding `h`, or the free cell where it would go. */

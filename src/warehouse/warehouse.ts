@@ -47,6 +47,8 @@ export interface TimeRange {
 
 /** What the stream engine needs from a warehouse: atomic checkpoints, and reads to restore and complete its state. */
 export interface EngineStore {
+  /** A file path on local disk beside the warehouse's own files, for the engine's spilled state (a cache it rebuilds). */
+  readonly spillPath: string;
   /** Writes one checkpoint's data and its position atomically: all of it or none. */
   commit(writes: CheckpointWrites): Promise<void>;
   readCheckpoint(source: string): Promise<CheckpointRow | null>;
@@ -54,8 +56,8 @@ export interface EngineStore {
   loadDimensions(): Promise<{ table: string; row: Record<string, unknown> }[]>;
   /** DWD requests with event time at or after `sinceMs`, newest first, at most `limit` of them. */
   loadRequests(sinceMs: number, limit?: number): Promise<RequestRow[]>;
-  /** Ids and event times of the DWD requests with event time in [fromMs, beforeMs). */
-  loadRequestIds(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]>;
+  /** DWD requests with event time in [fromMs, beforeMs). */
+  loadRequestsBetween(fromMs: number, beforeMs: number): Promise<RequestRow[]>;
   /**
    * Ids of every follow event processed (ODS, duplicates folded) with event time at or after `sinceMs`, newest first,
    * at most `limit` of them.

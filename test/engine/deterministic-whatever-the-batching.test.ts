@@ -34,7 +34,7 @@ test('the same input gives the same warehouse whatever the batch sizes and check
   assert.equal(dl.n, sa.counters.deadLettered);
 });
 
-test('a state budget far smaller than the window spills to the warehouse and changes nothing', async () => {
+test('a state budget far smaller than the window spills to disk and changes nothing', async () => {
   const a = join(tmp.dir, 'full.duckdb');
   const b = join(tmp.dir, 'spilled.duckdb');
   const full = stateWatch();

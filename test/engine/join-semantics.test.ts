@@ -110,7 +110,7 @@ describe('interval join: the outcome depends on which records exist, not on thei
       { batchSize: 1, checkpointIntervalMs: 0, stateMemoryBytes: null },
     ],
     [
-      'a checkpoint per record, state on disk with no room in memory: the request spilled, read from its minute',
+      'a checkpoint per record, state on disk with no room in memory: the request spilled, read back from the spill file',
       { batchSize: 1, checkpointIntervalMs: 0, stateMemoryBytes: 1 },
     ],
     ['one batch: the request still in memory', { batchSize: 4096, checkpointIntervalMs: 500 }],

@@ -16,6 +16,7 @@ function context(): RunContext {
     config,
     store: null as never,
     dims: null as never,
+    spill: null,
     counters: emptyWrites(1, 'test').counters,
     stats: emptyStats(),
     epoch: 1,

@@ -1,5 +1,10 @@
-import { test, describe } from 'node:test';
+import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpillFile } from '../../src/state/spill-file.ts';
+import { hash32 } from '../../src/state/spill-index.ts';
 import { restoredSince } from '../../src/state/keyed-state.ts';
 import { MemoryState, type StateCodec } from '../../src/state/memory-state.ts';
 
@@ -275,69 +280,152 @@ describe('restoredSince', () => {
   });
 });
 
-describe('locating spilled entries', () => {
-  test('a spilled key is found in its minute; a key never spilled, or gone with the window, is not', () => {
-    const s = state();
-    for (let m = 0; m < 10; m++) put(s, `k${m}`, T0 + m * MINUTE + 30_000);
+describe('spilled entries read back from the spill file', () => {
+  /** A state spilling to a fresh spill file; the file is closed (and deleted) after the test. */
+  function spilling(t: TestContext, locating = true): { s: MemoryState<Entry>; file: SpillFile } {
+    const dir = mkdtempSync(join(tmpdir(), 'adw-spill-test-'));
+    const file = new SpillFile(join(dir, 'state'));
+    t.after(() => {
+      file.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const s = state(undefined, locating);
+    if (locating) s.spillTo(file.table('entries'));
+    return { s, file };
+  }
+
+  test('a spilled key reads back with its value and time; one never spilled, or gone with the window, does not', (t) => {
+    const { s, file } = spilling(t);
+    const want = new Map<string, Entry>();
+    for (let m = 0; m < 10; m++) want.set(`k${m}`, put(s, `k${m}`, T0 + m * MINUTE + 30_000));
     s.expire(T0, { capacity: 4, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.size, 4);
+    assert.equal(s.spilled, 6);
     assert.equal(s.heldSince, T0 + 6 * MINUTE);
-    assert.equal(s.knownSince, T0, 'every key since T0 is held or found');
-    assert.deepEqual(s.locate('k2'), { from: T0 + 2 * MINUTE, to: T0 + 3 * MINUTE - 1 });
-    assert.equal(s.locate('k7'), undefined, 'held, not spilled');
-    assert.equal(s.locate('never'), undefined);
+    assert.equal(s.knownSince, T0, 'every key since T0 is held or spilled');
+    assert.ok(file.bytes > 0 && existsSync(file.path));
+    for (const [k, e] of want) {
+      assert.deepEqual(s.get(k), e, k);
+      assert.equal(s.has(k), true, k);
+    }
+    assert.equal(s.get('never'), undefined);
+    assert.equal(s.has('never'), false);
     s.expire(T0 + 3 * MINUTE);
     assert.equal(s.knownSince, T0 + 3 * MINUTE);
-    assert.equal(s.locate('k2'), undefined, 'its minute left the window');
-    assert.deepEqual(s.locate('k3'), { from: T0 + 3 * MINUTE, to: T0 + 4 * MINUTE - 1 });
+    assert.equal(s.get('k2'), undefined, 'its minute left the window, and the file');
+    assert.equal(s.has('k2'), false);
+    assert.deepEqual(s.get('k3'), want.get('k3'));
     assert.equal(s.spilled, 3);
   });
 
-  test('thousands of spilled keys are each found in their own minute', () => {
-    const s = state();
-    for (let i = 0; i < 50_000; i++) put(s, `req-${i.toString(36)}`, T0 + (i % 600) * 1000 * 6);
+  test('tens of thousands of spilled keys each read back exactly', (t) => {
+    const { s } = spilling(t);
+    const ts = (i: number) => T0 + (i % 600) * 1000 * 6;
+    for (let i = 0; i < 50_000; i++) put(s, `req-${i.toString(36)}`, ts(i));
     s.expire(T0, { capacity: 1, committedBefore: T0 + 59 * MINUTE });
-    let shared = 0;
     for (let i = 0; i < 50_000; i += 7) {
-      const ts = T0 + (i % 600) * 1000 * 6;
-      const at = s.locate(`req-${i.toString(36)}`);
-      if (ts >= T0 + 59 * MINUTE) assert.equal(at, undefined, 'still held');
-      else if (at === null) shared++;
-      else
-        assert.ok(
-          at !== undefined && at.from <= ts && ts <= at.to,
-          `req-${i.toString(36)} at ${ts}: ${JSON.stringify(at)}`,
-        );
+      const key = `req-${i.toString(36)}`;
+      assert.deepEqual(s.get(key), entry(ts(i), `${key}@${ts(i)}`), key);
     }
-    assert.ok(shared < 10, `${shared} keys share a hash with a key of another minute`);
+    assert.equal(s.get('req-never'), undefined);
   });
 
-  test('a restore cut short records the older keys as spilled: found in their minute, and known since the horizon', () => {
-    const s = state();
+  test('a minute spilled in two parts (some entries pinned) reads back whole; a deleted entry leaves its group', (t) => {
+    const { s } = spilling(t);
+    const want = new Map<string, Entry>();
+    for (let i = 0; i < 200; i++)
+      want.set(`k${i}`, put(s, `k${i}`, T0 + MINUTE + i * 100, i % 2 === 0 ? 1 : undefined));
+    put(s, 'held', T0 + 9 * MINUTE);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.spilled, 100, 'the pinned half stays');
+    s.release(1);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.spilled, 200);
+    assert.equal(s.size, 1);
+    for (let i = 0; i < 200; i += 10) {
+      s.delete(`k${i}`);
+      want.delete(`k${i}`);
+    }
+    for (let i = 0; i < 200; i++) assert.deepEqual(s.get(`k${i}`), want.get(`k${i}`), `k${i}`);
+  });
+
+  test('keys whose hashes collide, spilled from different minutes, each read back from their own', (t) => {
+    const { s } = spilling(t);
+    // Found by search: equal 32-bit FNV-1a hashes.
+    assert.equal(hash32('req-6vl8'), hash32('req-npd6'));
+    const a = put(s, 'req-6vl8', T0 + MINUTE);
+    const b = put(s, 'req-npd6', T0 + 3 * MINUTE);
+    put(s, 'held', T0 + 9 * MINUTE);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.deepEqual(s.get('req-6vl8'), a);
+    assert.deepEqual(s.get('req-npd6'), b);
+    assert.equal(s.get('req-6vl9'), undefined, 'a key never spilled');
+    s.delete('req-6vl8');
+    assert.equal(s.get('req-6vl8'), undefined);
+    assert.deepEqual(s.get('req-npd6'), b, 'its namesake stays');
+    s.expire(T0 + 2 * MINUTE);
+    assert.deepEqual(s.get('req-npd6'), b, 'its minute is still in the window');
+    s.expire(T0 + 4 * MINUTE);
+    assert.equal(s.get('req-npd6'), undefined, 'gone with its minute');
+  });
+
+  test('a spilled entry set again is read from memory; deleted, it is gone from memory and the file', (t) => {
+    const { s } = spilling(t);
+    put(s, 'a', T0);
+    put(s, 'b', T0 + 5 * MINUTE);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.size, 1);
+    const again = entry(T0, 'rewritten');
+    s.set('a', again, T0);
+    assert.deepEqual(s.get('a'), again);
+    s.delete('a');
+    assert.equal(s.get('a'), undefined, 'neither in memory nor read back from the file');
+  });
+
+  test('a restore cut short spills the older entries: read back by key, and known since the horizon', (t) => {
+    const { s } = spilling(t);
     put(s, 'new', T0 + 9 * MINUTE);
     s.expire(T0 + 9 * MINUTE);
+    const old1 = entry(T0 + 2 * MINUTE + 5, 'first <b>&amp;</b> "quoted", with ümlauts');
+    const old2 = entry(T0 + 8 * MINUTE, '');
     s.restoreSpilled(
       [
-        { id: 'old1', ts: T0 + 2 * MINUTE + 5 },
-        { id: 'old2', ts: T0 + 8 * MINUTE },
+        { key: 'old1', value: old1, ts: old1.ts },
+        { key: 'ключ-2', value: old2, ts: old2.ts },
       ],
       T0,
     );
     assert.equal(s.heldSince, T0 + 9 * MINUTE);
     assert.equal(s.knownSince, T0);
-    assert.deepEqual(s.locate('old1'), { from: T0 + 2 * MINUTE, to: T0 + 3 * MINUTE - 1 });
-    assert.deepEqual(s.locate('old2'), { from: T0 + 8 * MINUTE, to: T0 + 9 * MINUTE - 1 });
-    assert.equal(s.locate('new'), undefined);
+    assert.deepEqual(s.get('old1'), old1);
+    assert.deepEqual(s.get('ключ-2'), old2, 'a key above latin-1 and an empty payload');
     assert.equal(s.spilled, 2);
   });
 
-  test('a state that does not locate answers null for any key once it spilled: look everywhere', () => {
+  test('a state that does not locate spills to nowhere: it answers only for the time since heldSince', () => {
     const s = state(undefined, false);
     put(s, 'a', T0);
     put(s, 'b', T0 + 5 * MINUTE);
-    assert.equal(s.locate('a'), undefined);
     s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
-    assert.equal(s.locate('a'), null);
-    assert.equal(s.locate('never'), null);
+    assert.equal(s.heldSince, T0 + MINUTE);
+    assert.equal(s.get('a'), undefined);
+    assert.equal(s.has('a'), false);
     assert.equal(s.spilled, 1);
+  });
+
+  test('the spill file replaces what a killed process left at its path, and is deleted on close', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'adw-spill-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'state');
+    writeFileSync(path, 'not an SQLite file: what a process killed mid-write might leave');
+    const file = new SpillFile(path);
+    const s = state();
+    s.spillTo(file.table('entries'));
+    put(s, 'a', T0);
+    put(s, 'b', T0 + MINUTE);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.deepEqual(s.get('a'), entry(T0, `a@${T0}`));
+    file.close();
+    assert.equal(existsSync(path), false);
   });
 });

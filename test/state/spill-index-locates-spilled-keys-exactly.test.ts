@@ -21,6 +21,13 @@ class Model {
     return b === -1 ? null : b;
   }
 
+  /** Its own bucket, or every bucket holding a shared hash, in ascending order. */
+  bucketsOf(h: number): number[] {
+    const b = this.find(h);
+    if (b !== null) return b === undefined ? [] : [b];
+    return [...this.lists].filter(([, hs]) => hs.includes(h)).map(([bucket]) => bucket);
+  }
+
   dropThrough(last: number): void {
     for (const [b, hs] of this.lists) {
       if (b > last) continue;
@@ -41,7 +48,7 @@ const opArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), last: fc.integer({ min: -1, max: 21 }) }) },
 );
 
-test('any sequence of spills and expiries locates every hash as a Map would', () => {
+test('any sequence of spills and expiries locates every hash as a Map would, shared ones in every bucket they are in', () => {
   fc.assert(
     fc.property(
       fc.array(opArb, { minLength: 600, maxLength: 1500 }),
@@ -54,13 +61,20 @@ test('any sequence of spills and expiries locates every hash as a Map would', ()
             index.add(o.h, o.b);
             model.add(o.h, o.b);
           } else {
-            index.dropThrough(o.last);
+            const before = model.count;
             model.dropThrough(o.last);
+            assert.equal(index.dropThrough(o.last), before - model.count, 'keys forgotten');
           }
           assert.equal(index.count, model.count);
         }
-        for (const h of [...model.bucketOf.keys(), ...probes, ...ops.flatMap((o) => (o.op === 'add' ? [o.h] : []))])
+        for (const h of [...model.bucketOf.keys(), ...probes, ...ops.flatMap((o) => (o.op === 'add' ? [o.h] : []))]) {
           assert.equal(index.find(h), model.find(h), `hash ${h}`);
+          assert.deepEqual(
+            index.bucketsOf(h).sort((x, y) => x - y),
+            model.bucketsOf(h).sort((x, y) => x - y),
+            `buckets of hash ${h}`,
+          );
+        }
       },
     ),
     { numRuns: 300 },

@@ -44,7 +44,7 @@ export const WAREHOUSE_MEMORY_OPTION = [
 /** `--state`: where the join's requests and the dedup's ids live beyond the memory budget. */
 export const STATE_OPTION = new Option(
   '--state <where>',
-  'keyed state: disk keeps at most --state-memory of it in memory and reads the rest of the window back from the warehouse file; memory holds the whole join window in memory',
+  'keyed state: disk keeps at most --state-memory of it in memory and spills the rest of the window to disk (requests to a spill file beside the warehouse); memory holds the whole join window in memory',
 )
   .choices(['disk', 'memory'] as const)
   .default('disk' as const);
@@ -53,7 +53,7 @@ export const STATE_OPTION = new Option(
 export const STATE_MEMORY_OPTION = [
   '--state-memory <size>',
   'with --state disk: memory the keyed state may take (the newest part of the window)',
-  '256MiB',
+  `${(defaultEngineConfig.stateMemoryBytes ?? 0) / 1024 / 1024}MiB`,
 ] as const;
 
 /** The state budget of `--state` and `--state-memory` (null: the whole window in memory). */

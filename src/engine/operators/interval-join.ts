@@ -4,11 +4,12 @@ import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
 import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
 import { MemoryState, timeOnly } from '../../state/memory-state.ts';
-import type { TimeRange, UnmatchedRow } from '../../warehouse/warehouse.ts';
+import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import { type DwdRow, type RequestInfo, requestCodec, type Tracked } from '../records.ts';
-import { SPILLED_KEY_DISK_BYTES, REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
+import type { SpillFile } from '../../state/spill-file.ts';
+import { REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 import { timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
 
@@ -24,11 +25,8 @@ interface Pending {
 const BUCKET_MS = 60_000;
 /** Heap per waiting follow event (its parsed record and raw line), a rough figure: there are few of them. */
 const PENDING_ENTRY_BYTES = 400;
-/**
- * Spilled minutes this close are looked up in one scan: at the bench's rate a DWD row group holds about five
- * minutes, so a scan per minute would read the same row groups again.
- */
-const NEARBY_MS = 5 * 60_000;
+/** A restore reads the requests it spills an hour of event time at a time, not the window's at once. */
+const RESTORE_SLICE_MS = 3600_000;
 const NO_ORPHANS: Map<string, UnmatchedRow[]> = new Map();
 
 /** What a follow event bills under its campaign's billing type (in 1e-9 currency units). */
@@ -48,8 +46,9 @@ export function spendNanos(kind: FollowEvent['kind'], req: RequestInfo): number 
  */
 export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   readonly name = 'interval-join';
-  /** Follow events know their request by id alone: where a spilled one went is kept. */
-  private readonly requests: KeyedState<RequestInfo> = new MemoryState(requestCodec, 60_000, true);
+  /** Follow events know their request by id alone: a spilled one is read back from the spill file by id. */
+  private readonly requests = new MemoryState(requestCodec, 60_000, true);
+  private spill: SpillFile | null = null;
   /**
    * Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most
    * look-ups.
@@ -74,14 +73,22 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   override async open(ctx: RunContext): Promise<void> {
+    this.spill = ctx.spill;
+    if (ctx.spill) this.requests.spillTo(ctx.spill.table('requests'));
     const horizon = this.requestHorizon(ctx);
     const space = stateSpace(ctx.config, REQUEST_ENTRY_BYTES, ctx.watermark);
     const rows = await ctx.store.loadRequests(horizon, space?.capacity);
     for (const row of rows) this.requests.set(row.request_id, requestInfo(row), row.ts);
     const held = restoredSince(rows, horizon, space);
     this.requests.expire(held); // held: every request since then
-    // The older ones stay on disk, known by id and minute: a follow event of one reads that minute only.
-    if (held > horizon) this.requests.restoreSpilled(await ctx.store.loadRequestIds(horizon, held), horizon);
+    // The older ones go to the spill file, where a follow event of one finds it by id.
+    for (let from = horizon; from < held; from += RESTORE_SLICE_MS) {
+      const rows = await ctx.store.loadRequestsBetween(from, Math.min(held, from + RESTORE_SLICE_MS));
+      this.requests.restoreSpilled(
+        rows.map((r) => ({ key: r.request_id, value: requestInfo(r), ts: r.ts })),
+        horizon,
+      );
+    }
     for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
     this.orphaned.expire(horizon);
 
@@ -98,81 +105,69 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   async processBatch(batch: EnrichedEvent[], out: DwdRow[], ctx: RunContext): Promise<void> {
     for (const r of batch) {
-      if (this.isCopy(r, ctx)) continue;
-      if (this.needsLookUp(r, ctx)) this.deferred.push(r);
-      else if (r.kind === 'request') this.onRequest(r, out, ctx, NO_ORPHANS);
-      else this.onFollow(r, out, ctx);
+      if (r.kind === 'request') {
+        if (this.isCopy(r, ctx)) continue;
+        if (this.requestNeedsLookUp(r, ctx)) this.deferred.push(r);
+        else this.onRequest(r, out, ctx, NO_ORPHANS);
+        continue;
+      }
+      const info = this.requests.get(r.requestId);
+      if (!info && this.followNeedsLookUp(r, ctx)) this.deferred.push(r);
+      else this.onFollow(r, info, out, ctx);
     }
     if (ctx.sealing && this.deferred.length > 0) {
       const deferred = this.deferred;
       this.deferred = [];
       const orphans = await this.lookUpLate(deferred, ctx);
       for (const r of deferred) {
-        if (this.isCopy(r, ctx)) continue;
-        if (r.kind === 'request') this.onRequest(r, out, ctx, orphans);
-        else this.onFollow(r, out, ctx);
+        if (r.kind !== 'request') this.onFollow(r, this.requests.get(r.requestId), out, ctx);
+        else if (!this.isCopy(r, ctx)) this.onRequest(r, out, ctx, orphans);
       }
     }
   }
 
   /** Requests are deduplicated here, against the state that holds every request of the window anyway. */
-  private isCopy(r: EnrichedEvent, ctx: RunContext): boolean {
-    if (r.kind !== 'request' || !this.requests.has(r.id)) return false;
+  private isCopy(r: EnrichedRequest, ctx: RunContext): boolean {
+    if (!this.requests.has(r.id)) return false;
     ctx.counters.duplicates++;
     return true;
   }
 
   /**
-   * Whether the warehouse may hold what a record joins with: the request of a late follow event (when no longer in
-   * state), or unmatched rows of a request that comes late or from before where an earlier input ended.
+   * Whether the warehouse may hold unmatched rows a request corrects (one that comes late or from before where an
+   * earlier input ended), or the committed copy it would be.
    */
-  private needsLookUp(r: EnrichedEvent, ctx: RunContext): boolean {
+  private requestNeedsLookUp(r: EnrichedRequest, ctx: RunContext): boolean {
+    // A copy of a request older than state knows would be in the warehouse only.
+    if (r.ts < this.requests.knownSince) return true;
     // A request can only correct unmatched rows it has; the index knows them for requests since its heldSince.
-    if (r.kind === 'request') {
-      // A copy of a request older than state holds would be in the warehouse only.
-      if (r.ts < this.requests.heldSince) return true;
-      return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
-    }
-    // Its request, if any, is at most an attribution window older. Not in memory, it is in the warehouse if state
-    // spilled it, or if it may be older than every request state knows of.
-    if (this.requests.has(r.requestId)) return false;
-    return (
-      this.requests.locate(r.requestId) !== undefined ||
-      r.ts - ctx.config.attributionWindowMs < this.requests.knownSince
-    );
+    return (r.late || r.ts <= ctx.flushedUntilMs) && (this.orphaned.has(r.id) || r.ts < this.orphaned.heldSince);
+  }
+
+  /**
+   * Whether the warehouse may hold the request of a follow event that state (memory and spill file) does not: its
+   * request is at most an attribution window older, so only if that reaches before every request state knows of.
+   */
+  private followNeedsLookUp(f: Follow, ctx: RunContext): boolean {
+    return f.ts - ctx.config.attributionWindowMs < this.requests.knownSince;
   }
 
   /** Fetches from the warehouse what deferred records may join with: old requests, and committed unmatched events. */
   private async lookUpLate(deferred: EnrichedEvent[], ctx: RunContext): Promise<Map<string, UnmatchedRow[]>> {
     const requests = deferred.filter((r) => r.kind === 'request');
+    const follows = deferred.filter((r): r is Follow => r.kind !== 'request');
     const w = ctx.config.attributionWindowMs;
-    // Where each follow event's request may be: a spilled one in its minute (one scan per run of nearby minutes); one
-    // whose hash is shared anywhere before what memory holds; one state never knew only before what state knows.
-    const spilled: { id: string; range: TimeRange }[] = [];
-    const shared: Follow[] = [];
-    const unknown: Follow[] = [];
-    for (const f of deferred) {
-      if (f.kind === 'request') continue;
-      const at = this.requests.locate(f.requestId);
-      if (at === null) shared.push(f);
-      else if (at === undefined) unknown.push(f);
-      else spilled.push({ id: f.requestId, range: at });
-    }
-    const before = (follows: Follow[], end: number) => ({
-      ids: follows.map((f) => f.requestId),
-      range: { from: timeRange(follows, w, 0).from, to: end },
-    });
-    // Old requests: committed copies of late requests.
-    const old = requests.filter((r) => r.ts < this.requests.heldSince);
+    const known = this.requests.knownSince;
+    // Old requests: committed copies of late requests, from before what state knows.
+    const old = requests.filter((r) => r.ts < known);
     const [unmatched, found] = await Promise.all([
       ctx.store.findUnmatched(
         requests.map((r) => r.id),
         timeRange(requests, 0, w),
       ),
       ctx.store.findRequests([
-        ...byNearbyRanges(spilled),
-        before(shared, this.requests.heldSince),
-        before(unknown, this.requests.knownSince - 1),
+        // A follow event's request state does not know can only be from before what state knows.
+        { ids: follows.map((f) => f.requestId), range: { from: timeRange(follows, w).from, to: known - 1 } },
         { ids: old.map((r) => r.id), range: timeRange(old) },
       ]),
     ]);
@@ -238,8 +233,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     }
   }
 
-  private onFollow(e: Follow, out: DwdRow[], ctx: RunContext): void {
-    const info = this.requests.get(e.requestId);
+  /** A follow event with its request as state knows it (undefined: not known, so it waits). */
+  private onFollow(e: Follow, info: RequestInfo | undefined, out: DwdRow[], ctx: RunContext): void {
     if (info) {
       out.push(this.inWindow(e.ts, info, ctx) ? this.matched(e, info, false) : this.unmatched(e));
       return;
@@ -331,12 +326,11 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
 
   override stateSize(): StateSize {
     const keys = this.requests.size + this.orphaned.size + this.pending.size;
-    const spilled = this.requests.spilled;
     return {
       keys,
       bytes: this.requests.bytes + this.orphaned.bytes + this.pending.size * PENDING_ENTRY_BYTES,
-      diskKeys: spilled,
-      diskBytes: spilled * SPILLED_KEY_DISK_BYTES,
+      diskKeys: this.requests.spilled,
+      diskBytes: this.spill?.bytes ?? 0,
     };
   }
 
@@ -361,23 +355,4 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       this.emitted.delete(e);
     }
   }
-}
-
-/**
- * Ids grouped by runs of time ranges at most `gap` apart, each group with the range it spans: a warehouse look-up
- * scans each group's range once, not the whole span between the first and the last.
- */
-export function byNearbyRanges(
-  items: readonly { id: string; range: TimeRange }[],
-  gap = NEARBY_MS,
-): { ids: string[]; range: TimeRange }[] {
-  const groups: { ids: string[]; range: TimeRange }[] = [];
-  for (const item of [...items].sort((a, b) => a.range.from - b.range.from)) {
-    const last = groups.at(-1);
-    if (last && item.range.from <= last.range.to + gap) {
-      last.ids.push(item.id);
-      last.range.to = Math.max(last.range.to, item.range.to);
-    } else groups.push({ ids: [item.id], range: { ...item.range } });
-  }
-  return groups;
 }

@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { scratchPath } from '../../scratch.ts';
 import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
 import { AdwError, errors } from '../../errors.ts';
@@ -110,6 +111,7 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly commitListeners: (() => void)[] = [];
   /** Where the last housekeeping's compaction ended (event time, as stored): the next one starts there. */
   private compactedUntil = Number.NEGATIVE_INFINITY;
+  readonly spillPath: string;
 
   private constructor(
     instance: DuckDBInstance,
@@ -118,6 +120,7 @@ export class DuckDbWarehouse implements Warehouse {
     api: DuckDBConnection[],
     staging: Staging | null,
     segments: OdsSegments,
+    spillPath: string,
   ) {
     this.instance = instance;
     this.writer = new Serialized(writer);
@@ -125,6 +128,7 @@ export class DuckDbWarehouse implements Warehouse {
     this.api = new ReaderPool(api.map((c) => new Serialized(c)));
     this.staging = staging;
     this.segments = segments;
+    this.spillPath = spillPath;
   }
 
   /** Opens (creating if needed) the warehouse file at `path` and its schema. */
@@ -186,7 +190,10 @@ export class DuckDbWarehouse implements Warehouse {
     const reader = await connect();
     const api: DuckDBConnection[] = [];
     for (let i = 0; i < Math.max(1, options.apiReaders ?? DEFAULT_API_READERS); i++) api.push(await connect());
-    const wh = new DuckDbWarehouse(instance, writer, reader, api, options.readOnly ? null : new Staging(), segments);
+    // On disk, not in /dev/shm: spilled state is what memory could not hold.
+    const spillPath = path === ':memory:' ? scratchPath('adw-state', tmpdir()) : `${path}.state`;
+    const staging = options.readOnly ? null : new Staging();
+    const wh = new DuckDbWarehouse(instance, writer, reader, api, staging, segments, spillPath);
     if (!options.readOnly) {
       // An APP dataset added since the file was written starts with DWA's history, not empty: the planner answers
       // from it alone.
@@ -385,12 +392,11 @@ export class DuckDbWarehouse implements Warehouse {
     )) as unknown as RequestRow[];
   }
 
-  async loadRequestIds(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]> {
-    const rows = await this.rows(
-      `SELECT request_id, epoch_ms(event_time) FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
+  async loadRequestsBetween(fromMs: number, beforeMs: number): Promise<RequestRow[]> {
+    return (await this.lookup(
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
       [fromMs, beforeMs],
-    );
-    return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
+    )) as unknown as RequestRow[];
   }
 
   async loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
