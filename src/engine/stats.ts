@@ -40,14 +40,8 @@ export const ID_ENTRY_BYTES = 70;
 export const REQUEST_ENTRY_BYTES = 200;
 
 /**
- * Disk per key spilled from state: the warehouse file's size per event (its ODS, DWD, DWA and APP rows together, of
- * which the rows a spilled key is read back from are part), measured on a 1M-event run on 2026-12-02 (291 MB).
- */
-export const SPILLED_KEY_DISK_BYTES = 290;
-
-/**
- * The size of an operator's state: keys held in memory and an estimate of the heap they take; keys of the window left
- * to the warehouse file (spilled for space) and an estimate of the disk they take there.
+ * The size of an operator's state: keys held in memory and an estimate of the heap they take; keys of the window
+ * spilled to disk for space and the bytes of their entries there.
  */
 export interface StateSize {
   keys: number;

@@ -8,7 +8,11 @@
  */
 export interface KeyedState<V> {
   get(key: string): V | undefined;
-  has(key: string): boolean;
+  /**
+   * Given the entry's event time (when the caller knows it: a duplicate carries its original's), a spilled entry is
+   * read back from that time's bucket, so a state need not locate its keys.
+   */
+  has(key: string, ts?: number): boolean;
   set(key: string, value: V, ts: number, pin?: number): void;
   delete(key: string): void;
   /**
@@ -33,12 +37,28 @@ export interface KeyedState<V> {
   readonly size: number;
   /** The memory its entries take. */
   readonly bytes: number;
+  /** The bytes of its spilled entries on disk. */
+  readonly diskBytes: number;
 }
 
 /** The room a state has in memory: at most `capacity` entries, of which only those before `committedBefore` may go. */
 export interface StateSpace {
   capacity: number;
   committedBefore: number;
+}
+
+/** A restore reads the entries it spills an hour of event time at a time, not the window's at once. */
+const RESTORE_SLICE_MS = 3600_000;
+
+/** Restores the entries of [from, before) as spilled, loading them a slice of event time at a time. */
+export async function restoreSpilledRange<V>(
+  state: KeyedState<V>,
+  from: number,
+  before: number,
+  load: (from: number, before: number) => Promise<readonly { key: string; value: V; ts: number }[]>,
+): Promise<void> {
+  for (let t = from; t < before; t += RESTORE_SLICE_MS)
+    state.restoreSpilled(await load(t, Math.min(before, t + RESTORE_SLICE_MS)), from);
 }
 
 /**

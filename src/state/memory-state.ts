@@ -69,8 +69,9 @@ export class MemoryState<V> implements KeyedState<V> {
   knownSince = Number.NEGATIVE_INFINITY;
 
   /**
-   * `locating` keeps which bucket each spilled key went to, for states that read spilled entries back (`spillTo`);
-   * other states spill entries to nowhere, and answer for the time since `heldSince` alone.
+   * `locating` keeps which bucket each spilled key went to (16 - 32 bytes a key), for states whose callers know a key
+   * alone; others read a spilled entry back only given its event time (`has`), or without a spill table answer for the
+   * time since `heldSince` alone.
    */
   constructor(codec: StateCodec<V>, bucketMs = 60_000, locating = false) {
     this.codec = codec;
@@ -78,16 +79,17 @@ export class MemoryState<V> implements KeyedState<V> {
     this.spills = new SpillIndex(locating);
   }
 
-  /**
-   * From now on, entries spilled for space are written to `table` and `get` and `has` read them back from it (a
-   * locating state only: a key's bucket is where the table keeps it).
-   */
+  /** From now on, entries spilled for space are written to `table`, and `get` and `has` read them back from it. */
   spillTo(table: SpillTable): void {
     this.table = table;
   }
 
   get size(): number {
     return this.count;
+  }
+
+  get diskBytes(): number {
+    return this.table?.bytes ?? 0;
   }
 
   /** The memory the entries take: the arena and the slot arrays. */
@@ -105,16 +107,20 @@ export class MemoryState<V> implements KeyedState<V> {
     return this.codec.decode(this.valLen[s] === 0 ? '' : this.payloadOf(s), this.ts[s]!, key);
   }
 
-  has(key: string): boolean {
+  has(key: string, ts?: number): boolean {
     const h = hash32(key);
-    return this.find(key, h) !== NONE || this.readSpilled(key, h) !== undefined;
+    if (this.find(key, h) !== NONE) return true;
+    // Whatever spilled is older than what memory holds.
+    if (ts !== undefined)
+      return ts < this.heldSince && this.readSpilled(key, h, Math.floor(ts / this.bucketMs)) !== undefined;
+    return this.readSpilled(key, h) !== undefined;
   }
 
-  /** A spilled entry of `key`, read back from the spill table. */
-  private readSpilled(key: string, h: number): { ts: number; payload: string } | undefined {
+  /** A spilled entry of `key`, read back from the spill table: from `bucket` when given, else where the index says. */
+  private readSpilled(key: string, h: number, bucket?: number): { ts: number; payload: string } | undefined {
     // Most keys were never spilled: the index says so without a list.
     if (!this.table || this.spills.find(h) === undefined) return undefined;
-    for (const b of this.spills.bucketsOf(h))
+    for (const b of bucket === undefined ? this.spills.bucketsOf(h) : [bucket])
       for (const group of this.table.get(b, this.slotIn(b, h))) {
         const o = findEntry(group, key);
         if (o >= 0) return readEntry(group, o);

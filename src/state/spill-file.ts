@@ -22,6 +22,8 @@ export interface SpillTable {
   replace(bucket: number, slot: number, entries: Uint8Array): void;
   /** Drops every group of the buckets up to `bucket`, included. */
   dropThrough(bucket: number): void;
+  /** The bytes of the groups it holds (SQLite's pages around them not counted). */
+  readonly bytes: number;
 }
 
 /**
@@ -56,14 +58,6 @@ export class SpillFile {
     return t;
   }
 
-  /** The file's size in bytes (0 before any state took a table). */
-  get bytes(): number {
-    const row = this.db
-      ?.prepare('SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()')
-      .get();
-    return Number(row?.n ?? 0);
-  }
-
   /** Closes and deletes the file. */
   close(): void {
     if (!this.db) return;
@@ -90,6 +84,7 @@ class SqliteSpillTable implements SpillTable {
   private readonly drop: StatementSync;
   /** Numbers the groups of a slot apart. */
   private parts = 0;
+  private readonly bytesByBucket = new Map<number, number>();
 
   constructor(db: DatabaseSync, name: string) {
     this.db = db;
@@ -100,9 +95,18 @@ class SqliteSpillTable implements SpillTable {
     this.select.setReturnArrays(true);
   }
 
+  get bytes(): number {
+    let n = 0;
+    for (const b of this.bytesByBucket.values()) n += b;
+    return n;
+  }
+
   put(groups: Iterable<SpillGroup>): void {
     this.transaction(() => {
-      for (const g of groups) this.insert.run(g.bucket, g.slot, this.parts++, g.entries);
+      for (const g of groups) {
+        this.insert.run(g.bucket, g.slot, this.parts++, g.entries);
+        this.count(g.bucket, g.entries.length);
+      }
     });
   }
 
@@ -111,6 +115,8 @@ class SqliteSpillTable implements SpillTable {
   }
 
   replace(bucket: number, slot: number, entries: Uint8Array): void {
+    for (const g of this.get(bucket, slot)) this.count(bucket, -g.length);
+    this.count(bucket, entries.length);
     this.transaction(() => {
       this.remove.run(bucket, slot);
       if (entries.length > 0) this.insert.run(bucket, slot, this.parts++, entries);
@@ -119,6 +125,11 @@ class SqliteSpillTable implements SpillTable {
 
   dropThrough(bucket: number): void {
     this.drop.run(bucket);
+    for (const b of this.bytesByBucket.keys()) if (b <= bucket) this.bytesByBucket.delete(b);
+  }
+
+  private count(bucket: number, bytes: number): void {
+    this.bytesByBucket.set(bucket, (this.bytesByBucket.get(bucket) ?? 0) + bytes);
   }
 
   private transaction(write: () => void): void {

@@ -63,6 +63,8 @@ export interface EngineStore {
    * at most `limit` of them.
    */
   loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]>;
+  /** Ids of every follow event processed with event time in [fromMs, beforeMs). */
+  loadEventIdsBetween(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]>;
   /** Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. */
   loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
   /** Which of these follow-event ids have a DWD row with event time in `range`. */

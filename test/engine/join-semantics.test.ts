@@ -183,27 +183,29 @@ describe('interval join: the outcome depends on which records exist, not on thei
     });
   }
 
-  // Within the join window the copies are caught by state; after it, only the warehouse look-ups can catch them.
-  // (The later clock records let the commit that expires state settle before the copies come.)
-  for (const [when, after] of [
-    ['after the lateness', 30 * MIN],
-    ['after the join window and the lateness', 4 * 60 * MIN + 30 * MIN],
+  // Within the join window the copies are caught by state (in memory, or spilled with no room there); after it, only
+  // the warehouse look-ups can catch them. (The later clock records let the commit that expires state settle before
+  // the copies come.)
+  for (const [when, after, stateMemoryBytes] of [
+    ['after the lateness', 30 * MIN, null],
+    ['after the lateness, with no room in memory: the ids spilled, read back from the spill file', 30 * MIN, 1],
+    ['after the join window and the lateness', 4 * 60 * MIN + 30 * MIN, null],
   ] as const) {
     test(`a duplicate arriving ${when}, when its original is committed, is dropped`, async () => {
       const { db } = await build(
         [
           request('r1', T0),
           follow('exposure', 'x1', 'r1', T0 + 1000),
+          // Newer ids, so that with no room in memory the original's is one that spills.
+          follow('viewable', 'v1', 'r1', T0 + 2000),
+          follow('viewable', 'v2', 'r1', T0 + 3000),
           clock('a', T0 + after),
           clock('b', T0 + after),
           clock('c', T0 + after),
           follow('exposure', 'x1', 'r1', T0 + 1000),
           request('r1', T0),
         ],
-        {
-          batchSize: 1,
-          checkpointIntervalMs: 0,
-        },
+        { batchSize: 1, checkpointIntervalMs: 0, stateMemoryBytes },
       );
       const n = await queryRow(db, `SELECT count(*)::INT AS n FROM dwd_ad_event WHERE event_id IN ('x1', 'r1')`);
       assert.equal(n.n, 2);

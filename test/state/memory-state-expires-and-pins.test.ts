@@ -290,7 +290,7 @@ describe('spilled entries read back from the spill file', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     const s = state(undefined, locating);
-    if (locating) s.spillTo(file.table('entries'));
+    s.spillTo(file.table('entries'));
     return { s, file };
   }
 
@@ -303,7 +303,7 @@ describe('spilled entries read back from the spill file', () => {
     assert.equal(s.spilled, 6);
     assert.equal(s.heldSince, T0 + 6 * MINUTE);
     assert.equal(s.knownSince, T0, 'every key since T0 is held or spilled');
-    assert.ok(file.bytes > 0 && existsSync(file.path));
+    assert.ok(s.diskBytes > 0 && existsSync(file.path));
     for (const [k, e] of want) {
       assert.deepEqual(s.get(k), e, k);
       assert.equal(s.has(k), true, k);
@@ -400,6 +400,25 @@ describe('spilled entries read back from the spill file', () => {
     assert.deepEqual(s.get('old1'), old1);
     assert.deepEqual(s.get('ключ-2'), old2, 'a key above latin-1 and an empty payload');
     assert.equal(s.spilled, 2);
+  });
+
+  test('a state that does not locate reads a spilled entry back given its event time, from that minute alone', (t) => {
+    const { s } = spilling(t, false);
+    put(s, 'a', T0 + 30_000);
+    put(s, 'b', T0 + MINUTE);
+    put(s, 'held', T0 + 5 * MINUTE);
+    s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.spilled, 2);
+    assert.ok(s.diskBytes > 0);
+    assert.equal(s.has('a', T0 + 30_000), true);
+    assert.equal(s.has('b', T0 + MINUTE), true);
+    assert.equal(s.has('a', T0 + MINUTE), false, 'another minute');
+    assert.equal(s.has('a'), false, 'without its time a key is not located');
+    assert.equal(s.has('c', T0 + 30_000), false, 'never set');
+    assert.equal(s.has('held', T0 + 5 * MINUTE), true);
+    s.expire(T0 + MINUTE);
+    assert.equal(s.has('a', T0 + 30_000), false, 'gone with its minute');
+    assert.equal(s.has('b', T0 + MINUTE), true);
   });
 
   test('a state that does not locate spills to nowhere: it answers only for the time since heldSince', () => {

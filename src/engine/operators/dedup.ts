@@ -1,33 +1,39 @@
 import type { AdEvent } from '../../events/schema.ts';
-import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
+import { restoreSpilledRange, restoredSince } from '../../state/keyed-state.ts';
 import type { TimeRange } from '../../warehouse/warehouse.ts';
 import { MemoryState, timeOnly } from '../../state/memory-state.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
-import { SPILLED_KEY_DISK_BYTES, ID_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
+import { ID_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 
 /**
- * Drops repeated follow events (client retries) by event_id. Ids are held in state as long as the interval join holds
- * requests (the join window plus the allowed lateness); an older record's id is looked up in the warehouse, so a
+ * Drops repeated follow events (client retries) by event_id. Ids are held in state for the join window plus the
+ * allowed lateness (those beyond the state's memory budget spilled to the spill file, read back by the record's own
+ * event time, which a duplicate shares with its original); an older record's id is looked up in the warehouse, so a
  * duplicate is dropped however late it comes. Requests pass through: the interval join holds every request of its
  * window anyway and drops their copies (one state, not two).
  */
 export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEvent>> {
   readonly name = 'dedup';
-  private readonly events: KeyedState<number> = new MemoryState(timeOnly);
+  private readonly events = new MemoryState(timeOnly);
   /** Per checkpoint not yet committed: the expiry horizon and the watermark at its seal. */
   private readonly horizons = new Map<number, { horizon: number; watermark: number }>();
   /** Records older than state holds (late ones), decided together when the epoch is sealed (one warehouse look-up). */
   private late: Tracked<AdEvent>[] = [];
 
   override async open(ctx: RunContext): Promise<void> {
+    if (ctx.spill) this.events.spillTo(ctx.spill.table('event_ids'));
     const horizon = this.horizon(ctx);
     const space = stateSpace(ctx.config, ID_ENTRY_BYTES, ctx.watermark);
     const rows = await ctx.store.loadEventIds(horizon, space?.capacity);
     for (const r of rows) this.events.set(r.id, r.ts, r.ts);
-    // What was restored is everything since then: older ids are for the warehouse to answer.
-    this.events.expire(restoredSince(rows, horizon, space));
+    const held = restoredSince(rows, horizon, space);
+    this.events.expire(held);
+    // The older ones of the window go to the spill file; older still are for the warehouse to answer.
+    await restoreSpilledRange(this.events, horizon, held, async (from, before) =>
+      (await ctx.store.loadEventIdsBetween(from, before)).map((r) => ({ key: r.id, value: r.ts, ts: r.ts })),
+    );
   }
 
   /**
@@ -44,9 +50,9 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
     for (const r of batch) {
       if (r.kind === 'request') {
         out.push(r);
-      } else if (seen.has(r.id)) {
+      } else if (seen.has(r.id, r.ts)) {
         ctx.counters.duplicates++;
-      } else if (r.ts < seen.heldSince) {
+      } else if (r.ts < seen.knownSince) {
         this.late.push(r);
       } else {
         // A late record is older than the next expiry may reach: pinned until its epoch is committed.
@@ -71,7 +77,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
       timeRange(late),
     );
     for (const r of late) {
-      if (this.events.has(r.id) || committed.has(r.id)) {
+      if (this.events.has(r.id, r.ts) || committed.has(r.id)) {
         ctx.counters.duplicates++;
         continue;
       }
@@ -85,8 +91,8 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   }
 
   override stateSize(): StateSize {
-    const { size, spilled } = this.events;
-    return { keys: size, bytes: this.events.bytes, diskKeys: spilled, diskBytes: spilled * SPILLED_KEY_DISK_BYTES };
+    const e = this.events;
+    return { keys: e.size, bytes: e.bytes, diskKeys: e.spilled, diskBytes: e.diskBytes };
   }
 
   override onCommit(epoch: number, ctx: RunContext): void {

@@ -2,13 +2,12 @@ import { billing } from '../../catalogue/metrics.ts';
 import { userSketchEntry } from '../../catalogue/user-sketch.ts';
 import type { FollowEvent } from '../../events/schema.ts';
 import { validateLine } from '../../events/validate.ts';
-import { type KeyedState, restoredSince } from '../../state/keyed-state.ts';
+import { type KeyedState, restoreSpilledRange, restoredSince } from '../../state/keyed-state.ts';
 import { MemoryState, timeOnly } from '../../state/memory-state.ts';
 import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import { type DwdRow, type RequestInfo, requestCodec, type Tracked } from '../records.ts';
-import type { SpillFile } from '../../state/spill-file.ts';
 import { REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 import { timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
@@ -25,8 +24,6 @@ interface Pending {
 const BUCKET_MS = 60_000;
 /** Heap per waiting follow event (its parsed record and raw line), a rough figure: there are few of them. */
 const PENDING_ENTRY_BYTES = 400;
-/** A restore reads the requests it spills an hour of event time at a time, not the window's at once. */
-const RESTORE_SLICE_MS = 3600_000;
 const NO_ORPHANS: Map<string, UnmatchedRow[]> = new Map();
 
 /** What a follow event bills under its campaign's billing type (in 1e-9 currency units). */
@@ -48,7 +45,6 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   readonly name = 'interval-join';
   /** Follow events know their request by id alone: a spilled one is read back from the spill file by id. */
   private readonly requests = new MemoryState(requestCodec, 60_000, true);
-  private spill: SpillFile | null = null;
   /**
    * Requests with unmatched rows out (committed or not), by the time of their latest such row: few, and they spare most
    * look-ups.
@@ -73,7 +69,6 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   override async open(ctx: RunContext): Promise<void> {
-    this.spill = ctx.spill;
     if (ctx.spill) this.requests.spillTo(ctx.spill.table('requests'));
     const horizon = this.requestHorizon(ctx);
     const space = stateSpace(ctx.config, REQUEST_ENTRY_BYTES, ctx.watermark);
@@ -82,13 +77,13 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const held = restoredSince(rows, horizon, space);
     this.requests.expire(held); // held: every request since then
     // The older ones go to the spill file, where a follow event of one finds it by id.
-    for (let from = horizon; from < held; from += RESTORE_SLICE_MS) {
-      const rows = await ctx.store.loadRequestsBetween(from, Math.min(held, from + RESTORE_SLICE_MS));
-      this.requests.restoreSpilled(
-        rows.map((r) => ({ key: r.request_id, value: requestInfo(r), ts: r.ts })),
-        horizon,
-      );
-    }
+    await restoreSpilledRange(this.requests, horizon, held, async (from, before) =>
+      (await ctx.store.loadRequestsBetween(from, before)).map((r) => ({
+        key: r.request_id,
+        value: requestInfo(r),
+        ts: r.ts,
+      })),
+    );
     for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
     this.orphaned.expire(horizon);
 
@@ -330,7 +325,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       keys,
       bytes: this.requests.bytes + this.orphaned.bytes + this.pending.size * PENDING_ENTRY_BYTES,
       diskKeys: this.requests.spilled,
-      diskBytes: this.spill?.bytes ?? 0,
+      diskBytes: this.requests.diskBytes,
     };
   }
 

@@ -400,9 +400,19 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
+    return this.eventIds(sinceMs, Number.POSITIVE_INFINITY, limit);
+  }
+
+  async loadEventIdsBetween(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]> {
+    return this.eventIds(fromMs, beforeMs);
+  }
+
+  /** Distinct follow-event ids of ODS with event time in [fromMs, beforeMs), newest first, at most `limit`. */
+  private async eventIds(fromMs: number, beforeMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
+    const before = Number.isFinite(beforeMs) ? beforeMs : null;
     const rows = await this.rows(
-      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${this.segments.since(sinceMs)} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT)) ORDER BY ts DESC LIMIT ?`,
-      [sinceMs, limit ?? null],
+      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${this.segments.since(fromMs)} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT) AND (?::BIGINT IS NULL OR event_time < epoch_ms(?::BIGINT))) ORDER BY ts DESC LIMIT ?`,
+      [fromMs, before, before, limit ?? null],
     );
     return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
   }
