@@ -97,6 +97,12 @@ export const errors = {
   warehouseClosed: define('ADW_ERR_WAREHOUSE_CLOSED', 503, false, () => 'the warehouse is closing: no more reads'),
   warehouseWrite: define('ADW_ERR_WAREHOUSE_WRITE', 503, true, (why: string) => `warehouse write failed: ${why}`),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
+  stateSpill: define(
+    'ADW_ERR_STATE_SPILL',
+    503,
+    true,
+    (path: string, why: string) => `spilled state in ${path} failed: ${why}`,
+  ),
   sourceFailed: define(
     'ADW_ERR_SOURCE_FAILED',
     503,

@@ -298,6 +298,8 @@ describe('spilled entries read back from the spill file', () => {
     const { s, file } = spilling(t);
     const want = new Map<string, Entry>();
     for (let m = 0; m < 10; m++) want.set(`k${m}`, put(s, `k${m}`, T0 + m * MINUTE + 30_000));
+    s.expire(T0, { capacity: 10, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(existsSync(file.path), false, 'no file while nothing spilled');
     s.expire(T0, { capacity: 4, committedBefore: T0 + 60 * MINUTE });
     assert.equal(s.size, 4);
     assert.equal(s.spilled, 6);
@@ -430,6 +432,21 @@ describe('spilled entries read back from the spill file', () => {
     assert.equal(s.get('a'), undefined);
     assert.equal(s.has('a'), false);
     assert.equal(s.spilled, 1);
+  });
+
+  test('a spill file that cannot be written stops with one coded error, not an SQLite one', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'adw-spill-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = new SpillFile(join(dir, 'no-such-folder', 'state'));
+    const s = state();
+    s.spillTo(file.table('entries'));
+    put(s, 'a', T0);
+    put(s, 'b', T0 + MINUTE);
+    assert.throws(() => s.expire(T0, { capacity: 1, committedBefore: T0 + 60 * MINUTE }), {
+      code: 'ADW_ERR_STATE_SPILL',
+      message: /spilled state in .*no-such-folder.* failed: /,
+    });
+    file.close();
   });
 
   test('the spill file replaces what a killed process left at its path, and is deleted on close', (t) => {
