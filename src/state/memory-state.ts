@@ -69,7 +69,7 @@ export class MemoryState<V> implements KeyedState<V> {
   knownSince = Number.NEGATIVE_INFINITY;
 
   /**
-   * `locating` keeps which bucket each spilled key went to (16 - 32 bytes a key), for states whose callers know a key
+   * `locating` keeps which bucket each spilled key went to (15 - 30 bytes a key), for states whose callers know a key
    * alone; others read a spilled entry back only given its event time (`has`), or without a spill table answer for the
    * time since `heldSince` alone.
    */
@@ -92,9 +92,9 @@ export class MemoryState<V> implements KeyedState<V> {
     return this.table?.bytes ?? 0;
   }
 
-  /** The memory the entries take: the arena and the slot arrays. */
+  /** The memory the entries take: the arena, the slot arrays and the spill index. */
   get bytes(): number {
-    return this.arena.length + this.ts.length * SLOT_BYTES + this.heads.length * 4;
+    return this.arena.length + this.ts.length * SLOT_BYTES + this.heads.length * 4 + this.spills.bytes;
   }
 
   get(key: string): V | undefined {

@@ -1,7 +1,7 @@
-/** A key's hash marked as shared by spilled keys of different buckets: where they are is not known. */
-const SHARED = -1;
-/** A free cell of the hash table (buckets are minutes since 1970, never negative). */
-const EMPTY = -2;
+/** A free cell of the hash table (cells hold buckets as 32-bit offsets from the first bucket spilled). */
+const EMPTY = -0x80000000;
+/** A key's hash marked as shared by spilled keys of different buckets. */
+const SHARED = EMPTY + 1;
 const INITIAL_CELLS = 1024;
 /** 2^32 / golden ratio: multiplied by it, a hash's top bits depend on all of its bits (Fibonacci hashing). */
 const FIBONACCI = 0x9e3779b1;
@@ -15,12 +15,15 @@ interface HashList {
 /**
  * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
  * look-up reads the spill file at one bucket, and a key not found was never spilled. The map is an open-addressing
- * table in typed arrays (16 - 32 bytes a key, none of it for the garbage collector to mark): a Map of a million
- * spilled keys took about 40 bytes each on the JavaScript heap, and every full collection marked them all.
+ * table in typed arrays (11 - 22 bytes a key, and 4 - 8 in its bucket's list; none of it for the garbage collector to
+ * mark): a Map of a million spilled keys took about 40 bytes each on the JavaScript heap, and every full collection
+ * marked them all. It is the one part of a state that grows with the window rather than the memory budget.
  */
 export class SpillIndex {
   private cellHash = new Int32Array(0);
-  private cellBucket = new Float64Array(0);
+  private cellBucket = new Int32Array(0);
+  /** The first bucket spilled: cells hold offsets from it. */
+  private base = Number.NaN;
   private filled = 0;
   /** 32 less the table's size in bits: a hash's home cell is its mixed hash's top bits. */
   private shift = 32;
@@ -34,20 +37,30 @@ export class SpillIndex {
     this.locating = locating;
   }
 
+  /** The memory its arrays take. */
+  get bytes(): number {
+    let n = this.cellHash.byteLength + this.cellBucket.byteLength;
+    for (const list of this.lists.values()) n += list.hashes.byteLength;
+    return n;
+  }
+
   /** Records a spilled key, by its `hash32`. */
   add(h: number, bucket: number): void {
     this.count++;
     this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
     if (!this.locating) return;
+    if (Number.isNaN(this.base)) this.base = bucket;
+    const offset = bucket - this.base;
+    if (!(offset > SHARED && offset <= 0x7fffffff)) throw new RangeError(`bucket ${bucket} too far from ${this.base}`);
     if (4 * (this.filled + 1) > 3 * this.cellHash.length)
       this.resize(Math.max(INITIAL_CELLS, 2 * this.cellHash.length));
     const i = this.cellOf(h);
     const known = this.cellBucket[i]!;
     if (known === EMPTY) {
       this.cellHash[i] = h;
-      this.cellBucket[i] = bucket;
+      this.cellBucket[i] = offset;
       this.filled++;
-    } else if (known !== bucket) this.cellBucket[i] = SHARED;
+    } else if (known !== offset) this.cellBucket[i] = SHARED;
     const list = this.lists.get(bucket);
     if (!list) this.lists.set(bucket, { hashes: Int32Array.of(h), n: 1 });
     else {
@@ -68,7 +81,7 @@ export class SpillIndex {
     if (!this.locating) return this.count > 0 ? null : undefined;
     if (this.filled === 0) return undefined;
     const b = this.cellBucket[this.cellOf(h)]!;
-    return b === EMPTY ? undefined : b === SHARED ? null : b;
+    return b === EMPTY ? undefined : b === SHARED ? null : this.base + b;
   }
 
   /**
@@ -97,7 +110,7 @@ export class SpillIndex {
       // spilled) and a restart clears them.
       for (let k = 0; k < list.n; k++) {
         const i = this.cellOf(list.hashes[k]!);
-        if (this.cellBucket[i] === b) this.vacate(i);
+        if (this.cellBucket[i] === b - this.base) this.vacate(i);
       }
       this.lists.delete(b);
     }
@@ -139,7 +152,7 @@ export class SpillIndex {
     const hashes = this.cellHash;
     const buckets = this.cellBucket;
     this.cellHash = new Int32Array(cells);
-    this.cellBucket = new Float64Array(cells).fill(EMPTY);
+    this.cellBucket = new Int32Array(cells).fill(EMPTY);
     this.shift = 32 - Math.log2(cells);
     for (let i = 0; i < hashes.length; i++) {
       if (buckets[i] === EMPTY) continue;

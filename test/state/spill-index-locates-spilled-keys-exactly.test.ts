@@ -112,3 +112,33 @@ test('a state that does not locate keys only says whether anything was spilled',
   assert.equal(index.count, 0);
   assert.equal(index.find(5), undefined);
 });
+
+test('buckets are kept exactly however large (milliseconds since 1970), before and after the first one', () => {
+  const index = new SpillIndex(true);
+  const T = 1_767_225_600_000;
+  index.add(1, T);
+  index.add(2, T - 5_000);
+  index.add(3, T + 2 ** 30);
+  index.add(1, T + 1);
+  assert.equal(index.find(2), T - 5_000);
+  assert.equal(index.find(3), T + 2 ** 30);
+  assert.equal(index.find(1), null, 'shared across two buckets');
+  assert.deepEqual(
+    index.bucketsOf(1).sort((x, y) => x - y),
+    [T, T + 1],
+  );
+  index.dropThrough(T - 5_000);
+  assert.equal(index.find(2), undefined);
+  assert.throws(() => index.add(4, T + 2 ** 32), RangeError);
+});
+
+test('its memory follows the keys it holds, up and down', () => {
+  const index = new SpillIndex(true);
+  const empty = index.bytes;
+  for (let i = 0; i < 100_000; i++) index.add(i * 7919, i % 10);
+  const full = index.bytes;
+  assert.ok(full >= 100_000 * (8 + 4) && full <= 100_000 * 40, `${full} bytes for 100,000 keys`);
+  // Expiry a bucket at a time, as the window moves on: the table halves at most once a step.
+  for (let b = 0; b < 10; b++) index.dropThrough(b);
+  assert.ok(index.bytes < full / 8 && index.bytes >= empty, `${index.bytes} bytes after expiry`);
+});
