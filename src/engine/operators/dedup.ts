@@ -19,7 +19,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   private readonly events = new MemoryState(timeOnly);
   /** Per checkpoint not yet committed: the expiry horizon and the watermark at its seal. */
   private readonly horizons = new Map<number, { horizon: number; watermark: number }>();
-  /** Records older than state holds (late ones), decided together when the epoch is sealed (one warehouse look-up). */
+  /** Records older than state knows (late ones), decided together when the epoch is sealed (one warehouse look-up). */
   private late: Tracked<AdEvent>[] = [];
 
   override async open(ctx: RunContext): Promise<void> {
