@@ -17,8 +17,8 @@ export interface KeyedState<V> {
   delete(key: string): void;
   /**
    * Drops unpinned entries whose event time is before `horizon`; returns how many went. Given `space`, it then also
-   * drops the oldest unpinned entries over `space.capacity`, none at or after `space.committedBefore` (the warehouse
-   * holds what was committed, so a miss there becomes a look-up): memory stays bounded whatever the window.
+   * drops the oldest unpinned entries over `space.capacity`, none at or after `space.committedBefore` (they spill:
+   * what was committed can be read back from the spill table, or from the warehouse that holds it): memory stays bounded whatever the window.
    */
   expire(horizon: number, space?: StateSpace): number;
   /** Entries dropped from memory for space while still inside the window: spilled. */

@@ -118,13 +118,24 @@ export class MemoryState<V> implements KeyedState<V> {
 
   /** A spilled entry of `key`, read back from the spill table: from `bucket` when given, else where the index says. */
   private readSpilled(key: string, h: number, bucket?: number): { ts: number; payload: string } | undefined {
-    // Most keys were never spilled: the index says so without a list.
-    if (!this.table || this.spills.find(h) === undefined) return undefined;
-    for (const b of bucket === undefined ? this.spills.bucketsOf(h) : [bucket])
-      for (const group of this.table.get(b, this.slotIn(b, h))) {
-        const o = findEntry(group, key);
-        if (o >= 0) return readEntry(group, o);
-      }
+    if (!this.table) return undefined;
+    // Most keys were never spilled: the index says so without a list; a shared hash (null) lists its buckets.
+    const at = this.spills.find(h);
+    if (at === undefined) return undefined;
+    if (bucket !== undefined || at !== null) return this.readGroups(key, h, bucket ?? (at as number));
+    for (const b of this.spills.bucketsOf(h)) {
+      const e = this.readGroups(key, h, b);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  /** `key`'s entry in the groups of its slot of a spilled bucket. */
+  private readGroups(key: string, h: number, bucket: number): { ts: number; payload: string } | undefined {
+    for (const group of this.table?.get(bucket, this.slotIn(bucket, h)) ?? []) {
+      const o = findEntry(group, key);
+      if (o >= 0) return readEntry(group, o);
+    }
     return undefined;
   }
 
@@ -172,10 +183,13 @@ export class MemoryState<V> implements KeyedState<V> {
       for (const b of this.spills.bucketsOf(h)) {
         const slot = this.slotIn(b, h);
         const groups: Uint8Array[] = this.table.get(b, slot);
-        const i = groups.findIndex((g) => findEntry(g, key) >= 0);
-        if (i < 0) continue;
-        groups[i] = withoutEntry(groups[i]!, findEntry(groups[i]!, key));
-        this.table.replace(b, slot, Buffer.concat(groups));
+        for (let i = 0; i < groups.length; i++) {
+          const o = findEntry(groups[i]!, key);
+          if (o < 0) continue;
+          groups[i] = withoutEntry(groups[i]!, o);
+          this.table.replace(b, slot, Buffer.concat(groups));
+          break;
+        }
       }
   }
 
