@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { appDatasets } from '../../src/layers/app.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { compactionSlices, DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { aggregateSnapshot, copyWarehouse, queryRow, runFile, scratch } from '../support/pipeline.ts';
@@ -9,6 +10,25 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const tmp = scratch();
 after(tmp.cleanup);
+
+/** Per table (DWA and every APP dataset), how many of its cells are split over more than one row. */
+async function splitCells(db: string): Promise<Record<string, number>> {
+  const tables = [
+    { name: 'dwa_ad_minute', keys: 'minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region' },
+    ...appDatasets.map((ds) => ({ name: ds.table.name, keys: ['period', ...ds.by].join(', ') })),
+  ];
+  const split: Record<string, number> = {};
+  for (const t of tables)
+    split[t.name] = Number(
+      (
+        await queryRow(
+          db,
+          `SELECT count(*) AS n FROM (SELECT ${t.keys} FROM ${t.name} GROUP BY ALL HAVING count(*) > 1)`,
+        )
+      ).n,
+    );
+  return split;
+}
 
 test('housekeeping folds DWA and APP deltas and drops expired ODS days without changing any answer', async () => {
   const input = join(tmp.dir, 'in.ndjson');
@@ -31,10 +51,12 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
   await w.close();
 
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
-  const folded = await count(
-    'SELECT count(*) AS n FROM (SELECT minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region FROM dwa_ad_minute GROUP BY ALL HAVING count(*) > 1)',
+  const split = await splitCells(db);
+  assert.deepEqual(
+    split,
+    Object.fromEntries(Object.keys(split).map((t) => [t, 0])),
+    'one row per DWA and APP cell after compaction',
   );
-  assert.equal(folded, 0, 'one row per DWA cell after compaction');
   assert.ok((await count('SELECT count(*) AS n FROM dwa_ad_minute')) < dwaRows);
   const daysLeft = await count('SELECT count(DISTINCT day) AS n FROM ods_ad_event');
   assert.ok(daysLeft < odsDays && daysLeft >= 1, `ODS kept the last day(s) only (${odsDays} -> ${daysLeft})`);
@@ -69,14 +91,14 @@ test('one housekeeping run compacts at most the last day: its work does not grow
   assert.deepEqual(await aggregateSnapshot(db), before);
 });
 
-test('a compaction is cut into slices of whole minutes, and a minute too large alone is split by cell', () => {
+test('a compaction is cut into slices of whole periods, and a period too heavy alone is split by cell', () => {
   const M = 60_000;
   const minutes = [
-    { minuteMs: 0, rows: 30 },
-    { minuteMs: M, rows: 50 },
-    { minuteMs: 3 * M, rows: 40 },
-    { minuteMs: 4 * M, rows: 250 },
-    { minuteMs: 6 * M, rows: 100 },
+    { startMs: 0, weight: 30 },
+    { startMs: M, weight: 50 },
+    { startMs: 3 * M, weight: 40 },
+    { startMs: 4 * M, weight: 250 },
+    { startMs: 6 * M, weight: 100 },
   ];
   assert.deepEqual(compactionSlices(minutes, 9 * M, 100), [
     { fromMs: 0, toMs: 3 * M, parts: 1, part: 0 },
@@ -87,7 +109,7 @@ test('a compaction is cut into slices of whole minutes, and a minute too large a
     { fromMs: 6 * M, toMs: 9 * M, parts: 1, part: 0 },
   ]);
   assert.deepEqual(compactionSlices([], 9 * M, 100), [], 'nothing to compact, no slice');
-  assert.deepEqual(compactionSlices([{ minuteMs: 0, rows: 1 }], M, 100), [{ fromMs: 0, toMs: M, parts: 1, part: 0 }]);
+  assert.deepEqual(compactionSlices([{ startMs: 0, weight: 1 }], M, 100), [{ fromMs: 0, toMs: M, parts: 1, part: 0 }]);
 });
 
 test('housekeeping compacts hundreds of thousands of DWA rows within a small DuckDB pool', {
@@ -118,6 +140,24 @@ test('housekeeping compacts hundreds of thousands of DWA rows within a small Duc
     await w.close();
   }
   assert.equal(await split(), 0, 'one row per DWA cell after compaction');
+  assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
+});
+
+test('housekeeping folds a period too heavy for one statement in parts by cell, DWA and APP alike', async () => {
+  const input = join(tmp.dir, 'in5.ndjson');
+  const db = join(tmp.dir, 'w5.duckdb');
+  await writeSimulation({ seed: 8, events: 20_000, spanMs: 2 * HOUR }, input);
+  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const before = await aggregateSnapshot(db);
+  const splitBefore = await splitCells(db);
+  for (const [t, n] of Object.entries(splitBefore)) assert.ok(n > 0, `${t}: cells split over checkpoints, to fold`);
+  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  // A daily dataset's one day weighs thousands of rows and sketch entries: with 500 a statement, it is folded in parts.
+  const w = await DuckDbWarehouse.open(db, { compactionSliceWeight: 500 });
+  await w.maintain(maxMs + HOUR, 30);
+  await w.close();
+  const split = await splitCells(db);
+  assert.deepEqual(split, Object.fromEntries(Object.keys(split).map((t) => [t, 0])), 'one row per cell everywhere');
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
 });
 

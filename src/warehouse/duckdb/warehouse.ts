@@ -32,10 +32,13 @@ export interface DuckDbOptions {
   /** Connections API queries share (default 4): that many run at once, none queued behind another's. */
   apiReaders?: number;
   /**
-   * DuckDB's memory limit when writing, in its syntax (default 512MB). Left to DuckDB (80% of the machine), its
-   * buffer pool kept pages it can read again from the file: 1.8 GB beside the engine's heap at 5 million events.
+   * DuckDB's memory limit when writing, in its syntax (default DEFAULT_WRITER_MEMORY). Left to DuckDB (80% of the
+   * machine), its buffer pool kept pages it can read again from the file: 1.8 GB beside the engine's heap at 5 million
+   * events.
    */
   memoryLimit?: string;
+  /** Rows and sketch entries one housekeeping statement folds at most (default COMPACTION_SLICE_WEIGHT). */
+  compactionSliceWeight?: number;
 }
 
 /**
@@ -86,11 +89,13 @@ const DEFAULT_API_READERS = 4;
 /** How far back housekeeping compacts on its first run in a process (later runs start where the last one ended). */
 const COMPACTION_REACH_MS = 86_400_000;
 /**
- * DWA rows one compaction statement folds at most. Its sketch unions are list aggregates, whose states DuckDB cannot
- * spill to disk: measured at 300 - 400 bytes of its pool per row, so the first run's 1.5 million rows at 5 million
- * events stopped the run with a 256 MiB pool (out of memory), and 190,000 rows did not fit in 64 MiB.
+ * What one compaction statement folds at most: rows plus the entries of their user sketches. Sketch unions are list
+ * aggregates, whose states DuckDB cannot spill to disk: measured at 300 - 400 bytes of its pool per DWA row (about one
+ * entry each), so the first run's 1.5 million rows at 5 million events stopped the run with a 256 MiB pool (out of
+ * memory), and 190,000 rows did not fit in 64 MiB. APP's rows carry 30 - 200 entries on average (a checkpoint's users
+ * of an ad, a slot, an audience): folded whole, a dataset stopped a 12-million-event run with a 192 MiB pool.
  */
-const COMPACTION_SLICE_ROWS = 50_000;
+const COMPACTION_SLICE_WEIGHT = 100_000;
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
@@ -111,6 +116,7 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly commitListeners: (() => void)[] = [];
   /** Where the last housekeeping's compaction ended (event time, as stored): the next one starts there. */
   private compactedUntil = Number.NEGATIVE_INFINITY;
+  private sliceWeight = COMPACTION_SLICE_WEIGHT;
   readonly spillPath: string;
 
   private constructor(
@@ -194,6 +200,7 @@ export class DuckDbWarehouse implements Warehouse {
     const spillPath = path === ':memory:' ? scratchPath('adw-state', tmpdir()) : `${path}.state`;
     const staging = options.readOnly ? null : new Staging();
     const wh = new DuckDbWarehouse(instance, writer, reader, api, staging, segments, spillPath);
+    wh.sliceWeight = options.compactionSliceWeight ?? COMPACTION_SLICE_WEIGHT;
     if (!options.readOnly) {
       // An APP dataset added since the file was written starts with DWA's history, not empty: the planner answers
       // from it alone.
@@ -466,62 +473,62 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async maintain(settledBeforeMs: number, odsRetentionDays: number): Promise<void> {
-    const dims = dwaDimensionColumns.join(', ');
-    const same = ['minute', ...dwaDimensionColumns].map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
-    const settled = `epoch_ms(${sqlLiteral(Math.trunc(settledBeforeMs))})`;
+    const settled = Math.trunc(settledBeforeMs);
     // Only what settled since the last run (at most a day): compacting all of DWA each time read the whole table and
     // held its keys in DuckDB's pool, which a bounded pool could not (out of memory at 5 million events with 256 MB).
     // Late rows into periods compacted before stay as extra rows: sums and sketch unions read them the same.
-    const fromMs = Math.max(this.compactedUntil, settledBeforeMs - COMPACTION_REACH_MS);
-    const from = `epoch_ms(${sqlLiteral(Math.trunc(fromMs))})`;
-    const inWindow = (column: string, grain: string) =>
-      `${column} >= date_trunc('${grain}', ${from}) AND ${column} < ${settled}`;
+    const fromMs = Math.trunc(Math.max(this.compactedUntil, settledBeforeMs - COMPACTION_REACH_MS));
     // The first day ODS keeps, once: segments wholly before it go, and the view leaves out the rows before it in the
     // others (through the coverage table).
     const DAY = 86_400_000;
     const cutOffMs = (Math.floor(settledBeforeMs / DAY) - Math.trunc(odsRetentionDays)) * DAY;
     const cutOff = `CAST(epoch_ms(${sqlLiteral(cutOffMs)}) AS DATE)`;
     const coverage = odsCoverageTable.name;
-    // DWA in slices of a bounded number of rows (see COMPACTION_SLICE_ROWS), counted per minute beforehand.
-    const perMinute = await this.rows(
-      `SELECT epoch_ms(minute), count(*) FROM ${dwaAdMinute.name} WHERE ${inWindow('minute', 'minute')} GROUP BY 1 ORDER BY 1`,
-    );
-    const slices = compactionSlices(
-      perMinute.map((r) => ({ minuteMs: Number(r[0]), rows: Number(r[1]) })),
-      Math.trunc(settledBeforeMs),
-      COMPACTION_SLICE_ROWS,
-    );
-    const steps: string[] = slices.flatMap((slice) => {
-      const range = (column: string) =>
-        `${column} >= epoch_ms(${sqlLiteral(slice.fromMs)}) AND ${column} < epoch_ms(${sqlLiteral(slice.toMs)})`;
-      const part = slice.parts > 1 ? ` AND hash(${dims}) % ${slice.parts} = ${slice.part}` : '';
-      return [
-        `CREATE OR REPLACE TEMP TABLE dwa_compact AS SELECT minute, ${dims}, ${sumsSql}, ${sketchSql} FROM ${dwaAdMinute.name} WHERE ${range('minute')}${part} GROUP BY ALL HAVING count(*) > 1`,
-        `DELETE FROM ${dwaAdMinute.name} t USING dwa_compact c WHERE ${range('t.minute')} AND ${same}`,
-        `INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_compact WHERE ${nonZero}`,
-        // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
-        'DROP TABLE dwa_compact',
-      ];
-    });
+    const steps = await this.foldSteps(dwaAdMinute.name, 'minute', 'minute', dwaDimensionColumns, fromMs, settled);
     steps.push(
       `DELETE FROM ${compactionTable.name}`,
-      `INSERT INTO ${compactionTable.name} VALUES (${sqlLiteral(Math.trunc(settledBeforeMs))})`,
+      `INSERT INTO ${compactionTable.name} VALUES (${sqlLiteral(settled)})`,
       // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
       `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
     );
-    for (const ds of appDatasets) {
-      const keys = ['period', ...ds.by];
-      const tSame = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
-      steps.push(
-        `CREATE OR REPLACE TEMP TABLE app_compact AS SELECT ${keys.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${ds.table.name} WHERE ${inWindow('period', ds.grain)} GROUP BY ALL HAVING count(*) > 1`,
-        `DELETE FROM ${ds.table.name} t USING app_compact c WHERE ${inWindow('t.period', ds.grain)} AND ${tSame}`,
-        `INSERT INTO ${ds.table.name} SELECT * FROM app_compact WHERE ${nonZero}`,
-        'DROP TABLE app_compact',
-      );
-    }
+    for (const ds of appDatasets)
+      steps.push(...(await this.foldSteps(ds.table.name, 'period', ds.grain, ds.by, fromMs, settled)));
     await this.transaction(steps, this.segments.compact(cutOffMs));
     this.compactedUntil = settledBeforeMs;
+  }
+
+  /**
+   * The statements that fold a table's rows of the same cell (its `time` column and `dims`) into one row, for the
+   * periods from `fromMs`'s (truncated to `grain`) to `toMs`: in slices of at most `sliceWeight` rows and sketch
+   * entries, counted per period beforehand.
+   */
+  private async foldSteps(
+    table: string,
+    time: string,
+    grain: string,
+    dims: readonly string[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<string[]> {
+    const keys = [time, ...dims];
+    const same = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
+    const counts = await this.rows(
+      `SELECT epoch_ms(${time}), count(*) + coalesce(sum(len(${sketchColumn})), 0) FROM ${table} WHERE ${time} >= date_trunc('${grain}', epoch_ms(${sqlLiteral(fromMs)})) AND ${time} < epoch_ms(${sqlLiteral(toMs)}) GROUP BY 1 ORDER BY 1`,
+    );
+    const periods = counts.map((r) => ({ startMs: Number(r[0]), weight: Number(r[1]) }));
+    return compactionSlices(periods, toMs, this.sliceWeight).flatMap((slice) => {
+      const range = (column: string) =>
+        `${column} >= epoch_ms(${sqlLiteral(slice.fromMs)}) AND ${column} < epoch_ms(${sqlLiteral(slice.toMs)})`;
+      const part = slice.parts > 1 ? ` AND hash(${dims.join(', ')}) % ${slice.parts} = ${slice.part}` : '';
+      return [
+        `CREATE OR REPLACE TEMP TABLE compacted AS SELECT ${keys.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${table} WHERE ${range(time)}${part} GROUP BY ALL HAVING count(*) > 1`,
+        `DELETE FROM ${table} t USING compacted c WHERE ${range(`t.${time}`)} AND ${same}`,
+        `INSERT INTO ${table} SELECT * FROM compacted WHERE ${nonZero}`,
+        // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
+        'DROP TABLE compacted',
+      ];
+    });
   }
 
   /**
@@ -641,7 +648,7 @@ function listParam(ids: string[]): string {
   return JSON.stringify(ids);
 }
 
-/** A part of a compaction: the minutes [fromMs, toMs), and of them the cells whose key hashes to `part` of `parts`. */
+/** A part of a compaction: the periods [fromMs, toMs), and of them the cells whose key hashes to `part` of `parts`. */
 export interface CompactionSlice {
   fromMs: number;
   toMs: number;
@@ -650,23 +657,24 @@ export interface CompactionSlice {
 }
 
 /**
- * Splits the minutes to compact (their row counts, in order) into slices of at most `maxRows` rows: runs of whole
- * minutes, and a minute that alone holds more split by the hash of the cell's key (cells never straddle slices).
- * Together the slices cover every minute from the first counted one to `toMs`.
+ * Splits the periods to compact (minutes of DWA, hours or days of APP: their start and the work of folding their rows,
+ * in order) into slices of at most `maxWeight`: runs of whole periods, and a period that alone weighs more split by
+ * the hash of the cell's key (cells never straddle slices). Together the slices cover every period from the first
+ * counted one to `toMs`.
  */
 export function compactionSlices(
-  minutes: readonly { minuteMs: number; rows: number }[],
+  periods: readonly { startMs: number; weight: number }[],
   toMs: number,
-  maxRows: number,
+  maxWeight: number,
 ): CompactionSlice[] {
-  const runs: { fromMs: number; rows: number }[] = [];
-  for (const m of minutes) {
+  const runs: { fromMs: number; weight: number }[] = [];
+  for (const p of periods) {
     const last = runs.at(-1);
-    if (last && last.rows + m.rows <= maxRows) last.rows += m.rows;
-    else runs.push({ fromMs: m.minuteMs, rows: m.rows });
+    if (last && last.weight + p.weight <= maxWeight) last.weight += p.weight;
+    else runs.push({ fromMs: p.startMs, weight: p.weight });
   }
   return runs.flatMap((run, i) => {
-    const parts = Math.max(1, Math.ceil(run.rows / maxRows));
+    const parts = Math.max(1, Math.ceil(run.weight / maxWeight));
     const end = runs[i + 1]?.fromMs ?? toMs;
     return Array.from({ length: parts }, (_, part) => ({ fromMs: run.fromMs, toMs: end, parts, part }));
   });
