@@ -88,6 +88,11 @@ export class Job {
   } | null = null;
   private entered: Entered[] = [];
   private lastStatus: JobStatus | null = null;
+  /**
+   * Housekeeping in flight. It runs beside the loop, its short transactions taking turns with the checkpoints' commits:
+   * awaited, each run stopped the loop for its whole length. `failed` holds its error until the loop throws it.
+   */
+  private housekeeping: { done: Promise<void>; failed: { error: unknown } | null } | null = null;
 
   constructor(def: PipelineDefinition, source: Source, warehouse: Warehouse, config: EngineConfig) {
     this.ops = instantiate(def);
@@ -117,6 +122,8 @@ export class Job {
     try {
       return await this.process(options);
     } finally {
+      // The warehouse may be closed once this returns: no housekeeping may still be writing to it.
+      await this.housekeeping?.done;
       for (const op of this.ops) await op.close();
       this.ctx.spill?.close();
     }
@@ -150,12 +157,9 @@ export class Job {
       if (performance.now() - lastCheckpoint >= ctx.config.checkpointIntervalMs) {
         await this.checkpoint(options);
         lastCheckpoint = performance.now();
-        if (performance.now() - lastMaintenance >= ctx.config.maintenanceIntervalMs) {
-          await this.settle(options);
-          await this.warehouse.maintain(
-            ctx.watermark - ctx.config.allowedLatenessMs - 60_000,
-            ctx.config.odsRetentionDays,
-          );
+        this.throwIfHousekeepingFailed();
+        if (!this.housekeeping && performance.now() - lastMaintenance >= ctx.config.maintenanceIntervalMs) {
+          this.startHousekeeping(ctx.watermark - ctx.config.allowedLatenessMs - 60_000);
           lastMaintenance = performance.now();
         }
       }
@@ -168,7 +172,28 @@ export class Job {
     }
     await this.checkpoint(options);
     await this.settle(options);
+    await this.housekeeping?.done;
+    this.throwIfHousekeepingFailed();
     return this.lastStatus!;
+  }
+
+  /** Starts a housekeeping run over what settled before `settledBeforeMs`. */
+  private startHousekeeping(settledBeforeMs: number): void {
+    const run = { done: Promise.resolve(), failed: null as { error: unknown } | null };
+    run.done = this.warehouse.maintain(settledBeforeMs, this.ctx.config.odsRetentionDays).then(
+      () => {
+        this.housekeeping = null;
+      },
+      (error: unknown) => {
+        run.failed = { error };
+      },
+    );
+    this.housekeeping = run;
+  }
+
+  private throwIfHousekeepingFailed(): void {
+    const failed = this.housekeeping?.failed;
+    if (failed) throw failed.error;
   }
 
   /** Pushes a batch through the operators, each followed by the watermark (read once the batch has moved it). */

@@ -91,7 +91,10 @@ export interface QueryStore {
 
 /** A warehouse backend: the engine writes through EngineStore, the API reads through QueryStore. */
 export interface Warehouse extends EngineStore, QueryStore {
-  /** Runs housekeeping: ODS retention and DWA/APP compaction of settled periods. */
+  /**
+   * Runs housekeeping: ODS retention and DWA/APP compaction of settled periods, in transactions short enough to take
+   * turns with the engine's commits (the engine does not wait for it).
+   */
   maintain(settledBeforeMs: number, odsRetentionDays: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -484,40 +484,41 @@ export class DuckDbWarehouse implements Warehouse {
     const cutOffMs = (Math.floor(settledBeforeMs / DAY) - Math.trunc(odsRetentionDays)) * DAY;
     const cutOff = `CAST(epoch_ms(${sqlLiteral(cutOffMs)}) AS DATE)`;
     const coverage = odsCoverageTable.name;
-    const steps = await this.foldSteps(dwaAdMinute.name, 'minute', 'minute', dwaDimensionColumns, fromMs, settled);
-    steps.push(
+    const tables: FoldedTable[] = [
+      { name: dwaAdMinute.name, time: 'minute', grain: 'minute', dims: dwaDimensionColumns },
+      ...appDatasets.map((ds) => ({ name: ds.table.name, time: 'period', grain: ds.grain, dims: ds.by })),
+    ];
+    // A transaction per slice: a checkpoint's commit waits for one slice at most, not for the whole run.
+    for (const t of tables)
+      for (const slice of await this.foldSlices(t, fromMs, settled)) await this.transaction(slice);
+    const steps = [
       `DELETE FROM ${compactionTable.name}`,
       `INSERT INTO ${compactionTable.name} VALUES (${sqlLiteral(settled)})`,
       // The cut-off only rises: a later run with a longer retention cannot bring back days already dropped.
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
       `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
-    );
-    for (const ds of appDatasets)
-      steps.push(...(await this.foldSteps(ds.table.name, 'period', ds.grain, ds.by, fromMs, settled)));
+    ];
     await this.transaction(steps, this.segments.compact(cutOffMs));
     this.compactedUntil = settledBeforeMs;
   }
 
   /**
    * The statements that fold a table's rows of the same cell (its `time` column and `dims`) into one row, for the
-   * periods from `fromMs`'s (truncated to `grain`) to `toMs`: in slices of at most `sliceWeight` rows and sketch
+   * periods from `fromMs`'s (truncated to `grain`) to `toMs`: per slice of at most `sliceWeight` rows and sketch
    * entries, counted per period beforehand.
    */
-  private async foldSteps(
-    table: string,
-    time: string,
-    grain: string,
-    dims: readonly string[],
+  private async foldSlices(
+    { name: table, time, grain, dims }: FoldedTable,
     fromMs: number,
     toMs: number,
-  ): Promise<string[]> {
+  ): Promise<string[][]> {
     const keys = [time, ...dims];
     const same = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
     const counts = await this.rows(
       `SELECT epoch_ms(${time}), count(*) + coalesce(sum(len(${sketchColumn})), 0) FROM ${table} WHERE ${time} >= date_trunc('${grain}', epoch_ms(${sqlLiteral(fromMs)})) AND ${time} < epoch_ms(${sqlLiteral(toMs)}) GROUP BY 1 ORDER BY 1`,
     );
     const periods = counts.map((r) => ({ startMs: Number(r[0]), weight: Number(r[1]) }));
-    return compactionSlices(periods, toMs, this.sliceWeight).flatMap((slice) => {
+    return compactionSlices(periods, toMs, this.sliceWeight).map((slice) => {
       const range = (column: string) =>
         `${column} >= epoch_ms(${sqlLiteral(slice.fromMs)}) AND ${column} < epoch_ms(${sqlLiteral(slice.toMs)})`;
       const part = slice.parts > 1 ? ` AND hash(${dims.join(', ')}) % ${slice.parts} = ${slice.part}` : '';
@@ -646,6 +647,14 @@ async function standInViews(instance: DuckDBInstance, segments: OdsSegments, pat
 function listParam(ids: string[]): string {
   // One JSON text parameter, unpacked by from_json(): any number of ids in one prepared statement.
   return JSON.stringify(ids);
+}
+
+/** A table housekeeping folds: its time column, that column's grain, and the dimensions of its cells. */
+interface FoldedTable {
+  name: string;
+  time: string;
+  grain: string;
+  dims: readonly string[];
 }
 
 /** A part of a compaction: the periods [fromMs, toMs), and of them the cells whose key hashes to `part` of `parts`. */
