@@ -11,6 +11,16 @@ const DAY = 24 * HOUR;
 const tmp = scratch();
 after(tmp.cleanup);
 
+/** A warehouse of 20,000 events simulated over `spanMs`, a checkpoint every 500 records: many deltas per cell. */
+async function deltaWarehouse(name: string, seed: number, spanMs: number): Promise<{ db: string; maxMs: number }> {
+  const input = join(tmp.dir, `${name}.ndjson`);
+  const db = join(tmp.dir, `${name}.duckdb`);
+  await writeSimulation({ seed, events: 20_000, spanMs }, input);
+  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  return { db, maxMs };
+}
+
 /** Per table (DWA and every APP dataset), how many of its cells are split over more than one row. */
 async function splitCells(db: string): Promise<Record<string, number>> {
   const tables = [
@@ -65,12 +75,8 @@ test('housekeeping folds DWA and APP deltas and drops expired ODS days without c
 });
 
 test('one housekeeping run compacts at most the last day: its work does not grow with the warehouse', async () => {
-  const input = join(tmp.dir, 'in2.ndjson');
-  const db = join(tmp.dir, 'w2.duckdb');
-  await writeSimulation({ seed: 4, events: 20_000, spanMs: 3 * DAY }, input);
-  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const { db, maxMs } = await deltaWarehouse('w2', 4, 3 * DAY);
   const before = await aggregateSnapshot(db);
-  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
   const settled = maxMs - 6 * HOUR;
   const w = await DuckDbWarehouse.open(db);
   await w.maintain(settled, 30);
@@ -144,14 +150,10 @@ test('housekeeping compacts hundreds of thousands of DWA rows within a small Duc
 });
 
 test('housekeeping folds a period too heavy for one statement in parts by cell, DWA and APP alike', async () => {
-  const input = join(tmp.dir, 'in5.ndjson');
-  const db = join(tmp.dir, 'w5.duckdb');
-  await writeSimulation({ seed: 8, events: 20_000, spanMs: 2 * HOUR }, input);
-  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
+  const { db, maxMs } = await deltaWarehouse('w5', 8, 2 * HOUR);
   const before = await aggregateSnapshot(db);
-  const splitBefore = await splitCells(db);
-  for (const [t, n] of Object.entries(splitBefore)) assert.ok(n > 0, `${t}: cells split over checkpoints, to fold`);
-  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  for (const [t, n] of Object.entries(await splitCells(db)))
+    assert.ok(n > 0, `${t}: cells split over checkpoints, to fold`);
   // A daily dataset's one day weighs thousands of rows and sketch entries: with 500 a statement, it is folded in parts.
   const w = await DuckDbWarehouse.open(db, { compactionSliceWeight: 500 });
   await w.maintain(maxMs + HOUR, 30);
@@ -162,11 +164,7 @@ test('housekeeping folds a period too heavy for one statement in parts by cell, 
 });
 
 test('a restarted process compacts from where housekeeping last stopped, not the whole last day again', async () => {
-  const input = join(tmp.dir, 'in4.ndjson');
-  const db = join(tmp.dir, 'w4.duckdb');
-  await writeSimulation({ seed: 7, events: 20_000, spanMs: 6 * HOUR }, input);
-  await runFile(input, db, { batchSize: 500, checkpointIntervalMs: 0 });
-  const maxMs = Number((await queryRow(db, 'SELECT max(max_event_ms) AS n FROM adw_checkpoint')).n);
+  const { db, maxMs } = await deltaWarehouse('w4', 7, 6 * HOUR);
   const settled = maxMs - HOUR;
   const first = await DuckDbWarehouse.open(db);
   await first.maintain(settled, 30);
