@@ -160,6 +160,8 @@ test('housekeeping folds a period too heavy for one statement in parts by cell, 
   await w.close();
   const split = await splitCells(db);
   assert.deepEqual(split, Object.fromEntries(Object.keys(split).map((t) => [t, 0])), 'one row per cell everywhere');
+  for (const bad of [0, -1, 0.5, Number.NaN])
+    await assert.rejects(DuckDbWarehouse.open(db, { compactionSliceWeight: bad }), /positive integer/);
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
 });
 

@@ -140,6 +140,9 @@ export class DuckDbWarehouse implements Warehouse {
   /** Opens (creating if needed) the warehouse file at `path` and its schema. */
   static async open(path: string, options: DuckDbOptions = {}): Promise<DuckDbWarehouse> {
     if (path !== ':memory:') checkWarehouseFile(path, Boolean(options.readOnly));
+    const sliceWeight = options.compactionSliceWeight ?? COMPACTION_SLICE_WEIGHT;
+    if (!Number.isSafeInteger(sliceWeight) || sliceWeight < 1)
+      throw new RangeError(`compactionSliceWeight must be a positive integer, not ${sliceWeight}`);
     // Writing, the engine's JavaScript thread keeps one core busy: one DuckDB thread on the other beats two
     // fighting over it (measured: about 30% more events per second on two cores).
     const instance = await DuckDBInstance.create(':memory:', {
@@ -200,7 +203,7 @@ export class DuckDbWarehouse implements Warehouse {
     const spillPath = path === ':memory:' ? scratchPath('adw-state', tmpdir()) : `${path}.state`;
     const staging = options.readOnly ? null : new Staging();
     const wh = new DuckDbWarehouse(instance, writer, reader, api, staging, segments, spillPath);
-    wh.sliceWeight = options.compactionSliceWeight ?? COMPACTION_SLICE_WEIGHT;
+    wh.sliceWeight = sliceWeight;
     if (!options.readOnly) {
       // An APP dataset added since the file was written starts with DWA's history, not empty: the planner answers
       // from it alone.
