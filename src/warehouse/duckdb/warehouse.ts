@@ -126,9 +126,9 @@ export class DuckDbWarehouse implements Warehouse {
   /** Where the last housekeeping's compaction ended (event time, as stored): the next one starts there. */
   private compactedUntil = Number.NEGATIVE_INFINITY;
   private sliceWeight = COMPACTION_SLICE_WEIGHT;
+  private foldLogBytes = FOLD_LOG_BYTES;
   /** The write-ahead log's file (null in memory), and a fold of it queued or running. */
   private walPath: string | null = null;
-  private foldLogBytes = FOLD_LOG_BYTES;
   private folding = false;
   /** A fold that failed: the next transaction reports it (the file may be out of space), rather than nothing. */
   private foldFailed: Error | null = null;
