@@ -119,7 +119,7 @@ export class MemoryState<V> implements KeyedState<V> {
   /** A spilled entry of `key`, read back from the spill table: from `bucket` when given, else where the index says. */
   private readSpilled(key: string, h: number, bucket?: number): { ts: number; payload: string } | undefined {
     if (!this.table) return undefined;
-    // Most keys were never spilled: the index says so without a list; a shared hash (null) lists its buckets.
+    // Most keys were never spilled: the index says so at once; a hash in several buckets (null) lists them.
     const at = this.spills.find(h);
     if (at === undefined) return undefined;
     if (bucket !== undefined || at !== null) return this.readGroups(key, h, bucket ?? (at as number));

@@ -1,35 +1,39 @@
-/** A free cell of the hash table (cells hold buckets as 32-bit offsets from the first bucket spilled). */
-const EMPTY = -0x80000000;
-/** A key's hash marked as shared by spilled keys of different buckets. */
-const SHARED = EMPTY + 1;
+/**
+ * The largest bucket offset cells hold, and the mark of a free cell, for 16-bit offsets (45 days of minutes) and for
+ * the 32-bit ones a wider spread of buckets switches to.
+ */
+const NARROW = 0xffff;
+const WIDE = 0x7fffffff;
 const INITIAL_CELLS = 1024;
 /** 2^32 / golden ratio: multiplied by it, a hash's top bits depend on all of its bits (Fibonacci hashing). */
 const FIBONACCI = 0x9e3779b1;
 
-/** The hashes spilled from one bucket, in a typed array that grows by doubling. */
-interface HashList {
-  hashes: Int32Array;
-  n: number;
-}
-
 /**
  * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
  * look-up reads the spill file at one bucket, and a key not found was never spilled. The map is an open-addressing
- * table in typed arrays (11 - 22 bytes a key, and 4 - 8 in its bucket's list; none of it for the garbage collector to
- * mark): a Map of a million spilled keys took about 40 bytes each on the JavaScript heap, and every full collection
- * marked them all. It is the one part of a state that grows with the window rather than the memory budget.
+ * table in typed arrays, a cell per hash and bucket (6 bytes: the hash and the bucket as a 16-bit offset, 8 when the
+ * buckets spread wider), so 8 - 16 bytes a key: a Map of a million spilled keys took about 40 bytes each on the JavaScript heap, and every full
+ * collection marked them all. Expired buckets' cells are left where they are, skipped, and reused or swept out when
+ * the table is rebuilt: keeping each bucket's hashes to find its cells took another 4 - 8 bytes a key. It is the one
+ * part of a state that grows with the window rather than the memory budget.
  */
 export class SpillIndex {
   private cellHash = new Int32Array(0);
-  private cellBucket = new Int32Array(0);
-  /** The first bucket spilled: cells hold offsets from it. */
-  private base = Number.NaN;
+  private cellBucket: Uint16Array | Int32Array = new Uint16Array(0);
+  /** A free cell's mark, one past the largest offset: NARROW until buckets spread wider. */
+  private empty = NARROW;
+  /** The bucket cells' offsets count from. */
+  private base = 0;
+  /** Cells taken (expired ones included), and those of buckets not expired. */
   private filled = 0;
+  private live = 0;
+  /** Buckets through this one are expired: their cells are free to take. */
+  private expiredThrough = Number.NEGATIVE_INFINITY;
   /** 32 less the table's size in bits: a hash's home cell is its mixed hash's top bits. */
   private shift = 32;
-  /** The hashes spilled per bucket (locating), for expiry. */
-  private readonly lists = new Map<number, HashList>();
+  /** Keys spilled per bucket (each add), and cells per bucket (each distinct hash). */
   private readonly counts = new Map<number, number>();
+  private readonly cellCounts = new Map<number, number>();
   private readonly locating: boolean;
   count = 0;
 
@@ -39,61 +43,61 @@ export class SpillIndex {
 
   /** The memory its arrays take. */
   get bytes(): number {
-    let n = this.cellHash.byteLength + this.cellBucket.byteLength;
-    for (const list of this.lists.values()) n += list.hashes.byteLength;
-    return n;
+    return this.cellHash.byteLength + this.cellBucket.byteLength;
   }
 
   /** Records a spilled key, by its `hash32`. */
   add(h: number, bucket: number): void {
+    if (this.locating) this.makeRoom(bucket);
     this.count++;
     this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
     if (!this.locating) return;
-    if (Number.isNaN(this.base)) this.base = bucket;
     const offset = bucket - this.base;
-    if (!(offset > SHARED && offset <= 0x7fffffff)) throw new RangeError(`bucket ${bucket} too far from ${this.base}`);
-    if (4 * (this.filled + 1) > 3 * this.cellHash.length)
-      this.resize(Math.max(INITIAL_CELLS, 2 * this.cellHash.length));
-    const i = this.cellOf(h);
-    const known = this.cellBucket[i]!;
-    if (known === EMPTY) {
-      this.cellHash[i] = h;
-      this.cellBucket[i] = offset;
-      this.filled++;
-    } else if (known !== offset) this.cellBucket[i] = SHARED;
-    const list = this.lists.get(bucket);
-    if (!list) this.lists.set(bucket, { hashes: Int32Array.of(h), n: 1 });
-    else {
-      if (list.n === list.hashes.length) {
-        const grown = new Int32Array(2 * list.n);
-        grown.set(list.hashes);
-        list.hashes = grown;
-      }
-      list.hashes[list.n++] = h;
+    const mask = this.cellHash.length - 1;
+    let free = -1;
+    let i = this.home(h);
+    for (; this.cellBucket[i] !== this.empty; i = (i + 1) & mask) {
+      const b = this.cellBucket[i]!;
+      if (this.cellHash[i] === h && b === offset) return; // the same hash in the same bucket: one cell holds both
+      if (free < 0 && this.base + b <= this.expiredThrough) free = i;
     }
+    if (free < 0) {
+      free = i;
+      this.filled++;
+    }
+    this.cellHash[free] = h;
+    this.cellBucket[free] = offset;
+    this.live++;
+    this.cellCounts.set(bucket, (this.cellCounts.get(bucket) ?? 0) + 1);
   }
 
   /**
-   * The bucket a key (by its `hash32`) was spilled from; null when its hash is shared across buckets (or the index
-   * does not locate); undefined when never spilled.
+   * The bucket a key (by its `hash32`) was spilled from; null when its hash is in several buckets (or the index does
+   * not locate); undefined when never spilled.
    */
   find(h: number): number | null | undefined {
     if (!this.locating) return this.count > 0 ? null : undefined;
-    if (this.filled === 0) return undefined;
-    const b = this.cellBucket[this.cellOf(h)]!;
-    return b === EMPTY ? undefined : b === SHARED ? null : this.base + b;
+    if (this.live === 0) return undefined;
+    const mask = this.cellHash.length - 1;
+    let found: number | undefined;
+    for (let i = this.home(h); this.cellBucket[i] !== this.empty; i = (i + 1) & mask) {
+      const b = this.base + this.cellBucket[i]!;
+      if (this.cellHash[i] !== h || b <= this.expiredThrough) continue;
+      if (found !== undefined) return null;
+      found = b;
+    }
+    return found;
   }
 
-  /**
-   * Every bucket a key (by its `hash32`) may have been spilled from: its own, or for a hash shared across buckets each
-   * bucket whose list holds it (a scan of every list, for the rare shared hash). Empty when never spilled or not
-   * locating.
-   */
+  /** Every bucket a key (by its `hash32`) may have been spilled from. Empty when never spilled or not locating. */
   bucketsOf(h: number): number[] {
-    const b = this.find(h);
-    if (b !== null) return b === undefined ? [] : [b];
     const found: number[] = [];
-    for (const [bucket, list] of this.lists) if (list.hashes.subarray(0, list.n).includes(h)) found.push(bucket);
+    if (!this.locating || this.live === 0) return found;
+    const mask = this.cellHash.length - 1;
+    for (let i = this.home(h); this.cellBucket[i] !== this.empty; i = (i + 1) & mask) {
+      const b = this.base + this.cellBucket[i]!;
+      if (this.cellHash[i] === h && b > this.expiredThrough) found.push(b);
+    }
     return found;
   }
 
@@ -104,28 +108,35 @@ export class SpillIndex {
       if (b > last) continue;
       this.count -= n;
       this.counts.delete(b);
-      const list = this.lists.get(b);
-      if (!list) continue;
-      // A shared mark stays: which of its keys are left is not known. Marks are rare (about n^2 / 2^33 for n keys
-      // spilled) and a restart clears them.
-      for (let k = 0; k < list.n; k++) {
-        const i = this.cellOf(list.hashes[k]!);
-        if (this.cellBucket[i] === b - this.base) this.vacate(i);
-      }
-      this.lists.delete(b);
+      this.live -= this.cellCounts.get(b) ?? 0;
+      this.cellCounts.delete(b);
     }
+    if (last > this.expiredThrough) this.expiredThrough = last;
     // Memory follows the spilled part of the window down as well as up.
-    if (this.cellHash.length > INITIAL_CELLS && 8 * this.filled < this.cellHash.length)
-      this.resize(Math.max(INITIAL_CELLS, this.cellHash.length / 2));
+    if (this.cellHash.length > INITIAL_CELLS && 8 * this.live < this.cellHash.length) this.rebuild(INITIAL_CELLS);
     return before - this.count;
   }
 
-  /** The cell holding `h`, or the free cell where it would go. */
-  private cellOf(h: number): number {
-    const mask = this.cellHash.length - 1;
-    let i = this.home(h);
-    while (this.cellBucket[i] !== EMPTY && this.cellHash[i] !== h) i = (i + 1) & mask;
-    return i;
+  /**
+   * Readies the table for a cell of `bucket`: room below three quarters full, and offsets (from the oldest bucket
+   * still spilled) that reach it. A bucket spilled again after it expired first sweeps its expired cells out.
+   */
+  private makeRoom(bucket: number): void {
+    if (bucket <= this.expiredThrough) {
+      this.rebuild(this.cellHash.length);
+      this.expiredThrough = bucket - 1;
+    }
+    if (this.live === 0 || bucket < this.base || bucket - this.base >= this.empty) {
+      let oldest = bucket;
+      let newest = bucket;
+      for (const b of this.cellCounts.keys()) {
+        if (b < oldest) oldest = b;
+        if (b > newest) newest = b;
+      }
+      if (newest - oldest >= WIDE) throw new RangeError(`bucket ${bucket} too far from ${oldest}`);
+      this.rebuild(this.cellHash.length, oldest, newest - oldest >= NARROW ? WIDE : NARROW);
+    }
+    if (4 * (this.filled + 1) > 3 * this.cellHash.length) this.rebuild(this.cellHash.length);
   }
 
   /** The cell where a probe for `h` starts. */
@@ -133,32 +144,33 @@ export class SpillIndex {
     return Math.imul(h, FIBONACCI) >>> this.shift;
   }
 
-  /** Frees cell `i`, moving later cells of its probe run back so that every run stays unbroken (no tombstones). */
-  private vacate(i: number): void {
-    const mask = this.cellHash.length - 1;
-    for (let j = (i + 1) & mask; this.cellBucket[j] !== EMPTY; j = (j + 1) & mask) {
-      const k = this.home(this.cellHash[j]!);
-      // The cell at j may move to i only if its home is not cyclically within (i, j].
-      if (i <= j ? k > i && k <= j : k > i || k <= j) continue;
-      this.cellHash[i] = this.cellHash[j]!;
-      this.cellBucket[i] = this.cellBucket[j]!;
-      i = j;
-    }
-    this.cellBucket[i] = EMPTY;
-    this.filled--;
-  }
-
-  private resize(cells: number): void {
+  /**
+   * Rehashes the cells of buckets not expired into a table of at least `cells` (more if they would fill it past
+   * half), with offsets from `base` in cells as wide as `empty` says: expired cells go.
+   */
+  private rebuild(cells: number, base = this.base, empty = this.empty): void {
+    let size = Math.max(INITIAL_CELLS, cells);
+    while (2 * (this.live + 1) > size) size *= 2;
     const hashes = this.cellHash;
     const buckets = this.cellBucket;
-    this.cellHash = new Int32Array(cells);
-    this.cellBucket = new Int32Array(cells).fill(EMPTY);
-    this.shift = 32 - Math.log2(cells);
-    for (let i = 0; i < hashes.length; i++) {
-      if (buckets[i] === EMPTY) continue;
-      const j = this.cellOf(hashes[i]!);
-      this.cellHash[j] = hashes[i]!;
-      this.cellBucket[j] = buckets[i]!;
+    const oldBase = this.base;
+    const oldEmpty = this.empty;
+    this.cellHash = new Int32Array(size);
+    this.cellBucket = (empty === NARROW ? new Uint16Array(size) : new Int32Array(size)).fill(empty);
+    this.empty = empty;
+    this.shift = 32 - Math.log2(size);
+    this.base = base;
+    this.filled = 0;
+    const mask = size - 1;
+    for (let j = 0; j < hashes.length; j++) {
+      if (buckets[j] === oldEmpty) continue;
+      const b = oldBase + buckets[j]!;
+      if (b <= this.expiredThrough) continue;
+      let i = this.home(hashes[j]!);
+      while (this.cellBucket[i] !== this.empty) i = (i + 1) & mask;
+      this.cellHash[i] = hashes[j]!;
+      this.cellBucket[i] = b - base;
+      this.filled++;
     }
   }
 }
