@@ -12,7 +12,7 @@ const given = {
   batchSize: '100',
   odsRetentionDays: '7',
   state: 'disk' as const,
-  stateMemory: '64MB',
+  stateMemory: '96MB',
 };
 
 test('each engine option of adw run reaches the engine config', () => {
@@ -26,7 +26,7 @@ test('each engine option of adw run reaches the engine config', () => {
   assert.equal(config.odsRetentionDays, 7);
   assert.notEqual(config.odsRetentionDays, defaultEngineConfig.odsRetentionDays);
   assert.notEqual(config.allowedLatenessMs, defaultEngineConfig.allowedLatenessMs);
-  assert.equal(config.stateMemoryBytes, 64 * 1024 * 1024);
+  assert.equal(config.stateMemoryBytes, 96 * 1024 * 1024);
   assert.notEqual(config.stateMemoryBytes, defaultEngineConfig.stateMemoryBytes);
   assert.equal(engineConfigFrom({ ...given, state: 'memory' }).stateMemoryBytes, null, '--state memory: no budget');
 });
