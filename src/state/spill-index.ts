@@ -12,10 +12,10 @@ const FIBONACCI = 0x9e3779b1;
  * What a state spilled for space, by time bucket. Locating, it also maps a 32-bit hash of each key to its bucket, so a
  * look-up reads the spill file at one bucket, and a key not found was never spilled. The map is an open-addressing
  * table in typed arrays, a cell per hash and bucket (6 bytes: the hash and the bucket as a 16-bit offset, 8 when the
- * buckets spread wider), so 8 - 16 bytes a key: a Map of a million spilled keys took about 40 bytes each on the JavaScript heap, and every full
- * collection marked them all. Expired buckets' cells are left where they are, skipped, and reused or swept out when
- * the table is rebuilt: keeping each bucket's hashes to find its cells took another 4 - 8 bytes a key. It is the one
- * part of a state that grows with the window rather than the memory budget.
+ * buckets spread wider), so 8 - 16 bytes a key: a Map of a million spilled keys took about 40 bytes each on the
+ * JavaScript heap, and every full collection marked them all. Expired buckets' cells are left where they are,
+ * skipped, and reused or swept out when the table is rebuilt: keeping each bucket's hashes to find its cells took
+ * another 4 - 8 bytes a key. It is the one part of a state that grows with the window rather than the memory budget.
  */
 export class SpillIndex {
   private cellHash = new Int32Array(0);
