@@ -78,6 +78,7 @@ export class SpillIndex {
   find(h: number): number | null | undefined {
     if (!this.locating) return this.count > 0 ? null : undefined;
     if (this.live === 0) return undefined;
+    // bucketsOf's probe without its array: this runs for every follow event whose request is not in memory.
     const mask = this.cellHash.length - 1;
     let found: number | undefined;
     for (let i = this.home(h); this.cellBucket[i] !== this.empty; i = (i + 1) & mask) {

@@ -41,12 +41,17 @@ async function runWith(input: string, db: string, committed: () => void = () => 
   }
 }
 
-test('a commit that passes the log size answers before the log is folded, and the log is folded after it', async () => {
-  const input = join(tmp.dir, 'in.ndjson');
-  await writeSimulation({ seed: 21, events: 20_000, spanMs: 3 * 3_600_000 }, input);
-  const plain = join(tmp.dir, 'plain.duckdb');
+/** The workload named `name` (from `seed`), and the warehouse an uninterrupted run with DuckDB's defaults writes. */
+async function workload(name: string, seed: number): Promise<{ input: string; plain: string }> {
+  const input = join(tmp.dir, `${name}.ndjson`);
+  await writeSimulation({ seed, events: 20_000, spanMs: 3 * 3_600_000 }, input);
+  const plain = join(tmp.dir, `${name}-plain.duckdb`);
   await runFile(input, plain, busy);
+  return { input, plain };
+}
 
+test('a commit that passes the log size answers before the log is folded, and the log is folded after it', async () => {
+  const { input, plain } = await workload('answers', 21);
   const db = join(tmp.dir, 'w.duckdb');
   const sizes: number[] = [];
   await runWith(input, db, () => sizes.push(walBytes(db)));
@@ -62,11 +67,7 @@ test('a commit that passes the log size answers before the log is folded, and th
 });
 
 test('a fold that fails stops the run at its next commit with a coded error; nothing committed is lost', async () => {
-  const input = join(tmp.dir, 'in2.ndjson');
-  await writeSimulation({ seed: 22, events: 20_000, spanMs: 3 * 3_600_000 }, input);
-  const plain = join(tmp.dir, 'plain2.duckdb');
-  await runFile(input, plain, busy);
-
+  const { input, plain } = await workload('fails', 22);
   const db = join(tmp.dir, 'w2.duckdb');
   const run = DuckDBConnection.prototype.run;
   let failed = 0;
