@@ -1,5 +1,6 @@
 import { type Counters, emptyCounters } from '../layers/meta.ts';
 import { CsvRows } from './csv.ts';
+import type { TimeRange } from './warehouse.ts';
 /** What one checkpoint writes to the warehouse, in one transaction, as CSV rows (see warehouse/csv.ts). */
 export interface CheckpointWrites {
   epoch: number;
@@ -26,6 +27,12 @@ export interface CheckpointWrites {
   dwdRemoved: CsvRows;
   /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
   dwd: CsvRows;
+  /**
+   * Set when no later checkpoint removes `dwd`'s rows (the embedded engine's, appended and never corrected in place):
+   * the event times they span, so a warehouse may keep them in an append-only log found by time. Null for a
+   * changelog's rows, which a later checkpoint's `dwdRemoved` may remove.
+   */
+  dwdAppendOnly: TimeRange | null;
   /**
    * The same for rows whose event time was past the allowed lateness when written (late records, and events corrected
    * when their request came late), apart: a warehouse may store them apart, so the large part's time ranges stay
@@ -64,6 +71,7 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
     deadLetters: [],
     dwdRemoved: new CsvRows(),
     dwd: new CsvRows(),
+    dwdAppendOnly: null,
     dwdLate: new CsvRows(),
     dwdUnmatched: new CsvRows(),
     dwdRetracted: new CsvRows(),

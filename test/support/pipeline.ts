@@ -71,10 +71,10 @@ export interface Ledger {
 }
 
 /** The first row a query returns (an aggregate, the checkpoint row), failing the test when there is none. */
-/** Copies a warehouse as a user must: its file and the folder of its ODS segments beside it. */
+/** Copies a warehouse as a user must: its file and the folders of its ODS and DWD segments beside it. */
 export function copyWarehouse(from: string, to: string): void {
   cpSync(from, to);
-  cpSync(`${from}.ods`, `${to}.ods`, { recursive: true });
+  for (const folder of ['.ods', '.dwd']) cpSync(`${from}${folder}`, `${to}${folder}`, { recursive: true });
 }
 
 export async function queryRow(db: string, sql: string): Promise<Record<string, unknown>> {

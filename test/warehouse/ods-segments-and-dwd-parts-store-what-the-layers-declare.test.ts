@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
+import { dwdFields } from '../../src/warehouse/duckdb/segments.ts';
+import { readCsvSql } from '../../src/warehouse/duckdb/staging.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { copyWarehouse, queryDb, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
@@ -22,7 +24,13 @@ before(async () => {
 async function odsRows(db: string): Promise<string[]> {
   return (await queryDb(db, 'SELECT * FROM ods_ad_event ORDER BY source, seq')).map((r) => JSON.stringify(r));
 }
-const segmentFiles = (db: string) => readdirSync(`${db}.ods`).sort();
+/** Every row of DWD's joined part, in a stable order. */
+async function dwdRows(db: string): Promise<string[]> {
+  return (await queryDb(db, 'SELECT * FROM dwd_ad_event_joined ORDER BY event_id, event_type')).map((r) =>
+    JSON.stringify(r),
+  );
+}
+const segmentFiles = (db: string, folder = '.ods') => readdirSync(`${db}${folder}`).sort();
 function copyOfMade(name: string): string {
   const db = join(tmp.dir, name);
   copyWarehouse(made, db);
@@ -52,6 +60,32 @@ test('ODS events are kept as received in compressed segment files beside the war
   }
 });
 
+test("DWD's joined rows written within their lateness are kept in segment files too, each with its time range", async () => {
+  assert.ok(segmentFiles(made, '.dwd').length >= 10, `a segment per checkpoint: ${segmentFiles(made, '.dwd').length}`);
+  const c = await queryRow(
+    made,
+    `SELECT (SELECT count(*) FROM dwd_ad_event_joined)::INT AS joined, (SELECT count(*) FROM dwd_ad_event_late)::INT AS late,
+            (SELECT count(*) FROM dwd_ad_event_ontime)::INT AS table_rows, (SELECT sum(rows) FROM dwd_segment)::INT AS manifest,
+            (SELECT count(*) FROM dwd_ad_event)::INT AS dwd, (SELECT count(*) FROM dwd_ad_event_unmatched)::INT AS unmatched`,
+  );
+  assert.equal(c.table_rows, 0, 'the engine writes none of them to the table');
+  assert.ok(Number(c.manifest) > 0);
+  assert.equal(Number(c.manifest) + Number(c.late), c.joined, 'the joined part reads the segments and the late table');
+  assert.equal(Number(c.joined) + Number(c.unmatched), c.dwd);
+  // Every row lies within the range its segment declares: look-ups skip segments by it.
+  for (const seg of await queryDb(made, 'SELECT file, rows, min_event_ms, max_event_ms FROM dwd_segment')) {
+    const inFile = await queryRow(
+      made,
+      `SELECT count(*)::INT AS n, min(event_ms) AS lo, max(event_ms) AS hi FROM ${readCsvSql(join(`${made}.dwd`, String(seg.file)), dwdFields, 'zstd')}`,
+    );
+    assert.equal(inFile.n, seg.rows, String(seg.file));
+    assert.ok(
+      Number(inFile.lo) >= Number(seg.min_event_ms) && Number(inFile.hi) <= Number(seg.max_event_ms),
+      String(seg.file),
+    );
+  }
+});
+
 test('a segment no checkpoint committed is never read, and opening for writing deletes it', async () => {
   const db = copyOfMade('stray.duckdb');
   const rows = await odsRows(db);
@@ -59,15 +93,22 @@ test('a segment no checkpoint committed is never read, and opening for writing d
   const stray = join(`${db}.ods`, 'stray-1.csv.zst');
   writeFileSync(stray, zstdCompressSync(Buffer.from('1\x01click\x01never-committed\x011767225600000\x01{}\n')));
   assert.deepEqual(await odsRows(db), rows, 'read-only, the stray file is not read');
+  const joined = await dwdRows(db);
+  const strayDwd = join(`${db}.dwd`, 'stray-1.csv.zst');
+  writeFileSync(strayDwd, zstdCompressSync(Buffer.from('never-committed\x01click\x01r\x011767225600000\n')));
+  assert.deepEqual(await dwdRows(db), joined, 'nor a stray DWD segment');
   const w = await DuckDbWarehouse.open(db);
   await w.close();
   assert.ok(!segmentFiles(db).includes('stray-1.csv.zst'), 'deleted on open');
+  assert.ok(!segmentFiles(db, '.dwd').includes('stray-1.csv.zst'), 'both');
   assert.deepEqual(await odsRows(db), rows);
+  assert.deepEqual(await dwdRows(db), joined);
 });
 
 test('housekeeping merges small segments and drops expired ones; ODS reads the same until retention cuts', async () => {
   const db = copyOfMade('merged.duckdb');
   const rows = await odsRows(db);
+  const joined = await dwdRows(db);
   const before = segmentFiles(db);
   const maxMs = Number((await queryRow(db, 'SELECT max_event_ms AS n FROM adw_checkpoint')).n);
   const w = await DuckDbWarehouse.open(db);
@@ -76,6 +117,8 @@ test('housekeeping merges small segments and drops expired ones; ODS reads the s
   const after = segmentFiles(db);
   assert.equal(after.length, 1, `${before.length} small segments merged into one: ${after.join(' ')}`);
   assert.deepEqual(await odsRows(db), rows, 'the same rows');
+  assert.equal(segmentFiles(db, '.dwd').length, 1, "DWD's too");
+  assert.deepEqual(await dwdRows(db), joined, 'the same DWD rows');
 
   // A day later than every event with a retention of one day: every row is before the cut-off.
   const again = await DuckDbWarehouse.open(db);
@@ -98,8 +141,11 @@ test('a warehouse moved with its folder reads its own segments; without the fold
   rmSync(`${original}.ods`, { recursive: true });
   assert.deepEqual(await odsRows(moved), rows, 'read-only, from its own folder');
   assert.deepEqual(await odsRows(join(tmp.dir, 'moved-twice.duckdb')), rows, 'after the original folder is gone');
+  const joined = await dwdRows(made);
+  assert.deepEqual(await dwdRows(join(tmp.dir, 'moved-twice.duckdb')), joined, 'DWD too');
   const w = await DuckDbWarehouse.open(moved);
   assert.equal((await w.query('SELECT count(*)::INT AS n FROM ods_ad_event'))[0]!.n, rows.length, 'and for writing');
+  assert.equal((await w.query('SELECT count(*)::INT AS n FROM dwd_ad_event_joined'))[0]!.n, joined.length);
   await w.close();
 
   // A file where a new warehouse's folder goes: one coded error, not a crash.
@@ -110,6 +156,16 @@ test('a warehouse moved with its folder reads its own segments; without the fold
     assert.match(e.message, /fresh\.duckdb\.ods/);
     return true;
   });
+
+  // Without the DWD folder alone: the same, naming that folder.
+  const half = copyOfMade('half.duckdb');
+  rmSync(`${half}.dwd`, { recursive: true });
+  for (const readOnly of [true, false])
+    await assert.rejects(DuckDbWarehouse.open(half, { readOnly }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ADW_ERR_DB_UNREADABLE');
+      assert.match(e.message, /DWD segment file\(s\) missing from .*half\.duckdb\.dwd/);
+      return true;
+    });
 
   const alone = join(tmp.dir, 'alone.duckdb');
   cpSync(made, alone);
@@ -136,6 +192,7 @@ test('an older warehouse file keeps every row: opening it for writing moves ODS 
     'DROP VIEW ods_ad_event',
     'ALTER TABLE ods_rows RENAME TO ods_ad_event',
     'DROP TABLE ods_segment',
+    'DROP TABLE dwd_segment',
     'CREATE TABLE joined_rows AS SELECT * FROM dwd_ad_event_joined',
     'DROP VIEW dwd_ad_event_joined',
     'DROP TABLE dwd_ad_event_ontime',
@@ -145,6 +202,7 @@ test('an older warehouse file keeps every row: opening it for writing moves ODS 
     await w.query(sql);
   await w.close();
   rmSync(`${db}.ods`, { recursive: true });
+  rmSync(`${db}.dwd`, { recursive: true });
   const kinds = async () =>
     Object.fromEntries(
       (
@@ -171,11 +229,16 @@ test('DWD rows written past their allowed lateness are stored apart, and read wi
     made,
     `SELECT (SELECT count(*) FROM dwd_ad_event_ontime)::INT AS ontime, (SELECT count(*) FROM dwd_ad_event_late)::INT AS late,
             (SELECT count(*) FROM dwd_ad_event_joined)::INT AS joined,
-            (SELECT count(*) FILTER (WHERE late) FROM dwd_ad_event_ontime)::INT AS late_records_on_time,
+            (SELECT count(*) FILTER (WHERE late) FROM dwd_ad_event_joined)::INT AS late_records_joined,
+            (SELECT sum(rows) FROM dwd_segment)::INT AS segments,
             (SELECT count(*) FILTER (WHERE late) FROM dwd_ad_event_late)::INT AS late_records`,
   );
   assert.ok(Number(parts.late_records) > 0, 'the workload has late records, and they are in the late part');
-  assert.equal(parts.late_records_on_time, 0, 'none in the large part');
+  assert.equal(parts.late_records_joined, parts.late_records, 'none in the large part');
   assert.ok(Number(parts.late) >= Number(parts.late_records), 'with the events corrected late');
-  assert.equal(Number(parts.ontime) + Number(parts.late), parts.joined, 'the joined part reads both');
+  assert.equal(
+    Number(parts.ontime) + Number(parts.segments) + Number(parts.late),
+    parts.joined,
+    'the joined part reads all',
+  );
 });

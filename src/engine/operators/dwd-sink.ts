@@ -14,6 +14,9 @@ const NO_REQUEST = S.repeat(dwdRequestColumns.length - 1);
 export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   readonly name = 'dwd-sink';
   private joined = new CsvRows();
+  /** The event times of `joined`'s rows. */
+  private joinedFrom = Number.POSITIVE_INFINITY;
+  private joinedTo = Number.NEGATIVE_INFINITY;
   private late = new CsvRows();
   private unmatched = new CsvRows();
   private retracted = new CsvRows();
@@ -48,7 +51,13 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
         delay +
         S +
         r.late;
-      (r.status === 'unmatched' ? this.unmatched : r.ts < lateBefore ? this.late : this.joined).push(line);
+      if (r.status === 'unmatched') this.unmatched.push(line);
+      else if (r.ts < lateBefore) this.late.push(line);
+      else {
+        this.joined.push(line);
+        if (r.ts < this.joinedFrom) this.joinedFrom = r.ts;
+        if (r.ts > this.joinedTo) this.joinedTo = r.ts;
+      }
       if (r.retraction) this.retracted.push(r.id + S + r.type);
       out.push(r);
     }
@@ -56,10 +65,14 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
 
   override onCheckpoint(writes: CheckpointWrites): void {
     writes.dwd = this.joined;
+    // Joined rows are only ever appended: a correction retracts an unmatched row and adds a joined one.
+    writes.dwdAppendOnly = { from: this.joinedFrom, to: this.joinedTo };
     writes.dwdLate = this.late;
     writes.dwdUnmatched = this.unmatched;
     writes.dwdRetracted = this.retracted;
     this.joined = new CsvRows();
+    this.joinedFrom = Number.POSITIVE_INFINITY;
+    this.joinedTo = Number.NEGATIVE_INFINITY;
     this.late = new CsvRows();
     this.unmatched = new CsvRows();
     this.retracted = new CsvRows();

@@ -3,7 +3,7 @@ import { allTables, allViews } from '../../layers/index.ts';
 import { odsAdEvent } from '../../layers/ods.ts';
 import { col, type TableDef } from '../../layers/table.ts';
 import { createUnionViewSql } from './ddl.ts';
-import { odsSegmentTable } from './ods-segments.ts';
+import { dwdSegmentTable, odsSegmentTable } from './segments.ts';
 
 /**
  * How the embedded warehouse stores the declared tables. DWD's joined part is two tables behind a view of its name:
@@ -39,6 +39,7 @@ export const storedTables: readonly TableDef[] = [
   dwdOnTime,
   dwdLate,
   odsSegmentTable,
+  dwdSegmentTable,
   compactionTable,
 ];
 

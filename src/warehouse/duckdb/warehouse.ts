@@ -20,7 +20,14 @@ import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import { createEmptyViewSql, createPaddedViewSql, createTableSql, sqlLiteral, sqlString } from './ddl.ts';
 import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
-import { type OdsChange, type OdsSegment, OdsSegments, odsSegmentTable } from './ods-segments.ts';
+import {
+  dwdFields,
+  dwdSegmentTable,
+  odsSegmentTable,
+  type Segment,
+  type SegmentChange,
+  SegmentLog,
+} from './segments.ts';
 import { readCsvSql, Staging } from './staging.ts';
 import { compactionTable, dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
 
@@ -50,10 +57,6 @@ export interface DuckDbOptions {
  */
 export const DEFAULT_WRITER_MEMORY = '256MiB';
 
-/** The CSV columns the engine writes for DWD: event_time travels as epoch milliseconds. */
-const dwdCsvColumns = dwdAdEventJoined.columns.map((c) =>
-  c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const),
-);
 const dwdSelect = dwdAdEventJoined.columns
   .map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms)' : c.name))
   .join(', ');
@@ -105,6 +108,11 @@ const COMPACTION_SLICE_WEIGHT = 100_000;
  * with freshness p99 and peak memory higher (2026-12-05).
  */
 const FOLD_LOG_BYTES = 16 * 1024 * 1024;
+/** A change of a segment log's manifest, to commit with a transaction once its files are written. */
+interface LogChange {
+  log: SegmentLog;
+  change: Promise<SegmentChange>;
+}
 /** Look-ups read only the row groups of their event-time range (zone maps), not all of DWD. */
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
@@ -119,7 +127,9 @@ export class DuckDbWarehouse implements Warehouse {
   /** API queries run here, so a slow dashboard query never delays the engine. */
   private readonly api: ReaderPool;
   private readonly staging: Staging | null;
-  private readonly segments: OdsSegments;
+  /** ODS's events, and DWD's joined rows written within their lateness: segment files beside the warehouse file. */
+  private readonly ods: SegmentLog;
+  private readonly dwd: SegmentLog;
   /** Transactions committed since open: what the API's shared answers are keyed by. */
   private commits = 0;
   private readonly commitListeners: (() => void)[] = [];
@@ -140,7 +150,7 @@ export class DuckDbWarehouse implements Warehouse {
     reader: DuckDBConnection,
     api: DuckDBConnection[],
     staging: Staging | null,
-    segments: OdsSegments,
+    logs: { ods: SegmentLog; dwd: SegmentLog },
     spillPath: string,
   ) {
     this.instance = instance;
@@ -148,7 +158,8 @@ export class DuckDbWarehouse implements Warehouse {
     this.reader = new Serialized(reader);
     this.api = new ReaderPool(api.map((c) => new Serialized(c)));
     this.staging = staging;
-    this.segments = segments;
+    this.ods = logs.ods;
+    this.dwd = logs.dwd;
     this.spillPath = spillPath;
   }
 
@@ -204,8 +215,8 @@ export class DuckDbWarehouse implements Warehouse {
     }
     // A file written before a table or column was added lacks it, and read-only it cannot get it: a missing table
     // reads as empty, a missing column as NULL (a view of the same name stands in front of the table).
-    const segments = new OdsSegments(path);
-    const stand = options.readOnly ? await standInViews(instance, segments, path) : [];
+    const logs = { ods: SegmentLog.ods(path), dwd: SegmentLog.dwd(path, [dwdOnTime, dwdLate]) };
+    const stand = options.readOnly ? await standInViews(instance, logs, path) : [];
     const connect = async () => {
       const c = await instance.connect();
       await c.run('USE adw');
@@ -219,7 +230,7 @@ export class DuckDbWarehouse implements Warehouse {
     // On disk, not in /dev/shm: spilled state is what memory could not hold.
     const spillPath = path === ':memory:' ? scratchPath('adw-state', tmpdir()) : `${path}.state`;
     const staging = options.readOnly ? null : new Staging();
-    const wh = new DuckDbWarehouse(instance, writer, reader, api, staging, segments, spillPath);
+    const wh = new DuckDbWarehouse(instance, writer, reader, api, staging, logs, spillPath);
     wh.sliceWeight = sliceWeight;
     wh.foldLogBytes = foldLogBytes;
     if (path !== ':memory:' && !options.readOnly) wh.walPath = `${path}.wal`;
@@ -235,6 +246,8 @@ export class DuckDbWarehouse implements Warehouse {
           ? [`ALTER TABLE ${dwdAdEventJoined.name} RENAME TO ${dwdOnTime.name}`]
           : []),
         ...storedTables.map(createTableSql),
+        // Manifests written before segments had lower bounds get the column (null: none known).
+        `ALTER TABLE ${odsSegmentTable.name} ADD COLUMN IF NOT EXISTS min_event_ms BIGINT`,
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
         `ALTER TABLE ${checkpointTable.name} ADD COLUMN IF NOT EXISTS watermark_ms BIGINT`,
         // Files made before DWA and APP carried user sketches get the column (NULL, no users, for the rows they hold).
@@ -247,7 +260,7 @@ export class DuckDbWarehouse implements Warehouse {
       ];
       await wh
         .transaction(schema)
-        .then(() => wh.openOds(path, kinds.get(odsAdEvent.name) === 'BASE TABLE'))
+        .then(() => wh.openLogs(path, kinds.get(odsAdEvent.name) === 'BASE TABLE'))
         .then(async () => {
           const [mark] = await wh.rows(`SELECT max(compacted_until_ms) FROM ${compactionTable.name}`);
           if (mark?.[0] != null) wh.compactedUntil = Number(mark[0]);
@@ -345,17 +358,18 @@ export class DuckDbWarehouse implements Warehouse {
       );
     }
     if (w.dwdRemoved.length > 0) {
-      const removed = readCsvSql(stage(w.dwdRemoved), dwdCsvColumns);
+      const removed = readCsvSql(stage(w.dwdRemoved), dwdFields);
       for (const t of [dwdOnTime, dwdLate, dwdAdEventUnmatched])
         run(`DELETE FROM ${t.name} AS d USING ${removed} AS r WHERE ${sameDwdRow}`);
     }
-    if (w.dwd.length > 0)
-      run(`INSERT INTO ${dwdOnTime.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdCsvColumns)}`);
+    // Rows no later checkpoint removes go to the log; a changelog's to the table, where removals can reach them.
+    if (w.dwd.length > 0 && !w.dwdAppendOnly)
+      run(`INSERT INTO ${dwdOnTime.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwd), dwdFields)}`);
     if (w.dwdLate.length > 0)
-      run(`INSERT INTO ${dwdLate.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdLate), dwdCsvColumns)}`);
+      run(`INSERT INTO ${dwdLate.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdLate), dwdFields)}`);
     if (w.dwdUnmatched.length > 0)
       run(
-        `INSERT INTO ${dwdAdEventUnmatched.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdUnmatched), dwdCsvColumns)}`,
+        `INSERT INTO ${dwdAdEventUnmatched.name} SELECT ${dwdSelect} FROM ${readCsvSql(stage(w.dwdUnmatched), dwdFields)}`,
       );
     if (w.dwdRetracted.length > 0) {
       const p = stage(w.dwdRetracted);
@@ -384,12 +398,16 @@ export class DuckDbWarehouse implements Warehouse {
       `INSERT OR REPLACE INTO ${checkpointTable.name} VALUES (${values.join(', ')}, now(), ${sqlLiteral(w.watermarkMs)})`,
     );
     try {
-      // The segment is compressed and written while DuckDB runs the statements; the commit waits for both.
-      const ods =
-        w.ods.length > 0
-          ? this.segments.write(w.source, w.epoch, w.ods, w.maxEventMs).then((s) => ({ remove: [], add: [s] }))
-          : undefined;
-      await this.transaction(statements, ods);
+      // Segments are compressed and written while DuckDB runs the statements; the commit waits for both.
+      const changes: LogChange[] = [];
+      const append = (log: SegmentLog, rows: CsvRows, fromMs: number | null, toMs: number) =>
+        changes.push({
+          log,
+          change: log.write(w.source, w.epoch, rows, fromMs, toMs).then((s) => ({ remove: [], add: [s] })),
+        });
+      if (w.ods.length > 0) append(this.ods, w.ods, null, w.maxEventMs);
+      if (w.dwd.length > 0 && w.dwdAppendOnly) append(this.dwd, w.dwd, w.dwdAppendOnly.from, w.dwdAppendOnly.to);
+      await this.transaction(statements, changes);
     } finally {
       for (const f of files) staging.remove(f);
     }
@@ -416,14 +434,14 @@ export class DuckDbWarehouse implements Warehouse {
 
   async loadRequests(sinceMs: number, limit?: number): Promise<RequestRow[]> {
     return (await this.lookup(
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) ORDER BY event_time DESC LIMIT ?`,
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwdJoined({ from: sinceMs, to: Number.POSITIVE_INFINITY })} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) ORDER BY event_time DESC LIMIT ?`,
       [sinceMs, limit ?? null],
     )) as unknown as RequestRow[];
   }
 
   async loadRequestsBetween(fromMs: number, beforeMs: number): Promise<RequestRow[]> {
     return (await this.lookup(
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwdJoined({ from: fromMs, to: beforeMs })} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
       [fromMs, beforeMs],
     )) as unknown as RequestRow[];
   }
@@ -440,7 +458,7 @@ export class DuckDbWarehouse implements Warehouse {
   private async eventIds(fromMs: number, beforeMs: number, limit?: number): Promise<{ id: string; ts: number }[]> {
     const before = Number.isFinite(beforeMs) ? beforeMs : null;
     const rows = await this.rows(
-      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${this.segments.since(fromMs)} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT) AND (?::BIGINT IS NULL OR event_time < epoch_ms(?::BIGINT))) ORDER BY ts DESC LIMIT ?`,
+      `SELECT event_id, ts FROM (SELECT DISTINCT event_id, epoch_ms(event_time) AS ts FROM ${this.ods.since(fromMs)} WHERE event_type <> 'request' AND event_time >= epoch_ms(?::BIGINT) AND (?::BIGINT IS NULL OR event_time < epoch_ms(?::BIGINT))) ORDER BY ts DESC LIMIT ?`,
       [fromMs, before, before, limit ?? null],
     );
     return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
@@ -448,7 +466,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]> {
     const rows = await this.rows(
-      `SELECT arg_min(o.raw, o.seq), min(o.seq) FROM ${this.segments.since(sinceMs)} o
+      `SELECT arg_min(o.raw, o.seq), min(o.seq) FROM ${this.ods.since(sinceMs)} o
        WHERE o.event_type <> 'request' AND o.event_time >= epoch_ms(?::BIGINT)
          AND NOT EXISTS (SELECT 1 FROM ${dwdAdEvent.name} d WHERE d.event_id = o.event_id AND d.event_type <> 'request')
        GROUP BY o.event_id ORDER BY min(o.seq)`,
@@ -460,7 +478,7 @@ export class DuckDbWarehouse implements Warehouse {
   async findEventIds(ids: string[], range: TimeRange): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.rows(
-      `SELECT event_id FROM ${dwdAdEvent.name} WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      `SELECT event_id FROM (${this.dwdJoined(range)} UNION ALL SELECT * FROM ${dwdAdEventUnmatched.name}) WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
       [range.from, range.to, listParam(ids)],
     );
     return new Set(rows.map((r) => r[0] as string));
@@ -470,9 +488,10 @@ export class DuckDbWarehouse implements Warehouse {
     const asked = groups.filter((g) => g.ids.length > 0);
     if (asked.length === 0) return [];
     // One statement, one scan per group's range: each range prunes to its own row groups.
-    const one = `SELECT ${DuckDbWarehouse.requestColumns} FROM ${dwdAdEventJoined.name} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
+    const one = (range: TimeRange) =>
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwdJoined(range)} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
     return (await this.lookup(
-      asked.map(() => one).join(' UNION ALL '),
+      asked.map((g) => one(g.range)).join(' UNION ALL '),
       asked.flatMap((g) => [g.range.from, g.range.to, listParam(g.ids)]),
     )) as unknown as RequestRow[];
   }
@@ -520,7 +539,10 @@ export class DuckDbWarehouse implements Warehouse {
       `INSERT INTO ${coverage} SELECT ${cutOff} WHERE NOT EXISTS (SELECT 1 FROM ${coverage} WHERE since_day >= ${cutOff})`,
       `DELETE FROM ${coverage} WHERE since_day < ${cutOff}`,
     ];
-    await this.transaction(steps, this.segments.compact(cutOffMs));
+    await this.transaction(steps, [
+      { log: this.ods, change: this.ods.compact(cutOffMs) },
+      { log: this.dwd, change: this.dwd.compact() },
+    ]);
     this.compactedUntil = settledBeforeMs;
   }
 
@@ -559,11 +581,11 @@ export class DuckDbWarehouse implements Warehouse {
    * runs them back to back instead of waiting for the JavaScript thread between statements. Transactions queue
    * behind each other: two jobs (the Flink run's ingest and loader) may commit at once.
    */
-  private transaction(statements: string[], ods?: Promise<OdsChange>): Promise<void> {
+  private transaction(statements: string[], changes: readonly LogChange[] = []): Promise<void> {
     // Awaited below; this only keeps Node from calling a failure unhandled while the statements run.
-    ods?.catch(() => undefined);
+    for (const c of changes) c.change.catch(() => undefined);
     const committed = this.writer.queue(async (conn) => {
-      let change: OdsChange | undefined;
+      const done: { log: SegmentLog; change: SegmentChange }[] = [];
       try {
         if (this.foldFailed) {
           const failed = this.foldFailed;
@@ -571,16 +593,21 @@ export class DuckDbWarehouse implements Warehouse {
           throw errors.warehouseWrite(`folding the write-ahead log into the file failed: ${failed.message}`);
         }
         await conn.run(['BEGIN TRANSACTION', ...statements].join(';\n'));
-        change = await ods;
-        // The ODS manifest's change is taken here, in commit order: two jobs may change it one after the other.
-        await conn.run([...(change ? this.segments.changeSql(change) : []), 'COMMIT'].join(';\n'));
+        // Every change is waited for, so a failed one leaves no other's files behind.
+        const settled = await Promise.allSettled(changes.map((c) => c.change));
+        for (const [i, r] of settled.entries())
+          if (r.status === 'fulfilled') done.push({ log: changes[i]!.log, change: r.value });
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        // The manifests' changes are taken here, in commit order: two jobs may change them one after the other.
+        await conn.run([...done.flatMap((d) => d.log.changeSql(d.change)), 'COMMIT'].join(';\n'));
         // Counted as soon as DuckDB answers, before any read that started after the commit can answer.
         this.commits++;
-        if (change) this.segments.applied(change);
+        for (const d of done) d.log.applied(d.change);
       } catch (e) {
         await conn.run('ROLLBACK').catch(() => undefined);
         // Files of a change that did not commit; a segment still being written is deleted at the next open.
-        if (change) this.segments.discard(change.add);
+        for (const d of done) d.log.discard(d.change.add);
         throw e instanceof AdwError ? e : errors.warehouseWrite((e as Error).message);
       }
       for (const l of this.commitListeners) l();
@@ -614,19 +641,26 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * Opens ODS for writing: an older file's ODS table becomes segments, the manifest is loaded, files of checkpoints
-   * that never committed are deleted, and the view is pointed at this folder (the file may have been moved).
+   * Opens the segment logs for writing: an older file's ODS table becomes segments, the manifests are loaded, files
+   * of checkpoints that never committed are deleted, and the views are pointed at these folders (the file may have
+   * been moved).
    */
-  private async openOds(path: string, odsIsATable: boolean): Promise<void> {
-    this.segments.load(await this.lookup(`SELECT * FROM ${odsSegmentTable.name}`), path);
-    this.segments.removeOrphans();
-    if (!odsIsATable) return this.transaction([], Promise.resolve({ remove: [], add: [] }));
+  private async openLogs(path: string, odsIsATable: boolean): Promise<void> {
+    const unchanged = (log: SegmentLog) => ({ log, change: Promise.resolve({ remove: [], add: [] }) });
+    for (const [log, manifest] of [
+      [this.ods, odsSegmentTable],
+      [this.dwd, dwdSegmentTable],
+    ] as const) {
+      log.load(await this.lookup(`SELECT * FROM ${manifest.name}`), path);
+      log.removeOrphans();
+    }
+    if (!odsIsATable) return this.transaction([], [unchanged(this.ods), unchanged(this.dwd)]);
     const sources = await this.lookup(
       `SELECT source, count(*) AS n, max(epoch_ms(event_time)) AS max_ms FROM ${odsAdEvent.name} GROUP BY source`,
     );
-    const add: OdsSegment[] = [];
+    const add: Segment[] = [];
     for (const s of sources) {
-      const copy = this.segments.copyOf(s.source as string, Number(s.n), Number(s.max_ms));
+      const copy = this.ods.copyOf(s.source as string, Number(s.n), Number(s.max_ms));
       await this.writer.queue((conn) =>
         conn.run(
           `COPY (SELECT seq, event_type, event_id, epoch_ms(event_time), raw FROM ${odsAdEvent.name} WHERE source = ${sqlString(s.source as string)}) TO ${copy.sql}`,
@@ -634,14 +668,26 @@ export class DuckDbWarehouse implements Warehouse {
       );
       add.push(copy.segment());
     }
-    await this.transaction([`DROP TABLE ${odsAdEvent.name}`], Promise.resolve({ remove: [], add }));
+    await this.transaction(
+      [`DROP TABLE ${odsAdEvent.name}`],
+      [{ log: this.ods, change: Promise.resolve({ remove: [], add }) }, unchanged(this.dwd)],
+    );
+  }
+
+  /**
+   * DWD's joined rows that may have event times in `range`, as a subquery: the tables, and of the segments only
+   * those whose times reach into the range (a view naming every segment would read them all).
+   */
+  private dwdJoined(range: TimeRange): string {
+    return `(${[dwdOnTime, dwdLate].map((t) => `SELECT * FROM ${t.name}`).join(' UNION ALL ')} UNION ALL SELECT * FROM ${this.dwd.between(range)})`;
   }
 
   async close(): Promise<void> {
     await Promise.all([this.writer.close(), this.reader.close(), this.api.close()]);
     this.instance.closeSync();
     this.staging?.close();
-    this.segments.close();
+    this.ods.close();
+    this.dwd.close();
   }
 }
 
@@ -669,17 +715,26 @@ async function missingAppDatasets(wh: DuckDbWarehouse): Promise<AppDataset[]> {
 }
 
 /** Views standing in for the declared tables, or columns, that the attached warehouse file does not have. */
-async function standInViews(instance: DuckDBInstance, segments: OdsSegments, path: string): Promise<string[]> {
+async function standInViews(
+  instance: DuckDBInstance,
+  logs: { ods: SegmentLog; dwd: SegmentLog },
+  path: string,
+): Promise<string[]> {
   const c = await instance.connect();
   try {
-    // ODS events: from this folder's segments where the file has a manifest; an older file's ODS table reads as is.
-    const manifest = await c.runAndReadAll(
-      `SELECT * FROM duckdb_tables() WHERE database_name = 'adw' AND table_name = ${sqlString(odsSegmentTable.name)}`,
-    );
-    const ods: string[] = [];
-    if (manifest.currentRowCount > 0) {
-      segments.load(rowObjects(await c.run(`SELECT * FROM adw.main.${odsSegmentTable.name}`)), path);
-      ods.push(segments.viewSql());
+    // ODS events and DWD's on-time rows: from this folder's segments where the file has a manifest; an older file's
+    // tables read as they are.
+    const views: string[] = [];
+    for (const [log, manifest] of [
+      [logs.ods, odsSegmentTable],
+      [logs.dwd, dwdSegmentTable],
+    ] as const) {
+      const found = await c.runAndReadAll(
+        `SELECT * FROM duckdb_tables() WHERE database_name = 'adw' AND table_name = ${sqlString(manifest.name)}`,
+      );
+      if (found.currentRowCount === 0) continue;
+      log.load(rowObjects(await c.run(`SELECT * FROM adw.main.${manifest.name}`)), path);
+      views.push(log.viewSql());
     }
     const rows = (
       await c.runAndReadAll("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'adw'")
@@ -698,7 +753,7 @@ async function standInViews(instance: DuckDBInstance, segments: OdsSegments, pat
           : [];
       });
     // Last: the ODS view reads the retention cut-off from a table that may be a stand-in.
-    return [...standIns, ...ods];
+    return [...standIns, ...views];
   } finally {
     c.closeSync();
   }
