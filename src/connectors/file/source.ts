@@ -107,10 +107,19 @@ export class FileSource implements Source {
   /** A line longer than maxLineBytes: its head is kept, the rest only counted. */
   private overlong: { seq: number; head: Buffer; total: number } | null = null;
   private prefix: Buffer = Buffer.alloc(0);
-  /** Lines split but not yet handed out, each with the position just after it. */
-  private queue: SourceRecord[] = [];
-  private nexts: number[] = [];
+  /**
+   * Lines split but not yet handed out: where each starts and where its newline is in `data` (at byte offset `base`
+   * of the input). Their strings are made as they are handed out: made for a whole 4 MB read at once, most lived
+   * through a young-generation collection or two waiting for their batch, and were copied by each.
+   */
+  private data: Buffer = Buffer.alloc(0);
+  private base = 0;
+  private starts: number[] = [];
+  private newlines: number[] = [];
   private head = 0;
+  /** A record before the lines (the end of a line longer than maxLineBytes) and one after them (the input's last). */
+  private lead: { record: SourceRecord; next: number } | null = null;
+  private tail: { record: SourceRecord; next: number } | null = null;
 
   constructor(options: Partial<FileSourceOptions> & { path: string }) {
     this.opts = { ...defaultFileSourceOptions, ...options };
@@ -153,9 +162,9 @@ export class FileSource implements Source {
   }
 
   async poll(max: number): Promise<SourcePoll> {
-    while (this.head === this.queue.length && !this.ended) {
-      this.queue = [];
-      this.nexts = [];
+    while (!this.pending() && !this.ended) {
+      this.starts = [];
+      this.newlines = [];
       this.head = 0;
       const chunk = await this.input!.read();
       if (chunk === null) {
@@ -166,18 +175,34 @@ export class FileSource implements Source {
         return { records: [], end: false };
       } else this.split(chunk);
     }
-    const take = this.queue.slice(this.head, this.head + max);
-    this.head += take.length;
-    // nexts runs parallel to queue, so the last taken record's end offset exists.
-    if (take.length > 0) this.pos = this.nexts[this.head - 1]!;
+    const take: SourceRecord[] = [];
+    if (this.lead) {
+      take.push(this.lead.record);
+      this.pos = this.lead.next;
+      this.lead = null;
+    }
+    const until = Math.min(this.starts.length, this.head + max - take.length);
+    for (; this.head < until; this.head++) {
+      // head < until <= starts.length = newlines.length, so both exist.
+      const from = this.starts[this.head]!;
+      const nl = this.newlines[this.head]!;
+      const end = Math.min(nl, from + this.opts.maxLineBytes);
+      take.push({ line: this.data.toString('utf8', from, end), bytes: nl - from, seq: this.base + from });
+      this.pos = this.base + nl + 1;
+    }
+    if (this.tail && take.length < max && this.head === this.starts.length) {
+      take.push(this.tail.record);
+      this.pos = this.tail.next;
+      this.tail = null;
+    }
     if (this.prefix.length < PREFIX_BYTES && this.pos > this.prefix.length)
       this.prefix = await this.input!.prefix(Math.min(PREFIX_BYTES, this.pos));
-    return { records: take, end: this.ended && this.head === this.queue.length };
+    return { records: take, end: this.ended && !this.pending() };
   }
 
-  private push(rec: SourceRecord, next: number): void {
-    this.queue.push(rec);
-    this.nexts.push(next);
+  /** Whether lines split from what was read are still to be handed out. */
+  private pending(): boolean {
+    return this.lead !== null || this.head < this.starts.length || this.tail !== null;
   }
 
   private split(chunk: Buffer): void {
@@ -191,17 +216,19 @@ export class FileSource implements Source {
       }
       const o = this.overlong;
       o.total += nl;
-      this.push({ line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, o.seq + o.total + 1);
+      this.lead = { record: { line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, next: o.seq + o.total + 1 };
       this.overlong = null;
       start = nl + 1;
       this.carryStart = o.seq + o.total + 1;
     }
     const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk.subarray(start)]) : chunk.subarray(start);
     const base = this.carryStart;
+    this.data = data;
+    this.base = base;
     let from = 0;
     for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, from)) {
-      const end = Math.min(nl, from + this.opts.maxLineBytes);
-      this.push({ line: data.toString('utf8', from, end), bytes: nl - from, seq: base + from }, base + nl + 1);
+      this.starts.push(from);
+      this.newlines.push(nl);
       from = nl + 1;
     }
     const rest = data.subarray(from);
@@ -224,13 +251,13 @@ export class FileSource implements Source {
   private flushTail(): void {
     if (this.overlong) {
       const o = this.overlong;
-      this.push({ line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, o.seq + o.total);
+      this.tail = { record: { line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, next: o.seq + o.total };
       this.overlong = null;
     } else if (this.carry.length > 0) {
-      this.push(
-        { line: this.carry.toString('utf8'), bytes: this.carry.length, seq: this.carryStart },
-        this.carryStart + this.carry.length,
-      );
+      this.tail = {
+        record: { line: this.carry.toString('utf8'), bytes: this.carry.length, seq: this.carryStart },
+        next: this.carryStart + this.carry.length,
+      };
     }
     this.carry = Buffer.alloc(0);
   }

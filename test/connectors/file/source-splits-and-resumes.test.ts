@@ -164,10 +164,14 @@ describe('poll(max) and resuming from position()', () => {
     assert.deepEqual(got, expectedRecords(content));
   });
 
-  for (const polls of [1, 2, 5, 13]) {
-    test(`re-opening at position() after ${polls} polls yields exactly the remaining lines`, async () => {
+  // With 4 MB reads every poll hands out part of one read's lines, the rest made into records later.
+  for (const [polls, chunkBytes] of [1, 2, 5, 13].flatMap((n) => [
+    [n, 7],
+    [n, 4 * 1024 * 1024],
+  ])) {
+    test(`re-opening at position() after ${polls} polls yields exactly the remaining lines (chunkBytes ${chunkBytes})`, async () => {
       const path = await file(content);
-      const first = await opened(path, { chunkBytes: 7 });
+      const first = await opened(path, { chunkBytes });
       const head: SourceRecord[] = [];
       for (let i = 0; i < polls; i++) {
         const p = await first.poll(2);
@@ -180,7 +184,7 @@ describe('poll(max) and resuming from position()', () => {
       // A poll may return fewer than max (only what one read completed), but some lines were read and some remain.
       assert.ok(head.length >= polls && head.length < lines.length, `read ${head.length} lines in ${polls} polls`);
 
-      const second = await opened(path, { chunkBytes: 7 }, position, fingerprint);
+      const second = await opened(path, { chunkBytes }, position, fingerprint);
       const rest = await drain(second, 4);
       await second.close();
       assert.deepEqual([...head, ...rest], expectedRecords(content));
