@@ -1,6 +1,5 @@
 import { type Counters, emptyCounters } from '../layers/meta.ts';
 import { CsvRows } from './csv.ts';
-import type { TimeRange } from './warehouse.ts';
 /** What one checkpoint writes to the warehouse, in one transaction, as CSV rows (see warehouse/csv.ts). */
 export interface CheckpointWrites {
   epoch: number;
@@ -32,7 +31,7 @@ export interface CheckpointWrites {
    * the event times they span, so a warehouse may keep them in an append-only log found by time. Null for a
    * changelog's rows, which a later checkpoint's `dwdRemoved` may remove.
    */
-  dwdAppendOnly: TimeRange | null;
+  dwdAppendOnly: { from: number; to: number } | null;
   /**
    * The same for rows whose event time was past the allowed lateness when written (late records, and events corrected
    * when their request came late), apart: a warehouse may store them apart, so the large part's time ranges stay

@@ -165,9 +165,9 @@ describe('poll(max) and resuming from position()', () => {
   });
 
   // With 4 MB reads every poll hands out part of one read's lines, the rest made into records later.
-  for (const [polls, chunkBytes] of [1, 2, 5, 13].flatMap((n) => [
-    [n, 7],
-    [n, 4 * 1024 * 1024],
+  for (const { polls, chunkBytes } of [1, 2, 5, 13].flatMap((polls) => [
+    { polls, chunkBytes: 7 },
+    { polls, chunkBytes: 4 * 1024 * 1024 },
   ])) {
     test(`re-opening at position() after ${polls} polls yields exactly the remaining lines (chunkBytes ${chunkBytes})`, async () => {
       const path = await file(content);
