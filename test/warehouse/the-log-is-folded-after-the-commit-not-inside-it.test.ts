@@ -66,6 +66,37 @@ test('a commit that passes the log size answers before the log is folded, and th
   assert.deepEqual(await aggregateSnapshot(db), await aggregateSnapshot(plain), 'DWA and APP as well');
 });
 
+test('a fold DuckDB refuses while another connection reads is tried again after a later commit', async () => {
+  const { input, plain } = await workload('refused', 23);
+  const db = join(tmp.dir, 'w3.duckdb');
+  const run = DuckDBConnection.prototype.run;
+  const attempts: ('refused' | 'folded')[] = [];
+  DuckDBConnection.prototype.run = function (this: DuckDBConnection, sql: string, ...rest: unknown[]) {
+    if (sql.startsWith('CHECKPOINT') && attempts.length < 3) {
+      attempts.push('refused');
+      // As DuckDB answers while an engine look-up or an API query runs on another connection.
+      return Promise.reject(
+        new Error(
+          'TransactionContext Error: Cannot CHECKPOINT: there are other write transactions active. Try using FORCE CHECKPOINT to wait until all active transactions are finished',
+        ),
+      );
+    }
+    if (sql.startsWith('CHECKPOINT')) attempts.push('folded');
+    return (run as (sql: string, ...rest: unknown[]) => ReturnType<typeof run>).call(this, sql, ...rest);
+  } as typeof run;
+  const sizes: number[] = [];
+  try {
+    await runWith(input, db, () => sizes.push(walBytes(db)));
+  } finally {
+    DuckDBConnection.prototype.run = run;
+  }
+  assert.deepEqual(attempts.slice(0, 4), ['refused', 'refused', 'refused', 'folded'], 'tried again after each commit');
+  const folds = sizes.filter((b, i) => i > 0 && b < sizes[i - 1]!).length;
+  assert.ok(folds > 0, `and folded once allowed (${sizes.join(', ')})`);
+  assert.deepEqual(await dwdSnapshot(db), await dwdSnapshot(plain), 'DWD as a run whose folds were never refused');
+  assert.deepEqual(await aggregateSnapshot(db), await aggregateSnapshot(plain), 'DWA and APP as well');
+});
+
 test('a fold that fails stops the run at its next commit with a coded error; nothing committed is lost', async () => {
   const { input, plain } = await workload('fails', 22);
   const db = join(tmp.dir, 'w2.duckdb');
