@@ -20,7 +20,7 @@ import { readCsvSql } from './staging.ts';
  * DuckDB, each log behind a view of the table it holds. ODS events (the reference system's ODS is the Kafka topic
  * itself): storing them as rows was about a third of DuckDB's work per event, and they are rarely read. DWD's joined
  * rows written within their allowed lateness: DuckDB's insert and commit of them cost 2 µs of CPU a row, and as
- * segments the whole process used 7 - 9% less CPU per event (2026-12-06); the dashboard never reads DWD, and the
+ * segments the whole process used 7 - 8% less CPU per event (2026-12-06); the dashboard never reads DWD, and the
  * engine's look-ups name only the segments of their time range.
  */
 
