@@ -71,8 +71,10 @@ interface LogSpec {
   fields: readonly (readonly [string, string])[];
   /** The declared table's columns, in order, from a row's fields (`source`: the segment's source, as SQL). */
   columns: (source: string) => string;
-  /** The statement that points the log's view at `rows` (a query of its segments' rows). */
-  viewSql: (rows: string, temporary: boolean) => string;
+  /** The view that reads the log. */
+  view: string;
+  /** The view's query, given `rows` (a query of the segments' rows): the rows it shows and what it reads beside them. */
+  read: (rows: string) => string;
 }
 
 /** The manifest of ODS's segments. */
@@ -101,10 +103,9 @@ const odsSpec: LogSpec = {
   ],
   columns: (source) =>
     odsAdEvent.columns.map((c) => `${odsDerived[c.name]?.(source) ?? c.name} AS ${c.name}`).join(', '),
-  viewSql: (rows, temporary) => {
-    const coveredSince = `(SELECT coalesce(max(since_day), '-infinity'::DATE) FROM ${odsCoverageTable.name})`;
-    return `CREATE OR REPLACE ${temporary ? 'TEMP ' : ''}VIEW ${odsAdEvent.name} AS SELECT * FROM (${rows}) WHERE day >= ${coveredSince}`;
-  },
+  view: odsAdEvent.name,
+  read: (rows) =>
+    `SELECT * FROM (${rows}) WHERE day >= (SELECT coalesce(max(since_day), '-infinity'::DATE) FROM ${odsCoverageTable.name})`,
 };
 
 /**
@@ -129,11 +130,8 @@ function dwdSpec(tables: readonly TableDef[]): LogSpec {
       dwdAdEventJoined.columns
         .map((c) => (c.name === 'event_time' ? 'epoch_ms(event_ms) AS event_time' : c.name))
         .join(', '),
-    viewSql: (rows, temporary) =>
-      `CREATE OR REPLACE ${temporary ? 'TEMP ' : ''}VIEW ${dwdAdEventJoined.name} AS ${[
-        ...tables.map((t) => `SELECT * FROM ${t.name}`),
-        rows,
-      ].join(' UNION ALL ')}`,
+    view: dwdAdEventJoined.name,
+    read: (rows) => [...tables.map((t) => `SELECT * FROM ${t.name}`), rows].join(' UNION ALL '),
   };
 }
 
@@ -322,21 +320,27 @@ export class SegmentLog {
 
   /** The log's view over the given segments (the committed ones by default). */
   viewSql(segments: readonly Segment[] = [...this.committed.values()], temporary = true): string {
-    return this.spec.viewSql(this.selectSql(segments), temporary);
+    return `CREATE OR REPLACE ${temporary ? 'TEMP ' : ''}VIEW ${this.spec.view} AS ${this.spec.read(this.selectSql(segments))}`;
+  }
+
+  /**
+   * What the log's view reads, as a subquery, with only the segments that may hold event times in `range` (a view
+   * naming every segment reads them all).
+   */
+  readBetween(range: TimeRange): string {
+    return `(${this.spec.read(this.selectSql(this.overlapping(range)))})`;
   }
 
   /** The rows of the segments that may hold event times from `sinceMs` on, as a subquery. */
   since(sinceMs: number): string {
-    return this.between({ from: sinceMs, to: Number.POSITIVE_INFINITY });
+    return `(${this.selectSql(this.overlapping({ from: sinceMs, to: Number.POSITIVE_INFINITY }))})`;
   }
 
-  /** The rows of the segments that may hold event times in `range`, as a subquery. */
-  between(range: TimeRange): string {
-    return `(${this.selectSql(
-      [...this.committed.values()].filter(
-        (s) => s.maxEventMs >= range.from && (s.minEventMs === null || s.minEventMs <= range.to),
-      ),
-    )})`;
+  /** The committed segments that may hold event times in `range`. */
+  private overlapping(range: TimeRange): Segment[] {
+    return [...this.committed.values()].filter(
+      (s) => s.maxEventMs >= range.from && (s.minEventMs === null || s.minEventMs <= range.to),
+    );
   }
 
   /** Deletes retired files and, for a warehouse in memory, the folder: no read is running any more. */

@@ -436,14 +436,14 @@ export class DuckDbWarehouse implements Warehouse {
 
   async loadRequests(sinceMs: number, limit?: number): Promise<RequestRow[]> {
     return (await this.lookup(
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwdJoined({ from: sinceMs, to: Number.POSITIVE_INFINITY })} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) ORDER BY event_time DESC LIMIT ?`,
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwd.readBetween({ from: sinceMs, to: Number.POSITIVE_INFINITY })} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) ORDER BY event_time DESC LIMIT ?`,
       [sinceMs, limit ?? null],
     )) as unknown as RequestRow[];
   }
 
   async loadRequestsBetween(fromMs: number, beforeMs: number): Promise<RequestRow[]> {
     return (await this.lookup(
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwdJoined({ from: fromMs, to: beforeMs })} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwd.readBetween({ from: fromMs, to: beforeMs })} WHERE event_type = 'request' AND event_time >= epoch_ms(?::BIGINT) AND event_time < epoch_ms(?::BIGINT)`,
       [fromMs, beforeMs],
     )) as unknown as RequestRow[];
   }
@@ -480,7 +480,7 @@ export class DuckDbWarehouse implements Warehouse {
   async findEventIds(ids: string[], range: TimeRange): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.rows(
-      `SELECT event_id FROM (${this.dwdJoined(range)} UNION ALL SELECT * FROM ${dwdAdEventUnmatched.name}) WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
+      `SELECT event_id FROM (${this.dwd.readBetween(range)} UNION ALL SELECT * FROM ${dwdAdEventUnmatched.name}) WHERE ${IN_RANGE} AND event_type <> 'request' AND event_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`,
       [range.from, range.to, listParam(ids)],
     );
     return new Set(rows.map((r) => r[0] as string));
@@ -491,7 +491,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (asked.length === 0) return [];
     // One statement, one scan per group's range: each range prunes to its own row groups.
     const one = (range: TimeRange) =>
-      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwdJoined(range)} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
+      `SELECT ${DuckDbWarehouse.requestColumns} FROM ${this.dwd.readBetween(range)} WHERE ${IN_RANGE} AND event_type = 'request' AND request_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
     return (await this.lookup(
       asked.map((g) => one(g.range)).join(' UNION ALL '),
       asked.flatMap((g) => [g.range.from, g.range.to, listParam(g.ids)]),
@@ -676,14 +676,6 @@ export class DuckDbWarehouse implements Warehouse {
       [`DROP TABLE ${odsAdEvent.name}`],
       [{ log: this.ods, change: Promise.resolve({ remove: [], add }) }, unchanged(this.dwd)],
     );
-  }
-
-  /**
-   * DWD's joined rows that may have event times in `range`, as a subquery: the tables, and of the segments only
-   * those whose times reach into the range (a view naming every segment would read them all).
-   */
-  private dwdJoined(range: TimeRange): string {
-    return `(${[dwdOnTime, dwdLate].map((t) => `SELECT * FROM ${t.name}`).join(' UNION ALL ')} UNION ALL SELECT * FROM ${this.dwd.between(range)})`;
   }
 
   async close(): Promise<void> {
