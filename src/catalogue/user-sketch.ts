@@ -2,8 +2,8 @@ import { md5 } from 'js-md5';
 
 /**
  * The distinct-user sketch each DWA cell and APP row carries: HyperLogLog in the sparse form of HLL++, precision 25
- * (m = 2^25 registers), a list of entries `register << 6 | rank`, one per register touched (see docs/domain.md,
- * "Unique users"). Precision 25, not 16: at 2^16 registers one hash collision among a slice's 50 users is already a
+ * (m = 2^25 registers), a list of entries `register << 6 | rank`, one per register touched once merged (see
+ * docs/domain.md, "Unique users"). Precision 25, not 16: at 2^16 registers one hash collision among a slice's 50 users is already a
  * 2% error, and slices that small are common; at 2^25 a slice of 10,000 users expects 1.5 collisions, which linear
  * counting corrects. A user's 64-bit hash is the first 8 bytes of the MD5 of its `user_id` (UTF-8), big-endian:
  * fixed, and computed alike by the engine (js-md5), DuckDB's `md5()` and Flink's `MD5()`. Its first 25 bits pick the
@@ -67,6 +67,15 @@ export function sketchUnionSql(column: string): string {
   const sorted = `list_sort(flatten(list(${column})))`;
   const keep = `list_filter(list_zip(s, list_concat(s[2:], [-1])), p -> p[2] >> ${SKETCH_RANK_BITS} <> p[1] >> ${SKETCH_RANK_BITS})`;
   return `list_transform([${sorted}], s -> list_transform(${keep}, p -> p[1]))[1]`;
+}
+
+/**
+ * Aggregate (DuckDB SQL): a group's sketch entries put together, neither sorted nor merged by register: a sketch whose
+ * every reader takes `sketchUnionSql` of its rows (queries, compaction), so it answers as its union would, for about
+ * 40% less of the rollup's work (the sort).
+ */
+export function sketchConcatSql(column: string): string {
+  return `flatten(list(${column}))`;
 }
 
 /**
