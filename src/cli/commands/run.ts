@@ -142,7 +142,7 @@ export function registerRun(program: Command): void {
     .option(...WAREHOUSE_MEMORY_OPTION)
     .option('--allowed-lateness <duration>', 'event-time lateness handled from state before warehouse look-ups', '5m')
     .option(...CHECKPOINT_INTERVAL_OPTION)
-    .option('--batch-size <n>', 'records per batch', '4096')
+    .option('--batch-size <n>', 'records per batch', String(defaultEngineConfig.batchSize))
     .option(...ODS_RETENTION_OPTION)
     .option('--quiet', 'print only the final summary')
     .option(
