@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { constants, zstdCompress } from 'node:zlib';
+import { constants, createZstdCompress } from 'node:zlib';
 import { errors } from '../../errors.ts';
 import { scratchPath } from '../../scratch.ts';
 import { odsCoverageTable } from '../../layers/meta.ts';
@@ -144,7 +143,39 @@ const MERGE_TIERS = [
   { below: 16 * 1024 * 1024, atLeast: 2 },
 ] as const;
 
-const zstd = promisify(zstdCompress);
+/**
+ * A segment is compressed as this many zstd frames of consecutive blocks (frames concatenate), each on its own pool
+ * thread. A frame per block (about 500 KB) made a compression context per block, whose memory V8 counts as external:
+ * about 50 a checkpoint, and a full garbage collection about every checkpoint (37 in a 2-million-event run, 24 in
+ * lanes, with 4% less CPU for the whole process in three rotations, 2026-12-06).
+ */
+const COMPRESSION_LANES = 4;
+
+/** Blocks split into at most COMPRESSION_LANES runs of consecutive blocks, in order. */
+function lanes(blocks: Buffer[]): Buffer[][] {
+  const per = Math.ceil(blocks.length / COMPRESSION_LANES);
+  const out: Buffer[][] = [];
+  for (let i = 0; i < blocks.length; i += per) out.push(blocks.slice(i, i + per));
+  return out;
+}
+
+/** One zstd frame of `blocks`, as the chunks it came out in: no copy of the rows or of the frame. */
+async function compressFrame(blocks: Buffer[]): Promise<Buffer[]> {
+  const bytes = blocks.reduce((n, b) => n + b.length, 0);
+  const z = createZstdCompress({
+    // Few output chunks: each waits for the busy engine thread.
+    chunkSize: Math.max(64 * 1024, bytes >> 2),
+    params: { [constants.ZSTD_c_compressionLevel]: 1 },
+  });
+  const chunks: Buffer[] = [];
+  const read = (async () => {
+    for await (const c of z) chunks.push(c as Buffer);
+  })();
+  for (const b of blocks) z.write(b);
+  z.end();
+  await read;
+  return chunks;
+}
 const SUFFIX = '.csv.zst';
 
 /** One log's segment files: where they live, the committed manifest, and the files to delete later. */
@@ -221,17 +252,7 @@ export class SegmentLog {
     const file = `${sourceTag(source)}-${epoch}-${randomBytes(3).toString('hex')}${SUFFIX}`;
     const path = join(this.dir, file);
     try {
-      // A zstd frame per block of rows (frames concatenate), compressed on pool threads, with no checkpoint-sized
-      // copy of the rows.
-      const frames = await Promise.all(
-        rows.bytes().map((block) =>
-          zstd(block, {
-            // One output chunk per frame: each further chunk waits for the busy engine thread.
-            chunkSize: Math.max(64 * 1024, block.length >> 2),
-            params: { [constants.ZSTD_c_compressionLevel]: 1 },
-          }),
-        ),
-      );
+      const frames = (await Promise.all(lanes(rows.bytes()).map(compressFrame))).flat();
       mkdirSync(this.dir, { recursive: true });
       const fh = await open(path, 'w');
       try {
