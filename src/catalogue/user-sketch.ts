@@ -3,11 +3,12 @@ import { md5 } from 'js-md5';
 /**
  * The distinct-user sketch each DWA cell and APP row carries: HyperLogLog in the sparse form of HLL++, precision 25
  * (m = 2^25 registers), a list of entries `register << 6 | rank`, one per register touched once merged (see
- * docs/domain.md, "Unique users"). Precision 25, not 16: at 2^16 registers one hash collision among a slice's 50 users is already a
- * 2% error, and slices that small are common; at 2^25 a slice of 10,000 users expects 1.5 collisions, which linear
- * counting corrects. A user's 64-bit hash is the first 8 bytes of the MD5 of its `user_id` (UTF-8), big-endian:
- * fixed, and computed alike by the engine (js-md5), DuckDB's `md5()` and Flink's `MD5()`. Its first 25 bits pick the
- * register; its rank is the position of the first 1 bit in the other 39 (40 when they are all 0).
+ * docs/domain.md, "Unique users"). Precision 25, not 16: at 2^16 registers one hash collision among a slice's 50
+ * users is already a 2% error, and slices that small are common; at 2^25 a slice of 10,000 users expects 1.5
+ * collisions, which linear counting corrects. A user's 64-bit hash is the first 8 bytes of the MD5 of its `user_id`
+ * (UTF-8), big-endian: fixed, and computed alike by the engine (js-md5), DuckDB's `md5()` and Flink's `MD5()`. Its
+ * first 25 bits pick the register; its rank is the position of the first 1 bit in the other 39 (40 when they are all
+ * 0).
  */
 
 /** The column that holds a row's sketch (NULL: no users). */
