@@ -31,6 +31,8 @@ async function dwdRows(db: string): Promise<string[]> {
   );
 }
 const segmentFiles = (db: string, folder = '.ods') => readdirSync(`${db}${folder}`).sort();
+/** The four bytes every zstd frame starts with (0xFD2FB528, little-endian). */
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 function copyOfMade(name: string): string {
   const db = join(tmp.dir, name);
   copyWarehouse(made, db);
@@ -84,6 +86,25 @@ test("DWD's joined rows written within their lateness are kept in segment files 
       String(seg.file),
     );
   }
+});
+
+test('one checkpoint of thousands of rows is compressed in several streams, every frame read back', async () => {
+  // The same input as `made` in a single checkpoint: its segments hold several 2,048-row blocks, compressed in lanes.
+  const db = join(tmp.dir, 'one-checkpoint.duckdb');
+  await runFile(input, db, { checkpointIntervalMs: 3_600_000 });
+  assert.equal(segmentFiles(db).length, 1, 'one segment');
+  const bytes = readFileSync(join(`${db}.ods`, segmentFiles(db)[0]!));
+  let frames = 0;
+  for (let at = bytes.indexOf(ZSTD_MAGIC); at >= 0; at = bytes.indexOf(ZSTD_MAGIC, at + 4)) frames++;
+  assert.ok(frames >= 2, `several frames: ${frames}`);
+  const c = await queryRow(
+    db,
+    'SELECT (SELECT count(*) FROM ods_ad_event)::INT AS ods, (SELECT sum(rows) FROM ods_segment)::INT AS manifest',
+  );
+  assert.ok(Number(c.ods) > 2 * 2048, `${c.ods} rows: more than two blocks`);
+  assert.equal(c.ods, c.manifest, 'every frame is read, not the first alone');
+  assert.deepEqual(await odsRows(db), await odsRows(made), 'ODS as with a segment per batch');
+  assert.deepEqual(await dwdRows(db), await dwdRows(made), "DWD's joined rows too");
 });
 
 test('a segment no checkpoint committed is never read, and opening for writing deletes it', async () => {

@@ -36,9 +36,7 @@ export function appDeltaSql(dwaDelta: string): string[] {
   const delta = (ds: AppDataset) => `app_delta_${ds.name}`;
   const rollups = appDatasetsInRollupOrder.flatMap((ds) => {
     const parent = rollupParent(ds);
-    const rollup = parent
-      ? appRollupSql(ds, delta(parent), 'period', sketchConcat)
-      : appRollupSql(ds, dwaDelta, 'minute', sketchConcat);
+    const rollup = appRollupSql(ds, parent ? delta(parent) : dwaDelta, parent ? 'period' : 'minute', sketchConcat);
     return [
       `CREATE OR REPLACE TEMP TABLE ${delta(ds)} AS ${rollup}`,
       `INSERT INTO ${ds.table.name} SELECT * FROM ${delta(ds)}`,

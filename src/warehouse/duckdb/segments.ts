@@ -144,12 +144,12 @@ const MERGE_TIERS = [
 ] as const;
 
 /**
- * A segment is compressed as this many zstd frames of consecutive blocks (frames concatenate), each on its own pool
- * thread. A frame per block (about 500 KB) made a compression context per block, whose memory V8 counts as external:
- * about 50 a checkpoint, and a full garbage collection about every checkpoint (37 in a 2-million-event run, 21 - 24 in
- * lanes, with 4% less CPU for the whole process in three rotations, 2026-12-06). Two lanes, not four: the same CPU,
- * and through Kafka 1.13 GB of peak memory at 5 million events against 1.18 - 1.19 (1.10 - 1.11 with a frame per
- * block).
+ * A segment is compressed in this many zstd streams of consecutive blocks, each on its own pool thread with one
+ * compression context (their frames concatenate). A frame per block (about 500 KB) made a context per block, whose
+ * memory V8 counts as external: about 50 a checkpoint, and a full garbage collection about every checkpoint (37 in a
+ * 2-million-event run, 21 - 24 in lanes, with 4% less CPU for the whole process in three rotations, 2026-12-06). Two
+ * lanes, not four: the same CPU, and through Kafka 1.13 GB of peak memory at 5 million events against 1.18 - 1.19
+ * (1.10 - 1.11 with a frame per block).
  */
 const COMPRESSION_LANES = 2;
 
@@ -161,8 +161,8 @@ function lanes(blocks: Buffer[]): Buffer[][] {
   return out;
 }
 
-/** One zstd frame of `blocks`, as the chunks it came out in: no copy of the rows or of the frame. */
-async function compressFrame(blocks: Buffer[]): Promise<Buffer[]> {
+/** `blocks` compressed by one zstd stream, as the chunks it came out in: no copy of the rows or of the output. */
+async function compressLane(blocks: Buffer[]): Promise<Buffer[]> {
   const bytes = blocks.reduce((n, b) => n + b.length, 0);
   const z = createZstdCompress({
     // Few output chunks: each waits for the busy engine thread.
@@ -254,7 +254,7 @@ export class SegmentLog {
     const file = `${sourceTag(source)}-${epoch}-${randomBytes(3).toString('hex')}${SUFFIX}`;
     const path = join(this.dir, file);
     try {
-      const frames = (await Promise.all(lanes(rows.bytes()).map(compressFrame))).flat();
+      const frames = (await Promise.all(lanes(rows.bytes()).map(compressLane))).flat();
       mkdirSync(this.dir, { recursive: true });
       const fh = await open(path, 'w');
       try {
