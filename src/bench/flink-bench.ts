@@ -5,7 +5,7 @@ import { FileSource } from '../connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../engine/config.ts';
 import { adPipeline } from '../engine/pipeline.ts';
 import { FlinkRunner, flinkRunName } from '../flink/run.ts';
-import { writeSimulation } from '../simulator/simulate.ts';
+import { simulateLines, writeSimulation } from '../simulator/simulate.ts';
 import { startFlink } from '../stack/flink.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startKafka } from '../stack/kafka.ts';
@@ -73,7 +73,7 @@ export async function runFlinkBench(opts: {
     const input = join(inputDir, 'workload.ndjson');
     log(`generating ${opts.events} events (seed ${opts.seed}) ...`);
     await writeSimulation({ seed: opts.seed, events: opts.events }, input);
-    const calibration = jsonParseUsPerLine(input);
+    const calibration = jsonParseUsPerLine(simulateLines({ seed: opts.seed, events: opts.events }));
     const db = join(dir, 'bench.duckdb');
     const warehouse = await DuckDbWarehouse.open(db);
     const source = new FileSource({ path: input });

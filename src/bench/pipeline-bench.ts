@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../connectors/file/source.ts';
@@ -91,7 +91,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     } else {
       source = new FileSource({ path: input });
     }
-    const calibration = opts.source === 'kafka' ? null : jsonParseUsPerLine(input);
+    const calibration = jsonParseUsPerLine(simulateLines({ seed: opts.seed, events: opts.events }));
     log('running the pipeline ...');
     const warehouse = await DuckDbWarehouse.open(join(dir, 'bench.duckdb'), {
       ...(opts.warehouseMemory ? { memoryLimit: opts.warehouseMemory } : {}),
@@ -145,19 +145,25 @@ export function machineFigures(calibration: number | null): PipelineBenchResult[
   };
 }
 
+/** The calibration parses the workload's first lines, up to this many bytes of NDJSON. */
+const CALIBRATION_BYTES = 16 * 1024 * 1024;
+
 /**
  * How fast this machine parses the workload's JSON today, in µs per line: the engine's cheapest unavoidable step,
  * measured apart from it. The same build's figures move with it from one day (or machine) to the next.
  */
-export function jsonParseUsPerLine(input: string): number | null {
-  const fd = openSync(input, 'r');
-  const head = Buffer.alloc(16 * 1024 * 1024);
-  const n = readSync(fd, head, 0, head.length, 0);
-  closeSync(fd);
-  const lines = head
-    .toString('utf8', 0, n)
+export function jsonParseUsPerLine(workload: Iterable<string>): number | null {
+  const head: string[] = [];
+  let bytes = 0;
+  for (const line of workload) {
+    bytes += Buffer.byteLength(line) + 1;
+    if (bytes > CALIBRATION_BYTES) break;
+    head.push(line);
+  }
+  // Decoded from bytes, as a source hands lines to the engine: flat strings, not the simulator's concatenations.
+  const lines = Buffer.from(head.join('\n'))
+    .toString()
     .split('\n')
-    .slice(0, -1)
     .filter((l) => l.startsWith('{"type":"'));
   if (lines.length === 0) return null;
   let best = Infinity;

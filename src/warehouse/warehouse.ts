@@ -65,8 +65,12 @@ export interface EngineStore {
   loadEventIds(sinceMs: number, limit?: number): Promise<{ id: string; ts: number }[]>;
   /** Ids of every follow event processed with event time in [fromMs, beforeMs). */
   loadEventIdsBetween(fromMs: number, beforeMs: number): Promise<{ id: string; ts: number }[]>;
-  /** Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. */
-  loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]>;
+  /**
+   * Raw ODS follow events since `sinceMs` that have no DWD row yet: waiting for their request. DWD is searched from
+   * `originalsSinceMs` on (dedup's horizon: a copy of an older original is not caught by state either), so a restart
+   * reads the window's segments, not all of DWD's history.
+   */
+  loadPending(sinceMs: number, originalsSinceMs: number): Promise<{ raw: string; seq: number }[]>;
   /** Which of these follow-event ids have a DWD row with event time in `range`. */
   findEventIds(ids: string[], range: TimeRange): Promise<Set<string>>;
   /** DWD requests with a group's ids and event time in its range, for every group at once. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../../src/connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../src/engine/config.ts';
-import { Job, type JobObserver, type JobStatus } from '../../src/engine/job.ts';
+import { Job, type JobObserver, type JobOptions, type JobStatus } from '../../src/engine/job.ts';
 import { adPipeline } from '../../src/engine/pipeline.ts';
 import { sketchUnionSql } from '../../src/catalogue/user-sketch.ts';
 import { appDatasets } from '../../src/layers/app.ts';
@@ -30,11 +30,40 @@ export async function runFile(
   config: Partial<EngineConfig> = {},
   observers: JobObserver[] = [],
 ): Promise<JobStatus> {
+  return runJob(input, db, config, { untilEnd: true, observers });
+}
+
+/**
+ * Runs as a follower of the file (never told it ended) and stops, as Ctrl-C does, once all of it is committed: follow
+ * events still waiting for their request stay pending, for the next run to resume.
+ */
+export async function followFileAndStop(
+  input: string,
+  db: string,
+  config: Partial<EngineConfig> = {},
+): Promise<JobStatus> {
+  const end = String(statSync(input).size);
+  const stop = new AbortController();
+  return runJob(input, db, config, {
+    untilEnd: false,
+    signal: stop.signal,
+    onCommit: (status) => {
+      if (status.position === end) stop.abort();
+    },
+  });
+}
+
+async function runJob(
+  input: string,
+  db: string,
+  config: Partial<EngineConfig>,
+  options: JobOptions,
+): Promise<JobStatus> {
   const warehouse = await DuckDbWarehouse.open(db);
   const source = new FileSource({ path: input });
   try {
     const job = new Job(adPipeline, source, warehouse, { ...defaultEngineConfig, ...config });
-    return await job.run({ untilEnd: true, observers });
+    return await job.run(options);
   } finally {
     await source.close();
     await warehouse.close();

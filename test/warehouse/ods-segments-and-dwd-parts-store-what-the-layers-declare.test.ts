@@ -3,11 +3,20 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { zstdCompressSync } from 'node:zlib';
+import { defaultEngineConfig } from '../../src/engine/config.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { dwdFields } from '../../src/warehouse/duckdb/segments.ts';
 import { readCsvSql } from '../../src/warehouse/duckdb/staging.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { copyWarehouse, queryDb, queryRow, runFile, scratch } from '../support/pipeline.ts';
+import {
+  copyWarehouse,
+  followFileAndStop,
+  queryDb,
+  queryRow,
+  runFile,
+  scratch,
+  writeLines,
+} from '../support/pipeline.ts';
 
 const DAY = 86_400_000;
 const tmp = scratch();
@@ -124,6 +133,50 @@ test('a segment no checkpoint committed is never read, and opening for writing d
   assert.ok(!segmentFiles(db, '.dwd').includes('stray-1.csv.zst'), 'both');
   assert.deepEqual(await odsRows(db), rows);
   assert.deepEqual(await dwdRows(db), joined);
+});
+
+test("a restart reads DWD's segments of its window only, not the whole history", async () => {
+  // Exposures of a request not yet seen, then stopped as Ctrl-C stops a follower: they are left waiting.
+  const lines = readFileSync(input, 'utf8').trimEnd().split('\n');
+  // The newest exposure's time (the simulation is in event-time order, give or take seconds).
+  const last = Number(/"ts":(\d+)/.exec(lines.findLast((l) => l.startsWith('{"type":"exposure"')) ?? '')?.[1]);
+  const followed = join(tmp.dir, 'followed.ndjson');
+  const early = [1, 2, 3].map((i) => ({ type: 'exposure', event_id: `early-${i}`, request_id: 'not-yet', ts: last }));
+  writeLines(followed, [...lines, ...early]);
+  const made = join(tmp.dir, 'stopped.duckdb');
+  await followFileAndStop(followed, made, { batchSize: 500, checkpointIntervalMs: 0 });
+  const db = join(tmp.dir, 'restart-window.duckdb');
+  copyWarehouse(made, db);
+  const { watermark } = await queryRow(db, 'SELECT watermark_ms::BIGINT AS watermark FROM adw_checkpoint');
+  const { joinWindowMs, attributionWindowMs, allowedLatenessMs } = defaultEngineConfig;
+  // What state restores reaches back this far (requests: the attribution window with disk state; ids: the join window).
+  const reach = Number(watermark) - allowedLatenessMs - Math.max(joinWindowMs, attributionWindowMs);
+  const old = await queryDb(db, `SELECT file FROM dwd_segment WHERE max_event_ms < ${reach - 60_000}`);
+  assert.ok(old.length >= 3, `segments older than the window: ${old.length}`);
+  const pendingSince = Number(watermark) - allowedLatenessMs;
+  const intact = await DuckDbWarehouse.open(made);
+  const expected = await intact.loadPending(pendingSince, pendingSince - joinWindowMs);
+  await intact.close();
+  assert.deepEqual(
+    expected.map((p) => (JSON.parse(p.raw) as { event_id: string }).event_id),
+    early.map((e) => e.event_id),
+    'the early exposures wait for their request',
+  );
+  // Old segments made unreadable: a restart that read history would fail on them.
+  for (const { file } of old) writeFileSync(join(`${db}.dwd`, String(file)), 'not zstd');
+  const w = await DuckDbWarehouse.open(db);
+  try {
+    assert.deepEqual(
+      await w.loadPending(pendingSince, pendingSince - joinWindowMs),
+      expected,
+      'the same follow events wait for their request',
+    );
+  } finally {
+    await w.close();
+  }
+  const resumed = await runFile(followed, db);
+  const finished = await runFile(followed, made);
+  assert.deepEqual(resumed.counters, finished.counters, 'resumed, and finished as the intact warehouse does');
 });
 
 test('housekeeping merges small segments and drops expired ones; ODS reads the same until retention cuts', async () => {

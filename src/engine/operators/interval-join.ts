@@ -9,7 +9,7 @@ import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import { type DwdRow, type RequestInfo, requestCodec, type Tracked } from '../records.ts';
 import { REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
-import { timeRange } from './dedup.ts';
+import { dedupHorizon, timeRange } from './dedup.ts';
 import { requestInfo, type EnrichedEvent, type EnrichedRequest } from './enrich.ts';
 
 type Follow = Tracked<FollowEvent>;
@@ -87,7 +87,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     for (const u of await ctx.store.loadUnmatchedRequests(horizon)) this.orphaned.set(u.request_id, u.ts, u.ts);
     this.orphaned.expire(horizon);
 
-    for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs)) {
+    for (const p of await ctx.store.loadPending(ctx.watermark - ctx.config.allowedLatenessMs, dedupHorizon(ctx))) {
       const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
       if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim')
         this.wait({

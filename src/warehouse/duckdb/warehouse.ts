@@ -9,7 +9,7 @@ import { checkWarehouseFile } from '../../paths.ts';
 import { type AppDataset, appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
-import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
+import { dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
 import { allTables } from '../../layers/index.ts';
 import { checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
@@ -466,13 +466,15 @@ export class DuckDbWarehouse implements Warehouse {
     return rows.map((r) => ({ id: r[0] as string, ts: r[1] as number }));
   }
 
-  async loadPending(sinceMs: number): Promise<{ raw: string; seq: number }[]> {
+  async loadPending(sinceMs: number, originalsSinceMs: number): Promise<{ raw: string; seq: number }[]> {
+    const dwd = `SELECT event_id, event_type, event_time FROM ${this.dwd.readBetween({ from: originalsSinceMs, to: Number.POSITIVE_INFINITY })}
+       UNION ALL SELECT event_id, event_type, event_time FROM ${dwdAdEventUnmatched.name}`;
     const rows = await this.rows(
       `SELECT arg_min(o.raw, o.seq), min(o.seq) FROM ${this.ods.since(sinceMs)} o
        WHERE o.event_type <> 'request' AND o.event_time >= epoch_ms(?::BIGINT)
-         AND NOT EXISTS (SELECT 1 FROM ${dwdAdEvent.name} d WHERE d.event_id = o.event_id AND d.event_type <> 'request')
+         AND NOT EXISTS (SELECT 1 FROM (${dwd}) d WHERE d.event_id = o.event_id AND d.event_type <> 'request' AND d.event_time >= epoch_ms(?::BIGINT))
        GROUP BY o.event_id ORDER BY min(o.seq)`,
-      [sinceMs],
+      [sinceMs, originalsSinceMs],
     );
     return rows.map((r) => ({ raw: r[0] as string, seq: r[1] as number }));
   }
