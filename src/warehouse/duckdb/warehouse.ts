@@ -551,35 +551,51 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * The statements that fold a table's rows of the same cell (its `time` column and `dims`) into one row, for the
-   * periods from `fromMs`'s (truncated to `grain`) to `toMs`: per slice of at most `sliceWeight` rows and sketch
-   * entries, counted per period beforehand.
+   * The statements that fold a table's rows of the same cell (its `time` column and `dims`), for the periods from
+   * `fromMs`'s (truncated to `grain`) to `toMs`: per slice of at most `sliceWeight` rows and sketch entries, counted per
+   * period beforehand. A period that has ended is folded to one row per cell. The period still open at `toMs` is kept
+   * as a size-tiered log: a cell's heaviest rows stay while each outweighs all its lighter rows together, and only the
+   * lighter rest is folded. Folded whole, the open day's rows were rewritten at every run, sketches of the day's users
+   * and all: each run's work grew through the day (with housekeeping every minute of event time over six hours,
+   * 0.25 s a run at the start and 1 s at the end, against 0.4 - 0.7 s throughout, 2026-12-06).
    */
   private async foldSlices(
     { name: table, time, grain, dims }: FoldedTable,
     fromMs: number,
     toMs: number,
   ): Promise<string[][]> {
-    const keys = [time, ...dims];
-    const same = keys.map((c) => `t.${c} IS NOT DISTINCT FROM c.${c}`).join(' AND ');
-    // Only cells of more than one row are folded, and only they are weighed: aggregating every row (sketch unions
-    // included) to keep the few that fold cost most of housekeeping where cells get one row each (94% of a replay's).
-    const foldable = (where: string) =>
-      `(SELECT * FROM ${table} WHERE ${where} QUALIFY count(*) OVER (PARTITION BY ${keys.join(', ')}) > 1)`;
+    const cells = [time, ...dims].join(', ');
+    const openFrom = `date_trunc('${grain}', epoch_ms(${sqlLiteral(toMs)}))`;
+    const weight = `1 + coalesce(len(${sketchColumn}), 0)`;
+    // Rows in weight order within their cell, heaviest first (`id`: the row id, by the name it has there).
+    const order = (id: string) => `PARTITION BY ${cells} ORDER BY ${weight} DESC, ${id}`;
+    // The rows to fold, with their row ids: in ended periods every row of a cell with more than one (aggregating
+    // every row to keep the few that fold cost most of housekeeping where cells get one row each, 94% of a replay's
+    // DWA cells); in the open period, a cell's lighter rest, when it is two rows or more. Ordering rows by weight
+    // takes a sort: only the open period pays it.
+    const folding = (where: string) =>
+      `SELECT *, rowid AS row_id FROM ${table} WHERE ${where} AND ${time} < ${openFrom} QUALIFY count(*) OVER (PARTITION BY ${cells}) > 1
+       UNION ALL
+       SELECT * EXCLUDE (lighter, kept) FROM (
+         SELECT *, bool_and(${weight} > lighter) OVER (${order('row_id')} ROWS UNBOUNDED PRECEDING) AS kept
+         FROM (SELECT *, rowid AS row_id, coalesce(sum(${weight}) OVER (${order('rowid')} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) AS lighter
+               FROM ${table} WHERE ${where} AND ${time} >= ${openFrom}))
+       WHERE NOT kept QUALIFY count(*) OVER (PARTITION BY ${cells}) > 1`;
     const counts = await this.rows(
-      `SELECT epoch_ms(${time}), count(*) + coalesce(sum(len(${sketchColumn})), 0) FROM ${foldable(`${time} >= date_trunc('${grain}', epoch_ms(${sqlLiteral(fromMs)})) AND ${time} < epoch_ms(${sqlLiteral(toMs)})`)} GROUP BY 1 ORDER BY 1`,
+      `SELECT epoch_ms(${time}), count(*) + coalesce(sum(len(${sketchColumn})), 0) FROM (${folding(`${time} >= date_trunc('${grain}', epoch_ms(${sqlLiteral(fromMs)})) AND ${time} < epoch_ms(${sqlLiteral(toMs)})`)}) GROUP BY 1 ORDER BY 1`,
     );
     const periods = counts.map((r) => ({ startMs: Number(r[0]), weight: Number(r[1]) }));
     return compactionSlices(periods, toMs, this.sliceWeight).map((slice) => {
-      const range = (column: string) =>
-        `${column} >= epoch_ms(${sqlLiteral(slice.fromMs)}) AND ${column} < epoch_ms(${sqlLiteral(slice.toMs)})`;
+      const range = `${time} >= epoch_ms(${sqlLiteral(slice.fromMs)}) AND ${time} < epoch_ms(${sqlLiteral(slice.toMs)})`;
       const part = slice.parts > 1 ? ` AND hash(${dims.join(', ')}) % ${slice.parts} = ${slice.part}` : '';
+      // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
       return [
-        `CREATE OR REPLACE TEMP TABLE compacted AS SELECT ${keys.join(', ')}, ${sumsSql}, ${sketchSql} FROM ${foldable(`${range(time)}${part}`)} GROUP BY ALL`,
-        `DELETE FROM ${table} t USING compacted c WHERE ${range(`t.${time}`)} AND ${same}`,
+        `CREATE OR REPLACE TEMP TABLE folding AS ${folding(`${range}${part}`)}`,
+        `CREATE OR REPLACE TEMP TABLE compacted AS SELECT ${cells}, ${sumsSql}, ${sketchSql} FROM folding GROUP BY ALL`,
+        `DELETE FROM ${table} WHERE ${range} AND rowid IN (SELECT row_id FROM folding)`,
         `INSERT INTO ${table} SELECT * FROM compacted WHERE ${nonZero}`,
-        // Temporary tables live in DuckDB's memory until dropped: kept, they took hundreds of MB beside the engine.
         'DROP TABLE compacted',
+        'DROP TABLE folding',
       ];
     });
   }
