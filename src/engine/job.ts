@@ -4,7 +4,7 @@ import { DimensionState } from '../state/dimension-state.ts';
 import { SpillFile } from '../state/spill-file.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { checkpointCounters, type Counters, emptyCounters } from '../layers/meta.ts';
-import { emptyWrites } from '../warehouse/checkpoint-writes.ts';
+import { type CheckpointWrites, emptyWrites, releaseWrites } from '../warehouse/checkpoint-writes.ts';
 import type { EngineConfig } from './config.ts';
 import { FreshnessTracker } from './freshness.ts';
 import type { Operator, RunContext } from './operator.ts';
@@ -85,6 +85,7 @@ export class Job {
     sealedAt: number;
     writeAt: number;
     rows: CommitReport['rows'];
+    writes: CheckpointWrites;
   } | null = null;
   private entered: Entered[] = [];
   private lastStatus: JobStatus | null = null;
@@ -255,7 +256,7 @@ export class Job {
     const writeAt = performance.now();
     const done = this.warehouse.commit(writes).then(() => performance.now());
     done.catch(() => undefined); // awaited in settle(); this only keeps Node from calling it unhandled meanwhile
-    this.inflight = { epoch: ctx.epoch, done, entered: this.entered, status, sealedAt, writeAt, rows };
+    this.inflight = { epoch: ctx.epoch, done, entered: this.entered, status, sealedAt, writeAt, rows, writes };
     this.entered = [];
     ctx.epoch++;
   }
@@ -272,6 +273,7 @@ export class Job {
       for (const o of options.observers ?? []) o.checkpointFailed(e);
       throw e;
     }
+    releaseWrites(f.writes);
     const freshness = f.entered.map((e) => ({ ms: committedAt - e.at, n: e.n }));
     for (const e of freshness) this.freshness.record(e.ms, e.n);
     for (const op of this.ops) op.onCommit(f.epoch, this.ctx);

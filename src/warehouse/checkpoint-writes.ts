@@ -77,3 +77,8 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
     dwa: new CsvRows(),
   };
 }
+
+/** Hands a committed checkpoint's row blocks back for later checkpoints' rows (see CsvRows.release). */
+export function releaseWrites(writes: CheckpointWrites): void {
+  for (const v of Object.values(writes)) if (v instanceof CsvRows) v.release();
+}

@@ -13,8 +13,11 @@ const NEWLINE = 10;
 
 /** Reads bytes from a position: a file (re-readable) or standard input (read once). */
 interface ByteInput {
-  /** Next bytes, an empty buffer when nothing is there yet, or null at the end. */
-  read(): Promise<Buffer | null>;
+  /**
+   * `carry` (the unfinished line before them) and the next bytes, in one buffer valid until the next read; `carry`
+   * alone when nothing is there yet; null at the end.
+   */
+  read(carry: Buffer): Promise<Buffer | null>;
   /** The first `n` bytes of the input, for fingerprints. */
   prefix(n: number): Promise<Buffer>;
   skipTo(position: number): Promise<void>;
@@ -27,16 +30,25 @@ class FileInput implements ByteInput {
   private readonly fh: FileHandle;
   private readonly opts: FileSourceOptions;
   private pos = 0;
+  /**
+   * Read into again and again: a new buffer a read, and a copy to put the carried line before it, were two 4 MB
+   * buffers a read that V8 counts as external memory, each 64 MB of which starts a full garbage collection.
+   */
+  private buf: Buffer | null = null;
   constructor(fh: FileHandle, opts: FileSourceOptions) {
     this.fh = fh;
     this.opts = opts;
   }
-  async read(): Promise<Buffer | null> {
-    const buf = Buffer.allocUnsafe(this.opts.chunkBytes);
-    const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.pos);
+  async read(carry: Buffer): Promise<Buffer | null> {
+    const size = carry.length + this.opts.chunkBytes;
+    // Room for the longest line carried, so that the buffer is made once.
+    if (this.buf === null || this.buf.length < size)
+      this.buf = Buffer.allocUnsafeSlow(Math.max(size, this.opts.chunkBytes + this.opts.maxLineBytes));
+    carry.copy(this.buf, 0);
+    const { bytesRead } = await this.fh.read(this.buf, carry.length, this.opts.chunkBytes, this.pos);
     this.pos += bytesRead;
-    if (bytesRead === 0) return this.opts.follow ? Buffer.alloc(0) : null;
-    return buf.subarray(0, bytesRead);
+    if (bytesRead === 0) return this.opts.follow ? carry : null;
+    return this.buf.subarray(0, carry.length + bytesRead);
   }
   async prefix(n: number): Promise<Buffer> {
     const buf = Buffer.alloc(n);
@@ -58,7 +70,12 @@ class StdinInput implements ByteInput {
   private readonly it = process.stdin[Symbol.asyncIterator]();
   private head: Buffer = Buffer.alloc(0);
   private pending: Buffer | null = null;
-  async read(): Promise<Buffer | null> {
+  async read(carry: Buffer): Promise<Buffer | null> {
+    const buf = await this.next();
+    if (buf === null) return null;
+    return carry.length > 0 ? Buffer.concat([carry, buf]) : buf;
+  }
+  private async next(): Promise<Buffer | null> {
     if (this.pending) {
       const p = this.pending;
       this.pending = null;
@@ -77,7 +94,7 @@ class StdinInput implements ByteInput {
   async skipTo(position: number): Promise<void> {
     let skipped = 0;
     while (skipped < position) {
-      const buf = await this.read();
+      const buf = await this.next();
       if (buf === null) return;
       if (skipped + buf.length > position) this.pending = buf.subarray(position - skipped);
       skipped += buf.length;
@@ -166,11 +183,11 @@ export class FileSource implements Source {
       this.starts = [];
       this.newlines = [];
       this.head = 0;
-      const chunk = await this.input!.read();
+      const chunk = await this.input!.read(this.carry);
       if (chunk === null) {
         this.ended = true;
         this.flushTail();
-      } else if (chunk.length === 0) {
+      } else if (chunk.length === this.carry.length) {
         await sleep(100);
         return { records: [], end: false };
       } else this.split(chunk);
@@ -221,7 +238,8 @@ export class FileSource implements Source {
       start = nl + 1;
       this.carryStart = o.seq + o.total + 1;
     }
-    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk.subarray(start)]) : chunk.subarray(start);
+    // The chunk begins with the carried line (empty while an overlong line is skipped).
+    const data = chunk.subarray(start);
     const base = this.carryStart;
     this.data = data;
     this.base = base;

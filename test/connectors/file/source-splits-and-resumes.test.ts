@@ -321,3 +321,22 @@ describe('fingerprints and errors', () => {
     });
   });
 });
+
+describe('following a file that grows', () => {
+  test('a line whose end is appended later comes back whole, at its offset, after polls that found nothing new', async () => {
+    const path = await file('{"a":1}\n{"b":');
+    const src = new FileSource({ path, follow: true, chunkBytes: 4 });
+    await src.open(null, null);
+    const got: SourceRecord[] = [];
+    for (let i = 0; i < 20; i++) got.push(...(await src.poll(100)).records);
+    assert.deepEqual(got, [{ line: '{"a":1}', bytes: 7, seq: 0 }]);
+    await writeFile(path, '2}\n{"c":3}\n', { flag: 'a' });
+    for (let i = 0; i < 20 && got.length < 3; i++) got.push(...(await src.poll(100)).records);
+    assert.deepEqual(got.slice(1), [
+      { line: '{"b":2}', bytes: 7, seq: 8 },
+      { line: '{"c":3}', bytes: 7, seq: 16 },
+    ]);
+    assert.equal(src.position(), '24');
+    await src.close();
+  });
+});

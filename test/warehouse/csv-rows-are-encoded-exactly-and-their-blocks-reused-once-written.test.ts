@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CsvRows } from '../../src/warehouse/csv.ts';
+
+/** Rows of every size: ASCII, 2-, 3- and 4-byte characters, empty rows, and rows longer than a block (1 MB). */
+function rowsOf(seed: number, n: number): string[] {
+  const pieces = ['x', 'é', '€', '😀', '\x01', 'a'.repeat(30)];
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = (i * 7919 + seed) % 41;
+    out.push(k === 0 ? '' : Array.from({ length: k }, (_, j) => pieces[(i + j + seed) % pieces.length]).join(''));
+  }
+  out.push('€'.repeat(400_000)); // 1.2 MB of UTF-8
+  out.push('tail');
+  return out;
+}
+
+function filled(rows: string[]): CsvRows {
+  const csv = new CsvRows();
+  for (const r of rows) csv.push(r);
+  return csv;
+}
+
+function text(csv: CsvRows): string {
+  return Buffer.concat(csv.bytes()).toString('utf8');
+}
+
+test('the bytes are the rows, each ended by a newline, across blocks and strings of every size', () => {
+  const rows = rowsOf(1, 20_000);
+  const csv = filled(rows);
+  assert.equal(csv.length, rows.length);
+  assert.ok(csv.bytes().length > 3, 'several blocks');
+  assert.equal(text(csv), `${rows.join('\n')}\n`);
+  assert.equal(text(filled([])), '');
+});
+
+test('rows written while others are in flight never share their blocks; released blocks carry later rows exactly', () => {
+  const first = filled(rowsOf(2, 20_000));
+  const firstBytes = Buffer.concat(first.bytes());
+  const second = filled(rowsOf(3, 20_000));
+  const inFlight = new Set(first.bytes().map((b) => b.buffer));
+  assert.ok(
+    second.bytes().every((b) => !inFlight.has(b.buffer)),
+    'a block of rows not yet written was reused',
+  );
+  assert.deepEqual(Buffer.concat(first.bytes()), firstBytes);
+
+  first.release();
+  const laterRows = rowsOf(4, 20_000);
+  const later = filled(laterRows);
+  assert.ok(
+    later.bytes().some((b) => inFlight.has(b.buffer)),
+    'no released block was used again',
+  );
+  assert.equal(text(later), `${laterRows.join('\n')}\n`);
+  assert.equal(text(second), `${rowsOf(3, 20_000).join('\n')}\n`);
+});
