@@ -1,4 +1,4 @@
-import { additiveColumns, type AdditiveColumn, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
+import { additiveColumns, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
 import { type EventType, eventTypes } from '../../events/schema.ts';
 import { sketchField } from '../../catalogue/user-sketch.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
@@ -9,21 +9,32 @@ import type { DwdRow } from '../records.ts';
 import { granularityMs, type Stage } from '../stages.ts';
 
 /**
- * One DWA cell's delta: the additive metrics, and its requests' users as sketch entries (null for none). An array, not
- * a map by register: most cells have one request, and `sketchField` keeps each register's highest rank.
+ * One DWA cell's delta: the additive metrics in `additiveColumns` order, and its requests' users as sketch entries
+ * (null for none). Metrics by position, not by name: a store by a name held in a variable was a megamorphic look-up
+ * for every event. An array of entries, not a map by register: most cells have one request, and `sketchField` keeps
+ * each register's highest rank.
  */
-type Cell = Record<AdditiveColumn, number> & { users: number[] | null };
+interface Cell {
+  metrics: number[];
+  users: number[] | null;
+}
 
-/** A new cell: copied from a constant, which V8 does without building the object field by field. */
-const EMPTY_CELL: Cell = {
-  ...(Object.fromEntries(additiveColumns.map((m) => [m, 0])) as Record<AdditiveColumn, number>),
-  users: null,
-};
+/** Where each event type's counted columns are among the metrics, for requests filled and not. */
+const countedAt = Object.fromEntries(
+  eventTypes.map((t) => {
+    const at = (filled: boolean) =>
+      countedColumns.flatMap((c) =>
+        c.eventType === t && (filled || !c.filledOnly) ? [additiveColumns.indexOf(c.column)] : [],
+      );
+    return [t, { filled: at(true), unfilled: at(false) }];
+  }),
+) as Record<EventType, { filled: number[]; unfilled: number[] }>;
 
-/** The counted columns each event type adds to, looked up once per event rather than searched. */
-const countedBy = Object.fromEntries(
-  eventTypes.map((t) => [t, countedColumns.filter((c) => c.eventType === t)]),
-) as Record<EventType, (typeof countedColumns)[number][]>;
+/** A new cell's metrics, copied. */
+const NO_METRICS: readonly number[] = additiveColumns.map(() => 0);
+
+/** Where the billed amount is among the metrics. */
+const BILLED = additiveColumns.indexOf(billedColumn);
 
 /** DWA key columns of an event with no request: all NULL. */
 const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
@@ -52,7 +63,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     let c = cells.get(dimKey);
     if (c === undefined) {
-      c = { ...EMPTY_CELL };
+      c = { metrics: NO_METRICS.slice(), users: null };
       cells.set(dimKey, c);
     }
     return c;
@@ -63,7 +74,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       const minute = r.ts - (r.ts % this.bucketMs);
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
       add(c, r.type, 1, r.req?.filled ?? false);
-      c[billedColumn] += r.spendNanos;
+      c.metrics[BILLED]! += r.spendNanos;
       if (r.userEntry !== null) {
         if (c.users === null) c.users = [r.userEntry];
         else c.users.push(r.userEntry);
@@ -77,15 +88,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     const rows = new CsvRows();
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        rows.push(
-          minute +
-            S +
-            dimKey +
-            S +
-            additiveColumns.map((m) => c[m]).join(S) +
-            S +
-            (c.users === null ? '' : sketchField(c.users)),
-        );
+        rows.push(minute + S + dimKey + S + c.metrics.join(S) + S + (c.users === null ? '' : sketchField(c.users)));
       }
     }
     writes.dwa = rows;
@@ -94,5 +97,6 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
 }
 
 function add(c: Cell, type: DwdRow['type'], n: number, filled: boolean): void {
-  for (const counted of countedBy[type]) if (filled || !counted.filledOnly) c[counted.column] += n;
+  const at = filled ? countedAt[type].filled : countedAt[type].unfilled;
+  for (let i = 0; i < at.length; i++) c.metrics[at[i]!]! += n;
 }
