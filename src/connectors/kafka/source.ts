@@ -5,6 +5,12 @@ import { brokerList, defaultConsumerGroup, type KafkaConnectionOptions } from '.
 
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
 
+/** A record taken from its message as it arrives, with its offset for the position. */
+interface Buffered extends SourceRecord {
+  split: number;
+  offset: bigint;
+}
+
 /** `seq` of a Kafka record: partition and offset in one safe integer (partitions below 8192, offsets below 2^40). */
 export function kafkaSeq(partition: number, offset: bigint): number {
   return partition * 2 ** 40 + Number(offset);
@@ -37,7 +43,12 @@ export class KafkaSource implements Source {
   private readonly opts: KafkaSourceOptions & { group: string; untilCaughtUp: boolean };
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
-  private buffer: Msg[] = [];
+  /**
+   * Records waiting for the engine, taken from their messages as they arrive: the client's message objects (headers,
+   * key, value's view, offsets) held here for up to tens of thousands of records outlived young-generation
+   * collections, and their copies in the old generation started full collections.
+   */
+  private buffer: Buffered[] = [];
   private head = 0;
   private failure: Error | null = null;
   /** Ends the current idle wait: called on data or an error, so waiting adds no listener per poll. */
@@ -87,7 +98,13 @@ export class KafkaSource implements Source {
     });
     this.stream = await this.untilJoined(consuming);
     this.stream.on('data', (m: Msg) => {
-      this.buffer.push(m);
+      this.buffer.push({
+        line: m.value.toString('utf8'),
+        bytes: m.value.length,
+        seq: kafkaSeq(m.partition, m.offset),
+        split: m.partition,
+        offset: m.offset,
+      });
       if (this.buffer.length - this.head >= BUFFER_HIGH) this.stream!.pause();
       this.wake?.();
     });
@@ -126,17 +143,12 @@ export class KafkaSource implements Source {
     const end = Math.min(this.buffer.length, this.head + max);
     for (; this.head < end; this.head++) {
       // head < end <= buffer.length, so the slot exists.
-      const m = this.buffer[this.head]!;
-      const seen = this.next.get(m.partition);
+      const r = this.buffer[this.head]!;
+      const seen = this.next.get(r.split);
       // A fetch may repeat records before the stored position (a replay after a reconnect): skip them.
-      if (seen !== undefined && m.offset < seen) continue;
-      records.push({
-        line: m.value.toString('utf8'),
-        bytes: m.value.length,
-        seq: kafkaSeq(m.partition, m.offset),
-        split: m.partition,
-      });
-      this.next.set(m.partition, m.offset + 1n);
+      if (seen !== undefined && r.offset < seen) continue;
+      records.push(r);
+      this.next.set(r.split, r.offset + 1n);
     }
     if (this.head === this.buffer.length) {
       this.buffer = [];
