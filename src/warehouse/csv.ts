@@ -22,6 +22,11 @@ const freeBlocks: Buffer[] = [];
 /** At most this many blocks wait to be filled again (the rest are left to the garbage collector). */
 const MAX_FREE_BLOCKS = 64;
 
+/** A block no rows need any more, for later rows. */
+function giveBack(block: Buffer): void {
+  if (freeBlocks.length < MAX_FREE_BLOCKS) freeBlocks.push(block);
+}
+
 /**
  * One table's CSV rows for one checkpoint, encoded to UTF-8 a few hundred rows at a time. The engine makes millions
  * of short row strings per checkpoint; held as strings until the commit they survive young-generation collections and
@@ -53,7 +58,7 @@ export class CsvRows {
 
   /** The rows are written and nothing reads their bytes any more: their blocks may hold other rows. */
   release(): void {
-    for (const b of this.filled) if (freeBlocks.length < MAX_FREE_BLOCKS) freeBlocks.push(b);
+    for (const b of this.filled) giveBack(b);
     this.filled.length = 0;
     this.blocks.length = 0;
   }
@@ -83,7 +88,7 @@ export class CsvRows {
       this.filled.push(block);
     } else {
       if (this.used > 0) this.blocks.push(Buffer.from(block.subarray(0, this.used)));
-      if (freeBlocks.length < MAX_FREE_BLOCKS) freeBlocks.push(block);
+      giveBack(block);
     }
     this.block = null;
     this.used = 0;
