@@ -194,7 +194,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       retraction: false,
       userEntry: userSketchEntry(r.userId),
     });
-    const handled = new Set<string>();
+    // The ids of the pending events joined here, which a committed unmatched row of theirs must not correct again.
+    let handled: Set<string> | null = null;
     const list = this.pending.get(r.id);
     if (list) {
       const rest: Pending[] = [];
@@ -204,6 +205,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
           continue;
         }
         p.done = true;
+        handled ??= new Set();
         handled.add(p.ev.id);
         out.push(this.matched(p.ev, info, p.emittedEpoch >= 0));
       }
@@ -211,7 +213,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       else this.pending.delete(r.id);
     }
     for (const u of orphans.get(r.id) ?? []) {
-      if (handled.has(u.event_id) || !this.inWindow(u.ts, info, ctx)) continue;
+      if (handled?.has(u.event_id) || !this.inWindow(u.ts, info, ctx)) continue;
       const kind = u.event_type as FollowEvent['kind'];
       out.push({
         id: u.event_id,
