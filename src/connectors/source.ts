@@ -51,6 +51,12 @@ export interface Source {
    * group's committed offsets, which lag tooling reads). Advisory only: a restart resumes from the checkpoint.
    */
   committed?(position: string): void;
+  /**
+   * The splits that had records to deliver when the source opened (Kafka: the partitions whose log end is past the
+   * position). The watermark waits for each one's first record, as Flink's does for the splits assigned to it: a
+   * partition whose records come later than the others' does not find them late.
+   */
+  splits?(): readonly number[];
   /** What `lag()` counts. */
   readonly lagUnit?: 'records' | 'bytes';
   close(): Promise<void>;

@@ -109,6 +109,7 @@ export class Job {
       epoch: 1,
       maxEventMs: 0,
       watermark: -config.watermarkDelayMs,
+      splits: [],
       flushedUntilMs: 0,
       sealing: false,
       now: Date.now(),
@@ -142,6 +143,7 @@ export class Job {
       ctx.watermark = cp.watermarkMs ?? cp.maxEventMs - ctx.config.watermarkDelayMs;
     }
     await this.source.open(cp?.position ?? null, cp?.fingerprint ?? null);
+    ctx.splits = this.source.splits?.() ?? [];
     for (const o of options.observers ?? []) o.started(cp !== null, { ...ctx.counters });
     for (const op of this.ops) await op.open(ctx);
     let lastCheckpoint = performance.now();

@@ -21,6 +21,8 @@ export interface RunContext {
   /** Highest event time seen (over all splits; the watermark follows the slowest split, see the watermark operator). */
   maxEventMs: number;
   watermark: number;
+  /** The splits the source had records to deliver in when it opened (`Source.splits`); set before operators open. */
+  splits: readonly number[];
   /** Where a finite input last ended: follow events up to here went out unmatched without waiting longer. */
   flushedUntilMs: number;
   /**

@@ -22,6 +22,7 @@ function context(): RunContext {
     epoch: 1,
     maxEventMs: 0,
     watermark: -config.watermarkDelayMs,
+    splits: [],
     flushedUntilMs: 0,
     sealing: false,
     now: Date.now(),
@@ -91,4 +92,33 @@ test('a split gone idle stops holding the watermark back, and the watermark neve
     'the idle split comes back behind the watermark: its record is late (processed exactly via look-ups)',
   );
   assert.equal(ctx.watermark, before, 'and the watermark does not regress');
+});
+
+test('the partitions the source has records in hold the watermark from the start, until each delivers', async () => {
+  const op = new WatermarkOperator();
+  const ctx = { ...context(), splits: [0, 1, 2] };
+  await op.open(ctx);
+  // Partition 0 is delivered first, an hour ahead; 1 and 2 have not delivered anything yet.
+  push(op, ctx, [rec(0, 0), rec(0, 60 * MIN)]);
+  assert.equal(ctx.watermark, -config.watermarkDelayMs, 'held back by the partitions not delivered yet');
+  const early = push(op, ctx, [rec(1, 1 * MIN), rec(1, 2 * MIN)]);
+  assert.deepEqual(
+    early.map((r) => r.late),
+    [false, false],
+  );
+  assert.equal(ctx.watermark, -config.watermarkDelayMs, 'partition 2 still holds it');
+  const [third] = push(op, ctx, [rec(2, 3 * MIN)]);
+  assert.equal(third!.late, false);
+  assert.equal(ctx.watermark, 2 * MIN - config.watermarkDelayMs, 'now the slowest delivered partition');
+  assert.equal(ctx.counters.late, 0);
+});
+
+test('a partition the source has records in but that never delivers goes idle like any other', async () => {
+  const op = new WatermarkOperator();
+  const ctx = { ...context(), splits: [0, 1] };
+  await op.open(ctx);
+  const batch: Tracked<AdEvent>[] = [];
+  for (let i = 1; i <= IDLE_AFTER_RECORDS + 70_000; i++) batch.push(rec(0, i * 10));
+  push(op, ctx, batch);
+  assert.ok(ctx.watermark > 0, `partition 1 never came, so partition 0 moves the watermark on (${ctx.watermark})`);
 });

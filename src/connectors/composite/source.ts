@@ -6,6 +6,9 @@ import type { Source, SourcePoll, SourceRecord } from '../source.ts';
  */
 const PARTS = 4;
 
+/** Part i's split s, as the composite numbers it: each part's splits stay apart from the others'. */
+const splitOf = (split: number, part: number) => split * PARTS + part;
+
 /**
  * Several sources read as one (events from a file or Kafka, dimensions from the binlog): the position and the
  * fingerprint are JSON objects of the parts' own. The first part is polled first each time, so dimension changes
@@ -40,12 +43,16 @@ export class CompositeSource implements Source {
       if (records.length >= max) break;
       const poll = await part.poll(max - records.length);
       for (const r of poll.records)
-        records.push({ line: r.line, bytes: r.bytes, seq: r.seq * PARTS + i, split: (r.split ?? 0) * PARTS + i });
+        records.push({ line: r.line, bytes: r.bytes, seq: r.seq * PARTS + i, split: splitOf(r.split ?? 0, i) });
       // A part that never ends (a binlog) does not hold the others' end back once it has nothing pending.
       this.ended[i] ||= poll.end;
       if (!poll.end && !(poll.records.length === 0 && part.unbounded)) allEnded = false;
     }
     return { records, end: allEnded && this.ended.some((e) => e) };
+  }
+
+  splits(): readonly number[] {
+    return this.parts.flatMap((p, i) => (p.splits?.() ?? []).map((s) => splitOf(s, i)));
   }
 
   position(): string {

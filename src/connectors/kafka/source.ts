@@ -55,6 +55,11 @@ export class KafkaSource implements Source {
   private wake: (() => void) | null = null;
   /** Next offset to read, by partition: the position. */
   private readonly next = new Map<number, bigint>();
+  /**
+   * The partitions with records past the position when the source opened (see `Source.splits`). A transactional
+   * topic's last commit marker counts as one: such a partition holds the watermark until it delivers or goes idle.
+   */
+  private awaited: number[] = [];
   /** Log-end offsets by partition, refreshed in the background for lag. */
   private readonly ends = new Map<number, bigint>();
   private lagTimer: NodeJS.Timeout | null = null;
@@ -112,6 +117,9 @@ export class KafkaSource implements Source {
       this.failure = e;
       this.wake?.();
     });
+    // Without the log ends (the broker did not answer) no partition is awaited: the watermark follows those delivered.
+    await this.refreshEnds();
+    this.awaited = [...this.ends].filter(([p, end]) => (this.next.get(p) ?? 0n) < end).map(([p]) => p);
     this.lagTimer = setInterval(() => void this.refreshEnds(), 2000);
     this.lagTimer.unref();
   }
@@ -185,6 +193,10 @@ export class KafkaSource implements Source {
       if ((delivered > fetched ? delivered : fetched) < end) return false;
     }
     return true;
+  }
+
+  splits(): readonly number[] {
+    return this.awaited;
   }
 
   position(): string {

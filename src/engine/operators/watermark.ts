@@ -6,7 +6,8 @@ export const IDLE_AFTER_RECORDS = 200_000;
 
 /**
  * Bounded out-of-orderness watermark per split (Kafka partition), the slowest active split's, like Flink's
- * per-partition watermarks: a partition read ahead of the others does not make their records late. It advances
+ * per-partition watermarks: a partition read ahead of the others does not make their records late, nor does one
+ * delivered after them (the splits the source has records in hold it from the start, `RunContext.splits`). It advances
  * record by record, so it depends on the order records arrive in, never on batch sizes or the wall clock; and
  * records older than the watermark minus the allowed lateness are marked late (still processed exactly).
  */
@@ -21,6 +22,17 @@ export class WatermarkOperator extends BaseOperator<Tracked, Tracked> {
   private seen = 0;
   /** The split holding the watermark back: only its records can move it. */
   private slowest = -1;
+
+  /** The splits the source has records in hold the watermark back from the start, until they deliver or go idle. */
+  override async open(ctx: RunContext): Promise<void> {
+    for (const s of ctx.splits) {
+      if (this.splitMax[s] !== undefined) continue;
+      this.splitMax[s] = Number.NEGATIVE_INFINITY;
+      this.lastSeen[s] = this.seen;
+      this.active.push(s);
+    }
+    if (this.active.length > 0) this.slowestMax();
+  }
 
   processBatch(batch: Tracked[], out: Tracked[], ctx: RunContext): void {
     const delay = ctx.config.watermarkDelayMs;
