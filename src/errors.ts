@@ -96,6 +96,13 @@ export const errors = {
   // Engine and warehouse.
   warehouseClosed: define('ADW_ERR_WAREHOUSE_CLOSED', 503, false, () => 'the warehouse is closing: no more reads'),
   warehouseWrite: define('ADW_ERR_WAREHOUSE_WRITE', 503, true, (why: string) => `warehouse write failed: ${why}`),
+  warehouseMemory: define(
+    'ADW_ERR_WAREHOUSE_MEMORY',
+    503,
+    true,
+    (why: string) =>
+      `the warehouse ran out of its memory (${why}): raise --warehouse-memory and run again, it resumes from the last checkpoint`,
+  ),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
   stateSpill: define(
     'ADW_ERR_STATE_SPILL',

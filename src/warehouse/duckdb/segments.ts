@@ -12,6 +12,7 @@ import { col, type TableDef } from '../../layers/table.ts';
 import { type CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import type { TimeRange } from '../warehouse.ts';
 import { sqlLiteral, sqlString } from './ddl.ts';
+import { writeFailure } from './failures.ts';
 import { readCsvSql } from './staging.ts';
 
 /**
@@ -402,7 +403,7 @@ export class SegmentLog {
       await rename(partial, join(this.dir, file));
     } catch (e) {
       rmSync(partial, { force: true });
-      throw errors.warehouseWrite(`merging ${this.spec.what} segments into ${file}: ${(e as Error).message}`);
+      throw writeFailure(e, `merging ${this.spec.what} segments into ${file}`);
     }
     const mins = parts.map((s) => s.minEventMs);
     return {

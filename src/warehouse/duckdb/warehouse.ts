@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { scratchPath } from '../../scratch.ts';
 import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
-import { AdwError, errors } from '../../errors.ts';
+import { errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
 import { type AppDataset, appDatasets } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
@@ -28,6 +28,7 @@ import {
   type SegmentChange,
   SegmentLog,
 } from './segments.ts';
+import { writeFailure } from './failures.ts';
 import { readCsvSql, Staging } from './staging.ts';
 import { compactionTable, dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
 
@@ -614,7 +615,7 @@ export class DuckDbWarehouse implements Warehouse {
         if (this.foldFailed) {
           const failed = this.foldFailed;
           this.foldFailed = null;
-          throw errors.warehouseWrite(`folding the write-ahead log into the file failed: ${failed.message}`);
+          throw writeFailure(failed, 'folding the write-ahead log into the file failed');
         }
         await conn.run(['BEGIN TRANSACTION', ...statements].join(';\n'));
         // Every change is waited for, so a failed one leaves no other's files behind.
@@ -632,7 +633,7 @@ export class DuckDbWarehouse implements Warehouse {
         await conn.run('ROLLBACK').catch(() => undefined);
         // Files of a change that did not commit; a segment still being written is deleted at the next open.
         for (const d of done) d.log.discard(d.change.add);
-        throw e instanceof AdwError ? e : errors.warehouseWrite((e as Error).message);
+        throw writeFailure(e);
       }
       for (const l of this.commitListeners) l();
     });

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { AdwError, errors } from '../../src/errors.ts';
+import { writeFailure } from '../../src/warehouse/duckdb/failures.ts';
+
+/** What DuckDB itself throws when a statement needs more than its memory limit. */
+async function duckDbOutOfMemory(): Promise<Error> {
+  const instance = await DuckDBInstance.create(':memory:', { memory_limit: '64MB', threads: '1' });
+  const conn = await instance.connect();
+  try {
+    // A list of 40 million integers is built whole in memory: 320 MB against a limit of 64.
+    await conn.run('SELECT list(i) FROM range(40000000) t(i)');
+  } catch (e) {
+    return e as Error;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  throw new Error('DuckDB built a 320 MB list within 64 MB');
+}
+
+test("DuckDB's out-of-memory refusal becomes one coded line that names --warehouse-memory, not DuckDB's advice", async () => {
+  const oom = await duckDbOutOfMemory();
+  assert.match(oom.message, /^Out of Memory Error/);
+  assert.match(oom.message, /SET threads/, "DuckDB's own advice, about settings ADW makes");
+  for (const [e, doing] of [
+    [writeFailure(oom), ''],
+    [writeFailure(oom, 'merging ODS segments into x.csv.zst'), 'merging ODS segments into x.csv.zst: '],
+  ] as const) {
+    assert.equal(e.code, 'ADW_ERR_WAREHOUSE_MEMORY');
+    assert.equal(e.retryable, true);
+    assert.doesNotMatch(e.message, /\n/, 'one line');
+    assert.doesNotMatch(e.message, /SET threads|preserve_insertion_order/);
+    assert.match(e.message, /raise --warehouse-memory and run again, it resumes from the last checkpoint/);
+    assert.ok(e.message.includes(`(${doing}failed to allocate`), e.message);
+  }
+});
+
+test('any other failure stays a warehouse write failure, after what was being done; coded errors pass unchanged', () => {
+  const io = new Error('IO Error: Could not write file "x": No space left on device');
+  const e = writeFailure(io, 'merging ODS segments into x.csv.zst');
+  assert.equal(e.code, 'ADW_ERR_WAREHOUSE_WRITE');
+  assert.equal(e.message, `warehouse write failed: merging ODS segments into x.csv.zst: ${io.message}`);
+  assert.equal(writeFailure(io).message, `warehouse write failed: ${io.message}`);
+  const coded = errors.checkpointFailed('x');
+  assert.equal(writeFailure(coded), coded);
+  assert.ok(writeFailure('not an error') instanceof AdwError);
+});
