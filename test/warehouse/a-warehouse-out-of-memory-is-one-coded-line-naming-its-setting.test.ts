@@ -1,16 +1,24 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { join } from 'node:path';
 import { AdwError, errors } from '../../src/errors.ts';
 import { writeFailure } from '../../src/warehouse/duckdb/failures.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+import { scratch } from '../support/pipeline.ts';
+
+const tmp = scratch('adw-wh-oom-');
+after(tmp.cleanup);
+
+/** A statement that needs far more than 64 MB: a list of 40 million integers (320 MB) is built whole in memory. */
+const HUNGRY = 'SELECT list(i) AS l FROM range(40000000) t(i)';
 
 /** What DuckDB itself throws when a statement needs more than its memory limit. */
 async function duckDbOutOfMemory(): Promise<Error> {
   const instance = await DuckDBInstance.create(':memory:', { memory_limit: '64MB', threads: '1' });
   const conn = await instance.connect();
   try {
-    // A list of 40 million integers is built whole in memory: 320 MB against a limit of 64.
-    await conn.run('SELECT list(i) FROM range(40000000) t(i)');
+    await conn.run(HUNGRY);
   } catch (e) {
     return e as Error;
   } finally {
@@ -46,4 +54,19 @@ test('any other failure stays a warehouse write failure, after what was being do
   const coded = errors.checkpointFailed('x');
   assert.equal(writeFailure(coded), coded);
   assert.ok(writeFailure('not an error') instanceof AdwError);
+});
+
+test("a warehouse read that needs more than the warehouse's memory fails with the same coded error", async () => {
+  const wh = await DuckDbWarehouse.open(join(tmp.dir, 'small.duckdb'), { memoryLimit: '64MB' });
+  try {
+    await assert.rejects(wh.query(HUNGRY), (e: AdwError) => {
+      assert.equal(e.code, 'ADW_ERR_WAREHOUSE_MEMORY');
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+    // Other failures of a read are what they were.
+    await assert.rejects(wh.query('SELECT * FROM no_such_table'), (e: Error) => !(e instanceof AdwError));
+  } finally {
+    await wh.close();
+  }
 });

@@ -28,7 +28,7 @@ import {
   type SegmentChange,
   SegmentLog,
 } from './segments.ts';
-import { writeFailure } from './failures.ts';
+import { outOfMemory, writeFailure } from './failures.ts';
 import { readCsvSql, Staging } from './staging.ts';
 import { compactionTable, dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
 
@@ -277,7 +277,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async query(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
-    return rowObjects(await this.api.read(sql, params));
+    return rowObjects(await this.api.read(sql, params).catch(asReadFailure));
   }
 
   committedVersion(): number {
@@ -290,12 +290,12 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Engine look-ups: rows as objects. */
   private async lookup(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
-    return rowObjects(await this.reader.read(sql, params));
+    return rowObjects(await this.reader.read(sql, params).catch(asReadFailure));
   }
 
   /** Engine look-ups: rows as arrays (cheaper for large restores). */
   private async rows(sql: string, params: Param[] = []): Promise<unknown[][]> {
-    return rowArrays(await this.reader.read(sql, params));
+    return rowArrays(await this.reader.read(sql, params).catch(asReadFailure));
   }
 
   async commit(w: CheckpointWrites): Promise<void> {
@@ -723,6 +723,11 @@ async function tableKinds(wh: DuckDbWarehouse): Promise<Map<string, string>> {
     "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'adw'",
   );
   return new Map(rows.map((r) => [r.table_name as string, r.table_type as string]));
+}
+
+/** A read that failed for want of memory fails with the warehouse's coded error; any other as it did. */
+function asReadFailure(e: unknown): never {
+  throw outOfMemory(e) ?? e;
 }
 
 /** The APP datasets whose table the warehouse file does not have yet. */
