@@ -101,7 +101,7 @@ export const errors = {
     503,
     true,
     (why: string) =>
-      `the warehouse ran out of its memory (${why}): raise --warehouse-memory and run again, it resumes from the last checkpoint`,
+      `the warehouse ran out of its memory (${why}): raise --warehouse-memory; a run stopped by this resumes from its last checkpoint`,
   ),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
   stateSpill: define(

@@ -40,7 +40,7 @@ test("DuckDB's out-of-memory refusal becomes one coded line that names --warehou
     assert.equal(e.retryable, true);
     assert.doesNotMatch(e.message, /\n/, 'one line');
     assert.doesNotMatch(e.message, /SET threads|preserve_insertion_order/);
-    assert.match(e.message, /raise --warehouse-memory and run again, it resumes from the last checkpoint/);
+    assert.match(e.message, /raise --warehouse-memory; a run stopped by this resumes from its last checkpoint/);
     assert.ok(e.message.includes(`(${doing}failed to allocate`), e.message);
   }
 });
