@@ -1,23 +1,36 @@
-import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer, type fetchV17 } from '@platformatic/kafka';
 import { errors } from '../../errors.ts';
 import type { Source, SourcePoll, SourceRecord } from '../source.ts';
 import { brokerList, defaultConsumerGroup, type KafkaConnectionOptions } from './options.ts';
+import { rootCause } from './topic.ts';
 
-type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
-
-/** A record taken from its message as it arrives, with its offset for the position. */
+/** A record taken from its fetch as it arrives, with its offset for the position. */
 interface Buffered extends SourceRecord {
   split: number;
-  offset: bigint;
+  offset: number;
 }
 
 /** `seq` of a Kafka record: partition and offset in one safe integer (partitions below 8192, offsets below 2^40). */
-export function kafkaSeq(partition: number, offset: bigint): number {
-  return partition * 2 ** 40 + Number(offset);
+export function kafkaSeq(partition: number, offset: number): number {
+  return partition * 2 ** 40 + offset;
 }
 
-/** Records buffered ahead of the engine before the stream is paused. */
+/** Records buffered ahead of the engine before fetching waits for it. */
 const BUFFER_HIGH = 50_000;
+/** A record batch of transaction markers, never records (Kafka's record batch attributes, bit 5). */
+const CONTROL_BATCH = 1 << 5;
+/** Kafka's error code for a fetch offset the partition does not hold. */
+const OFFSET_OUT_OF_RANGE = 1;
+/** The earliest offset of a partition, in a ListOffsets request. */
+const EARLIEST = -2n;
+/** The line of a record without a value. */
+const EMPTY = Buffer.alloc(0);
+/**
+ * Fetch sizes. Small per-partition fetches keep the partitions' event times close together, so the slowest
+ * partition's watermark trails the others little (measured: 2 MB per partition was no faster).
+ */
+const FETCH = { maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, partitionMaxBytes: 256 * 1024 };
 /** How long joining the topic may take before the wait is reported (the client retries an absent broker forever). */
 const WAIT_NOTICE_MS = 5_000;
 
@@ -34,27 +47,31 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
 
 /**
  * The events topic as a source, read as a consumer group with auto-commit off. The position is a JSON map of
- * partition -> next offset, stored in the engine's checkpoint with the warehouse writes; on start the consumer
- * seeks there, whatever the group's committed offsets say, so a restart resumes exactly at the last checkpoint.
+ * partition -> next offset, stored in the engine's checkpoint with the warehouse writes; on start the source reads
+ * from there, whatever the group's committed offsets say, so a restart resumes exactly at the last checkpoint.
+ * It fetches with the client's fetch (retries, leader changes, fetch sessions, read-committed filtering) rather than
+ * its message stream, whose message objects and per-message bookkeeping cost 1.3 µs of CPU a record against 0.6 µs
+ * for the fetch alone (1 million records from a local broker, 2026-12-06).
  */
 export class KafkaSource implements Source {
   readonly id: string;
   readonly lagUnit = 'records';
   private readonly opts: KafkaSourceOptions & { group: string; untilCaughtUp: boolean };
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
-  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
-  /**
-   * Records waiting for the engine, taken from their messages as they arrive: the client's message objects (headers,
-   * key, value's view, offsets) held here for up to tens of thousands of records outlived young-generation
-   * collections, and their copies in the old generation started full collections.
-   */
+  /** Records waiting for the engine, taken from their fetch as it arrives. */
   private buffer: Buffered[] = [];
   private head = 0;
   private failure: Error | null = null;
   /** Ends the current idle wait: called on data or an error, so waiting adds no listener per poll. */
   private wake: (() => void) | null = null;
-  /** Next offset to read, by partition: the position. */
-  private readonly next = new Map<number, bigint>();
+  /** Next offset to hand out, by partition: the position. */
+  private readonly next = new Map<number, number>();
+  /** Next offset to fetch, by assigned partition: past `next` by what is buffered (and by transaction markers). */
+  private readonly fetchAt = new Map<number, number>();
+  /** The fetch loop, and what ends its wait while the engine has enough buffered. */
+  private fetching: Promise<void> | null = null;
+  private drained: (() => void) | null = null;
+  private closing = false;
   /**
    * The partitions with records past the position when the source opened (see `Source.splits`). A transactional
    * topic's last commit marker counts as one: such a partition holds the watermark until it delivers or goes idle.
@@ -77,9 +94,9 @@ export class KafkaSource implements Source {
       throw errors.inputMismatch(this.id, `the checkpoint is of ${fingerprint}`);
     if (position !== null) {
       for (const [p, o] of Object.entries(JSON.parse(position) as Record<string, string>))
-        this.next.set(Number(p), BigInt(o));
+        this.next.set(Number(p), Number(o));
     }
-    this.consumer = new Consumer({
+    const consumer = new Consumer({
       clientId: 'adw-engine',
       groupId: this.opts.group,
       groupInstanceId: `${this.opts.group}-1`,
@@ -89,39 +106,130 @@ export class KafkaSource implements Source {
       retries: Number.MAX_SAFE_INTEGER,
       retryDelay: 500,
     });
-    const offsets = [...this.next].map(([partition, offset]) => ({ topic: this.opts.topic, partition, offset }));
-    const consuming = this.consumer.consume({
-      // Small per-partition fetches keep the partitions' event times close together, so the slowest partition's
-      // watermark trails the others little (measured: 2 MB per partition was no faster).
-      topics: [this.opts.topic],
-      autocommit: false,
-      maxWaitTime: 100,
-      maxBytes: 8 * 1024 * 1024,
-      maxBytesPerPartition: 256 * 1024,
-      // Partitions without a stored offset start at the beginning: nothing of them was committed yet.
-      ...(offsets.length > 0 ? { mode: 'manual', offsets, fallbackMode: 'earliest' } : { mode: 'earliest' }),
-    });
-    this.stream = await this.untilJoined(consuming);
-    this.stream.on('data', (m: Msg) => {
-      this.buffer.push({
-        line: m.value.toString('utf8'),
-        bytes: m.value.length,
-        seq: kafkaSeq(m.partition, m.offset),
-        split: m.partition,
-        offset: m.offset,
-      });
-      if (this.buffer.length - this.head >= BUFFER_HIGH) this.stream!.pause();
-      this.wake?.();
-    });
-    this.stream.on('error', (e: Error) => {
-      this.failure = e;
-      this.wake?.();
-    });
+    this.consumer = consumer;
+    consumer.topics.track(this.opts.topic);
+    await this.untilJoined(consumer.joinGroup({}));
     // Without the log ends (the broker did not answer) no partition is awaited: the watermark follows those delivered.
     await this.refreshEnds();
-    this.awaited = [...this.ends].filter(([p, end]) => (this.next.get(p) ?? 0n) < end).map(([p]) => p);
+    this.awaited = [...this.ends].filter(([p, end]) => (this.next.get(p) ?? 0) < end).map(([p]) => p);
     this.lagTimer = setInterval(() => void this.refreshEnds(), 2000);
     this.lagTimer.unref();
+    this.fetching = this.fetchLoop();
+  }
+
+  /** Fetches the assigned partitions from their leaders while the engine has room, until closed or failed. */
+  private async fetchLoop(): Promise<void> {
+    const consumer = this.consumer!;
+    const topic = this.opts.topic;
+    try {
+      while (!this.closing) {
+        if (this.buffer.length - this.head >= BUFFER_HIGH) {
+          await new Promise<void>((resolve) => {
+            this.drained = resolve;
+          });
+          continue;
+        }
+        const metadata = (await consumer.metadata({ topics: [topic] })).topics.get(topic);
+        const assigned = consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? [];
+        if (metadata === undefined || assigned.length === 0) {
+          // Between a rebalance's start and its assignment.
+          await sleep(100);
+          continue;
+        }
+        await this.startAt(assigned);
+        const byLeader = new Map<number, fetchV17.FetchRequestPartition[]>();
+        for (const partition of assigned) {
+          const leader = metadata.partitions[partition]!.leader;
+          const requests = byLeader.get(leader) ?? [];
+          byLeader.set(leader, requests);
+          requests.push({
+            partition,
+            fetchOffset: BigInt(this.fetchAt.get(partition)!),
+            partitionMaxBytes: FETCH.partitionMaxBytes,
+            currentLeaderEpoch: -1,
+            lastFetchedEpoch: -1,
+          });
+        }
+        const responses = await Promise.all(
+          [...byLeader].map(([node, partitions]) =>
+            consumer.fetch({
+              node,
+              maxWaitTime: FETCH.maxWaitTime,
+              maxBytes: FETCH.maxBytes,
+              topics: [{ topicId: metadata.id, partitions }],
+            }),
+          ),
+        );
+        if (this.closing) return;
+        for (const response of responses) this.take(response, new Set(assigned));
+        this.wake?.();
+      }
+    } catch (e) {
+      if (this.closing) return;
+      this.failure = new Error(this.whyFailed(e));
+      this.wake?.();
+    }
+  }
+
+  /**
+   * A failed fetch in words: the partitions whose offset is gone are named (records deleted, or the topic recreated),
+   * for the client's error says only that the broker answered with an error.
+   */
+  private whyFailed(e: unknown): string {
+    const response = (e as { response?: fetchV17.FetchResponse }).response;
+    const gone = (response?.responses ?? []).flatMap((t) =>
+      t.partitions.filter((p) => p.errorCode === OFFSET_OUT_OF_RANGE).map((p) => p.partitionIndex),
+    );
+    if (gone.length === 0) return rootCause(e);
+    return gone
+      .map((p) => {
+        const end = this.ends.get(p);
+        const holds = end === undefined ? '' : ` (its log ends at ${end})`;
+        return `partition ${p} has no offset ${this.fetchAt.get(p)}${holds}: its records were deleted (retention) or the topic was recreated, and the checkpoint cannot resume exactly`;
+      })
+      .join('; ');
+  }
+
+  /** Where newly assigned partitions are read from: the position, or the beginning (nothing of them committed yet). */
+  private async startAt(assigned: readonly number[]): Promise<void> {
+    const unknown = assigned.filter((p) => !this.fetchAt.has(p));
+    if (unknown.length === 0) return;
+    const earliest = unknown.some((p) => !this.next.has(p))
+      ? (await this.consumer!.listOffsets({ topics: [this.opts.topic], timestamp: EARLIEST })).get(this.opts.topic)
+      : undefined;
+    for (const p of unknown) this.fetchAt.set(p, this.next.get(p) ?? Number(earliest?.[p] ?? 0n));
+  }
+
+  /** A fetch's records into the buffer, past each partition's fetch offset; transaction markers are skipped. */
+  private take(response: fetchV17.FetchResponse, requested: ReadonlySet<number>): void {
+    for (const topic of response.responses) {
+      for (const { partitionIndex: p, records: batches } of topic.partitions) {
+        // A fetch session may return partitions no longer asked for: their data is stale.
+        const from = this.fetchAt.get(p);
+        if (!batches || from === undefined || !requested.has(p)) continue;
+        let at = from;
+        for (const batch of batches) {
+          const first = Number(batch.firstOffset);
+          at = Math.max(at, first + batch.lastOffsetDelta + 1);
+          if (batch.attributes & CONTROL_BATCH) continue;
+          for (const r of batch.records) {
+            const offset = first + r.offsetDelta;
+            // A batch may begin before the offset asked for.
+            if (offset < from) continue;
+            // A record without a value (a tombstone) is an empty line: dead-lettered, not lost.
+            const value = r.value ?? EMPTY;
+            this.buffer.push({
+              line: value.toString('utf8'),
+              bytes: value.length,
+              seq: kafkaSeq(p, offset),
+              split: p,
+              offset,
+            });
+          }
+        }
+        this.fetchAt.set(p, at);
+      }
+    }
   }
 
   /** Waits for the consumer to join, saying once if the broker is slow to answer, and giving up when interrupted. */
@@ -152,16 +260,14 @@ export class KafkaSource implements Source {
     for (; this.head < end; this.head++) {
       // head < end <= buffer.length, so the slot exists.
       const r = this.buffer[this.head]!;
-      const seen = this.next.get(r.split);
-      // A fetch may repeat records before the stored position (a replay after a reconnect): skip them.
-      if (seen !== undefined && r.offset < seen) continue;
       records.push(r);
-      this.next.set(r.split, r.offset + 1n);
+      this.next.set(r.split, r.offset + 1);
     }
     if (this.head === this.buffer.length) {
       this.buffer = [];
       this.head = 0;
-      if (this.stream!.isPaused()) this.stream!.resume();
+      this.drained?.();
+      this.drained = null;
     }
     return { records, end: records.length === 0 && this.opts.untilCaughtUp && (await this.caughtUp()) };
   }
@@ -181,16 +287,13 @@ export class KafkaSource implements Source {
   /**
    * Whether every partition has been read to its log end, as the broker reports it now. Where the fetcher has gone
    * further than the records delivered, its offset counts: a transactional topic ends with commit markers, which are
-   * never delivered as records (with nothing left in the stream's buffer, nothing fetched is still on its way).
+   * never delivered as records (a fetch's offsets move only once its records are buffered).
    */
   private async caughtUp(): Promise<boolean> {
     await this.refreshEnds();
-    const stream = this.stream!;
-    if (this.ends.size === 0 || stream.readableLength > 0) return false;
+    if (this.ends.size === 0 || this.head < this.buffer.length) return false;
     for (const [p, end] of this.ends) {
-      const delivered = this.next.get(p) ?? 0n;
-      const fetched = stream.offsetsToFetch.get(`${this.opts.topic}:${p}`) ?? 0n;
-      if ((delivered > fetched ? delivered : fetched) < end) return false;
+      if (Math.max(this.next.get(p) ?? 0, this.fetchAt.get(p) ?? 0) < end) return false;
     }
     return true;
   }
@@ -236,7 +339,7 @@ export class KafkaSource implements Source {
   /** Records between the position and the log end, by partition (refreshed every 2 s). */
   lag(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [p, end] of this.ends) out[p] = Math.max(0, Number(end - (this.next.get(p) ?? 0n)));
+    for (const [p, end] of this.ends) out[p] = Math.max(0, Number(end) - (this.next.get(p) ?? 0));
     return out;
   }
 
@@ -250,9 +353,11 @@ export class KafkaSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    this.drained?.();
     await this.committing;
-    await this.stream?.close().catch(() => undefined);
     await this.consumer?.close(true).catch(() => undefined);
+    await this.fetching;
   }
 }
