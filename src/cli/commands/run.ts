@@ -177,6 +177,8 @@ export function registerRun(program: Command): void {
             topic: opts.topic,
             untilCaughtUp: Boolean(opts.untilEnd),
             onWaiting: waiting,
+            onLost: (what) => process.stderr.write(`lost ${what}: retrying\n`),
+            onBack: (what, ms) => process.stderr.write(`${what} answers again after ${(ms / 1000).toFixed(1)} s\n`),
             signal: interrupt.signal,
           })
         : new FileSource({ path: opts.input!, follow: !opts.untilEnd && opts.input !== '-' });

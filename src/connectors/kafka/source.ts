@@ -34,13 +34,17 @@ const FETCH = { maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, partitionMaxBytes: 
 /** How long joining the topic may take before the wait is reported (the client retries an absent broker forever). */
 const WAIT_NOTICE_MS = 5_000;
 
-/** What a Kafka source is given besides its connection: who hears of a long wait, and what ends it. */
+/** What a Kafka source is given besides its connection: who hears of a long wait or a lost broker, what ends a wait. */
 export interface KafkaSourceOptions extends KafkaConnectionOptions {
   group?: string;
   /** End once every partition is read to its log end (a backfill). */
   untilCaughtUp?: boolean;
   /** Told once when the broker has not answered for a few seconds at start-up. */
   onWaiting?: (what: string) => void;
+  /** Told when a connection to the broker drops or is refused once running (the source retries every 0.5 s). */
+  onLost?: (what: string) => void;
+  /** Told when records are fetched again after `onLost`, with how long it was lost. */
+  onBack?: (what: string, lostMs: number) => void;
   /** Ends a start-up wait for the broker (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
 }
@@ -72,6 +76,8 @@ export class KafkaSource implements Source {
   private fetching: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private closing = false;
+  /** When the broker was lost, until a fetch answers again. */
+  private lostAt: number | null = null;
   /**
    * The partitions with records past the position when the source opened (see `Source.splits`). A transactional
    * topic's last commit marker counts as one: such a partition holds the watermark until it delivers or goes idle.
@@ -109,6 +115,13 @@ export class KafkaSource implements Source {
     this.consumer = consumer;
     consumer.topics.track(this.opts.topic);
     await this.untilJoined(consumer.joinGroup({}));
+    const lost = () => {
+      if (this.closing || this.lostAt !== null) return;
+      this.lostAt = performance.now();
+      this.opts.onLost?.(this.what);
+    };
+    consumer.on('client:broker:disconnect', lost);
+    consumer.on('client:broker:failed', lost);
     // Without the log ends (the broker did not answer) no partition is awaited: the watermark follows those delivered.
     await this.refreshEnds();
     this.awaited = [...this.ends].filter(([p, end]) => (this.next.get(p) ?? 0) < end).map(([p]) => p);
@@ -161,6 +174,10 @@ export class KafkaSource implements Source {
           ),
         );
         if (this.closing) return;
+        if (this.lostAt !== null) {
+          this.opts.onBack?.(this.what, performance.now() - this.lostAt);
+          this.lostAt = null;
+        }
         for (const response of responses) this.take(response, new Set(assigned));
         this.wake?.();
       }
@@ -232,9 +249,14 @@ export class KafkaSource implements Source {
     }
   }
 
+  /** The broker and topic, for messages. */
+  private get what(): string {
+    return `Kafka at ${this.opts.brokers} (topic ${this.opts.topic})`;
+  }
+
   /** Waits for the consumer to join, saying once if the broker is slow to answer, and giving up when interrupted. */
   private async untilJoined<T>(joining: Promise<T>): Promise<T> {
-    const what = `Kafka at ${this.opts.brokers} (topic ${this.opts.topic})`;
+    const what = this.what;
     const notice = setTimeout(() => this.opts.onWaiting?.(what), WAIT_NOTICE_MS);
     const abort = new AbortController();
     try {

@@ -171,6 +171,13 @@ test('the broker restarted mid-stream: the engine rides it out and the warehouse
   const total = 40_000 + dimLines * PARTITIONS;
   await engine.until('the engine to catch up after the restart', () => engine.recordsIn === total);
   assert.equal(await engine.interrupt(), 0, engine.stderr.slice(-2000));
+  // The loss and the recovery are said, not ridden out in silence: the last word is that the broker is back.
+  const what = `Kafka at ${kafka.brokers} \\(topic ${topic}\\)`;
+  const lost = new RegExp(`^lost ${what}: retrying$`);
+  const back = new RegExp(`^${what} answers again after \\d+\\.\\d s$`);
+  const notices = engine.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('checkpoint '));
+  assert.ok(notices.some((l) => lost.test(l)) && notices.length >= 2, engine.stderr);
+  assert.ok(notices.every((l) => lost.test(l) || back.test(l)) && back.test(notices.at(-1)!), engine.stderr);
   // A backfill run on the same warehouse finds nothing new, so the input is complete: what waits for requests is
   // released.
   assert.equal(
