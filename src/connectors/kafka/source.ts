@@ -16,8 +16,13 @@ export function kafkaSeq(partition: number, offset: number): number {
   return partition * 2 ** 40 + offset;
 }
 
-/** Records buffered ahead of the engine before fetching waits for it. */
-const BUFFER_HIGH = 50_000;
+/**
+ * Records buffered ahead of the engine: fetching waits from the high mark until the engine has taken the buffer down
+ * to the low one. A fetch brings up to about 8,000 records; a record waiting long outlives young-generation
+ * collections and is copied by each, so the buffer is kept to a few batches.
+ */
+const BUFFER_HIGH = 10_000;
+const BUFFER_LOW = 5_000;
 /** A record batch of transaction markers, never records (Kafka's record batch attributes, bit 5). */
 const CONTROL_BATCH = 1 << 5;
 /** Kafka's error code for a fetch offset the partition does not hold. */
@@ -178,6 +183,11 @@ export class KafkaSource implements Source {
           this.opts.onBack?.(this.what, performance.now() - this.lostAt);
           this.lostAt = null;
         }
+        // What the engine has taken leaves the buffer before it grows.
+        if (this.head > 0) {
+          this.buffer = this.buffer.slice(this.head);
+          this.head = 0;
+        }
         for (const response of responses) this.take(response, new Set(assigned));
         this.wake?.();
       }
@@ -288,6 +298,8 @@ export class KafkaSource implements Source {
     if (this.head === this.buffer.length) {
       this.buffer = [];
       this.head = 0;
+    }
+    if (this.buffer.length - this.head < BUFFER_LOW) {
       this.drained?.();
       this.drained = null;
     }
