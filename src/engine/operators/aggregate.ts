@@ -8,16 +8,10 @@ import { BaseOperator } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 import { granularityMs, type Stage } from '../stages.ts';
 
-/**
- * One DWA cell's delta: the additive metrics in `additiveColumns` order, and its requests' users as sketch entries
- * (null for none). Metrics by position, not by name: a store by a name held in a variable was a megamorphic look-up
- * for every event. An array of entries, not a map by register: most cells have one request, and `sketchField` keeps
- * each register's highest rank.
- */
-interface Cell {
-  metrics: number[];
-  users: number[] | null;
-}
+/** Additive metrics per cell, in `additiveColumns` order. */
+const METRICS = additiveColumns.length;
+/** Cells the metric slab holds at first; it doubles when full. */
+const INITIAL_CELLS = 4096;
 
 /** Where each event type's counted columns are among the metrics, for requests filled and not. */
 const countedAt = Object.fromEntries(
@@ -29,9 +23,6 @@ const countedAt = Object.fromEntries(
     return [t, { filled: at(true), unfilled: at(false) }];
   }),
 ) as Record<EventType, { filled: number[]; unfilled: number[] }>;
-
-/** A new cell's metrics, copied. */
-const NO_METRICS: readonly number[] = additiveColumns.map(() => 0);
 
 /** Where the billed amount is among the metrics. */
 const BILLED = additiveColumns.indexOf(billedColumn);
@@ -47,7 +38,19 @@ const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
  */
 export class AggregateOperator extends BaseOperator<DwdRow, never> {
   readonly name = 'aggregate';
-  private minutes = new Map<number, Map<string, Cell>>();
+  /** The checkpoint's cells by minute and dimension key: each a number, its place in `metrics` and `users`. */
+  private minutes = new Map<number, Map<string, number>>();
+  /**
+   * The cells' metrics, cell after cell, in one slab used again every checkpoint: cells live until their checkpoint,
+   * and as arrays of their own each outlived young-generation collections and was copied by them. Metrics by
+   * position, not by name: a store by a name held in a variable was a megamorphic look-up for every event.
+   */
+  private metrics = new Float64Array(INITIAL_CELLS * METRICS);
+  /**
+   * Each cell's requests' users as sketch entries (null for none): an array of entries, not a map by register: most
+   * cells have one request, and `sketchField` keeps each register's highest rank.
+   */
+  private users: (number[] | null)[] = [];
   private readonly bucketMs: number;
 
   constructor(stage: Stage<'aggregate'>) {
@@ -55,7 +58,8 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     this.bucketMs = granularityMs[stage.granularity];
   }
 
-  private cell(minute: number, dimKey: string): Cell {
+  /** The cell of a minute and dimension key, made (all metrics 0, no users) when new. */
+  private cell(minute: number, dimKey: string): number {
     let cells = this.minutes.get(minute);
     if (cells === undefined) {
       cells = new Map();
@@ -63,7 +67,14 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     let c = cells.get(dimKey);
     if (c === undefined) {
-      c = { metrics: NO_METRICS.slice(), users: null };
+      c = this.users.length;
+      if ((c + 1) * METRICS > this.metrics.length) {
+        const grown = new Float64Array(this.metrics.length * 2);
+        grown.set(this.metrics);
+        this.metrics = grown;
+      }
+      this.metrics.fill(0, c * METRICS, (c + 1) * METRICS);
+      this.users.push(null);
       cells.set(dimKey, c);
     }
     return c;
@@ -73,30 +84,39 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     for (const r of batch) {
       const minute = r.ts - (r.ts % this.bucketMs);
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
-      add(c, r.type, 1, r.req?.filled ?? false);
-      c.metrics[BILLED]! += r.spendNanos;
+      this.add(c, r.type, 1, r.req?.filled ?? false);
+      this.metrics[c * METRICS + BILLED]! += r.spendNanos;
       if (r.userEntry !== null) {
-        if (c.users === null) c.users = [r.userEntry];
-        else c.users.push(r.userEntry);
+        const users = this.users[c];
+        if (users === null || users === undefined) this.users[c] = [r.userEntry];
+        else users.push(r.userEntry);
       }
       // A correction moves an event counted as unmatched (no dimensions, no spend) to its request's dimensions.
-      if (r.retraction) add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
+      if (r.retraction) this.add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
     }
+  }
+
+  private add(c: number, type: DwdRow['type'], n: number, filled: boolean): void {
+    const at = filled ? countedAt[type].filled : countedAt[type].unfilled;
+    const base = c * METRICS;
+    for (let i = 0; i < at.length; i++) this.metrics[base + at[i]!]! += n;
   }
 
   override onCheckpoint(writes: CheckpointWrites): void {
     const rows = new CsvRows();
+    const m = this.metrics;
+    // One flat string per row: the metrics joined, not added one by one (each addition a string of its own).
+    const values: number[] = new Array(METRICS).fill(0);
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        rows.push(minute + S + dimKey + S + c.metrics.join(S) + S + (c.users === null ? '' : sketchField(c.users)));
+        for (let i = 0; i < METRICS; i++) values[i] = m[c * METRICS + i]!;
+        const users = this.users[c];
+        const sketch = users === null || users === undefined ? '' : sketchField(users);
+        rows.push(minute + S + dimKey + S + values.join(S) + S + sketch);
       }
     }
     writes.dwa = rows;
     this.minutes = new Map();
+    this.users = [];
   }
-}
-
-function add(c: Cell, type: DwdRow['type'], n: number, filled: boolean): void {
-  const at = filled ? countedAt[type].filled : countedAt[type].unfilled;
-  for (let i = 0; i < at.length; i++) c.metrics[at[i]!]! += n;
 }
