@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineChild } from '../../support/engine-child.ts';
 import { scratch } from '../../support/pipeline.ts';
 
@@ -25,10 +26,8 @@ test('adw run --kafka with no broker there says what it waits for, and SIGTERM e
   await engine.until('the waiting line', () => engine.stderr.includes('waiting for'), 30_000);
   assert.equal(engine.stderr.trim(), `waiting for Kafka at ${brokers} (topic adw.events)`);
   engine.child.kill('SIGTERM');
-  const exit = await Promise.race([
-    engine.exited,
-    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000)),
-  ]);
+  // Unreferenced, so a timer left over does not keep the test process alive.
+  const exit = await Promise.race([engine.exited, sleep(20_000, 'hung' as const, { ref: false })]);
   if (exit === 'hung') engine.child.kill('SIGKILL');
   assert.notEqual(exit, 'hung', `the engine ignored SIGTERM: ${engine.stderr}`);
   assert.deepEqual(exit, { code: 1, signal: null });
