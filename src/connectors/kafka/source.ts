@@ -188,7 +188,8 @@ export class KafkaSource implements Source {
           this.buffer = this.buffer.slice(this.head);
           this.head = 0;
         }
-        for (const response of responses) this.take(response, new Set(assigned));
+        const requested = new Set(assigned);
+        for (const response of responses) this.take(response, requested);
         this.wake?.();
       }
     } catch (e) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { KafkaSink } from '../../../src/connectors/kafka/sink.ts';
 import { EngineChild, runEngine } from '../../support/engine-child.ts';
 import { startTestKafka } from '../../support/kafka.ts';
@@ -72,4 +72,38 @@ test('an engine whose checkpoint is past the log of a recreated topic stops with
     /^adw: source kafka:recreated failed: partition [01] has no offset 50 \(its log ends at 10\): its records were deleted \(retention\) or the topic was recreated, and the checkpoint cannot resume exactly(; partition [01] has no offset 50 \(its log ends at 10\): .*)? \[ADW_ERR_SOURCE_FAILED\]$/,
   );
   assert.equal(Number((await queryRow(db, 'SELECT records_in FROM adw_checkpoint')).records_in), 100);
+});
+
+test('a record without a value (a tombstone) or with an empty one is dead-lettered with its offset, not lost', {
+  timeout: 120_000,
+}, async () => {
+  const topic = 'tombstones';
+  const sink = new KafkaSink({ brokers: kafka.brokers, topic, partitions: 1 });
+  try {
+    const ok = (i: number) => ({ type: 'exposure', event_id: `t-${i}`, request_id: 'r', ts: T0 + i });
+    await sink.sendKeyed([{ partition: 0, value: JSON.stringify(ok(0)) }]);
+  } finally {
+    await sink.close();
+  }
+  const producer = new Producer({
+    clientId: 'test',
+    bootstrapBrokers: [kafka.brokers],
+    serializers: stringSerializers,
+  });
+  try {
+    // Offsets 1 and 2: no value at all, then an empty one.
+    await producer.send({ messages: [{ topic, partition: 0, key: 'k' }] });
+    await producer.send({ messages: [{ topic, partition: 0, key: 'k', value: '' }] });
+  } finally {
+    await producer.close();
+  }
+  const db = join(tmp.dir, 'tombstones.duckdb');
+  await runEngine(['--kafka', kafka.brokers, '--topic', topic, '--db', db, '--until-end'], null);
+  const cp = await queryRow(db, 'SELECT records_in, dead_lettered FROM adw_checkpoint');
+  assert.deepEqual([Number(cp.records_in), Number(cp.dead_lettered)], [3, 2]);
+  const dead = await queryRow(
+    db,
+    'SELECT list(seq ORDER BY seq) AS seqs, list(DISTINCT reason) AS reasons, sum(payload_bytes) AS bytes FROM ods_dead_letter',
+  );
+  assert.deepEqual([(dead.seqs as unknown[]).map(Number), dead.reasons, Number(dead.bytes)], [[1, 2], ['bad_json'], 0]);
 });
