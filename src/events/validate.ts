@@ -36,6 +36,13 @@ const DEVICES = new Set<string>(deviceTypes);
 const BILLING = new Set<string>(billingTypes);
 const DIM_TABLES = new Set<string>(dimensionTables);
 const MAX_PRICE = 1_000_000;
+/**
+ * Prefixed to a line, then cut off again, to parse a two-byte copy of it. V8's JSON.parse internalizes string
+ * values shorter than 10 characters of a one-byte source: the workload's millions of unique short ids filled V8's
+ * string table, whose look-ups then missed the cache (9% of the engine thread), and went straight to the old
+ * generation. From a two-byte source they are plain young strings: 4 - 11% less CPU per event (2026-12-06).
+ */
+const TWO_BYTE = '\u0100';
 
 class Invalid {
   readonly reason: DeadLetterReason;
@@ -184,7 +191,7 @@ export function validateLine(line: string, byteLength: number, limits: Validatio
   if (line.includes('\uFFFD')) return { ok: false, reason: 'bad_encoding', error: 'record is not valid UTF-8' };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = JSON.parse((TWO_BYTE + line).slice(1));
   } catch (e) {
     return { ok: false, reason: 'bad_json', error: `not valid JSON: ${(e as Error).message.slice(0, 120)}` };
   }
