@@ -5,15 +5,11 @@ import {
   type FollowEvent,
   type InputRecord,
 } from '../events/schema.ts';
+import type { Received } from '../events/validate.ts';
 import type { StateCodec } from '../state/memory-state.ts';
 
 /** A validated record, with where it came from and whether it arrived after the allowed lateness. */
-export type Tracked<T extends InputRecord = InputRecord> = T & {
-  seq: number;
-  split: number;
-  raw: string;
-  late: boolean;
-};
+export type Tracked<T extends InputRecord = InputRecord> = Received<T>;
 
 /** A request once enriched: what its follow events inherit, with the CSV fragments precomputed once. */
 export interface RequestInfo {

@@ -27,7 +27,20 @@ export const defaultLimits: ValidationLimits = {
   maxFutureMs: 24 * 3600_000,
 };
 
-export type Validated = { ok: true; record: InputRecord } | { ok: false; reason: DeadLetterReason; error: string };
+/**
+ * A validated record with where it was received: its offset (`seq`), split and line (`raw`, as the ODS keeps it), and
+ * whether it came after the allowed lateness. validateLine makes them empty and the engine's ingest fills them in:
+ * V8 gives an object literal no room to grow, so fields added later moved each record to a new, slower shape (1 - 2%
+ * less CPU per event with them made at once, 2026-12-06).
+ */
+export type Received<T extends InputRecord = InputRecord> = T & {
+  seq: number;
+  split: number;
+  raw: string;
+  late: boolean;
+};
+
+export type Validated = { ok: true; record: Received } | { ok: false; reason: DeadLetterReason; error: string };
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
@@ -104,19 +117,41 @@ function timestamp(o: Record<string, unknown>, limits: ValidationLimits, now: nu
   return v;
 }
 
-function dimension(o: Record<string, unknown>): DimensionChange {
+function dimension(o: Record<string, unknown>): Received<DimensionChange> {
   const table = field(o, 'table');
   if (typeof table !== 'string' || !DIM_TABLES.has(table))
     throw new Invalid('bad_field', `field "table" must be one of ${dimensionTables.join(', ')}`);
   const t = table as DimensionTable;
   const op = field(o, 'op');
-  if (op === 'delete') return { kind: 'dim', table: t, op: 'delete', key: positiveInt(o, 'key') } as DimensionChange;
+  if (op === 'delete') {
+    const key = positiveInt(o, 'key');
+    return {
+      kind: 'dim',
+      table: t,
+      op: 'delete',
+      key,
+      seq: 0,
+      split: 0,
+      raw: '',
+      late: false,
+    } as Received<DimensionChange>;
+  }
   if (op !== 'upsert') throw new Invalid('bad_field', 'field "op" must be "upsert" or "delete"');
   const row = field(o, 'row');
   if (typeof row !== 'object' || Array.isArray(row)) throw new Invalid('bad_field', 'field "row" must be an object');
   const r = row as Record<string, unknown>;
   const key = positiveInt(r, dimensionKeys[t]);
-  return { kind: 'dim', table: t, op: 'upsert', row: dimensionRow[t](r, key) } as DimensionChange;
+  const upserted = dimensionRow[t](r, key);
+  return {
+    kind: 'dim',
+    table: t,
+    op: 'upsert',
+    row: upserted,
+    seq: 0,
+    split: 0,
+    raw: '',
+    late: false,
+  } as Received<DimensionChange>;
 }
 
 /** Each dimension table's row read from an upsert, field by field; its key is read before. */
@@ -134,7 +169,7 @@ const dimensionRow: { [T in DimensionTable]: (r: Record<string, unknown>, key: n
   slot: (r, key) => ({ slot_id: key, name: text(r, 'name'), site: text(r, 'site') }),
 };
 
-function record(o: Record<string, unknown>, limits: ValidationLimits, now: number): InputRecord {
+function record(o: Record<string, unknown>, limits: ValidationLimits, now: number): Received {
   const type = o.type;
   switch (type) {
     case 'request': {
@@ -154,12 +189,25 @@ function record(o: Record<string, unknown>, limits: ValidationLimits, now: numbe
         filled,
         adId,
         bidMicros: Math.round(bid * 1e6),
+        seq: 0,
+        split: 0,
+        raw: '',
+        late: false,
       };
     }
     case 'exposure':
     case 'viewable':
     case 'click':
-      return { kind: type, id: id(o, 'event_id'), requestId: id(o, 'request_id'), ts: timestamp(o, limits, now) };
+      return {
+        kind: type,
+        id: id(o, 'event_id'),
+        requestId: id(o, 'request_id'),
+        ts: timestamp(o, limits, now),
+        seq: 0,
+        split: 0,
+        raw: '',
+        late: false,
+      };
     case 'dim':
       return dimension(o);
     case undefined:

@@ -23,7 +23,7 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
         ctx.stats.eventsByType[v.record.kind]++;
         // A CR is JSON whitespace; dropping it keeps the line a single CSV field.
         const raw = r.line.includes('\r') ? r.line.replaceAll('\r', ' ') : r.line;
-        const t = v.record as Tracked;
+        const t = v.record;
         t.seq = r.seq;
         t.split = r.split ?? 0;
         t.raw = raw;
