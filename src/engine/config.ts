@@ -49,6 +49,9 @@ export const defaultEngineConfig: EngineConfig = {
   checkpointIntervalMs: 400,
   maintenanceIntervalMs: 60_000,
   odsRetentionDays: 30,
-  batchSize: 4096,
+  // 1,024, not 4,096: fewer records in flight when a young-generation collection comes (a third less time in them),
+  // 5 - 6% less CPU per event at 1 and 3 million events, three to six rotations (2026-12-06), once the engine stopped
+  // yielding to the event loop before every operator (with that, 1,024 cost 3 - 15% more).
+  batchSize: 1024,
   limits: defaultLimits,
 };
