@@ -69,8 +69,11 @@ export class SpillFile {
     if (this.db) return this.db;
     rmSync(this.path, { force: true });
     const db = new DatabaseSync(this.path);
-    // A cache rebuilt on every start needs neither a journal nor syncs; nothing else opens the file.
-    db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE');
+    // A cache rebuilt on every start needs neither a journal nor syncs; nothing else opens the file. Pages of 16 KiB:
+    // a group (1 - 4 KB) fits in one with others, where at 4 KiB most spilled to overflow pages.
+    db.exec(
+      'PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE',
+    );
     this.db = db;
     return db;
   }
@@ -159,7 +162,11 @@ class SqliteSpillTable implements SpillTable {
     const db = this.open();
     const t = this.name;
     db.exec(
-      `CREATE TABLE ${t} (bucket INTEGER NOT NULL, slot INTEGER NOT NULL, part INTEGER NOT NULL, entries BLOB NOT NULL, PRIMARY KEY (bucket, slot, part)) WITHOUT ROWID`,
+      // A rowid table, its key in an index: WITHOUT ROWID keeps the groups in the key's tree, which suits rows of under
+      // a twentieth of a page. With 16 KiB pages, groups like a bench's (31,000, 89 MB at 2 million events) were
+      // written for a third of the CPU and read back in a third of the time; in the bench, 40% less time writing
+      // them on the engine's thread, 1 - 5% less CPU per event (three pairs, 2026-12-06).
+      `CREATE TABLE ${t} (bucket INTEGER NOT NULL, slot INTEGER NOT NULL, part INTEGER NOT NULL, entries BLOB NOT NULL, PRIMARY KEY (bucket, slot, part))`,
     );
     const select = db.prepare(`SELECT entries FROM ${t} WHERE bucket = ? AND slot = ?`);
     select.setReturnArrays(true);
