@@ -252,18 +252,34 @@ export class MemoryState<V> implements KeyedState<V> {
     let removed = 0;
     for (const [b, bucket] of this.buckets) {
       if (b > last) continue;
+      // The bucket's list is rebuilt from the entries that stay, rather than each dropped entry unlinked from it.
+      let bits = -1;
+      let kept = NONE;
+      let keptCount = 0;
       for (let s = bucket.head; s !== NONE; ) {
         const following = this.next[s]!;
         if (this.ts[s]! < horizon && Number.isNaN(this.pin[s]!)) {
           if (spill) this.spills.add(this.hashes[s]!, b);
           if (batch) {
-            const slot = slotOf(this.hashes[s]!, this.slotBitsFor(b, bucket.count));
+            if (bits < 0) bits = this.slotBitsFor(b, bucket.count);
+            const slot = slotOf(this.hashes[s]!, bits);
             batch.add(b, slot, this.ts[s]!, this.keyLen[s]!, this.arena, this.off[s]!, this.valLen[s]!);
           }
-          this.remove(s);
+          this.freeSlot(s);
           removed++;
+        } else {
+          if (kept === NONE) bucket.head = s;
+          else this.next[kept] = s;
+          this.prev[s] = kept;
+          kept = s;
+          keptCount++;
         }
         s = following;
+      }
+      if (kept === NONE) this.buckets.delete(b);
+      else {
+        this.next[kept] = NONE;
+        bucket.count = keptCount;
       }
     }
     // Before a compaction moves the arena's bytes: the batch points into it.
@@ -332,6 +348,12 @@ export class MemoryState<V> implements KeyedState<V> {
   }
 
   private remove(s: number): void {
+    this.unlinkBucket(s);
+    this.freeSlot(s);
+  }
+
+  /** Takes a slot out of its hash chain and frees it; its bucket's list is the caller's to mend. */
+  private freeSlot(s: number): void {
     const i = this.hashes[s]! & (this.heads.length - 1);
     if (this.heads[i] === s) this.heads[i] = this.chain[s]!;
     else {
@@ -339,7 +361,6 @@ export class MemoryState<V> implements KeyedState<V> {
       while (this.chain[p] !== s) p = this.chain[p]!;
       this.chain[p] = this.chain[s]!;
     }
-    this.unlinkBucket(s);
     this.garbage += keyBytes(this.keyLen[s]!) + this.valLen[s]!;
     this.pin[s] = Number.NaN;
     this.chain[s] = this.free;

@@ -256,6 +256,22 @@ describe('a memory budget', () => {
     assert.equal(s.size, 3);
   });
 
+  test('minutes partly kept (pinned entries) weigh only what they keep against the budget', () => {
+    const s = filled();
+    put(s, 'late7', T0 + 7 * MINUTE + 30_000, 7);
+    put(s, 'late8', T0 + 8 * MINUTE + 30_000, 7);
+    for (let i = 0; i < 2; i++) put(s, `m10-${i}`, T0 + 10 * MINUTE + i * 1000);
+    // Minutes 0 - 6 go whole; of minutes 7 and 8 only the pinned entries stay.
+    s.expire(T0 + 8 * MINUTE + 40_000);
+    assert.equal(s.size, 7);
+    assert.ok(s.has('late7') && s.has('late8') && !s.has('m8-0') && !s.has('m7-2'));
+    // Newest first, two, three and one entry (minute 8) fit a budget of six: only minute 7 and older is to go, which
+    // holds nothing that may go, so what memory holds from stays where it was.
+    s.expire(T0, { capacity: 6, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.heldSince, T0 + 8 * MINUTE + 40_000);
+    assert.equal(s.size, 7);
+  });
+
   test('spilled entries leave the count once the window passes their minute', () => {
     const s = filled();
     s.expire(T0, { capacity: 10, committedBefore: T0 + 60 * MINUTE });
