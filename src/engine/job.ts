@@ -97,6 +97,8 @@ export class Job {
    * awaited, each run stopped the loop for its whole length. `failed` holds its error until the loop throws it.
    */
   private housekeeping: { done: Promise<void>; failed: { error: unknown } | null } | null = null;
+  /** When the engine last let the event loop run (API requests, timers). */
+  private yieldedAt = 0;
 
   constructor(def: PipelineDefinition, source: Source, warehouse: Warehouse, config: EngineConfig) {
     this.ops = instantiate(def);
@@ -201,9 +203,6 @@ export class Job {
     const failed = this.housekeeping?.failed;
     if (failed) throw failed.error;
   }
-
-  /** When the engine last let the event loop run (API requests, timers). */
-  private yieldedAt = 0;
 
   /** Pushes a batch through the operators, each followed by the watermark (read once the batch has moved it). */
   private async advance(batch: unknown[], watermark: () => number): Promise<void> {
