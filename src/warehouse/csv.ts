@@ -24,8 +24,11 @@ const MAX_FREE_BLOCKS = 64;
 
 /** A block no rows need any more, for later rows. */
 function giveBack(block: Buffer): void {
-  if (freeBlocks.length < MAX_FREE_BLOCKS) freeBlocks.push(block);
+  if (freeBlocks.length < MAX_FREE_BLOCKS && block.length === BLOCK_BYTES) freeBlocks.push(block);
 }
+
+const SEPARATOR_BYTE = FIELD_SEPARATOR.charCodeAt(0);
+const ROW_END_BYTE = ROW_SEPARATOR.charCodeAt(0);
 
 /**
  * One table's CSV rows for one checkpoint, encoded to UTF-8 a few hundred rows at a time. The engine makes millions
@@ -47,6 +50,71 @@ export class CsvRows {
     this.pending.push(row);
     this.length++;
     if (this.pending.length === STRING_ROWS) this.encode();
+  }
+
+  /**
+   * Starts a row written in place, of at most `maxBytes` bytes, by `int`, `text`, `copy` and `sep`, ended by `end`:
+   * no string for the row, and the bytes of a received line copied as they are.
+   */
+  begin(maxBytes: number): void {
+    if (this.pending.length > 0) this.encode();
+    if (this.block !== null && this.block.length - this.used >= maxBytes) return;
+    this.seal();
+    this.block = maxBytes > BLOCK_BYTES ? Buffer.allocUnsafeSlow(maxBytes) : this.newBlock();
+  }
+
+  /** A number as String() writes it: a safe integer digit by digit, no string. */
+  int(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.text(String(n));
+      return;
+    }
+    const b = this.block!;
+    let o = this.used;
+    if (n < 0) {
+      b[o++] = 0x2d;
+      n = -n;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    o += digits;
+    this.used = o;
+    do {
+      const q = Math.floor(n / 10);
+      b[--o] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+  }
+
+  /** A string, as UTF-8 (at most three bytes a UTF-16 unit, for `begin`'s bound). */
+  text(s: string): void {
+    const b = this.block!;
+    let o = this.used;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.used = o + b.write(s.slice(i), o);
+        return;
+      }
+      b[o++] = c;
+    }
+    this.used = o;
+  }
+
+  /** Bytes as they are. */
+  copy(data: Buffer, at: number, end: number): void {
+    this.used += data.copy(this.block!, this.used, at, end);
+  }
+
+  /** The field separator. */
+  sep(): void {
+    this.block![this.used++] = SEPARATOR_BYTE;
+  }
+
+  /** Ends the row begun. */
+  end(): void {
+    this.block![this.used++] = ROW_END_BYTE;
+    this.length++;
   }
 
   /** The rows as bytes, each row ended by ROW_SEPARATOR. */
@@ -74,9 +142,13 @@ export class CsvRows {
         this.blocks.push(Buffer.from(text));
         return;
       }
-      this.block = freeBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+      this.block = this.newBlock();
     }
     this.used += this.block.write(text, this.used);
+  }
+
+  private newBlock(): Buffer {
+    return freeBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
   }
 
   /** Ends the block being filled: its written part joins the blocks, copied when most of the block is unused. */

@@ -55,3 +55,38 @@ test('rows written while others are in flight never share their blocks; released
   assert.equal(text(later), `${laterRows.join('\n')}\n`);
   assert.equal(text(second), `${rowsOf(3, 20_000).join('\n')}\n`);
 });
+
+test('rows written in place are the bytes of their fields as text, mixed with rows given as strings, in order', () => {
+  const numbers = [0, -0, 7, -12, 2 ** 31, 2 ** 53 - 1, -(2 ** 53 - 1), 1767225600834, 1.5, -0.25, 2 ** 53 + 2, 1e21];
+  const texts = ['', 'r1-9', 'é', '€😀', '\ud800 lone', 'x'.repeat(300), '<b>"q"</b>'];
+  const line = Buffer.from('[{"a":"ünï"}]\nnot this');
+  const lineEnd = line.indexOf('\n');
+  const csv = new CsvRows();
+  const expected: string[] = [];
+  for (let i = 0; i < 30_000; i++) {
+    const n = numbers[i % numbers.length]!;
+    const t = texts[i % texts.length]!;
+    if (i % 5 === 0) {
+      csv.push(`${t}\x01${n}`);
+      expected.push(`${Buffer.from(t).toString()}\x01${n}`);
+      continue;
+    }
+    // A row near the block's end must still fit the block it begins in.
+    csv.begin(64 + 3 * t.length + lineEnd);
+    csv.int(n);
+    csv.sep();
+    csv.text(t);
+    csv.sep();
+    csv.copy(line, 0, lineEnd);
+    csv.end();
+    expected.push(`${n}\x01${Buffer.from(t).toString()}\x01[{"a":"ünï"}]`);
+  }
+  // One row larger than a block.
+  const big = 'b'.repeat(1_500_000);
+  csv.begin(big.length + 8);
+  csv.text(big);
+  csv.end();
+  expected.push(big);
+  assert.equal(csv.length, expected.length);
+  assert.equal(text(csv), `${expected.join('\n')}\n`);
+});

@@ -43,7 +43,14 @@ export class CompositeSource implements Source {
       if (records.length >= max) break;
       const poll = await part.poll(max - records.length);
       for (const r of poll.records)
-        records.push({ line: r.line, bytes: r.bytes, seq: r.seq * PARTS + i, split: splitOf(r.split ?? 0, i) });
+        records.push({
+          data: r.data,
+          at: r.at,
+          end: r.end,
+          bytes: r.bytes,
+          seq: r.seq * PARTS + i,
+          split: splitOf(r.split ?? 0, i),
+        });
       // A part that never ends (a binlog) does not hold the others' end back once it has nothing pending.
       this.ended[i] ||= poll.end;
       if (!poll.end && !(poll.records.length === 0 && part.unbounded)) allEnded = false;

@@ -106,6 +106,11 @@ class StdinInput implements ByteInput {
   async close(): Promise<void> {}
 }
 
+/** The record of an overlong line: its head, and its whole size. */
+function headRecord(o: { seq: number; head: Buffer; total: number }): SourceRecord {
+  return { data: o.head, at: 0, end: o.head.length, bytes: o.total, seq: o.seq };
+}
+
 function fingerprintOf(prefix: Buffer): string {
   return `${prefix.length}:${createHash('sha256').update(prefix).digest('hex')}`;
 }
@@ -204,7 +209,7 @@ export class FileSource implements Source {
       const from = this.starts[this.head]!;
       const nl = this.newlines[this.head]!;
       const end = Math.min(nl, from + this.opts.maxLineBytes);
-      take.push({ line: this.data.toString('utf8', from, end), bytes: nl - from, seq: this.base + from });
+      take.push({ data: this.data, at: from, end, bytes: nl - from, seq: this.base + from });
       this.pos = this.base + nl + 1;
     }
     if (this.tail && take.length < max && this.head === this.starts.length) {
@@ -233,7 +238,7 @@ export class FileSource implements Source {
       }
       const o = this.overlong;
       o.total += nl;
-      this.lead = { record: { line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, next: o.seq + o.total + 1 };
+      this.lead = { record: headRecord(o), next: o.seq + o.total + 1 };
       this.overlong = null;
       start = nl + 1;
       this.carryStart = o.seq + o.total + 1;
@@ -269,11 +274,11 @@ export class FileSource implements Source {
   private flushTail(): void {
     if (this.overlong) {
       const o = this.overlong;
-      this.tail = { record: { line: o.head.toString('utf8'), bytes: o.total, seq: o.seq }, next: o.seq + o.total };
+      this.tail = { record: headRecord(o), next: o.seq + o.total };
       this.overlong = null;
     } else if (this.carry.length > 0) {
       this.tail = {
-        record: { line: this.carry.toString('utf8'), bytes: this.carry.length, seq: this.carryStart },
+        record: { data: this.carry, at: 0, end: this.carry.length, bytes: this.carry.length, seq: this.carryStart },
         next: this.carryStart + this.carry.length,
       };
     }

@@ -247,7 +247,9 @@ export class KafkaSource implements Source {
             // A record without a value (a tombstone) is an empty line: dead-lettered, not lost.
             const value = r.value ?? EMPTY;
             this.buffer.push({
-              line: value.toString('utf8'),
+              data: value,
+              at: 0,
+              end: value.length,
               bytes: value.length,
               seq: kafkaSeq(p, offset),
               split: p,

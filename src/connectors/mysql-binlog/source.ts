@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { errors, isAdwError, type AdwError } from '../../errors.ts';
 import { dimensionKeys, dimensionTables, type DimensionTable } from '../../events/schema.ts';
-import type { Source, SourcePoll, SourceRecord } from '../source.ts';
+import { lineRecord, type Source, type SourcePoll, type SourceRecord } from '../source.ts';
 import { mysqlConnection } from './options.ts';
 import { wireRow } from './schema.ts';
 
@@ -250,7 +250,7 @@ export class MySqlBinlogSource implements Source {
       tx = this.ready[0]
     ) {
       this.ready.shift();
-      for (const line of tx.lines) records.push({ line, bytes: Buffer.byteLength(line), seq: this.pos.n++ });
+      for (const line of tx.lines) records.push(lineRecord(line, this.pos.n++));
       this.pos.gtid = tx.gtid;
     }
     return { records, end: false };

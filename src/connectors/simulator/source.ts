@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { Source, SourcePoll, SourceRecord } from '../source.ts';
+import { lineRecord, type Source, type SourcePoll } from '../source.ts';
 import type { TakeLines, TrafficThreadData } from './traffic-thread.ts';
 
 /** Options of the live simulator source. */
@@ -42,7 +42,7 @@ export class LiveSimulatorSource implements Source {
     thread.postMessage({ untilMs: Date.now(), max } satisfies TakeLines);
     const [lines] = (await answer.finally(() => thread.unref())) as [string[]];
     if (lines.length === 0) await sleep(50);
-    const records: SourceRecord[] = lines.map((line) => ({ line, bytes: Buffer.byteLength(line), seq: this.count++ }));
+    const records = lines.map((line) => lineRecord(line, this.count++));
     return { records, end: false };
   }
 

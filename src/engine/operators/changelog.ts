@@ -1,6 +1,6 @@
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import { sketchField, userSketchEntry } from '../../catalogue/user-sketch.ts';
-import type { SourceRecord } from '../../connectors/source.ts';
+import { lineOf, type SourceRecord } from '../../connectors/source.ts';
 import { errors } from '../../errors.ts';
 import { dwaAdMinute, dwaCellKey } from '../../layers/dwa.ts';
 import { dwdAdEventJoined } from '../../layers/dwd.ts';
@@ -68,14 +68,15 @@ export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   processBatch(batch: SourceRecord[]): void {
     // The checkpoint counters stay at zero: they count input records, which the ingest counted already.
     for (const r of batch) {
+      const line = lineOf(r);
       let change: Change;
       try {
-        change = JSON.parse(r.line) as Change;
+        change = JSON.parse(line) as Change;
       } catch {
-        throw errors.flinkOutput(`not a debezium-json change: ${r.line.slice(0, 200)}`);
+        throw errors.flinkOutput(`not a debezium-json change: ${line.slice(0, 200)}`);
       }
       const row = change.after ?? change.before;
-      if (row === null || row === undefined) throw errors.flinkOutput(`a change with no row: ${r.line.slice(0, 200)}`);
+      if (row === null || row === undefined) throw errors.flinkOutput(`a change with no row: ${line.slice(0, 200)}`);
       if ('event_id' in row) this.detail(change);
       else this.aggregate(change);
     }

@@ -91,7 +91,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       const v = validateLine(p.raw, Buffer.byteLength(p.raw), ctx.config.limits, Number.MAX_SAFE_INTEGER);
       if (v.ok && v.record.kind !== 'request' && v.record.kind !== 'dim')
         this.wait({
-          ev: Object.assign(v.record, { seq: p.seq, split: 0, raw: p.raw, late: false }),
+          ev: Object.assign(v.record, { seq: p.seq }),
           emittedEpoch: -1,
           done: false,
         });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompositeSource } from '../../../src/connectors/composite/source.ts';
-import type { Source, SourceRecord } from '../../../src/connectors/source.ts';
+import { lineRecord, type Source, type SourceRecord } from '../../../src/connectors/source.ts';
 
 /** A source of fixed records that says which splits it has records in. */
 function part(id: string, records: SourceRecord[], splits?: number[]): Source {
@@ -22,12 +22,11 @@ function part(id: string, records: SourceRecord[], splits?: number[]): Source {
 }
 
 test("the splits a composite names are its records' splits: each part's apart from the others'", async () => {
-  const line = '{}';
   const composite = new CompositeSource([
-    part('dims', [{ line, bytes: 2, seq: 1 }]),
+    part('dims', [lineRecord('{}', 1)]),
     part(
       'events',
-      [0, 1, 2].map((p) => ({ line, bytes: 2, seq: 10 + p, split: p })),
+      [0, 1, 2].map((p) => ({ ...lineRecord('{}', 10 + p), split: p })),
       [0, 2],
     ),
   ]);

@@ -1,4 +1,4 @@
-import type { SourceRecord } from '../../../src/connectors/source.ts';
+import { lineOf, type SourceRecord } from '../../../src/connectors/source.ts';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -36,11 +36,29 @@ async function opened(
   return src;
 }
 
+/** A record with its line as text. */
+interface Line {
+  line: string;
+  bytes: number;
+  seq: number;
+}
+
+/** A record's line as text, made before the next poll (the record's bytes are valid until then only). */
+function asLine(r: SourceRecord): Line {
+  return { line: lineOf(r), bytes: r.bytes, seq: r.seq };
+}
+
+/** One poll, its records with their lines as text. */
+async function pollLines(src: FileSource, max: number): Promise<{ records: Line[]; end: boolean }> {
+  const p = await src.poll(max);
+  return { records: p.records.map(asLine), end: p.end };
+}
+
 /** Polls to the end; checks that no poll returns more than `max`. */
-async function drain(src: FileSource, max = 1000): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
+async function drain(src: FileSource, max = 1000): Promise<Line[]> {
+  const out: Line[] = [];
   for (let i = 0; i < 100_000; i++) {
-    const p = await src.poll(max);
+    const p = await pollLines(src, max);
     assert.ok(p.records.length <= max, `poll(${max}) returned ${p.records.length} records`);
     out.push(...p.records);
     if (p.end) return out;
@@ -49,8 +67,8 @@ async function drain(src: FileSource, max = 1000): Promise<SourceRecord[]> {
 }
 
 /** What the reader should give for `content`: one record per newline-terminated line, plus an unterminated tail. */
-function expectedRecords(content: Buffer): SourceRecord[] {
-  const out: SourceRecord[] = [];
+function expectedRecords(content: Buffer): Line[] {
+  const out: Line[] = [];
   let start = 0;
   for (let nl = content.indexOf(10); nl >= 0; nl = content.indexOf(10, start)) {
     out.push({ line: content.toString('utf8', start, nl), bytes: nl - start, seq: start });
@@ -120,7 +138,7 @@ describe('lines and their positions', () => {
 
   test('an empty file ends at once with no records', async () => {
     const src = await opened(await file(''), { chunkBytes: 7 });
-    const p = await src.poll(10);
+    const p = await pollLines(src, 10);
     await src.close();
     assert.deepEqual(p, { records: [], end: true });
     assert.equal(Number(src.position()), 0);
@@ -144,11 +162,11 @@ describe('poll(max) and resuming from position()', () => {
 
   test('poll(max) never returns more than max, and positions only grow to the end of the last record', async () => {
     const src = await opened(await file(content), { chunkBytes: 7 });
-    const got: SourceRecord[] = [];
+    const got: Line[] = [];
     let last = Number(src.position());
     assert.equal(last, 0);
     for (;;) {
-      const p = await src.poll(3);
+      const p = await pollLines(src, 3);
       assert.ok(p.records.length <= 3);
       got.push(...p.records);
       const pos = Number(src.position());
@@ -172,9 +190,9 @@ describe('poll(max) and resuming from position()', () => {
     test(`re-opening at position() after ${polls} polls yields exactly the remaining lines (chunkBytes ${chunkBytes})`, async () => {
       const path = await file(content);
       const first = await opened(path, { chunkBytes });
-      const head: SourceRecord[] = [];
+      const head: Line[] = [];
       for (let i = 0; i < polls; i++) {
-        const p = await first.poll(2);
+        const p = await pollLines(first, 2);
         assert.ok(p.records.length <= 2);
         head.push(...p.records);
       }
@@ -200,7 +218,7 @@ describe('poll(max) and resuming from position()', () => {
     const fingerprint = first.fingerprint();
     await first.close();
     const second = await opened(path, {}, position, fingerprint);
-    assert.deepEqual(await second.poll(10), { records: [], end: true });
+    assert.deepEqual(await pollLines(second, 10), { records: [], end: true });
     await second.close();
   });
 });
@@ -238,7 +256,7 @@ describe('over-long lines', () => {
     const content = Buffer.from(`${'Q'.repeat(30)}\nnext\nlast\n`);
     const path = await file(content);
     const first = await opened(path, { chunkBytes: 7, maxLineBytes: 10 });
-    const p = await first.poll(1);
+    const p = await pollLines(first, 1);
     assert.deepEqual(p.records, [{ line: 'Q'.repeat(10), bytes: 30, seq: 0 }]);
     const position = first.position();
     assert.equal(position, '31');
@@ -275,7 +293,7 @@ describe('fingerprints and errors', () => {
   test('re-opening the same file with the fingerprint taken after reading succeeds', async () => {
     const path = await file(sample);
     const first = await opened(path, { chunkBytes: 16 });
-    await first.poll(3);
+    await pollLines(first, 3);
     const position = first.position();
     const fingerprint = first.fingerprint();
     await first.close();
@@ -298,7 +316,7 @@ describe('fingerprints and errors', () => {
 
   test('re-opening a different file with that fingerprint rejects with ADW_ERR_INPUT_MISMATCH', async () => {
     const first = await opened(await file('one\ntwo\nthree\n'));
-    await first.poll(2);
+    await pollLines(first, 2);
     const position = first.position();
     const fingerprint = first.fingerprint();
     await first.close();
@@ -327,11 +345,11 @@ describe('following a file that grows', () => {
     const path = await file('{"a":1}\n{"b":');
     const src = new FileSource({ path, follow: true, chunkBytes: 4 });
     await src.open(null, null);
-    const got: SourceRecord[] = [];
-    for (let i = 0; i < 20; i++) got.push(...(await src.poll(100)).records);
+    const got: Line[] = [];
+    for (let i = 0; i < 20; i++) got.push(...(await pollLines(src, 100)).records);
     assert.deepEqual(got, [{ line: '{"a":1}', bytes: 7, seq: 0 }]);
     await writeFile(path, '2}\n{"c":3}\n', { flag: 'a' });
-    for (let i = 0; i < 20 && got.length < 3; i++) got.push(...(await src.poll(100)).records);
+    for (let i = 0; i < 20 && got.length < 3; i++) got.push(...(await pollLines(src, 100)).records);
     assert.deepEqual(got.slice(1), [
       { line: '{"b":2}', bytes: 7, seq: 8 },
       { line: '{"c":3}', bytes: 7, seq: 16 },

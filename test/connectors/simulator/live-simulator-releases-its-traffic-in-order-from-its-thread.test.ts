@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LiveSimulatorSource } from '../../../src/connectors/simulator/source.ts';
+import { lineOf } from '../../../src/connectors/source.ts';
 import { buildDimensions, dimensionLines } from '../../../src/simulator/dimensions.ts';
 import { resolveSimulatorOptions } from '../../../src/simulator/options.ts';
 import { TrafficGenerator } from '../../../src/simulator/traffic.ts';
@@ -21,8 +22,9 @@ test('the live simulator releases its seed traffic in order, once, as it arrives
       assert.equal(poll.end, false);
       for (const r of poll.records) {
         assert.equal(r.seq, polled.length);
-        assert.equal(r.bytes, Buffer.byteLength(r.line));
-        polled.push({ line: r.line, polledAt });
+        const line = lineOf(r);
+        assert.equal(r.bytes, Buffer.byteLength(line));
+        polled.push({ line, polledAt });
       }
     }
     assert.equal(source.position(), String(polled.length));
