@@ -34,21 +34,23 @@ export function userSketchEntry(userId: string): number {
   return (register << SKETCH_RANK_BITS) | rank;
 }
 
-/**
- * A sketch's entries as a CSV field: a list literal, sorted so equal sketches write equal rows, each register once
- * with its highest rank (entries may repeat a register); empty for none.
- */
-export function sketchField(entries: Iterable<number>): string {
+/** A sketch's entries sorted, so equal sketches write equal rows, each register once with its highest rank. */
+export function sketchEntries(entries: Iterable<number>): number[] {
   const sorted = [...entries].sort((a, b) => a - b);
-  let field = '';
+  const out: number[] = [];
   for (let i = 0; i < sorted.length; i++) {
     const e = sorted[i]!;
     const next = sorted[i + 1];
     // Sorted, a register's highest rank comes last among its entries.
-    if (next !== undefined && next >> SKETCH_RANK_BITS === e >> SKETCH_RANK_BITS) continue;
-    field += field === '' ? `[${e}` : `,${e}`;
+    if (next === undefined || next >> SKETCH_RANK_BITS !== e >> SKETCH_RANK_BITS) out.push(e);
   }
-  return field === '' ? '' : `${field}]`;
+  return out;
+}
+
+/** A sketch's entries as a CSV field: a list literal of `sketchEntries`; empty for none. */
+export function sketchField(entries: Iterable<number>): string {
+  const kept = sketchEntries(entries);
+  return kept.length === 0 ? '' : `[${kept.join(',')}]`;
 }
 
 /** The same entry in DuckDB SQL, from a VARCHAR expression (for recomputing sketches from ODS or DWD). */
