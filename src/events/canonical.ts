@@ -1,9 +1,18 @@
-import { checkRecord, type Received, type ValidationLimits } from './validate.ts';
+import { deviceTypes, eventTypes, type FollowType, osValues } from './schema.ts';
+import {
+  bidMicros,
+  followRecord,
+  isEventTime,
+  isId,
+  isMoney,
+  isPositiveInt,
+  isRegion,
+  type Received,
+  requestRecord,
+  type ValidationLimits,
+} from './validate.ts';
 
-/**
- * The fields an ad event's checks read (`checkRecord`), in the order a canonical line's object lists them. A field
- * the checks read that is missing here would be missing on the fast path only: its lines would take JSON.parse's.
- */
+/** The fields an ad event's checks read, by their index here. */
 const FIELDS = [
   'type',
   'request_id',
@@ -18,13 +27,37 @@ const FIELDS = [
   'ad_id',
   'bid_price',
 ] as const;
+/** Each field's index in FIELDS. */
+const F = Object.fromEntries(FIELDS.map((name, i) => [name, i])) as Record<(typeof FIELDS)[number], number>;
 
-/** Each field's name as bytes, by the name's length. */
-const NAMES_BY_LENGTH: { index: number; bytes: Uint8Array }[][] = [];
-for (const [index, name] of FIELDS.entries()) {
-  NAMES_BY_LENGTH[name.length] ??= [];
-  NAMES_BY_LENGTH[name.length]!.push({ index, bytes: Buffer.from(name, 'latin1') });
+/** Byte strings by their length, each with its index in the list it came from. */
+type ByLength = { index: number; bytes: Uint8Array }[][];
+function byLength(names: readonly string[]): ByLength {
+  const out: ByLength = [];
+  for (const [index, name] of names.entries()) {
+    out[name.length] ??= [];
+    out[name.length]!.push({ index, bytes: Buffer.from(name, 'latin1') });
+  }
+  return out;
 }
+const FIELD_NAMES = byLength(FIELDS);
+const EVENT_TYPES = byLength(eventTypes);
+const OS_VALUES = byLength(osValues);
+const DEVICE_TYPES = byLength(deviceTypes);
+
+// What the scan found of each field: its kind, and where its string is or what its number is.
+const ABSENT = 0;
+const STRING = 1;
+const NUMBER = 2;
+const TRUE = 3;
+const FALSE = 4;
+const NULL = 5;
+const kinds = new Uint8Array(FIELDS.length);
+const starts = new Int32Array(FIELDS.length);
+const ends = new Int32Array(FIELDS.length);
+const numbers = new Float64Array(FIELDS.length);
+/** Where the scan is in the line. */
+let pos = 0;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -39,17 +72,13 @@ const NINE = 0x39;
 /** Powers of ten up to the largest exact as a double, 10^22. */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
-/** The values of FIELDS read from the line being scanned (undefined: absent). */
-const values: unknown[] = new Array(FIELDS.length).fill(undefined);
-/** Where the scan is in the line. */
-let pos = 0;
-
 /**
- * Reads an ad event line in canonical form straight from its bytes, as JSON.parse would read it, and checks it with
- * the same `checkRecord`: one flat object without whitespace, its keys and string values printable ASCII without
- * escapes, its numbers without exponent and exact as integers over a power of ten. Anything else, and every record
- * that fails a check, is null: the caller then takes `validateLine`'s path, which says why. The simulator's lines
- * are canonical, as a collector's or an SDK's JSON.stringify makes them.
+ * Reads an ad event line in canonical form straight from its bytes, as JSON.parse would read it, and checks its values
+ * with validation's own checks: one flat object without whitespace, its keys and string values printable ASCII
+ * without escapes, its numbers without exponent and exact as integers over a power of ten. Anything else, and every
+ * record that fails a check, is null: the caller then takes `validateLine`'s path, which says why. The simulator's
+ * lines are canonical, as a collector's or an SDK's JSON.stringify makes them; JSON.parse's objects and strings were
+ * half of validation's time.
  */
 export function readCanonical(
   data: Buffer,
@@ -60,7 +89,7 @@ export function readCanonical(
   now: number,
 ): Received | null {
   if (byteLength !== end - at || byteLength > limits.maxRecordBytes || data[at] !== OPEN) return null;
-  values.fill(undefined);
+  kinds.fill(ABSENT);
   pos = at + 1;
   for (;;) {
     if (data[pos] !== QUOTE) return null;
@@ -72,108 +101,143 @@ export function readCanonical(
       if (c === BACKSLASH) return null;
       pos++;
     }
-    const field = fieldOf(data, keyAt, pos - keyAt);
+    const field = find(FIELD_NAMES, data, keyAt, pos);
     if (data[++pos] !== COLON) return null;
     pos++;
-    const value = readValue(data, end);
-    if (value === INVALID) return null;
     // A key given twice has its last value, as in JSON.parse's object.
-    if (field >= 0) values[field] = value;
+    if (!readValue(data, end, field)) return null;
     if (pos >= end) return null;
     if (data[pos] === COMMA) pos++;
     else if (data[pos] === CLOSE && pos + 1 === end) break;
     else return null;
   }
-  const v = values;
-  // Absent fields are undefined here, as on JSON.parse's object; a dimension change (a nested row) never gets here.
-  return checkRecord(
-    {
-      type: v[0],
-      request_id: v[1],
-      event_id: v[2],
-      ts: v[3],
-      user_id: v[4],
-      os: v[5],
-      device_type: v[6],
-      region: v[7],
-      slot_id: v[8],
-      filled: v[9],
-      ad_id: v[10],
-      bid_price: v[11],
-    },
-    limits,
-    now,
+  return kinds[F.type] === STRING ? record(data, limits, now) : null;
+}
+
+/** The record of the fields scanned, when every check passes. */
+function record(data: Buffer, limits: ValidationLimits, now: number): Received | null {
+  const type = find(EVENT_TYPES, data, starts[F.type]!, ends[F.type]!);
+  if (type < 0) return null;
+  const ts = numbers[F.ts]!;
+  if (kinds[F.ts] !== NUMBER || !isEventTime(ts, limits, now)) return null;
+  if (eventTypes[type] !== 'request') {
+    const id = idOf(data, F.event_id);
+    const requestId = idOf(data, F.request_id);
+    if (id === null || requestId === null) return null;
+    return followRecord(eventTypes[type] as FollowType, id, requestId, ts);
+  }
+  const filled = kinds[F.filled] === TRUE;
+  if (!filled && kinds[F.filled] !== FALSE) return null;
+  // An unfilled request's ad and price are not read, whatever they are.
+  if (filled && !(kinds[F.ad_id] === NUMBER && isPositiveInt(numbers[F.ad_id]!))) return null;
+  if (filled && !(kinds[F.bid_price] === NUMBER && isMoney(numbers[F.bid_price]!))) return null;
+  if (!(kinds[F.slot_id] === NUMBER && isPositiveInt(numbers[F.slot_id]!))) return null;
+  const os = kinds[F.os] === STRING ? find(OS_VALUES, data, starts[F.os]!, ends[F.os]!) : -1;
+  const device =
+    kinds[F.device_type] === STRING ? find(DEVICE_TYPES, data, starts[F.device_type]!, ends[F.device_type]!) : -1;
+  if (os < 0 || device < 0 || kinds[F.region] !== STRING) return null;
+  const region = ascii(data, starts[F.region]!, ends[F.region]!);
+  const id = idOf(data, F.request_id);
+  const userId = idOf(data, F.user_id);
+  if (id === null || userId === null || !isRegion(region)) return null;
+  return requestRecord(
+    id,
+    ts,
+    userId,
+    osValues[os]!,
+    deviceTypes[device]!,
+    region,
+    numbers[F.slot_id]!,
+    filled,
+    filled ? numbers[F.ad_id]! : null,
+    filled ? bidMicros(numbers[F.bid_price]!) : 0,
   );
 }
 
-/** Marks a value the scan does not read (JSON.parse reads it, or refuses it). */
-const INVALID = Symbol('invalid');
+/** The field's id, or null when it is not one. */
+function idOf(data: Buffer, field: number): string | null {
+  if (kinds[field] !== STRING) return null;
+  const id = ascii(data, starts[field]!, ends[field]!);
+  return isId(id) ? id : null;
+}
 
-/** The index in FIELDS of the key at `data[o, o + n)`, -1 for another key. */
-function fieldOf(data: Buffer, o: number, n: number): number {
-  const names = NAMES_BY_LENGTH[n];
-  if (names === undefined) return -1;
-  next: for (const { index, bytes } of names) {
-    for (let i = 0; i < n; i++) if (data[o + i] !== bytes[i]) continue next;
+/** The index of the byte string `data[from, to)` among `names`, -1 when it is none of them. */
+function find(names: ByLength, data: Buffer, from: number, to: number): number {
+  const candidates = names[to - from];
+  if (candidates === undefined) return -1;
+  next: for (const { index, bytes } of candidates) {
+    for (let i = 0; i < bytes.length; i++) if (data[from + i] !== bytes[i]) continue next;
     return index;
   }
   return -1;
 }
 
-/** The value at `pos`, leaving `pos` after it. */
-function readValue(data: Buffer, end: number): unknown {
+/** Reads the value at `pos` into `field`'s slot (-1: another key's, not kept), leaving `pos` after it. */
+function readValue(data: Buffer, end: number, field: number): boolean {
   const c = data[pos];
+  let kind: number;
   if (c === QUOTE) {
     const from = ++pos;
     for (;;) {
-      if (pos >= end) return INVALID;
+      if (pos >= end) return false;
       const b = data[pos]!;
       if (b === QUOTE) break;
-      if (b < 0x20 || b > 0x7e || b === BACKSLASH) return INVALID;
+      if (b < 0x20 || b > 0x7e || b === BACKSLASH) return false;
       pos++;
     }
+    if (field >= 0) {
+      starts[field] = from;
+      ends[field] = pos;
+    }
     pos++;
-    return ascii(data, from, pos - 1);
+    kind = STRING;
+  } else if (c === 0x74) kind = word(data, end, TRUE_BYTES) ? TRUE : -1;
+  else if (c === 0x66) kind = word(data, end, FALSE_BYTES) ? FALSE : -1;
+  else if (c === 0x6e) kind = word(data, end, NULL_BYTES) ? NULL : -1;
+  else {
+    const n = number(data, end);
+    if (n === undefined) return false;
+    if (field >= 0) numbers[field] = n;
+    kind = NUMBER;
   }
-  if (c === 0x74) return word(data, end, TRUE, true);
-  if (c === 0x66) return word(data, end, FALSE, false);
-  if (c === 0x6e) return word(data, end, NULL, null);
-  return number(data, end);
+  if (kind < 0) return false;
+  if (field >= 0) kinds[field] = kind;
+  return true;
 }
 
-const TRUE = Buffer.from('true');
-const FALSE = Buffer.from('false');
-const NULL = Buffer.from('null');
+const TRUE_BYTES = Buffer.from('true');
+const FALSE_BYTES = Buffer.from('false');
+const NULL_BYTES = Buffer.from('null');
 
-function word(data: Buffer, end: number, bytes: Uint8Array, value: unknown): unknown {
-  if (pos + bytes.length > end) return INVALID;
-  for (let i = 0; i < bytes.length; i++) if (data[pos + i] !== bytes[i]) return INVALID;
+function word(data: Buffer, end: number, bytes: Uint8Array): boolean {
+  if (pos + bytes.length > end) return false;
+  for (let i = 0; i < bytes.length; i++) if (data[pos + i] !== bytes[i]) return false;
   pos += bytes.length;
-  return value;
+  return true;
 }
 
 /**
  * A number `-?(0|[1-9][0-9]*)(.[0-9]+)?` whose digits make an integer below 2^53 with at most 22 after the point: that
  * integer and the power of ten to divide it by are exact doubles, so their quotient is the correctly rounded value,
- * which JSON.parse gives too.
+ * which JSON.parse gives too. Undefined for any other number or text.
  */
-function number(data: Buffer, end: number): unknown {
+function number(data: Buffer, end: number): number | undefined {
   const negative = data[pos] === MINUS;
   if (negative) pos++;
   const first = pos;
   let m = 0;
   for (; pos < end && isDigit(data[pos]!); pos++) m = m * 10 + (data[pos]! - ZERO);
   const whole = pos - first;
-  if (whole === 0 || (whole > 1 && data[first] === ZERO)) return INVALID;
+  if (whole === 0 || (whole > 1 && data[first] === ZERO)) return undefined;
   let fraction = 0;
   if (pos < end && data[pos] === DOT) {
     for (pos++; pos < end && isDigit(data[pos]!); pos++) m = m * 10 + (data[pos]! - ZERO);
     fraction = pos - first - whole - 1;
-    if (fraction === 0) return INVALID;
+    if (fraction === 0) return undefined;
   }
   // An exponent, or digits too many to be exact this way (every step of `m` was exact if the last one is).
   if (data[pos] === 0x65 || data[pos] === 0x45 || m > Number.MAX_SAFE_INTEGER || fraction >= POW10.length)
-    return INVALID;
+    return undefined;
   const v = m / POW10[fraction]!;
   return negative ? -v : v;
 }
