@@ -38,7 +38,8 @@ export interface RunContext {
  * A pipeline operator. Every operator has the same hooks, called by the job runner in this order:
  * open once (restore state from the committed warehouse), then per batch processBatch and onWatermark,
  * per checkpoint a sealing pass (processBatch with ctx.sealing set, possibly on an empty batch), onCheckpoint (add this
- * epoch's writes), and onCommit once that checkpoint is durable; close once the run ends.
+ * epoch's writes), and onCommit once that checkpoint is durable; close once the run ends. `batch` and `out` are the
+ * runner's arrays, used again for the next batch: an operator keeps records, never the arrays.
  */
 export interface Operator<I = unknown, O = unknown> {
   readonly name: string;

@@ -246,11 +246,46 @@ function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
 }
 
+const char = String.fromCharCode;
+
 /** The string of printable ASCII at `data[from, to)`. */
-function ascii(data: Buffer, from: number, to: number): string {
-  // Short ones a character at a time: a native call per string cost more (10 - 30 against 40 ns, 2026-12-07).
-  if (to - from > 12) return data.toString('latin1', from, to);
-  let s = '';
-  for (let i = from; i < to; i++) s += String.fromCharCode(data[i]!);
-  return s;
+function ascii(d: Buffer, from: number, to: number): string {
+  // One string made at once from its codes: a native call per string cost 40 ns, and adding a character at a time
+  // made a string per character (11 against 29 - 40 ns, and a sixth of the bytes, 2026-12-07).
+  const o = from;
+  switch (to - from) {
+    case 1:
+      return char(d[o]!);
+    case 2:
+      return char(d[o]!, d[o + 1]!);
+    case 3:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!);
+    case 4:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!);
+    case 5:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!, d[o + 4]!);
+    case 6:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!, d[o + 4]!, d[o + 5]!);
+    case 7:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!, d[o + 4]!, d[o + 5]!, d[o + 6]!);
+    case 8:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!, d[o + 4]!, d[o + 5]!, d[o + 6]!, d[o + 7]!);
+    case 9:
+      return char(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!, d[o + 4]!, d[o + 5]!, d[o + 6]!, d[o + 7]!, d[o + 8]!);
+    case 10:
+      return char(
+        d[o]!,
+        d[o + 1]!,
+        d[o + 2]!,
+        d[o + 3]!,
+        d[o + 4]!,
+        d[o + 5]!,
+        d[o + 6]!,
+        d[o + 7]!,
+        d[o + 8]!,
+        d[o + 9]!,
+      );
+    default:
+      return d.toString('latin1', from, to);
+  }
 }
