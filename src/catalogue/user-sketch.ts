@@ -34,22 +34,27 @@ export function userSketchEntry(userId: string): number {
   return (register << SKETCH_RANK_BITS) | rank;
 }
 
-/** A sketch's entries sorted, so equal sketches write equal rows, each register once with its highest rank. */
-export function sketchEntries(entries: Iterable<number>): number[] {
-  const sorted = [...entries].sort((a, b) => a - b);
-  const out: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const e = sorted[i]!;
-    const next = sorted[i + 1];
+/**
+ * A sketch's entries sorted, so equal sketches write equal rows, each register once with its highest rank: `entries`
+ * itself, sorted and cut short (a cell's list is its own and made once, so no copy is made of it).
+ */
+export function sketchEntries(entries: number[]): number[] {
+  if (entries.length < 2) return entries;
+  entries.sort((a, b) => a - b);
+  let kept = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const next = entries[i + 1];
     // Sorted, a register's highest rank comes last among its entries.
-    if (next === undefined || next >> SKETCH_RANK_BITS !== e >> SKETCH_RANK_BITS) out.push(e);
+    if (next === undefined || next >> SKETCH_RANK_BITS !== e >> SKETCH_RANK_BITS) entries[kept++] = e;
   }
-  return out;
+  entries.length = kept;
+  return entries;
 }
 
 /** A sketch's entries as a CSV field: a list literal of `sketchEntries`; empty for none. */
 export function sketchField(entries: Iterable<number>): string {
-  const kept = sketchEntries(entries);
+  const kept = sketchEntries([...entries]);
   return kept.length === 0 ? '' : `[${kept.join(',')}]`;
 }
 
