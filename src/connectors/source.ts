@@ -1,8 +1,9 @@
 /**
  * A record as a source delivers it: the raw line as bytes, its size, and its position in the source. The bytes are
  * `data[at, end)` of a buffer the source may fill again at its next poll (the file source reads into one buffer), so
- * whoever keeps a record past the poll that returned it keeps a copy (`lineOf`): the engine reads each line's bytes
- * once, so that a line need not become a string (a 4 MB read a string per line was 0.1 - 0.2 µs a record).
+ * whoever keeps a record past the poll that returned it keeps a copy (`lineOf`). Bytes, not text: the engine reads
+ * canonical lines from their bytes (events/canonical.ts) and the ODS copies them as they are, so most lines never
+ * become strings.
  */
 export interface SourceRecord {
   data: Buffer;

@@ -14,6 +14,7 @@ export interface CheckpointWrites {
   watermarkMs: number;
   flushedUntilMs: number;
   counters: Counters;
+  /** Accepted records as received: `logRows`. */
   ods: CsvRows;
   dimChanges: CsvRows;
   dimUpserts: { table: string; row: Record<string, unknown> }[];
@@ -24,7 +25,10 @@ export interface CheckpointWrites {
    * matched by its content: how a changelog from another engine (Flink) updates a row (removed, then added again).
    */
   dwdRemoved: CsvRows;
-  /** Requests and joined follow events (DWD, joined part), including unmatched rows corrected now. */
+  /**
+   * Requests and joined follow events (DWD, joined part), including unmatched rows corrected now: `logRows` when
+   * `dwdAppendOnly` is set.
+   */
   dwd: CsvRows;
   /**
    * Set when no later checkpoint removes `dwd`'s rows (the embedded engine's, appended and never corrected in place):
@@ -76,6 +80,14 @@ export function emptyWrites(epoch: number, source: string): CheckpointWrites {
     dwdRetracted: new CsvRows(),
     dwa: new CsvRows(),
   };
+}
+
+/**
+ * Rows of an append-only log (ODS's events, DWD's appended rows), which a warehouse keeps as compressed files: made
+ * compressed, block by block, as they are written (see CsvRows).
+ */
+export function logRows(): CsvRows {
+  return new CsvRows({ compressed: true });
 }
 
 /** Hands a committed checkpoint's row blocks back for later checkpoints' rows (see CsvRows.release). */

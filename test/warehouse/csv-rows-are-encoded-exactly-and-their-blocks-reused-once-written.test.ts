@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { zstdDecompressSync } from 'node:zlib';
 import { CsvRows } from '../../src/warehouse/csv.ts';
 
 /** Rows of every size: ASCII, 2-, 3- and 4-byte characters, empty rows, and rows longer than a block (1 MB). */
@@ -89,4 +90,30 @@ test('rows written in place are the bytes of their fields as text, mixed with ro
   expected.push(big);
   assert.equal(csv.length, expected.length);
   assert.equal(text(csv), `${expected.join('\n')}\n`);
+});
+
+test('rows made compressed are compressed as their blocks fill: the frames hold exactly the rows, bytes() refuses', async () => {
+  const rows = rowsOf(5, 20_000);
+  const csv = new CsvRows({ compressed: true });
+  for (const [i, r] of rows.entries()) {
+    if (i % 2 === 0) csv.push(r);
+    else {
+      csv.begin(3 * r.length + 1);
+      csv.text(r);
+      csv.end();
+    }
+  }
+  assert.throws(() => csv.bytes(), /compressed/);
+  const frames = await csv.compressed();
+  assert.equal(zstdDecompressSync(Buffer.concat(frames)).toString('utf8'), `${rows.join('\n')}\n`);
+  // The same rows made plain and compressed at the end read the same.
+  const plain = filled(rows);
+  assert.deepEqual(
+    zstdDecompressSync(Buffer.concat(await plain.compressed())),
+    zstdDecompressSync(Buffer.concat(frames)),
+  );
+  assert.deepEqual(
+    await new CsvRows({ compressed: true }).compressed().then((f) => zstdDecompressSync(Buffer.concat(f)).length),
+    0,
+  );
 });

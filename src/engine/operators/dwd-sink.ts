@@ -1,6 +1,6 @@
 import { dwdRequestColumns } from '../../layers/dwd.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
-import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
+import { type CheckpointWrites, logRows } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 
@@ -16,7 +16,7 @@ const NO_REQUEST = S.repeat(dwdRequestColumns.length - 1);
  */
 export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   readonly name = 'dwd-sink';
-  private joined = new CsvRows();
+  private joined = logRows();
   /** The event times of `joined`'s rows. */
   private joinedFrom = Number.POSITIVE_INFINITY;
   private joinedTo = Number.NEGATIVE_INFINITY;
@@ -77,7 +77,7 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
     writes.dwdLate = this.late;
     writes.dwdUnmatched = this.unmatched;
     writes.dwdRetracted = this.retracted;
-    this.joined = new CsvRows();
+    this.joined = logRows();
     this.joinedFrom = Number.POSITIVE_INFINITY;
     this.joinedTo = Number.NEGATIVE_INFINITY;
     this.late = new CsvRows();

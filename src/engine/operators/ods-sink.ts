@@ -1,7 +1,7 @@
 import { dimensionKeys } from '../../events/schema.ts';
 import { letGoOfLine } from '../../events/validate.ts';
 import { CsvRows } from '../../warehouse/csv.ts';
-import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
+import { type CheckpointWrites, logRows } from '../../warehouse/checkpoint-writes.ts';
 import { BaseOperator } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 
@@ -11,7 +11,7 @@ const ROW_BYTES = 64;
 /** Lands every accepted record in ODS as received (duplicates too), then passes it on. */
 export class OdsSinkOperator extends BaseOperator<Tracked, Tracked> {
   readonly name = 'ods-sink';
-  private events = new CsvRows();
+  private events = logRows();
   private dims = new CsvRows();
 
   processBatch(batch: Tracked[], out: Tracked[]): void {
@@ -45,7 +45,7 @@ export class OdsSinkOperator extends BaseOperator<Tracked, Tracked> {
   override onCheckpoint(writes: CheckpointWrites): void {
     writes.ods = this.events;
     writes.dimChanges = this.dims;
-    this.events = new CsvRows();
+    this.events = logRows();
     this.dims = new CsvRows();
   }
 }

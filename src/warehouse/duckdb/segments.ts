@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { constants, createZstdCompress } from 'node:zlib';
 import { errors } from '../../errors.ts';
 import { scratchPath } from '../../scratch.ts';
 import { odsCoverageTable } from '../../layers/meta.ts';
@@ -144,41 +143,6 @@ const MERGE_TIERS = [
   { below: 16 * 1024 * 1024, atLeast: 2 },
 ] as const;
 
-/**
- * A segment is compressed in this many zstd streams of consecutive blocks, each on its own pool thread with one
- * compression context (their frames concatenate). A frame per block (about 500 KB) made a context per block, whose
- * memory V8 counts as external: about 50 a checkpoint, and a full garbage collection about every checkpoint (37 in a
- * 2-million-event run, 21 - 24 in lanes, with 4% less CPU for the whole process in three rotations, 2026-12-06). Two
- * lanes, not four: the same CPU, and through Kafka 1.13 GB of peak memory at 5 million events against 1.18 - 1.19
- * (1.10 - 1.11 with a frame per block).
- */
-const COMPRESSION_LANES = 2;
-
-/** Blocks split into at most COMPRESSION_LANES runs of consecutive blocks, in order. */
-function lanes(blocks: Buffer[]): Buffer[][] {
-  const per = Math.ceil(blocks.length / COMPRESSION_LANES);
-  const out: Buffer[][] = [];
-  for (let i = 0; i < blocks.length; i += per) out.push(blocks.slice(i, i + per));
-  return out;
-}
-
-/** `blocks` compressed by one zstd stream, as the chunks it came out in: no copy of the rows or of the output. */
-async function compressLane(blocks: Buffer[]): Promise<Buffer[]> {
-  const bytes = blocks.reduce((n, b) => n + b.length, 0);
-  const z = createZstdCompress({
-    // Few output chunks: each waits for the busy engine thread.
-    chunkSize: Math.max(64 * 1024, bytes >> 2),
-    params: { [constants.ZSTD_c_compressionLevel]: 1 },
-  });
-  const chunks: Buffer[] = [];
-  const read = (async () => {
-    for await (const c of z) chunks.push(c as Buffer);
-  })();
-  for (const b of blocks) z.write(b);
-  z.end();
-  await read;
-  return chunks;
-}
 const SUFFIX = '.csv.zst';
 
 /** One log's segment files: where they live, the committed manifest, and the files to delete later. */
@@ -255,7 +219,10 @@ export class SegmentLog {
     const file = `${sourceTag(source)}-${epoch}-${randomBytes(3).toString('hex')}${SUFFIX}`;
     const path = join(this.dir, file);
     try {
-      const frames = (await Promise.all(lanes(rows.bytes()).map(compressLane))).flat();
+      // One zstd stream, compressed as the rows came (CsvRows `compressed`): one context, no copy of the rows. A
+      // frame per block (about 500 KB) made a context per block, whose memory V8 counts as external, and a full
+      // garbage collection about every checkpoint (2026-12-06).
+      const frames = await rows.compressed();
       mkdirSync(this.dir, { recursive: true });
       const fh = await open(path, 'w');
       try {
