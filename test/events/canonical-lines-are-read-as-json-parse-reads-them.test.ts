@@ -25,19 +25,9 @@ function agrees(line: string, before = '', after = ''): void {
 
 const follow = { type: 'exposure', event_id: 'e1', request_id: 'req-1', ts: TS + 10 };
 
+/** Every field of the records, and keys the reader must pass over or refuse. */
 const keys = fc.constantFrom(
-  'type',
-  'request_id',
-  'event_id',
-  'ts',
-  'user_id',
-  'os',
-  'device_type',
-  'region',
-  'slot_id',
-  'filled',
-  'ad_id',
-  'bid_price',
+  ...new Set([...Object.keys(filledRequest), ...Object.keys(follow)]),
   'extra',
   '__proto__',
   'tś',
