@@ -34,14 +34,21 @@ export function appRollupSql(
  */
 export function appDeltaSql(dwaDelta: string): string[] {
   const delta = (ds: AppDataset) => `app_delta_${ds.name}`;
+  // A dataset no other is rolled up from goes straight to its table: a temporary table of its rows was one more
+  // copy of every sketch entry.
+  const parents = new Set(appDatasetsInRollupOrder.map(rollupParent));
   const rollups = appDatasetsInRollupOrder.flatMap((ds) => {
     const parent = rollupParent(ds);
     const rollup = appRollupSql(ds, parent ? delta(parent) : dwaDelta, parent ? 'period' : 'minute', sketchConcat);
+    if (!parents.has(ds)) return [`INSERT INTO ${ds.table.name} ${rollup}`];
     return [
       `CREATE OR REPLACE TEMP TABLE ${delta(ds)} AS ${rollup}`,
       `INSERT INTO ${ds.table.name} SELECT * FROM ${delta(ds)}`,
     ];
   });
   // Temporary tables hold DuckDB's memory until dropped.
-  return [...rollups, ...appDatasetsInRollupOrder.map((ds) => `DROP TABLE ${delta(ds)}`)];
+  return [
+    ...rollups,
+    ...appDatasetsInRollupOrder.filter((ds) => parents.has(ds)).map((ds) => `DROP TABLE ${delta(ds)}`),
+  ];
 }
