@@ -16,7 +16,10 @@ export function keyBytes(field: number): number {
 
 /** Writes a key at `o`; returns its bytes. */
 export function writeKey(buf: Buffer, o: number, key: string, field: number): number {
-  return buf.write(key, o, field & WIDE ? 'utf16le' : 'latin1');
+  if (field & WIDE) return buf.write(key, o, 'utf16le');
+  // One byte a unit, written here: a native call cost more than the copy of a key of a few dozen characters at most.
+  for (let i = 0; i < key.length; i++) buf[o + i] = key.charCodeAt(i);
+  return key.length;
 }
 
 /** Whether the key stored at `o` with length field `field` is `key`. */

@@ -165,6 +165,23 @@ export class MemoryState<V> implements KeyedState<V> {
       this.rewrite(s, payload);
       this.unlinkBucket(s);
     }
+    this.place(s, ts, pin);
+  }
+
+  /**
+   * Sets `key` unless state holds it, in memory or spilled (`has` given `ts`): whether it did. One hash and one
+   * look-up where `has` and then `set` took two.
+   */
+  add(key: string, value: V, ts: number, pin?: number): boolean {
+    const h = hash32(key);
+    if (this.find(key, h) !== NONE) return false;
+    if (ts < this.heldSince && this.readSpilled(key, h, Math.floor(ts / this.bucketMs)) !== undefined) return false;
+    this.place(this.newSlot(key, h, this.codec.encode(value)), ts, pin);
+    return true;
+  }
+
+  /** A slot's event time, its place in its bucket's list, and its pin. */
+  private place(s: number, ts: number, pin: number | undefined): void {
     this.ts[s] = ts;
     this.linkBucket(s);
     if (pin !== undefined) {

@@ -336,6 +336,25 @@ describe('spilled entries read back from the spill file', () => {
     assert.equal(s.spilled, 3);
   });
 
+  test('add sets a key only where has says state holds none: in memory, or spilled at its event time', (t) => {
+    const { s } = spilling(t);
+    for (let m = 0; m < 10; m++) put(s, `k${m}`, T0 + m * MINUTE + 30_000);
+    s.expire(T0, { capacity: 4, committedBefore: T0 + 60 * MINUTE });
+    assert.equal(s.spilled, 6);
+    // In memory, spilled (given its own time), and new: add agrees with has, and sets only the new one.
+    for (const [key, ts] of [
+      ['k8', T0 + 8 * MINUTE + 30_000],
+      ['k1', T0 + MINUTE + 30_000],
+      ['fresh', T0 + 9 * MINUTE],
+    ] as const) {
+      const held = s.has(key, ts);
+      assert.equal(s.add(key, entry(ts, 'added'), ts), !held, key);
+      assert.equal(s.has(key, ts), true, key);
+      assert.equal(s.get(key)?.v === 'added', !held, `${key}: ${held ? 'kept as it was' : 'set'}`);
+    }
+    assert.equal(s.size, 5);
+  });
+
   test('tens of thousands of spilled keys each read back exactly', (t) => {
     const { s } = spilling(t);
     const ts = (i: number) => T0 + (i % 600) * 1000 * 6;

@@ -41,14 +41,13 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
     for (const r of batch) {
       if (r.kind === 'request') {
         out.push(r);
-      } else if (seen.has(r.id, r.ts)) {
-        ctx.counters.duplicates++;
       } else if (r.ts < seen.knownSince) {
-        this.late.push(r);
+        if (seen.has(r.id, r.ts)) ctx.counters.duplicates++;
+        else this.late.push(r);
       } else {
         // A late record is older than the next expiry may reach: pinned until its epoch is committed.
-        seen.set(r.id, r.ts, r.ts, r.late ? ctx.epoch : undefined);
-        out.push(r);
+        if (seen.add(r.id, r.ts, r.ts, r.late ? ctx.epoch : undefined)) out.push(r);
+        else ctx.counters.duplicates++;
       }
     }
     if (ctx.sealing && this.late.length > 0) {
