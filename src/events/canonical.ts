@@ -2,11 +2,12 @@ import { deviceTypes, eventTypes, type FollowType, osValues } from './schema.ts'
 import {
   bidMicros,
   followRecord,
+  ID_BYTES,
   isEventTime,
-  isId,
   isMoney,
   isPositiveInt,
   isRegion,
+  MAX_ID_LENGTH,
   type Received,
   requestRecord,
   type ValidationLimits,
@@ -154,11 +155,14 @@ function record(data: Buffer, limits: ValidationLimits, now: number): Received |
   );
 }
 
-/** The field's id, or null when it is not one. */
+/** The field's id, or null when it is not one (checked on its bytes: a regular expression a string cost more). */
 function idOf(data: Buffer, field: number): string | null {
   if (kinds[field] !== STRING) return null;
-  const id = ascii(data, starts[field]!, ends[field]!);
-  return isId(id) ? id : null;
+  const from = starts[field]!;
+  const to = ends[field]!;
+  if (to === from || to - from > MAX_ID_LENGTH) return null;
+  for (let i = from; i < to; i++) if (ID_BYTES[data[i]!] === 0) return null;
+  return ascii(data, from, to);
 }
 
 /** The index of the byte string `data[from, to)` among `names`, -1 when it is none of them. */

@@ -101,7 +101,10 @@ export function followRecord(kind: FollowType, id: string, requestId: string, ts
 
 export type Validated = { ok: true; record: Received } | { ok: false; reason: DeadLetterReason; error: string };
 
-const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** The characters of an id, as a regular expression's class, and how many it may have. */
+const ID_CHARS = 'A-Za-z0-9._:-';
+export const MAX_ID_LENGTH = 64;
+const ID = new RegExp(`^[${ID_CHARS}]{1,${MAX_ID_LENGTH}}$`);
 const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
 const OS = new Set<string>(osValues);
 const DEVICES = new Set<string>(deviceTypes);
@@ -112,6 +115,8 @@ const MAX_PRICE = 1_000_000;
 // The checks on values, for the records of JSON.parse's objects and of canonical lines (canonical.ts) alike.
 /** An id: 1 - 64 characters of [A-Za-z0-9._:-]. */
 export const isId = (v: string): boolean => ID.test(v);
+/** Whether each byte (of ASCII) is a character of ids: `isId` byte by byte, for lines read as bytes. */
+export const ID_BYTES = Uint8Array.from({ length: 256 }, (_, c) => (c < 0x80 && isId(String.fromCharCode(c)) ? 1 : 0));
 /** A region: an ISO 3166 code such as "US" or "US-CA". */
 export const isRegion = (v: string): boolean => REGION.test(v);
 export const isPositiveInt = (v: number): boolean => Number.isSafeInteger(v) && v > 0;
@@ -147,7 +152,7 @@ function field(o: Record<string, unknown>, name: string): unknown {
 function id(o: Record<string, unknown>, name: string): string {
   const v = field(o, name);
   if (typeof v !== 'string' || !isId(v))
-    throw new Invalid('bad_field', `field "${name}" must be 1-64 characters of [A-Za-z0-9._:-]`);
+    throw new Invalid('bad_field', `field "${name}" must be 1-${MAX_ID_LENGTH} characters of [${ID_CHARS}]`);
   return v;
 }
 function positiveInt(o: Record<string, unknown>, name: string): number {
