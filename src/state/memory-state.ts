@@ -46,6 +46,8 @@ export class MemoryState<V> implements KeyedState<V> {
   private readonly slotBitsOf = new Map<number, number>();
   private readonly buckets = new Map<number, Bucket>();
   private readonly pinsByEpoch = new Map<number, number[]>();
+  /** The hashes of a bucket's entries being spilled, for the spill index at once. */
+  private readonly spilledHashes: number[] = [];
   // Per slot: event time, arena offset, key length field (entry-bytes.ts), payload bytes, key hash, next slot in
   // its hash chain (or in the free list), neighbours in its bucket's list, pinning epoch (NaN: none).
   private ts = new Float64Array(INITIAL_SLOTS);
@@ -224,7 +226,7 @@ export class MemoryState<V> implements KeyedState<V> {
     for (const e of entries) {
       const b = Math.floor(e.ts / this.bucketMs);
       const h = hash32(e.key);
-      this.spills.add(h, b);
+      this.spills.add(b, [h]);
       if (!this.table) continue;
       const { field, bytes, payloadBytes } = entryBytes(e.key, this.codec.encode(e.value));
       batch.add(b, slotOf(h, this.slotBitsFor(b, sizes.get(b)!)), e.ts, field, bytes, 0, payloadBytes);
@@ -273,10 +275,11 @@ export class MemoryState<V> implements KeyedState<V> {
       let bits = -1;
       let kept = NONE;
       let keptCount = 0;
+      let spilled = 0;
       for (let s = bucket.head; s !== NONE; ) {
         const following = this.next[s]!;
         if (this.ts[s]! < horizon && Number.isNaN(this.pin[s]!)) {
-          if (spill) this.spills.add(this.hashes[s]!, b);
+          if (spill) this.spilledHashes[spilled++] = this.hashes[s]!;
           if (batch) {
             if (bits < 0) bits = this.slotBitsFor(b, bucket.count);
             const slot = slotOf(this.hashes[s]!, bits);
@@ -293,6 +296,7 @@ export class MemoryState<V> implements KeyedState<V> {
         }
         s = following;
       }
+      this.spills.add(b, this.spilledHashes, spilled);
       if (kept === NONE) this.buckets.delete(b);
       else {
         this.next[kept] = NONE;

@@ -17,15 +17,28 @@ export function slotOf(h: number, bits: number): number {
   return bits === 0 ? 0 : h >>> (32 - bits);
 }
 
-/** Spilled entries on their way to a spill table, grouped by bucket and slot, their bytes copied from where they are. */
+/** Slots a bucket has at most. */
+const SLOTS = 2 ** MAX_SLOT_BITS;
+
+/**
+ * Spilled entries on their way to a spill table, grouped by bucket and slot, their bytes copied from where they are.
+ * The groups are cut from one buffer, filled in the order the entries came: an expiry walks a bucket's entries as
+ * they lie in the state's arena, so the bytes are read in order rather than slot by slot from all over it.
+ */
 export class SpillBatch {
-  /** Bucket -> slot -> the entries' indexes below. */
-  private readonly slots = new Map<number, Map<number, number[]>>();
+  /** Each bucket's groups by slot (-1: none yet), the last bucket's at hand; each group's bucket and slot. */
+  private readonly groupsOf = new Map<number, Int32Array>();
+  private lastBucket = Number.NaN;
+  private lastGroups: Int32Array = new Int32Array(0);
+  private readonly groupBuckets: number[] = [];
+  private readonly groupSlots: number[] = [];
+  /** Per entry: its group, event time, key length field, bytes, and where its key and payload lie. */
+  private readonly group: number[] = [];
   private readonly ts: number[] = [];
   private readonly fields: number[] = [];
+  private readonly bytes: number[] = [];
   private readonly sources: Buffer[] = [];
   private readonly starts: number[] = [];
-  private readonly payloadBytes: number[] = [];
 
   get size(): number {
     return this.ts.length;
@@ -33,42 +46,65 @@ export class SpillBatch {
 
   /** An entry whose key (length field `field`) and payload lie in `src` from `start`. */
   add(bucket: number, slot: number, ts: number, field: number, src: Buffer, start: number, payloadBytes: number): void {
-    let bySlot = this.slots.get(bucket);
-    if (!bySlot) {
-      bySlot = new Map();
-      this.slots.set(bucket, bySlot);
+    if (bucket !== this.lastBucket) {
+      let bySlot = this.groupsOf.get(bucket);
+      if (bySlot === undefined) {
+        bySlot = new Int32Array(SLOTS).fill(-1);
+        this.groupsOf.set(bucket, bySlot);
+      }
+      this.lastBucket = bucket;
+      this.lastGroups = bySlot;
     }
-    const list = bySlot.get(slot);
-    if (list) list.push(this.ts.length);
-    else bySlot.set(slot, [this.ts.length]);
+    let g = this.lastGroups[slot]!;
+    if (g < 0) {
+      g = this.groupBuckets.length;
+      this.lastGroups[slot] = g;
+      this.groupBuckets.push(bucket);
+      this.groupSlots.push(slot);
+    }
+    this.group.push(g);
     this.ts.push(ts);
     this.fields.push(field);
+    this.bytes.push(keyBytes(field) + payloadBytes);
     this.sources.push(src);
     this.starts.push(start);
-    this.payloadBytes.push(payloadBytes);
   }
 
-  /** The batch as one group per bucket and slot. */
+  /**
+   * The batch as one group per bucket and slot, its entries in the order they came. The groups lie in a buffer the
+   * next batch fills again: they are for a spill table's `put`, which copies them.
+   */
   groups(): SpillGroup[] {
+    const groups = this.groupBuckets.length;
+    // Where each group starts in the buffer, then where its next entry goes.
+    const at = new Float64Array(groups + 1);
+    for (let i = 0; i < this.ts.length; i++) at[this.group[i]! + 1]! += HEADER + this.bytes[i]!;
+    for (let g = 0; g < groups; g++) at[g + 1]! += at[g]!;
+    const buf = scratch(at[groups]!);
     const out: SpillGroup[] = [];
-    for (const [bucket, bySlot] of this.slots)
-      for (const [slot, items] of bySlot) {
-        let size = 0;
-        for (const i of items) size += HEADER + keyBytes(this.fields[i]!) + this.payloadBytes[i]!;
-        const buf = Buffer.allocUnsafe(size);
-        let o = 0;
-        for (const i of items) {
-          const n = keyBytes(this.fields[i]!) + this.payloadBytes[i]!;
-          buf.writeDoubleLE(this.ts[i]!, o);
-          buf.writeUInt32LE(this.fields[i]!, o + 8);
-          buf.writeUInt32LE(this.payloadBytes[i]!, o + 12);
-          copyBytes(this.sources[i]!, this.starts[i]!, n, buf, o + HEADER);
-          o += HEADER + n;
-        }
-        out.push({ bucket, slot, entries: buf });
-      }
+    for (let g = 0; g < groups; g++)
+      out.push({ bucket: this.groupBuckets[g]!, slot: this.groupSlots[g]!, entries: buf.subarray(at[g]!, at[g + 1]!) });
+    for (let i = 0; i < this.ts.length; i++) {
+      const g = this.group[i]!;
+      const o = at[g]!;
+      const n = this.bytes[i]!;
+      buf.writeDoubleLE(this.ts[i]!, o);
+      buf.writeUInt32LE(this.fields[i]!, o + 8);
+      buf.writeUInt32LE(n - keyBytes(this.fields[i]!), o + 12);
+      copyBytes(this.sources[i]!, this.starts[i]!, n, buf, o + HEADER);
+      at[g] = o + HEADER + n;
+    }
     return out;
   }
+}
+
+/** The buffer batches' groups are cut from, grown as needed: a new one for every batch took ~50 MB more peak memory. */
+let groupBytes = Buffer.alloc(0);
+
+/** The groups' buffer, at least `n` bytes long. */
+function scratch(n: number): Buffer {
+  if (groupBytes.length < n) groupBytes = Buffer.allocUnsafeSlow(Math.max(n, 2 * groupBytes.length));
+  return groupBytes;
 }
 
 /**

@@ -46,29 +46,41 @@ export class SpillIndex {
     return this.cellHash.byteLength + this.cellBucket.byteLength;
   }
 
-  /** Records a spilled key, by its `hash32`. */
-  add(h: number, bucket: number): void {
-    if (this.locating) this.makeRoom(bucket);
-    this.count++;
-    this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + 1);
+  /** Records the first `n` of `hashes` (`hash32`s) as keys spilled from `bucket`. */
+  add(bucket: number, hashes: ArrayLike<number>, n = hashes.length): void {
+    if (n === 0) return;
+    this.count += n;
+    this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + n);
     if (!this.locating) return;
+    this.makeRoom(bucket, n);
     const offset = bucket - this.base;
     const mask = this.cellHash.length - 1;
-    let free = -1;
-    let i = this.home(h);
-    for (; this.cellBucket[i] !== this.empty; i = (i + 1) & mask) {
-      const b = this.cellBucket[i]!;
-      if (this.cellHash[i] === h && b === offset) return; // the same hash in the same bucket: one cell holds both
-      if (free < 0 && this.base + b <= this.expiredThrough) free = i;
+    let cells = 0;
+    for (let k = 0; k < n; k++) {
+      const h = hashes[k]!;
+      let free = -1;
+      let i = this.home(h);
+      let same = false;
+      for (; this.cellBucket[i] !== this.empty; i = (i + 1) & mask) {
+        const b = this.cellBucket[i]!;
+        // The same hash in the same bucket: one cell holds both.
+        if (this.cellHash[i] === h && b === offset) {
+          same = true;
+          break;
+        }
+        if (free < 0 && this.base + b <= this.expiredThrough) free = i;
+      }
+      if (same) continue;
+      if (free < 0) {
+        free = i;
+        this.filled++;
+      }
+      this.cellHash[free] = h;
+      this.cellBucket[free] = offset;
+      cells++;
     }
-    if (free < 0) {
-      free = i;
-      this.filled++;
-    }
-    this.cellHash[free] = h;
-    this.cellBucket[free] = offset;
-    this.live++;
-    this.cellCounts.set(bucket, (this.cellCounts.get(bucket) ?? 0) + 1);
+    this.live += cells;
+    this.cellCounts.set(bucket, (this.cellCounts.get(bucket) ?? 0) + cells);
   }
 
   /**
@@ -119,10 +131,10 @@ export class SpillIndex {
   }
 
   /**
-   * Readies the table for a cell of `bucket`: room below three quarters full, and offsets (from the oldest bucket
+   * Readies the table for `n` cells of `bucket`: room below three quarters full, and offsets (from the oldest bucket
    * still spilled) that reach it. A bucket spilled again after it expired first sweeps its expired cells out.
    */
-  private makeRoom(bucket: number): void {
+  private makeRoom(bucket: number, n: number): void {
     if (bucket <= this.expiredThrough) {
       this.rebuild(this.cellHash.length);
       this.expiredThrough = bucket - 1;
@@ -137,7 +149,7 @@ export class SpillIndex {
       if (newest - oldest >= WIDE) throw new RangeError(`bucket ${bucket} too far from ${oldest}`);
       this.rebuild(this.cellHash.length, oldest, newest - oldest >= NARROW ? WIDE : NARROW);
     }
-    if (4 * (this.filled + 1) > 3 * this.cellHash.length) this.rebuild(this.cellHash.length);
+    if (4 * (this.filled + n) > 3 * this.cellHash.length) this.rebuild(this.cellHash.length, this.base, this.empty, n);
   }
 
   /** The cell where a probe for `h` starts. */
@@ -146,12 +158,12 @@ export class SpillIndex {
   }
 
   /**
-   * Rehashes the cells of buckets not expired into a table of at least `cells` (more if they would fill it past
-   * half), with offsets from `base` in cells as wide as `empty` says: expired cells go.
+   * Rehashes the cells of buckets not expired into a table of at least `cells` (more if they and `more` would fill it
+   * past half), with offsets from `base` in cells as wide as `empty` says: expired cells go.
    */
-  private rebuild(cells: number, base = this.base, empty = this.empty): void {
+  private rebuild(cells: number, base = this.base, empty = this.empty, more = 1): void {
     let size = Math.max(INITIAL_CELLS, cells);
-    while (2 * (this.live + 1) > size) size *= 2;
+    while (2 * (this.live + more) > size) size *= 2;
     const hashes = this.cellHash;
     const buckets = this.cellBucket;
     const oldBase = this.base;
