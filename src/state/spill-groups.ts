@@ -17,8 +17,7 @@ export function slotOf(h: number, bits: number): number {
   return bits === 0 ? 0 : h >>> (32 - bits);
 }
 
-/** Slots a bucket has at most. */
-const SLOTS = 2 ** MAX_SLOT_BITS;
+const NO_GROUPS: Int32Array = new Int32Array(0);
 
 /**
  * Spilled entries on their way to a spill table, grouped by bucket and slot, their bytes copied from where they are.
@@ -29,7 +28,7 @@ export class SpillBatch {
   /** Each bucket's groups by slot (-1: none yet), the last bucket's at hand; each group's bucket and slot. */
   private readonly groupsOf = new Map<number, Int32Array>();
   private lastBucket = Number.NaN;
-  private lastGroups: Int32Array = new Int32Array(0);
+  private lastGroups: Int32Array = NO_GROUPS;
   private readonly groupBuckets: number[] = [];
   private readonly groupSlots: number[] = [];
   /** Per entry: its group, event time, key length field, bytes, and where its key and payload lie. */
@@ -47,13 +46,15 @@ export class SpillBatch {
   /** An entry whose key (length field `field`) and payload lie in `src` from `start`. */
   add(bucket: number, slot: number, ts: number, field: number, src: Buffer, start: number, payloadBytes: number): void {
     if (bucket !== this.lastBucket) {
-      let bySlot = this.groupsOf.get(bucket);
-      if (bySlot === undefined) {
-        bySlot = new Int32Array(SLOTS).fill(-1);
-        this.groupsOf.set(bucket, bySlot);
-      }
       this.lastBucket = bucket;
-      this.lastGroups = bySlot;
+      this.lastGroups = this.groupsOf.get(bucket) ?? NO_GROUPS;
+    }
+    if (slot >= this.lastGroups.length) {
+      // As many slots as the bucket's bits give (a batch spans dozens of buckets): a bucket of 2^16 was 256 KB.
+      const grown = new Int32Array(2 ** Math.ceil(Math.log2(slot + 1))).fill(-1);
+      grown.set(this.lastGroups);
+      this.groupsOf.set(bucket, grown);
+      this.lastGroups = grown;
     }
     let g = this.lastGroups[slot]!;
     if (g < 0) {
@@ -70,17 +71,14 @@ export class SpillBatch {
     this.starts.push(start);
   }
 
-  /**
-   * The batch as one group per bucket and slot, its entries in the order they came. The groups lie in a buffer the
-   * next batch fills again: they are for a spill table's `put`, which copies them.
-   */
+  /** The batch as one group per bucket and slot, its entries in the order they came, cut from one buffer. */
   groups(): SpillGroup[] {
     const groups = this.groupBuckets.length;
     // Where each group starts in the buffer, then where its next entry goes.
     const at = new Float64Array(groups + 1);
     for (let i = 0; i < this.ts.length; i++) at[this.group[i]! + 1]! += HEADER + this.bytes[i]!;
     for (let g = 0; g < groups; g++) at[g + 1]! += at[g]!;
-    const buf = scratch(at[groups]!);
+    const buf = Buffer.allocUnsafeSlow(at[groups]!);
     const out: SpillGroup[] = [];
     for (let g = 0; g < groups; g++)
       out.push({ bucket: this.groupBuckets[g]!, slot: this.groupSlots[g]!, entries: buf.subarray(at[g]!, at[g + 1]!) });
@@ -96,15 +94,6 @@ export class SpillBatch {
     }
     return out;
   }
-}
-
-/** The buffer batches' groups are cut from, grown as needed: a new one for every batch took ~50 MB more peak memory. */
-let groupBytes = Buffer.alloc(0);
-
-/** The groups' buffer, at least `n` bytes long. */
-function scratch(n: number): Buffer {
-  if (groupBytes.length < n) groupBytes = Buffer.allocUnsafeSlow(Math.max(n, 2 * groupBytes.length));
-  return groupBytes;
 }
 
 /**
