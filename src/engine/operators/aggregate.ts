@@ -32,8 +32,7 @@ const ROW_BYTES = 32;
 const METRIC_BYTES = 25;
 /** The most an entry of the sketch takes: its digits (below 2^31) and a comma or bracket. */
 const ENTRY_BYTES = 12;
-/** Sketch entries the lists' arrays hold at first; they double when full. */
-const INITIAL_ENTRIES = 16384;
+const NO_USERS: number[] = [];
 
 /** DWA key columns of an event with no request: all NULL. */
 const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
@@ -54,20 +53,11 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
    * position, not by name: a store by a name held in a variable was a megamorphic look-up for every event.
    */
   private metrics = new Float64Array(INITIAL_CELLS * METRICS);
-  /** Cells made this checkpoint. */
-  private cells = 0;
   /**
-   * Each cell's requests' users as sketch entries, a list linked through typed arrays (`sketchEntries` keeps each
-   * register's highest rank at the checkpoint): an array for each cell outlived young-generation collections until
-   * the checkpoint, and was copied and promoted with it. `userHead` is a cell's last entry (-1: none), `userNext`
-   * the entry before it.
+   * Each cell's requests' users as sketch entries (null for none): an array of entries, not a map by register: most
+   * cells have one request, and `sketchEntries` keeps each register's highest rank.
    */
-  private userHead = new Int32Array(INITIAL_CELLS);
-  private userEntry = new Int32Array(INITIAL_ENTRIES);
-  private userNext = new Int32Array(INITIAL_ENTRIES);
-  private entries = 0;
-  /** A cell's entries, gathered at the checkpoint. */
-  private readonly cellUsers: number[] = [];
+  private users: (number[] | null)[] = [];
   private readonly bucketMs: number;
 
   constructor(stage: Stage<'aggregate'>) {
@@ -84,13 +74,14 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     let c = cells.get(dimKey);
     if (c === undefined) {
-      c = this.cells++;
-      if (c === this.userHead.length) {
-        this.metrics = grown(this.metrics, new Float64Array(this.metrics.length * 2));
-        this.userHead = grown(this.userHead, new Int32Array(c * 2));
+      c = this.users.length;
+      if ((c + 1) * METRICS > this.metrics.length) {
+        const grown = new Float64Array(this.metrics.length * 2);
+        grown.set(this.metrics);
+        this.metrics = grown;
       }
       this.metrics.fill(0, c * METRICS, (c + 1) * METRICS);
-      this.userHead[c] = -1;
+      this.users.push(null);
       cells.set(dimKey, c);
     }
     return c;
@@ -102,21 +93,14 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       const c = this.cell(minute, r.req ? r.req.dimKey : NO_DIMENSIONS);
       this.add(c, r.type, 1, r.req?.filled ?? false);
       this.metrics[c * METRICS + BILLED]! += r.spendNanos;
-      if (r.userEntry !== null) this.addUser(c, r.userEntry);
+      if (r.userEntry !== null) {
+        const users = this.users[c];
+        if (users === null || users === undefined) this.users[c] = [r.userEntry];
+        else users.push(r.userEntry);
+      }
       // A correction moves an event counted as unmatched (no dimensions, no spend) to its request's dimensions.
       if (r.retraction) this.add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
     }
-  }
-
-  private addUser(c: number, entry: number): void {
-    const e = this.entries++;
-    if (e === this.userEntry.length) {
-      this.userEntry = grown(this.userEntry, new Int32Array(e * 2));
-      this.userNext = grown(this.userNext, new Int32Array(e * 2));
-    }
-    this.userEntry[e] = entry;
-    this.userNext[e] = this.userHead[c]!;
-    this.userHead[c] = e;
   }
 
   private add(c: number, type: DwdRow['type'], n: number, filled: boolean): void {
@@ -130,10 +114,8 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     const m = this.metrics;
     for (const [minute, cells] of this.minutes) {
       for (const [dimKey, c] of cells) {
-        const users = this.cellUsers;
-        users.length = 0;
-        for (let e = this.userHead[c]!; e >= 0; e = this.userNext[e]!) users.push(this.userEntry[e]!);
-        const entries = sketchEntries(users);
+        const users = this.users[c];
+        const entries = users === null || users === undefined ? NO_USERS : sketchEntries(users);
         // Written in place: the minute, the key, the metrics, the sketch as a list literal (empty: NULL).
         rows.begin(ROW_BYTES + 3 * dimKey.length + METRIC_BYTES * METRICS + ENTRY_BYTES * entries.length);
         rows.int(minute);
@@ -154,12 +136,6 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     }
     writes.dwa = rows;
     this.minutes = new Map();
-    this.cells = 0;
-    this.entries = 0;
+    this.users = [];
   }
-}
-
-function grown<T extends Float64Array | Int32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
