@@ -96,12 +96,17 @@ export class SpillBatch {
   }
 }
 
+/** Entries longer than this are copied by `Buffer.copy`, shorter ones byte by byte. */
+const NATIVE_COPY = 40;
+
 /**
- * Copies `n` bytes from `src` at `from` to `to` at `at`, byte by byte: an entry is a few dozen bytes, for which
- * `Buffer.copy`'s native call (and the view it makes) cost more than the copy.
+ * Copies `n` bytes from `src` at `from` to `to` at `at`: a short entry (an id and its time) byte by byte, for which
+ * `Buffer.copy`'s native call costs more than the copy, a longer one (a request's join state, 100 - 200 bytes) by that
+ * call (170 bytes: 31 - 34 against 163 - 168 ns, 2026-12-07).
  */
-function copyBytes(src: Uint8Array, from: number, n: number, to: Uint8Array, at: number): void {
-  for (let k = 0; k < n; k++) to[at + k] = src[from + k]!;
+function copyBytes(src: Buffer, from: number, n: number, to: Buffer, at: number): void {
+  if (n > NATIVE_COPY) src.copy(to, at, from, from + n);
+  else for (let k = 0; k < n; k++) to[at + k] = src[from + k]!;
 }
 
 /** Key and payload as bytes, for entries that are not in an arena already (a restore's). */

@@ -59,7 +59,19 @@ test('rows written while others are in flight never share their blocks; released
 
 test('rows written in place are the bytes of their fields as text, mixed with rows given as strings, in order', () => {
   const numbers = [0, -0, 7, -12, 2 ** 31, 2 ** 53 - 1, -(2 ** 53 - 1), 1767225600834, 1.5, -0.25, 2 ** 53 + 2, 1e21];
-  const texts = ['', 'r1-9', 'é', '€😀', '\ud800 lone', 'x'.repeat(300), '<b>"q"</b>'];
+  // Short and long: a long one is written by one native call, a short one byte by byte, each with any character.
+  const texts = [
+    '',
+    'r1-9',
+    'é',
+    '€😀',
+    '\ud800 lone',
+    'x'.repeat(300),
+    '<b>"q"</b>',
+    'ü'.repeat(25),
+    'a€😀\udc00'.repeat(8),
+    `<${'z'.repeat(60)}>`.slice(1, 50),
+  ];
   const line = Buffer.from('[{"a":"ünï"}]\nnot this');
   const lineEnd = line.indexOf('\n');
   const csv = new CsvRows();
