@@ -21,8 +21,9 @@ const NO_GROUPS: Int32Array = new Int32Array(0);
 
 /**
  * Spilled entries on their way to a spill table, grouped by bucket and slot, their bytes copied from where they are.
- * The groups are cut from one buffer, filled in the order the entries came: an expiry walks a bucket's entries as
- * they lie in the state's arena, so the bytes are read in order rather than slot by slot from all over it.
+ * The groups are cut from one buffer, filled in the order the entries came: an expiry walks a bucket's entries in the
+ * order they were written to the state's arena (newest first), so its bytes are read one entry after the next rather
+ * than slot by slot from all over it.
  */
 export class SpillBatch {
   /** Each bucket's groups by slot (-1: none yet), the last bucket's at hand; each group's bucket and slot. */
