@@ -42,6 +42,22 @@ function byLength(names: readonly string[]): ByLength {
   return out;
 }
 const FIELD_NAMES = byLength(FIELDS);
+const FIELD_BYTES = FIELDS.map((name) => Buffer.from(name, 'latin1'));
+/**
+ * The field whose key followed each field's key in the last line read (-1: another key), and at FIRST the first key,
+ * at OTHER the key after one not in FIELDS: lines of one kind come with their keys in one order, so a key is most
+ * often the one guessed, checked byte by byte rather than scanned for its end and looked up among the names.
+ */
+const FIRST = FIELDS.length;
+const OTHER = FIELDS.length + 1;
+const following = new Int8Array(FIELDS.length + 2).fill(-1);
+
+/** Whether `data` at `at` holds the key `name`: its bytes, then the closing quote. */
+function isKey(data: Buffer, at: number, end: number, name: Uint8Array): boolean {
+  if (at + name.length >= end || data[at + name.length] !== QUOTE) return false;
+  for (let i = 0; i < name.length; i++) if (data[at + i] !== name[i]) return false;
+  return true;
+}
 const EVENT_TYPES = byLength(eventTypes);
 const OS_VALUES = byLength(osValues);
 const DEVICE_TYPES = byLength(deviceTypes);
@@ -92,17 +108,25 @@ export function readCanonical(
   if (byteLength !== end - at || byteLength > limits.maxRecordBytes || data[at] !== OPEN) return null;
   kinds.fill(ABSENT);
   pos = at + 1;
+  let previous: number = FIRST;
   for (;;) {
     if (data[pos] !== QUOTE) return null;
     const keyAt = ++pos;
-    for (;;) {
-      if (pos >= end) return null;
-      const c = data[pos];
-      if (c === QUOTE) break;
-      if (c === BACKSLASH) return null;
-      pos++;
+    // The key that followed the previous one last time, if it is this one: its bytes and then a quote.
+    let field = following[previous]!;
+    if (field >= 0 && isKey(data, keyAt, end, FIELD_BYTES[field]!)) pos = keyAt + FIELD_BYTES[field]!.length;
+    else {
+      for (;;) {
+        if (pos >= end) return null;
+        const c = data[pos];
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) return null;
+        pos++;
+      }
+      field = find(FIELD_NAMES, data, keyAt, pos);
+      following[previous] = field;
     }
-    const field = find(FIELD_NAMES, data, keyAt, pos);
+    previous = field >= 0 ? field : OTHER;
     if (data[++pos] !== COLON) return null;
     pos++;
     // A key given twice has its last value, as in JSON.parse's object.
