@@ -43,13 +43,14 @@ function byLength(names: readonly string[]): ByLength {
 }
 const FIELD_NAMES = byLength(FIELDS);
 const FIELD_BYTES = FIELDS.map((name) => Buffer.from(name, 'latin1'));
-/**
- * The field whose key followed each field's key in the last line read (-1: another key), and at FIRST the first key,
- * at OTHER the key after one not in FIELDS: lines of one kind come with their keys in one order, so a key is most
- * often the one guessed, checked byte by byte rather than scanned for its end and looked up among the names.
- */
+/** Where `following` keeps the first key of a line, and the key after one not in FIELDS. */
 const FIRST = FIELDS.length;
 const OTHER = FIELDS.length + 1;
+/**
+ * The field whose key followed each field's key in the last line read (-1: another key): lines of one kind come with
+ * their keys in one order, so a key is most often the one guessed, checked byte by byte rather than scanned for its
+ * end and looked up among the names.
+ */
 const following = new Int8Array(FIELDS.length + 2).fill(-1);
 
 /** Whether `data` at `at` holds the key `name`: its bytes, then the closing quote. */
