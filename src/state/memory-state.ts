@@ -217,20 +217,26 @@ export class MemoryState<V> implements KeyedState<V> {
   }
 
   restoreSpilled(entries: readonly { key: string; value: V; ts: number }[], since: number): void {
-    const sizes = new Map<number, number>();
-    for (const e of entries) {
-      const b = Math.floor(e.ts / this.bucketMs);
-      sizes.set(b, (sizes.get(b) ?? 0) + 1);
+    // Each bucket's key hashes: for the spill index a bucket at once, and the bucket's size for its slot bits.
+    const hashes = new Map<number, number[]>();
+    const keyHashes = entries.map((e) => hash32(e.key));
+    for (let i = 0; i < entries.length; i++) {
+      const b = Math.floor(entries[i]!.ts / this.bucketMs);
+      const h = keyHashes[i]!;
+      const list = hashes.get(b);
+      if (list) list.push(h);
+      else hashes.set(b, [h]);
     }
+    for (const [b, list] of hashes) this.spills.add(b, list);
     const batch = new SpillBatch();
-    for (const e of entries) {
-      const b = Math.floor(e.ts / this.bucketMs);
-      const h = hash32(e.key);
-      this.spills.add(b, [h]);
-      if (!this.table) continue;
-      const { field, bytes, payloadBytes } = entryBytes(e.key, this.codec.encode(e.value));
-      batch.add(b, slotOf(h, this.slotBitsFor(b, sizes.get(b)!)), e.ts, field, bytes, 0, payloadBytes);
-    }
+    if (this.table)
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        const b = Math.floor(e.ts / this.bucketMs);
+        const h = keyHashes[i]!;
+        const { field, bytes, payloadBytes } = entryBytes(e.key, this.codec.encode(e.value));
+        batch.add(b, slotOf(h, this.slotBitsFor(b, hashes.get(b)!.length)), e.ts, field, bytes, 0, payloadBytes);
+      }
     if (batch.size > 0) this.table?.put(batch.groups());
     this.knownSince = since;
   }
