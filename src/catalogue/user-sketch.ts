@@ -80,10 +80,10 @@ export function sketchUnionSql(column: string): string {
 /**
  * Aggregate (DuckDB SQL): a group's sketch entries put together, neither sorted nor merged by register: a sketch whose
  * every reader takes `sketchUnionSql` of its rows (queries, compaction), so it answers as its union would, for about
- * 40% less of the rollup's work (the sort).
+ * 40% less of the rollup's work (the sort). Only the rows `filter` keeps, when given.
  */
-export function sketchConcatSql(column: string): string {
-  return `flatten(list(${column}))`;
+export function sketchConcatSql(column: string, filter?: string): string {
+  return `flatten(list(${column})${filter ? ` FILTER (WHERE ${filter})` : ''})`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { additiveColumns } from '../catalogue/metrics.ts';
 import { dwdColumnsByName } from './dwd.ts';
-import { type dwaDimensionColumns, userSketchColumn } from './dwa.ts';
+import { dwaAdMinute, type dwaDimensionColumns, userSketchColumn } from './dwa.ts';
+import { appSketchMarkTable } from './meta.ts';
 import { col, type TableDef } from './table.ts';
 
 /** One APP dataset: a rollup of DWA to a coarser grain and fewer dimensions. */
@@ -82,3 +83,40 @@ export function rollupParent(ds: AppDataset): AppDataset | null {
 
 /** The datasets in an order where each comes after the dataset it is rolled up from. */
 export const appDatasetsInRollupOrder: readonly AppDataset[] = [...appDatasets].sort(coarsestFirst).reverse();
+
+/**
+ * The dataset that holds `ds`'s users: the first of its rollup (see `rollupParent`), rolled up from DWA itself. Only
+ * those three carry user sketches: copying every request's sketch entry into each of ten datasets at every checkpoint
+ * cost more CPU than the rest of APP, and a coarser dataset's users are its root's, rolled up where they are read.
+ */
+export function usersDataset(ds: AppDataset): AppDataset {
+  const parent = rollupParent(ds);
+  return parent ? usersDataset(parent) : ds;
+}
+
+/**
+ * Rows of `source` (DWA, `timeColumn` 'minute', or an APP dataset) that `where` keeps, as rows of `ds` that carry
+ * users only: the period and dimensions, metrics 0, the sketch.
+ */
+export function usersAsRowsOf(ds: AppDataset, source: string, timeColumn: string, where: string): string {
+  const zeros = additiveColumns.map((m) => `0::BIGINT AS ${m}`).join(', ');
+  const sketch = userSketchColumn.name;
+  return `SELECT date_trunc('${ds.grain}', ${timeColumn}) AS period, ${ds.by.join(', ')}, ${zeros}, ${sketch} FROM ${source} WHERE ${sketch} IS NOT NULL AND ${where}`;
+}
+
+/**
+ * A subquery of `ds`'s rows as readers of its distinct users take them: its own, its users dataset's (see
+ * `usersDataset`), and DWA's users of the periods from the mark's on (see appSketchMarkTable), in one statement so
+ * the mark and the rows are one snapshot. A user in two of them counts once in a union; a file from before the mark
+ * has no row in its table, and its rows carry every period's users.
+ */
+export function appRowsWithUsersSql(ds: AppDataset): string {
+  const root = usersDataset(ds);
+  const mark = `(SELECT max(${appSketchMarkTable.columns[0]!.name}) FROM ${appSketchMarkTable.name})`;
+  const parts = [
+    `SELECT * FROM ${ds.table.name}`,
+    ...(root === ds ? [] : [usersAsRowsOf(ds, root.table.name, 'period', 'true')]),
+    usersAsRowsOf(ds, dwaAdMinute.name, 'minute', `minute >= date_trunc('${root.grain}', epoch_ms(${mark}))`),
+  ];
+  return `(${parts.join(' UNION ALL BY NAME ')})`;
+}

@@ -2,7 +2,7 @@ import { appDatasets } from './app.ts';
 import { dimTables } from './dim.ts';
 import { dwaAdMinute } from './dwa.ts';
 import { dwdAdEvent, dwdAdEventJoined, dwdAdEventUnmatched } from './dwd.ts';
-import { checkpointTable, odsCoverageTable } from './meta.ts';
+import { appSketchMarkTable, checkpointTable, odsCoverageTable } from './meta.ts';
 import { odsTables } from './ods.ts';
 import type { TableDef } from './table.ts';
 
@@ -16,6 +16,7 @@ export const allTables: readonly TableDef[] = [
   ...appDatasets.map((d) => d.table),
   checkpointTable,
   odsCoverageTable,
+  appSketchMarkTable,
 ];
 
 /** Views over the tables: each the union of tables with the same columns. */

@@ -1,7 +1,7 @@
 import { dimensions } from '../catalogue/dimensions.ts';
 import { additiveColumns, type AdditiveColumn, metrics } from '../catalogue/metrics.ts';
 import { sketchColumn, sketchEstimateSql, sketchUnionSql } from '../catalogue/user-sketch.ts';
-import { appDatasets, coarsestFirst, covers } from '../layers/app.ts';
+import { type AppDataset, appDatasets, appRowsWithUsersSql, coarsestFirst, covers } from '../layers/app.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
 import type { Param, QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
@@ -11,6 +11,8 @@ import { canonicalQuery, validateQuery, type QueryRequest } from './request.ts';
 interface Plan {
   table: string;
   timeColumn: string;
+  /** The APP dataset that answers, if one does. */
+  dataset?: AppDataset;
 }
 
 const DAY_MS = 86_400_000;
@@ -32,7 +34,7 @@ export function plan(q: QueryRequest): Plan {
     .filter((d) => aligned(d.grain === 'day' ? DAY_MS : HOUR_MS))
     .sort(coarsestFirst);
   const best = candidates[0];
-  if (best) return { table: best.table.name, timeColumn: 'period' };
+  if (best) return { table: best.table.name, timeColumn: 'period', dataset: best };
   return { table: dwaAdMinute.name, timeColumn: 'minute' };
 }
 
@@ -69,7 +71,9 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
         ]
       : []),
   ];
-  const innerSql = `SELECT ${inner.join(', ')} FROM ${p.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;
+  // A dataset's rows leave some periods' users to DWA: read with them.
+  const source = p.dataset && q.metrics.includes('unique_users') ? appRowsWithUsersSql(p.dataset) : p.table;
+  const innerSql = `SELECT ${inner.join(', ')} FROM ${source}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;
   const outer: string[] = [];
   if (q.granularity) outer.push('t.time AS time');
   outer.push(...q.by.map((d) => `t.${d} AS ${d}`));

@@ -7,7 +7,7 @@ import { defaultEngineConfig, type EngineConfig } from '../../src/engine/config.
 import { Job, type JobObserver, type JobOptions, type JobStatus } from '../../src/engine/job.ts';
 import { adPipeline } from '../../src/engine/pipeline.ts';
 import { sketchUnionSql } from '../../src/catalogue/user-sketch.ts';
-import { appDatasets } from '../../src/layers/app.ts';
+import { appDatasets, appRowsWithUsersSql } from '../../src/layers/app.ts';
 import { foldedDwaSql, offlineDwaSql } from '../../src/reconcile/offline.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 
@@ -158,9 +158,11 @@ export const dwaSketchesSql = `SELECT * FROM (SELECT minute, * EXCLUDE (minute, 
 /** The folded DWA and APP tables, user sketches merged, for comparing two warehouses. */
 export async function aggregateSnapshot(db: string): Promise<string[]> {
   const parts = [`${foldedDwaSql()} ORDER BY ALL`, dwaSketchesSql];
-  for (const t of appDatasets.map((d) => d.table.name)) {
+  // APP's users as readers take them: some periods' from DWA (see appSketchMarkTable).
+  for (const ds of appDatasets) {
+    const t = ds.table.name;
     parts.push(
-      `SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos, user_sketch), ${sketchUnionSql('user_sketch')} AS u, sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${t} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`,
+      `SELECT '${t}' AS t, period, * EXCLUDE (period) FROM (SELECT * EXCLUDE (requests, fills, exposures, viewable_exposures, clicks, spend_nanos, user_sketch), ${sketchUnionSql('user_sketch')} AS u, sum(requests)::BIGINT r, sum(fills)::BIGINT f, sum(exposures)::BIGINT e, sum(viewable_exposures)::BIGINT v, sum(clicks)::BIGINT c, sum(spend_nanos)::BIGINT s FROM ${appRowsWithUsersSql(ds)} GROUP BY ALL HAVING r <> 0 OR f <> 0 OR e <> 0 OR v <> 0 OR c <> 0 OR s <> 0) ORDER BY ALL`,
     );
   }
   const out: string[] = [];

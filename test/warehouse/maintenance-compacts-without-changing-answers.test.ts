@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { appDatasets } from '../../src/layers/app.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { compactionSlices, DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { aggregateSnapshot, copyWarehouse, queryDb, queryRow, runFile, scratch } from '../support/pipeline.ts';
+import { aggregateSnapshot, copyWarehouse, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -21,44 +21,20 @@ async function deltaWarehouse(name: string, seed: number, spanMs: number): Promi
   return { db, maxMs };
 }
 
-/** DWA and every APP dataset: name, cell columns, period grain. */
+/** DWA and every APP dataset: name, cell columns. */
 const foldedTables = [
-  {
-    name: 'dwa_ad_minute',
-    keys: 'minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region',
-    time: 'minute',
-    grain: 'minute',
-  },
-  ...appDatasets.map((ds) => ({
-    name: ds.table.name,
-    keys: ['period', ...ds.by].join(', '),
-    time: 'period',
-    grain: ds.grain,
-  })),
+  { name: 'dwa_ad_minute', keys: 'minute, advertiser_id, campaign_id, ad_id, slot_id, os, device_type, region' },
+  ...appDatasets.map((ds) => ({ name: ds.table.name, keys: ['period', ...ds.by].join(', ') })),
 ];
-/** A row's weight in housekeeping's terms: one, plus its sketch's entries. */
-const WEIGHT = '1 + coalesce(len(user_sketch), 0)';
-
-/**
- * Per table, how many of its cells are not folded: split over more than one row in a period that has ended, or, in
- * the period still open at `openAtMs` (none by default), holding a row that does not outweigh all its lighter rows
- * together (the size-tiered form a run leaves there).
- */
-async function splitCells(db: string, openAtMs = Number.NEGATIVE_INFINITY): Promise<Record<string, number>> {
+/** Per table, how many of its cells are not folded: split over more than one row in a period. */
+async function splitCells(db: string): Promise<Record<string, number>> {
   const split: Record<string, number> = {};
-  const openAt = Number.isFinite(openAtMs) ? `epoch_ms(${openAtMs})` : `'-infinity'::TIMESTAMP`;
   for (const t of foldedTables)
     split[t.name] = Number(
       (
         await queryRow(
           db,
-          `SELECT count(*) AS n FROM (
-             SELECT ${t.keys}, count(*) AS rows, bool_and(w > lighter) AS tiered FROM (
-               SELECT ${t.keys}, ${WEIGHT} AS w,
-                      coalesce(sum(${WEIGHT}) OVER (PARTITION BY ${t.keys} ORDER BY ${WEIGHT} DESC, rowid ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) AS lighter
-               FROM ${t.name})
-             GROUP BY ALL)
-           WHERE rows > 1 AND (${t.time} < date_trunc('${t.grain}', ${openAt}) OR NOT tiered)`,
+          `SELECT count(*) AS n FROM (SELECT ${t.keys} FROM ${t.name} GROUP BY ALL HAVING count(*) > 1)`,
         )
       ).n,
     );
@@ -183,59 +159,12 @@ test('housekeeping folds a period too heavy for one statement in parts by cell, 
   const w = await DuckDbWarehouse.open(db, { compactionSliceWeight: 500 });
   await w.maintain(maxMs + HOUR, 30);
   await w.close();
-  // The day is still open there: its cells are left size-tiered, every ended period with one row per cell.
-  const split = await splitCells(db, maxMs + HOUR);
+  // The day still open there is folded too.
+  const split = await splitCells(db);
   assert.deepEqual(split, Object.fromEntries(Object.keys(split).map((t) => [t, 0])), 'every cell folded');
   for (const bad of [0, -1, 0.5, Number.NaN])
     await assert.rejects(DuckDbWarehouse.open(db, { compactionSliceWeight: bad }), /positive integer/);
   assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
-});
-
-test("a run leaves the open day's heavy rows as they are and folds only the lighter rest", async () => {
-  const { db, maxMs } = await deltaWarehouse('w6', 9, 6 * HOUR);
-  const day = appDatasets.find((ds) => ds.grain === 'day')!;
-  const keys = ['period', ...day.by].join(', ');
-  const cellOf = (r: Record<string, unknown>) => JSON.stringify(day.by.map((c) => r[c]));
-  const rowsByCell = async () =>
-    new Map(
-      (await queryDb(db, `SELECT ${keys}, count(*)::INT AS n FROM ${day.table.name} GROUP BY ALL`)).map((r) => [
-        cellOf(r),
-        r.n as number,
-      ]),
-    );
-  /** Each cell's heaviest row, whole. */
-  const heaviest = async () =>
-    (
-      await queryDb(
-        db,
-        `SELECT * FROM ${day.table.name} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${WEIGHT} DESC) = 1`,
-      )
-    ).map((r) => JSON.stringify(r));
-  const w = await DuckDbWarehouse.open(db);
-  try {
-    await w.maintain(maxMs + HOUR, 30);
-    // Two small deltas into every cell of the open day, as later checkpoints add: one user each.
-    for (let i = 0; i < 2; i++)
-      await w.query(
-        `INSERT INTO ${day.table.name} SELECT * REPLACE (user_sketch[1:1] AS user_sketch) FROM ${day.table.name} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${WEIGHT} DESC) = 1`,
-      );
-    const before = await aggregateSnapshot(db);
-    const heavy = new Set(await heaviest());
-    const rows = await rowsByCell();
-    await w.maintain(maxMs + 2 * HOUR, 30);
-    const after = await rowsByCell();
-    // Folding the open day whole would have rewritten every cell's heavy row (each got new deltas).
-    const untouched = (await heaviest()).filter((r) => heavy.has(r));
-    const foldedAround = untouched.filter((r) => {
-      const cell = cellOf(JSON.parse(r) as Record<string, unknown>);
-      return after.get(cell)! < rows.get(cell)!;
-    });
-    assert.ok(foldedAround.length > 0, `${day.table.name}: heavy rows left as they were while lighter ones folded`);
-    assert.deepEqual(await aggregateSnapshot(db), before, 'every DWA and APP cell sums to the same values');
-  } finally {
-    await w.close();
-  }
-  assert.deepEqual(await splitCells(db, maxMs + 2 * HOUR), Object.fromEntries(foldedTables.map((t) => [t.name, 0])));
 });
 
 test('a restarted process compacts from where housekeeping last stopped, not the whole last day again', async () => {
