@@ -56,10 +56,11 @@ export const odsCoverageTable: TableDef = {
 };
 
 /**
- * Up to where APP rows carry their periods' distinct-user sketches. A checkpoint's APP deltas leave out the sketches of
- * periods still open (every entry copied into ten datasets each checkpoint cost 5 - 6% of the engine's CPU); a period
- * gets its users from DWA once, when housekeeping finds it settled, and a late delta into such a period carries its
- * own. Readers take a dataset's users from its rows before the mark's period and from DWA's after it.
+ * Up to where APP rows carry their periods' distinct-user sketches (in the datasets that hold users at all). A
+ * checkpoint's APP deltas leave them out: a period gets its users from DWA once, when housekeeping finds it settled,
+ * and only a late delta into such a period carries its own. Readers take the users of the periods from the mark's on
+ * from DWA. Every request's entry copied into ten datasets at each checkpoint had cost 4 - 12% of the process's CPU
+ * per event in adw bench (2026-12-07).
  */
 export const appSketchMarkTable: TableDef = {
   name: 'adw_app_sketches',

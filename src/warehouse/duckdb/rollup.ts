@@ -38,9 +38,9 @@ export function appRollupSql(
  * The statements that add a checkpoint's DWA rows (table `dwaDelta`) to every APP dataset, each rolled up from the
  * checkpoint's rows of its parent dataset (see `rollupParent`) where it has one: the same sums as from DWA, over far
  * fewer rows. Sketches only where users are held, for periods housekeeping sketched before `sketchedUntilMs` (see
- * `deltaSketchSql`), put together, not merged: every reader merges them (and housekeeping's compaction does, once per period), so merging
- * each checkpoint's too was sorting the same entries twice. Measured: the rollups took 1.7 s of CPU of a
- * 2-million-event run with merged sketches (2026-12-06).
+ * `deltaSketchSql`), put together, not merged: every reader merges them (and housekeeping's compaction does, once
+ * per period), so merging each checkpoint's too was sorting the same entries twice. Measured: the rollups took 1.7 s
+ * of CPU of a 2-million-event run with merged sketches (2026-12-06).
  */
 export function appDeltaSql(dwaDelta: string, sketchedUntilMs: number): string[] {
   const delta = (ds: AppDataset) => `app_delta_${ds.name}`;
