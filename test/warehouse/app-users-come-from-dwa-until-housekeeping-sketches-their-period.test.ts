@@ -113,3 +113,30 @@ test('housekeeping gives settled periods their users from DWA once, and a late r
   }
   await usersAsDwaCountsThem();
 });
+
+test('a housekeeping run that fails half-way leaves the periods it did not finish to the next one', async () => {
+  const w = await DuckDbWarehouse.open(db);
+  try {
+    // One slice of the run fails (as a full disk would), after others have committed.
+    const fallible = w as unknown as { transaction: (statements: string[]) => Promise<void> };
+    const transaction = fallible.transaction.bind(w);
+    let failed = false;
+    fallible.transaction = async (statements) => {
+      if (!failed && statements[0]?.startsWith('INSERT INTO app_slot_hourly')) {
+        failed = true;
+        throw new Error('injected failure');
+      }
+      return transaction(statements);
+    };
+    await assert.rejects(w.maintain(start + 2 * DAY, 30), /injected failure/);
+    assert.ok(failed);
+    await w.maintain(start + 2 * DAY, 30);
+  } finally {
+    await w.close();
+  }
+  assert.equal(
+    Number((await queryRow(db, `SELECT * FROM ${appSketchMarkTable.name}`)).sketched_until_ms),
+    start + 2 * DAY,
+  );
+  await usersAsDwaCountsThem();
+});

@@ -138,12 +138,14 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly commitListeners: (() => void)[] = [];
   /** Where the last housekeeping's compaction ended (event time, as stored): the next one starts there. */
   private compactedUntil = Number.NEGATIVE_INFINITY;
-  /**
-   * Up to where housekeeping has sketched APP's periods from DWA, or has begun to (see appSketchMarkTable): raised
-   * before a run reads DWA, so a checkpoint committed after that read gives its deltas into those periods their
-   * sketches, and none is missed.
-   */
+  /** Up to where housekeeping has sketched APP's periods from DWA, as committed (see appSketchMarkTable). */
   private sketchedUntil = 0;
+  /**
+   * The same, raised as soon as a run begins, before it reads DWA: a checkpoint committed after that read gives its
+   * deltas into those periods their sketches, so none is missed (a run that fails leaves `sketchedUntil`, where the
+   * next one starts again).
+   */
+  private sketchingUntil = 0;
   private sliceWeight = COMPACTION_SLICE_WEIGHT;
   private foldLogBytes = FOLD_LOG_BYTES;
   /** The write-ahead log's file (null in memory), and a fold of it queued or running. */
@@ -278,6 +280,7 @@ export class DuckDbWarehouse implements Warehouse {
           if (mark?.[0] != null) wh.compactedUntil = Number(mark[0]);
           const [sketched] = await wh.rows(`SELECT max(sketched_until_ms) FROM ${appSketchMarkTable.name}`);
           wh.sketchedUntil = Number(sketched?.[0] ?? 0);
+          wh.sketchingUntil = wh.sketchedUntil;
         })
         .catch(async (e: unknown) => {
           await wh.close();
@@ -395,7 +398,7 @@ export class DuckDbWarehouse implements Warehouse {
       const p = stage(w.dwa);
       run(`CREATE OR REPLACE TEMP TABLE dwa_delta AS SELECT ${dwaSelect} FROM ${readCsvSql(p, dwaCsvColumns)}`);
       run(`INSERT INTO ${dwaAdMinute.name} SELECT * FROM dwa_delta`);
-      for (const sql of appDeltaSql('dwa_delta', this.sketchedUntil)) run(sql);
+      for (const sql of appDeltaSql('dwa_delta', this.sketchingUntil)) run(sql);
       run('DROP TABLE dwa_delta');
     }
     const c = w.counters;
@@ -531,10 +534,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   async maintain(settledBeforeMs: number, odsRetentionDays: number): Promise<void> {
     const settled = Math.trunc(settledBeforeMs);
-    // Raised before anything is read (see sketchedUntil); the table's mark only once the periods are sketched.
+    // Raised before anything is read (see sketchingUntil); the table's mark only once the periods are sketched.
     const sketchFrom = this.sketchedUntil;
     const sketchTo = Math.max(sketchFrom, settled);
-    this.sketchedUntil = sketchTo;
+    this.sketchingUntil = Math.max(this.sketchingUntil, sketchTo);
     for (const slice of await this.sketchSlices(sketchFrom, sketchTo)) await this.transaction([slice]);
     // Only what settled since the last run (at most a day): compacting all of DWA each time read the whole table and
     // held its keys in DuckDB's pool, which a bounded pool could not (out of memory at 5 million events with 256 MB).
@@ -567,6 +570,7 @@ export class DuckDbWarehouse implements Warehouse {
       { log: this.dwd, change: this.dwd.compact() },
     ]);
     this.compactedUntil = settledBeforeMs;
+    this.sketchedUntil = sketchTo;
   }
 
   /**
