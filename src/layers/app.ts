@@ -108,15 +108,27 @@ export function usersAsRowsOf(ds: AppDataset, source: string, timeColumn: string
  * A subquery of `ds`'s rows as readers of its distinct users take them: its own, its users dataset's (see
  * `usersDataset`), and DWA's users of the periods from the mark's on (see appSketchMarkTable), in one statement so
  * the mark and the rows are one snapshot. A user in two of them counts once in a union; a file from before the mark
- * has no row in its table, and its rows carry every period's users.
+ * has no row in its table, and its rows carry every period's users. The other tables' rows are kept to the periods
+ * from `fromMs` to `toMs` (aligned to `ds`'s grain) by their own time columns, which their indexes can use: a filter on
+ * the periods they roll up to would read every row they hold.
  */
-export function appRowsWithUsersSql(ds: AppDataset): string {
+export function appRowsWithUsersSql(ds: AppDataset, fromMs?: number, toMs?: number): string {
   const root = usersDataset(ds);
+  const within = (time: string) =>
+    [
+      ...(fromMs === undefined ? [] : [`${time} >= epoch_ms(${Math.trunc(fromMs)})`]),
+      ...(toMs === undefined ? [] : [`${time} < epoch_ms(${Math.trunc(toMs)})`]),
+    ].join(' AND ') || 'true';
   const mark = `(SELECT max(${appSketchMarkTable.columns[0]!.name}) FROM ${appSketchMarkTable.name})`;
   const parts = [
     `SELECT * FROM ${ds.table.name}`,
-    ...(root === ds ? [] : [usersAsRowsOf(ds, root.table.name, 'period', 'true')]),
-    usersAsRowsOf(ds, dwaAdMinute.name, 'minute', `minute >= date_trunc('${root.grain}', epoch_ms(${mark}))`),
+    ...(root === ds ? [] : [usersAsRowsOf(ds, root.table.name, 'period', within('period'))]),
+    usersAsRowsOf(
+      ds,
+      dwaAdMinute.name,
+      'minute',
+      `minute >= date_trunc('${root.grain}', epoch_ms(${mark})) AND ${within('minute')}`,
+    ),
   ];
   return `(${parts.join(' UNION ALL BY NAME ')})`;
 }

@@ -72,7 +72,8 @@ export function compile(q: QueryRequest, p: Plan): { sql: string; params: Param[
       : []),
   ];
   // A dataset's rows leave some periods' users to DWA: read with them.
-  const source = p.dataset && q.metrics.includes('unique_users') ? appRowsWithUsersSql(p.dataset) : p.table;
+  const source =
+    p.dataset && q.metrics.includes('unique_users') ? appRowsWithUsersSql(p.dataset, q.from, q.to) : p.table;
   const innerSql = `SELECT ${inner.join(', ')} FROM ${source}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : ''}`;
   const outer: string[] = [];
   if (q.granularity) outer.push('t.time AS time');
