@@ -278,7 +278,9 @@ export class DuckDbWarehouse implements Warehouse {
         .then(async () => {
           const [mark] = await wh.rows(`SELECT max(compacted_until_ms) FROM ${compactionTable.name}`);
           if (mark?.[0] != null) wh.compactedUntil = Number(mark[0]);
-          const [sketched] = await wh.rows(`SELECT max(sketched_until_ms) FROM ${appSketchMarkTable.name}`);
+          const [sketched] = await wh.rows(
+            `SELECT max(${appSketchMarkTable.columns[0]!.name}) FROM ${appSketchMarkTable.name}`,
+          );
           wh.sketchedUntil = Number(sketched?.[0] ?? 0);
           wh.sketchingUntil = wh.sketchedUntil;
         })
