@@ -60,6 +60,9 @@ export const appDatasets: readonly AppDataset[] = [
 
 const GRAIN_RANK = { minute: 0, hour: 1, day: 2 } as const;
 
+/** The length of an APP grain's period in ms (UTC periods). */
+export const grainMs = { hour: 3_600_000, day: 86_400_000 } as const;
+
 /** Whether a dataset keeps every dimension in `dims` and its grain is no finer than `grain` (when one is asked). */
 export function covers(ds: AppDataset, dims: Iterable<string>, grain?: keyof typeof GRAIN_RANK): boolean {
   return (

@@ -1,7 +1,7 @@
 import { dimensions } from '../catalogue/dimensions.ts';
 import { additiveColumns, type AdditiveColumn, metrics } from '../catalogue/metrics.ts';
 import { sketchColumn, sketchEstimateSql, sketchUnionSql } from '../catalogue/user-sketch.ts';
-import { type AppDataset, appDatasets, appRowsWithUsersSql, coarsestFirst, covers } from '../layers/app.ts';
+import { type AppDataset, appDatasets, appRowsWithUsersSql, coarsestFirst, covers, grainMs } from '../layers/app.ts';
 import { dwaAdMinute } from '../layers/dwa.ts';
 import type { Param, QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
@@ -15,15 +15,13 @@ interface Plan {
   dataset?: AppDataset;
 }
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
-
 /** Any additive column's name as a word in a metric's SQL. */
 const additiveColumnWord = new RegExp(`\\b(${additiveColumns.join('|')})\\b`, 'g');
 
 /**
  * Chooses the coarsest layer that can answer: an APP dataset when its grain and dimensions cover the request,
- * else the DWA minute cube. Both carry user sketches, so distinct users need no detail either.
+ * else the DWA minute cube. Distinct users come from sketches in both (an APP dataset's partly from its hourly
+ * dataset and DWA, see `appRowsWithUsersSql`), so they need no detail either.
  */
 export function plan(q: QueryRequest): Plan {
   const used = new Set<string>([...q.by, ...Object.keys(q.filters ?? {})]);
@@ -31,7 +29,7 @@ export function plan(q: QueryRequest): Plan {
     (q.from === undefined || q.from % grainMs === 0) && (q.to === undefined || q.to % grainMs === 0);
   const candidates = appDatasets
     .filter((d) => covers(d, used, q.granularity))
-    .filter((d) => aligned(d.grain === 'day' ? DAY_MS : HOUR_MS))
+    .filter((d) => aligned(grainMs[d.grain]))
     .sort(coarsestFirst);
   const best = candidates[0];
   if (best) return { table: best.table.name, timeColumn: 'period', dataset: best };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
 import { errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
-import { type AppDataset, appDatasets, usersAsRowsOf, usersDataset } from '../../layers/app.ts';
+import { type AppDataset, appDatasets, grainMs, usersAsRowsOf, usersDataset } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
 import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
 import { dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
@@ -586,10 +586,7 @@ export class DuckDbWarehouse implements Warehouse {
    * run may add one.
    */
   private async sketchSlices(fromMs: number, toMs: number): Promise<string[]> {
-    const truncate = (ds: AppDataset, ms: number) => {
-      const grainMs = ds.grain === 'day' ? 86_400_000 : 3_600_000;
-      return Math.floor(ms / grainMs) * grainMs;
-    };
+    const truncate = (ds: AppDataset, ms: number) => Math.floor(ms / grainMs[ds.grain]) * grainMs[ds.grain];
     const ranges = appDatasets
       .filter((ds) => usersDataset(ds) === ds)
       .map((ds) => ({ ds, from: truncate(ds, fromMs), to: truncate(ds, toMs) }));
