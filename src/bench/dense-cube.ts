@@ -6,6 +6,7 @@ import { hashUnit, Random, SkewedPick } from '../simulator/random.ts';
 import { AD_SKEW, devicePick, osPick, regionPick, SLOT_SKEW } from '../simulator/traffic.ts';
 import type { CsvRows } from '../warehouse/csv.ts';
 import { FIELD_SEPARATOR as S } from '../warehouse/csv.ts';
+import { dwaStagedDimensions } from '../layers/dwa.ts';
 
 /**
  * DWA rows per minute of the demo's traffic (`adw demo`, 2,000 event lines/s): its minute cells once compacted.
@@ -28,6 +29,27 @@ export const MAX_ROWS_PER_MINUTE = 500_000;
  * demo's (most of a day's requests are distinct users) at a fraction of the hashing.
  */
 const USER_POOL = 1 << 20;
+
+/** The cell key's parts: the ad's dimensions, the slot's, the audience's (the user's). */
+const AD_DIMENSIONS = ['advertiser_id', 'campaign_id', 'ad_id'] as const;
+const AUDIENCE_DIMENSIONS = ['os', 'device_type', 'region'] as const;
+const SLOT_DIMENSIONS = ['slot_id'] as const;
+
+/** Names in the order staged DWA rows hold them (`dwaStagedDimensions`). */
+function inStagedOrder<T extends string>(names: readonly T[]): T[] {
+  return [...names].sort((a, b) => dwaStagedDimensions.indexOf(a as never) - dwaStagedDimensions.indexOf(b as never));
+}
+
+/** Which part (0 ad, 1 slot, 2 audience) comes first, second and third in a staged row's dimensions. */
+const PART_ORDER = (() => {
+  const parts = [AD_DIMENSIONS, SLOT_DIMENSIONS, AUDIENCE_DIMENSIONS].map((p) => inStagedOrder(p));
+  const order = [0, 1, 2].sort(
+    (a, b) => dwaStagedDimensions.indexOf(parts[a]![0]!) - dwaStagedDimensions.indexOf(parts[b]![0]!),
+  );
+  if (order.flatMap((i) => parts[i]!).join() !== dwaStagedDimensions.join())
+    throw new Error('the dense cube draws the DWA dimensions as three runs: ad, slot and audience');
+  return order;
+})();
 
 /** One cell's running totals while a minute is drawn. */
 interface Cell {
@@ -77,7 +99,16 @@ export class DenseCube {
     const campaignOf = new Map(dims.campaigns.map((c) => [c.campaign_id, c]));
     const ads = this.rnd.shuffle(dims.ads.slice());
     this.ads = new SkewedPick(ads.length, AD_SKEW);
-    this.adKey = ads.map((a) => [campaignOf.get(a.campaign_id)!.advertiser_id, a.campaign_id, a.ad_id].join(S));
+    this.adKey = ads.map((a) => {
+      const fields = {
+        ad_id: a.ad_id,
+        campaign_id: a.campaign_id,
+        advertiser_id: campaignOf.get(a.campaign_id)!.advertiser_id,
+      };
+      return inStagedOrder(AD_DIMENSIONS)
+        .map((d) => fields[d])
+        .join(S);
+    });
     this.adBidMicros = ads.map((a) => Math.round(campaignOf.get(a.campaign_id)!.price * 1e6));
     this.adBilling = ads.map((a) => campaignOf.get(a.campaign_id)!.billing);
     this.userEntry = new Int32Array(USER_POOL);
@@ -85,11 +116,14 @@ export class DenseCube {
     const audiences = new Map<string, number>();
     for (let u = 0; u < USER_POOL; u++) {
       this.userEntry[u] = userSketchEntry(`u${seed}-${u}`);
-      const key = [
-        osPick.pick(hashUnit(seed, u)),
-        devicePick.pick(hashUnit(seed + 1, u)),
-        regionPick.pick(hashUnit(seed + 2, u)),
-      ].join(S);
+      const fields = {
+        os: osPick.pick(hashUnit(seed, u)),
+        device_type: devicePick.pick(hashUnit(seed + 1, u)),
+        region: regionPick.pick(hashUnit(seed + 2, u)),
+      };
+      const key = inStagedOrder(AUDIENCE_DIMENSIONS)
+        .map((d) => fields[d])
+        .join(S);
       if (!audiences.has(key)) audiences.set(key, audiences.size);
       this.userAudienceId[u] = audiences.get(key)!;
     }
@@ -142,11 +176,15 @@ export class DenseCube {
       if (bill.eventType === 'exposure' || clicked) c.spendNanos += this.adBidMicros[ad - 1]! * bill.nanosPerBidMicro;
     }
     for (const c of cells.values()) {
-      const adKey = c.ad === 0 ? S + S : this.adKey[c.ad - 1]!;
-      const audience = this.userAudienceKey[this.userAudienceId[c.user]!]!;
+      const parts = [
+        c.ad === 0 ? S + S : this.adKey[c.ad - 1]!,
+        String(c.slot),
+        this.userAudienceKey[this.userAudienceId[c.user]!]!,
+      ];
+      const key = `${parts[PART_ORDER[0]!]}${S}${parts[PART_ORDER[1]!]}${S}${parts[PART_ORDER[2]!]}`;
       const sketch = c.users ? sketchField(c.users) : `[${this.userEntry[c.user]}]`;
       rows.push(
-        `${minuteMs}${S}${adKey}${S}${c.slot}${S}${audience}${S}${c.requests}${S}${c.fills}${S}${c.exposures}${S}${c.viewables}${S}${c.clicks}${S}${c.spendNanos}${S}${sketch}`,
+        `${minuteMs}${S}${key}${S}${c.requests}${S}${c.fills}${S}${c.exposures}${S}${c.viewables}${S}${c.clicks}${S}${c.spendNanos}${S}${sketch}`,
       );
     }
     return requests;

@@ -16,6 +16,7 @@ import { FIELD_SEPARATOR as S } from '../../src/warehouse/csv.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import type { QueryStore } from '../../src/warehouse/warehouse.ts';
 import { scratch } from '../support/pipeline.ts';
+import { dwaStagedDimensions } from '../../src/layers/dwa.ts';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 0, 1);
@@ -34,11 +35,19 @@ let app: FastifyInstance;
 async function commitRequests(campaign: number, requests: number): Promise<void> {
   epoch++;
   const w = emptyWrites(epoch, 'shared-answers');
-  const dims = [1, campaign, campaign * 10, 1, 'ios', 'phone', 'US'];
+  const dims = {
+    advertiser_id: 1,
+    campaign_id: campaign,
+    ad_id: campaign * 10,
+    slot_id: 1,
+    os: 'ios',
+    device_type: 'phone',
+    region: 'US',
+  };
   w.dwa.push(
     [
       START + epoch * 60_000,
-      ...dims,
+      ...dwaStagedDimensions.map((d) => dims[d]),
       ...additiveColumns.map((c) => (c === 'requests' ? requests : 0)),
       sketchField([]),
     ].join(S),

@@ -4,6 +4,7 @@ import { DenseCube } from '../../src/bench/dense-cube.ts';
 import { buildDimensions } from '../../src/simulator/dimensions.ts';
 import { defaultSimulatorOptions } from '../../src/simulator/options.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../../src/warehouse/csv.ts';
+import { dwaStagedColumns } from '../../src/layers/dwa.ts';
 
 const MINUTE = 60_000;
 
@@ -33,9 +34,28 @@ test('each minute holds exactly the cells asked for, each a combination the simu
   let counted = 0;
   let unfilled = 0;
   for (const r of rows) {
-    assert.equal(r.length, 15, r.join('|'));
-    const [minute, advertiser, campaign, ad, slot, os, device, region, req, fills, exp, view, clicks, spend, sketch] =
-      r as [string, ...string[]];
+    assert.equal(r.length, dwaStagedColumns.length, r.join('|'));
+    // Read by the staged rows' column names: the warehouse reads them so.
+    const f = Object.fromEntries(dwaStagedColumns.map((c, i) => [c.name, r[i]!]));
+    const [minute, advertiser, campaign, ad, slot, os, device, region] = [
+      f.minute_ms,
+      f.advertiser_id,
+      f.campaign_id,
+      f.ad_id,
+      f.slot_id,
+      f.os,
+      f.device_type,
+      f.region,
+    ];
+    const [req, fills, exp, view, clicks, spend, sketch] = [
+      f.requests,
+      f.fills,
+      f.exposures,
+      f.viewable_exposures,
+      f.clicks,
+      f.spend_nanos,
+      f.user_sketch,
+    ];
     assert.equal(Number(minute) % MINUTE, 0);
     cells.add([minute, advertiser, campaign, ad, slot, os, device, region].join('|'));
     if (ad === '') {

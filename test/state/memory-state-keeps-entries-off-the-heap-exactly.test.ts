@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MemoryState, type StateCodec, timeOnly } from '../../src/state/memory-state.ts';
 import { type RequestInfo, requestCodec } from '../../src/engine/records.ts';
+import { dwaDimensionColumns, dwaStagedDimensions } from '../../src/layers/dwa.ts';
+import { dwdRequestColumns } from '../../src/layers/dwd.ts';
+import { FIELD_SEPARATOR } from '../../src/warehouse/csv.ts';
 import { hash32 } from '../../src/state/spill-index.ts';
 
 const MINUTE = 60_000;
@@ -108,21 +111,53 @@ test('a time-only state gives back each entry time, the latest one set', () => {
   assert.equal(s.get('c'), undefined);
 });
 
-test('requests come back from the join state as they went in, whatever their fragments hold', () => {
+test('requests come back from the join state as they went in, whatever their fragments hold, keyed by their dimensions', () => {
+  // A request's DWD fragment from its columns by name; its DWA key, the dimensions as staged, from the same names.
+  const request = (
+    id: string,
+    ts: number,
+    filled: boolean,
+    bidMicros: number,
+    billing: RequestInfo['billing'],
+    cols: Record<string, string>,
+  ): RequestInfo => {
+    const value = (name: string) => cols[name] ?? '';
+    const dwdFragment = dwdRequestColumns.map((c) => value(c.name)).join(FIELD_SEPARATOR);
+    const dimKey = dwaStagedDimensions.map(value).join(FIELD_SEPARATOR);
+    return { id, ts, filled, bidMicros, billing, dwdFragment, dimKey };
+  };
   const infos: RequestInfo[] = [
-    { id: 'r1', ts: T0, filled: true, bidMicros: 1234, billing: 'CPM', dwdFragment: '1,2,"a,b"', dimKey: '1\u001f2' },
-    { id: 'r2', ts: T0 + 1, filled: false, bidMicros: 0, billing: null, dwdFragment: '', dimKey: '' },
-    {
-      id: 'r3-日本',
-      ts: T0 + 2,
-      filled: true,
-      bidMicros: 0.5,
-      billing: 'CPC',
-      dwdFragment: '"<script>alert(1)</script>",😀,,',
-      dimKey: ',,,1',
-    },
+    request('r1', T0, true, 1234, 'CPM', {
+      user_id: 'u1',
+      os: 'ios',
+      device_type: 'phone',
+      region: 'FR',
+      slot_id: '3',
+      ad_id: '12',
+      campaign_id: '4',
+      advertiser_id: '1',
+      billing: 'CPM',
+      filled: 'true',
+      bid_micros: '1234',
+    }),
+    // An unmatched ad: no campaign, advertiser or billing; nothing at all.
+    request('r2', T0 + 1, false, 0, null, { user_id: 'u2', os: 'android', slot_id: '9', ad_id: '999' }),
+    request('r2b', T0 + 1, false, 0, null, {}),
+    request('r3-日本', T0 + 2, true, 0.5, 'CPC', {
+      user_id: '"<script>alert(1)</script>"',
+      os: '😀',
+      region: 'a,b',
+      device_type: '日本',
+      advertiser_id: '1',
+    }),
   ];
   const s = new MemoryState(requestCodec);
   for (const r of infos) s.set(r.id, r, r.ts);
   for (const r of infos) assert.deepEqual(s.get(r.id), r);
+  assert.equal(infos[0]!.dimKey.split(FIELD_SEPARATOR).length, dwaDimensionColumns.length);
+  // The key holds the request's dimensions and nothing else: none of its user, billing or bid.
+  assert.deepEqual(
+    s.get('r3-日本')!.dimKey.split(FIELD_SEPARATOR).sort(),
+    ['', '', '', '1', 'a,b', '日本', '😀'].sort(),
+  );
 });

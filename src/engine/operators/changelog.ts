@@ -2,8 +2,8 @@ import { additiveColumns } from '../../catalogue/metrics.ts';
 import { sketchField, userSketchEntry } from '../../catalogue/user-sketch.ts';
 import { lineOf, type SourceRecord } from '../../connectors/source.ts';
 import { errors } from '../../errors.ts';
-import { dwaAdMinute, dwaCellKey } from '../../layers/dwa.ts';
-import { dwdAdEventJoined } from '../../layers/dwd.ts';
+import { dwaAdMinute, dwaStagedDimensions } from '../../layers/dwa.ts';
+import { dwdAdEventJoined, dwdColumnsByName } from '../../layers/dwd.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import { BaseOperator } from '../operator.ts';
@@ -36,9 +36,9 @@ function csv(row: Row, columns: readonly { name: string; type: string }[]): stri
 }
 
 const keyOf = (row: Row) => String(row.event_id) + S + String(row.event_type);
-const byName = new Map(dwaAdMinute.columns.map((c) => [c.name, c]));
-const [, ...dwaDimensionDefs] = dwaCellKey.map((k) => byName.get(k)!);
-const dwaKeyColumns = dwaCellKey.map((k) => byName.get(k)!);
+/** A cell's dimensions in the order staged DWA rows hold them (`dwaStagedColumns`), and its key: the minute first. */
+const dwaDimensionDefs = dwaStagedDimensions.map((c) => dwdColumnsByName[c]);
+const dwaKeyColumns = [dwaAdMinute.columns.find((c) => c.name === 'minute')!, ...dwaDimensionDefs];
 
 /** One DWA cell's delta: its totals' changes, and its users as sketch entries by register. */
 interface Cell {

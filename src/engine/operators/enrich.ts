@@ -7,13 +7,12 @@ import {
   requestColumns,
 } from '../../events/schema.ts';
 import { dimTables } from '../../layers/dim.ts';
-import { dwaDimensionColumns } from '../../layers/dwa.ts';
 import { type DwdRequestColumn, dwdRequestColumns } from '../../layers/dwd.ts';
 import type { DimensionState } from '../../state/dimension-state.ts';
 import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { RequestRow } from '../../warehouse/warehouse.ts';
 import { BaseOperator, type RunContext } from '../operator.ts';
-import type { RequestInfo, Tracked } from '../records.ts';
+import { dimKeyOf, type RequestInfo, type Tracked } from '../records.ts';
 import type { Lookup, Stage } from '../stages.ts';
 
 /** A request ready to join: the request itself plus its enrichment. */
@@ -34,18 +33,18 @@ function csvOf(columns: readonly string[]): (row: RequestRow) => string {
   return new Function('v', 'S', `return (r) => [${fields}].join(S);`)(v, S);
 }
 const dwdFragmentOf = csvOf(dwdRequestColumns.map((c) => c.name));
-const dimKeyOf = csvOf(dwaDimensionColumns);
 
 /** A request's join state from its columns, in the column orders of DWD and DWA: live requests and restored ones. */
 export function requestInfo(r: RequestRow): RequestInfo {
+  const dwdFragment = dwdFragmentOf(r);
   return {
     id: r.request_id,
     ts: r.ts,
     filled: r.filled,
     bidMicros: r.bid_micros,
     billing: r.billing as BillingType | null,
-    dwdFragment: dwdFragmentOf(r),
-    dimKey: dimKeyOf(r),
+    dwdFragment,
+    dimKey: dimKeyOf(dwdFragment),
   };
 }
 

@@ -8,7 +8,7 @@ import { errors } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
 import { type AppDataset, appDatasets, grainMs, usersAsRowsOf, usersDataset } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
-import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
+import { dwaAdMinute, dwaDimensionColumns, dwaStagedColumns } from '../../layers/dwa.ts';
 import { dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../layers/dwd.ts';
 import { allTables } from '../../layers/index.ts';
 import { appSketchMarkTable, checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
@@ -72,9 +72,7 @@ const dwdKeyCsvColumns = [
   ['event_id', 'VARCHAR'],
   ['event_type', 'VARCHAR'],
 ] as const;
-const dwaCsvColumns = dwaAdMinute.columns.map((c) =>
-  c.name === 'minute' ? (['minute_ms', 'BIGINT'] as const) : ([c.name, c.type] as const),
-);
+const dwaCsvColumns = dwaStagedColumns.map((c) => [c.name, c.type] as const);
 const dwaSelect = dwaAdMinute.columns
   .map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name))
   .join(', ');
