@@ -48,6 +48,8 @@ export class MemoryState<V> implements KeyedState<V> {
   private readonly pinsByEpoch = new Map<number, number[]>();
   /** The hashes of a bucket's entries being spilled, for the spill index at once. */
   private readonly spilledHashes: number[] = [];
+  /** Entries on their way to the spill table, filled again at every spill. */
+  private readonly batch = new SpillBatch();
   // Per slot: event time, arena offset, key length field (entry-bytes.ts), payload bytes, key hash, next slot in
   // its hash chain (or in the free list), neighbours in its bucket's list, pinning epoch (NaN: none).
   private ts = new Float64Array(INITIAL_SLOTS);
@@ -228,7 +230,7 @@ export class MemoryState<V> implements KeyedState<V> {
       else hashes.set(b, [h]);
     }
     for (const [b, list] of hashes) this.spills.add(b, list);
-    const batch = new SpillBatch();
+    const batch = this.batch;
     if (this.table)
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i]!;
@@ -273,7 +275,7 @@ export class MemoryState<V> implements KeyedState<V> {
   private drop(horizon: number, spill: boolean): number {
     if (horizon > this.heldSince) this.heldSince = horizon;
     const last = Math.floor(horizon / this.bucketMs);
-    const batch = spill && this.table ? new SpillBatch() : null;
+    const batch = spill && this.table ? this.batch : null;
     let removed = 0;
     for (const [b, bucket] of this.buckets) {
       if (b > last) continue;
