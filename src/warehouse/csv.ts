@@ -30,6 +30,38 @@ function giveBack(block: Buffer): void {
   if (freeBlocks.length < MAX_FREE_BLOCKS && block.length === BLOCK_BYTES) freeBlocks.push(block);
 }
 
+/** The two ASCII digits of each number below 100. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+
+/** How many digits a number from 0 to 2^31 - 1 has. */
+function digitsOf(n: number): number {
+  if (n < 100_000) return n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : n < 10_000 ? 4 : 5;
+  return n < 10_000_000 ? (n < 1_000_000 ? 6 : 7) : n < 100_000_000 ? 8 : n < 1_000_000_000 ? 9 : 10;
+}
+
+/** Writes a number from 0 to 2^31 - 1 as `digits` digits (zeros in front where it has fewer) at `o`; returns the end. */
+function writeDigits(b: Buffer, o: number, n: number, digits: number): number {
+  const end = o + digits;
+  let at = end;
+  while (n >= 100) {
+    const q = (n / 100) | 0;
+    const pair = (n - q * 100) << 1;
+    b[--at] = DIGIT_PAIRS[pair + 1]!;
+    b[--at] = DIGIT_PAIRS[pair]!;
+    n = q;
+  }
+  if (n >= 10) {
+    b[--at] = DIGIT_PAIRS[(n << 1) + 1]!;
+    b[--at] = DIGIT_PAIRS[n << 1]!;
+  } else b[--at] = 0x30 + n;
+  while (at > o) b[--at] = 0x30;
+  return end;
+}
+
 const SEPARATOR_BYTE = FIELD_SEPARATOR.charCodeAt(0);
 const ROW_END_BYTE = ROW_SEPARATOR.charCodeAt(0);
 
@@ -78,7 +110,10 @@ export class CsvRows {
     this.block = maxBytes > BLOCK_BYTES ? Buffer.allocUnsafeSlow(maxBytes) : this.newBlock();
   }
 
-  /** A number as String() writes it: a safe integer digit by digit, no string. */
+  /**
+   * A number as String() writes it: a safe integer two digits at a time, no string. Most are 0 or 1 (DWA's counts) or
+   * event times in ms (13 digits, written as the digits above the last eight and those eight: 31-bit arithmetic only).
+   */
   int(n: number): void {
     if (!Number.isSafeInteger(n)) {
       this.text(String(n));
@@ -90,15 +125,15 @@ export class CsvRows {
       b[o++] = 0x2d;
       n = -n;
     }
-    let digits = 1;
-    for (let p = 10; p <= n; p *= 10) digits++;
-    o += digits;
-    this.used = o;
-    do {
-      const q = Math.floor(n / 10);
-      b[--o] = 0x30 + (n - q * 10);
-      n = q;
-    } while (n > 0);
+    if (n < 10) {
+      b[o] = 0x30 + n;
+      this.used = o + 1;
+    } else if (n <= 0x7fffffff) this.used = writeDigits(b, o, n, digitsOf(n));
+    else {
+      const high = Math.floor(n / 1e8);
+      o = writeDigits(b, o, high, digitsOf(high));
+      this.used = writeDigits(b, o, n - high * 1e8, 8);
+    }
   }
 
   /** A string, as UTF-8 (at most three bytes a UTF-16 unit, for `begin`'s bound). */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zstdDecompressSync } from 'node:zlib';
+import fc from 'fast-check';
 import { CsvRows } from '../../src/warehouse/csv.ts';
 
 /** Rows of every size: ASCII, 2-, 3- and 4-byte characters, empty rows, and rows longer than a block (1 MB). */
@@ -102,6 +103,27 @@ test('rows written in place are the bytes of their fields as text, mixed with ro
   expected.push(big);
   assert.equal(csv.length, expected.length);
   assert.equal(text(csv), `${expected.join('\n')}\n`);
+});
+
+test('integers are written as String() writes them, at every number of digits and around every split', () => {
+  // Each power of ten and its neighbours, both signs; around 2^31 and 1e8, where the writing splits a number.
+  const edges = [0, 1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 53 - 1, 1e8 - 1, 1e8, 1e8 + 1];
+  for (let k = 1; k <= 15; k++) edges.push(10 ** k - 1, 10 ** k, 10 ** k + 1, 3 * 10 ** k + 7);
+  // Event times whose last eight digits start with zeros.
+  edges.push(1767200000000, 1767200000005, 1767200000050, 1767299999999, 1767225600834);
+  const numbers = [...edges, ...edges.map((n) => -n)];
+  fc.assert(
+    fc.property(fc.array(fc.maxSafeInteger(), { maxLength: 50 }), (random) => {
+      const all = [...numbers, ...random];
+      const csv = new CsvRows();
+      for (const n of all) {
+        csv.begin(32);
+        csv.int(n);
+        csv.end();
+      }
+      assert.equal(text(csv), all.map((n) => `${String(n)}\n`).join(''));
+    }),
+  );
 });
 
 test('rows made compressed are compressed as their blocks fill: the frames hold exactly the rows, bytes() refuses', async () => {
