@@ -48,6 +48,8 @@ export class MemoryState<V> implements KeyedState<V> {
   private readonly pinsByEpoch = new Map<number, number[]>();
   /** The hashes of a bucket's entries being spilled, for the spill index at once. */
   private readonly spilledHashes: number[] = [];
+  /** The slots of a run of adjacent entries, while a compaction copies them. */
+  private run = new Int32Array(1024);
   /** Entries on their way to the spill table, filled again at every spill. */
   private readonly batch = new SpillBatch();
   // Per slot: event time, arena offset, key length field (entry-bytes.ts), payload bytes, key hash, next slot in
@@ -447,19 +449,42 @@ export class MemoryState<V> implements KeyedState<V> {
     const to = Buffer.allocUnsafeSlow(size);
     if (!packed) from.copy(to, 0, 0, this.used);
     else {
+      // A bucket's entries are mostly one after the other in the arena (its list runs newest first, so each ends where
+      // the one before it in the list starts): each such run is copied by one call, not an entry at a time.
       let o = 0;
-      for (const bucket of this.buckets.values())
+      for (const bucket of this.buckets.values()) {
+        let n = 0;
+        let runStart = 0;
+        let runEnd = 0;
         for (let s = bucket.head; s !== NONE; s = this.next[s]!) {
           const start = this.off[s]!;
           const end = start + keyBytes(this.keyLen[s]!) + this.valLen[s]!;
-          from.copy(to, o, start, end);
-          this.off[s] = o;
-          o += end - start;
+          if (n > 0 && end === runStart) runStart = start;
+          else {
+            if (n > 0) o = this.copyRun(from, to, o, runStart, runEnd, n);
+            n = 0;
+            runStart = start;
+            runEnd = end;
+          }
+          if (n === this.run.length) this.run = grown(this.run, new Int32Array(2 * n));
+          this.run[n++] = s;
         }
+        if (n > 0) o = this.copyRun(from, to, o, runStart, runEnd, n);
+      }
       this.used = o;
       this.garbage = 0;
     }
     this.arena = to;
+  }
+
+  /** Copies the arena's bytes [start, end) of the `n` slots in `run` to `to` at `o`; returns where they end. */
+  private copyRun(from: Buffer, to: Buffer, o: number, start: number, end: number, n: number): number {
+    from.copy(to, o, start, end);
+    for (let k = 0; k < n; k++) {
+      const s = this.run[k]!;
+      this.off[s] = o + this.off[s]! - start;
+    }
+    return o + end - start;
   }
 
   private growSlots(): void {

@@ -77,6 +77,40 @@ test('120,000 keys through growth, rehashing and compaction: each found with its
   assert.equal(s.get('req-119999'), undefined);
 });
 
+test('a compaction moves runs of entries written one after the other, broken by deletes and rewrites, each found after', () => {
+  const s = new MemoryState(text);
+  const value = (k: string) => `${k}:${'v'.repeat(k.length * 3)}`;
+  // Minute 0 holds most of the arena, so expiring it leaves more than half of the arena garbage: a compaction.
+  for (let i = 0; i < 30_000; i++) s.set(`a${i}`, value(`a${i}`), T0);
+  const kept = new Map<string, string>();
+  for (let i = 0; i < 10_000; i++) {
+    // Each minute's keys are written one after the other, so their bytes follow each other in the arena.
+    s.set(`b${i}`, value(`b${i}`), T0 + MINUTE);
+    s.set(`c${i}`, value(`c${i}`), T0 + 2 * MINUTE);
+  }
+  for (let i = 0; i < 10_000; i++) {
+    kept.set(`b${i}`, value(`b${i}`));
+    kept.set(`c${i}`, value(`c${i}`));
+  }
+  for (let i = 0; i < 10_000; i += 7) {
+    s.delete(`b${i}`);
+    kept.delete(`b${i}`);
+  }
+  for (let i = 0; i < 10_000; i += 11) {
+    s.set(`c${i}`, `${value(`c${i}`)}, longer`, T0 + 2 * MINUTE);
+    kept.set(`c${i}`, `${value(`c${i}`)}, longer`);
+  }
+  const before = s.bytes;
+  assert.equal(s.expire(T0 + MINUTE), 30_000);
+  assert.ok(s.bytes < before, `compacted (${s.bytes} < ${before} bytes)`);
+  assert.equal(s.size, kept.size);
+  for (const [k, v] of kept) assert.equal(s.get(k), v, k);
+  // Written after the compaction, found with the others.
+  s.set('d', 'after', T0 + 2 * MINUTE);
+  assert.equal(s.get('d'), 'after');
+  for (const [k, v] of kept) assert.equal(s.get(k), v, k);
+});
+
 test('keys of the same hash are told apart by their characters, in either storage width', () => {
   /** Two keys of one hash, found by the birthday bound among ids of one form. */
   const collision = (form: (i: number) => string): [string, string] => {
