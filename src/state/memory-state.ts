@@ -1,7 +1,7 @@
 import { keyBytes, keyEquals, keyField, writeKey } from './entry-bytes.ts';
 import type { KeyedState, StateSpace } from './keyed-state.ts';
 import type { SpillTable } from './spill-file.ts';
-import { entryBytes, findEntry, readEntry, SpillBatch, slotBits, slotOf, withoutEntry } from './spill-groups.ts';
+import { entryBytes, findEntry, grown, readEntry, SpillBatch, slotBits, slotOf, withoutEntry } from './spill-groups.ts';
 import { hash32, SpillIndex } from './spill-index.ts';
 
 /** How a state keeps its values off the JavaScript heap: as text beside the entry's key and event time. */
@@ -506,9 +506,4 @@ export class MemoryState<V> implements KeyedState<V> {
     for (const bucket of this.buckets.values())
       for (let s = bucket.head; s !== NONE; s = this.next[s]!) this.chainIn(s);
   }
-}
-
-function grown<T extends Float64Array | Uint32Array | Int32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

@@ -124,10 +124,6 @@ export class SpillBatch {
 
   private grow(): void {
     const n = 2 * this.ts.length;
-    const grown = <T extends Int32Array | Float64Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
     this.group = grown(this.group, new Int32Array(n));
     this.ts = grown(this.ts, new Float64Array(n));
     this.fields = grown(this.fields, new Int32Array(n));
@@ -181,4 +177,10 @@ export function withoutEntry(group: Uint8Array, o: number): Uint8Array {
   const view = Buffer.from(group.buffer, group.byteOffset, group.byteLength);
   const end = o + HEADER + keyBytes(view.readUInt32LE(o + 8)) + view.readUInt32LE(o + 12);
   return Buffer.concat([view.subarray(0, o), view.subarray(end)]);
+}
+
+/** `to`, a larger typed array, with `from`'s values first. */
+export function grown<T extends Float64Array | Uint32Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
