@@ -7,7 +7,7 @@ import { checkpointCounters, type Counters, emptyCounters } from '../layers/meta
 import { type CheckpointWrites, emptyWrites, releaseWrites } from '../warehouse/checkpoint-writes.ts';
 import type { EngineConfig } from './config.ts';
 import { FreshnessTracker } from './freshness.ts';
-import type { Operator, RunContext } from './operator.ts';
+import type { Operator, Output, RunContext } from './operator.ts';
 import { instantiate } from './pipeline.ts';
 import type { PipelineDefinition } from './stages.ts';
 import { emptyStats, type RunStats, type StateSize } from './stats.ts';
@@ -99,15 +99,12 @@ export class Job {
   private housekeeping: { done: Promise<void>; failed: { error: unknown } | null } | null = null;
   /** When the engine last let the event loop run (API requests, timers). */
   private yieldedAt = 0;
-  /**
-   * Each operator's output, emptied for each batch: no operator keeps its input past `processBatch`, and a new array
-   * an operator a batch, grown a push at a time, was a tenth of the engine's allocation (2026-12-07).
-   */
-  private readonly outputs: unknown[][];
+  /** Each operator's output, written again for each batch: no operator keeps its input past `processBatch`. */
+  private readonly outputs: BatchOutput<unknown>[];
 
   constructor(def: PipelineDefinition, source: Source, warehouse: Warehouse, config: EngineConfig) {
     this.ops = instantiate(def);
-    this.outputs = this.ops.map(() => []);
+    this.outputs = this.ops.map(() => new BatchOutput());
     this.source = source;
     this.warehouse = warehouse;
     this.ctx = {
@@ -216,7 +213,7 @@ export class Job {
     for (let i = 0; i < this.ops.length; i++) {
       const op = this.ops[i]!;
       const out = this.outputs[i]!;
-      out.length = 0;
+      out.count = 0;
       // Operators' awaits resolve at once, so without this a batch held the thread from poll to sink (measured up to
       // 0.5 s with adw bench --serve): API requests served by this process waited for whole batches. At most every
       // YIELD_EVERY_MS, not before every operator: that was nine turns of the event loop per batch.
@@ -226,7 +223,7 @@ export class Job {
       }
       if (input.length > 0 || this.ctx.sealing) await op.processBatch(input, out, this.ctx);
       op.onWatermark(watermark(), out, this.ctx);
-      input = out;
+      input = out.written();
     }
   }
 
@@ -317,5 +314,26 @@ export class Job {
       lag: this.source.lag?.() ?? {},
     };
     for (const o of observers) o.committed(report);
+  }
+}
+
+/**
+ * An operator's output for one batch after another, written by index into one array: emptied by `length = 0`, an
+ * array gives its storage back to V8, and each batch grew it again a push at a time (a tenth of the engine's
+ * allocation, 2026-12-07).
+ */
+class BatchOutput<T> implements Output<T> {
+  private readonly items: T[] = [];
+  /** Records written for the batch at hand. */
+  count = 0;
+
+  push(item: T): void {
+    this.items[this.count++] = item;
+  }
+
+  /** The batch's records: the array cut to them (kept whole while a batch is about as long as the one before). */
+  written(): T[] {
+    this.items.length = this.count;
+    return this.items;
   }
 }

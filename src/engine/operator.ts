@@ -34,18 +34,23 @@ export interface RunContext {
   now: number;
 }
 
+/** Where an operator puts the records it passes on (an array will do). */
+export interface Output<T> {
+  push(item: T): void;
+}
+
 /**
  * A pipeline operator. Every operator has the same hooks, called by the job runner in this order:
  * open once (restore state from the committed warehouse), then per batch processBatch and onWatermark,
  * per checkpoint a sealing pass (processBatch with ctx.sealing set, possibly on an empty batch), onCheckpoint (add this
  * epoch's writes), and onCommit once that checkpoint is durable; close once the run ends. `batch` and `out` are the
- * runner's arrays, used again for the next batch: an operator keeps records, never the arrays.
+ * runner's, used again for the next batch: an operator keeps records, never them.
  */
 export interface Operator<I = unknown, O = unknown> {
   readonly name: string;
   open(ctx: RunContext): Promise<void>;
-  processBatch(batch: I[], out: O[], ctx: RunContext): void | Promise<void>;
-  onWatermark(watermark: number, out: O[], ctx: RunContext): void;
+  processBatch(batch: I[], out: Output<O>, ctx: RunContext): void | Promise<void>;
+  onWatermark(watermark: number, out: Output<O>, ctx: RunContext): void;
   onCheckpoint(writes: CheckpointWrites, ctx: RunContext): void;
   onCommit(epoch: number, ctx: RunContext): void;
   /** How much keyed state the operator holds now (for monitoring); null for operators that keep none. */
@@ -58,8 +63,8 @@ export interface Operator<I = unknown, O = unknown> {
 export abstract class BaseOperator<I, O> implements Operator<I, O> {
   abstract readonly name: string;
   async open(_ctx: RunContext): Promise<void> {}
-  abstract processBatch(batch: I[], out: O[], ctx: RunContext): void | Promise<void>;
-  onWatermark(_watermark: number, _out: O[], _ctx: RunContext): void {}
+  abstract processBatch(batch: I[], out: Output<O>, ctx: RunContext): void | Promise<void>;
+  onWatermark(_watermark: number, _out: Output<O>, _ctx: RunContext): void {}
   onCheckpoint(_writes: CheckpointWrites, _ctx: RunContext): void {}
   onCommit(_epoch: number, _ctx: RunContext): void {}
   stateSize(): StateSize | null {

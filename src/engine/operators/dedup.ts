@@ -3,7 +3,7 @@ import { restoreSpilledRange, restoredSince } from '../../state/keyed-state.ts';
 import type { TimeRange } from '../../warehouse/warehouse.ts';
 import { MemoryState, timeOnly } from '../../state/memory-state.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 import { ID_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 
@@ -36,7 +36,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
     );
   }
 
-  async processBatch(batch: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
+  async processBatch(batch: Tracked<AdEvent>[], out: Output<Tracked<AdEvent>>, ctx: RunContext): Promise<void> {
     const seen = this.events;
     for (const r of batch) {
       if (r.kind === 'request') {
@@ -60,7 +60,7 @@ export class DedupOperator extends BaseOperator<Tracked<AdEvent>, Tracked<AdEven
   /**
    * Late records older than what state holds: not in state means never seen or committed, which the warehouse tells.
    */
-  private async processLate(late: Tracked<AdEvent>[], out: Tracked<AdEvent>[], ctx: RunContext): Promise<void> {
+  private async processLate(late: Tracked<AdEvent>[], out: Output<Tracked<AdEvent>>, ctx: RunContext): Promise<void> {
     // A duplicate carries the same event time as its original: the look-up need only read that time range.
     const committed = await ctx.store.findEventIds(
       late.map((r) => r.id),

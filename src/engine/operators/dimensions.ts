@@ -1,7 +1,7 @@
 import type { AdEvent, DimensionChange } from '../../events/schema.ts';
 import { dimTableOf, dimTables } from '../../layers/dim.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 
 /** Applies dimension changes from the stream to the dimension state and the dimension tables; passes ad events on. */
@@ -17,7 +17,7 @@ export class DimensionsOperator extends BaseOperator<Tracked, Tracked<AdEvent>> 
     }
   }
 
-  processBatch(batch: Tracked[], out: Tracked<AdEvent>[], ctx: RunContext): void {
+  processBatch(batch: Tracked[], out: Output<Tracked<AdEvent>>, ctx: RunContext): void {
     for (const r of batch) {
       if (r.kind === 'dim') {
         ctx.dims.apply(r);

@@ -1,7 +1,7 @@
 import { dwdRequestColumns } from '../../layers/dwd.ts';
 import { CsvRows, FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import { type CheckpointWrites, logRows } from '../../warehouse/checkpoint-writes.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import type { DwdRow } from '../records.ts';
 
 /** A row's bytes besides its ids and request fragment: numbers, names, separators. */
@@ -24,7 +24,7 @@ export class DwdSinkOperator extends BaseOperator<DwdRow, DwdRow> {
   private unmatched = new CsvRows();
   private retracted = new CsvRows();
 
-  processBatch(batch: DwdRow[], out: DwdRow[], ctx: RunContext): void {
+  processBatch(batch: DwdRow[], out: Output<DwdRow>, ctx: RunContext): void {
     const stats = ctx.stats;
     // Rows older than this are written past their allowed lateness (late records, events corrected late).
     const lateBefore = ctx.watermark - ctx.config.allowedLatenessMs;

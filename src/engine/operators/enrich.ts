@@ -11,7 +11,7 @@ import { type DwdRequestColumn, dwdRequestColumns } from '../../layers/dwd.ts';
 import type { DimensionState } from '../../state/dimension-state.ts';
 import { FIELD_SEPARATOR as S } from '../../warehouse/csv.ts';
 import type { RequestRow } from '../../warehouse/warehouse.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import { dimKeyOf, type RequestInfo, type Tracked } from '../records.ts';
 import type { Lookup, Stage } from '../stages.ts';
 
@@ -91,7 +91,7 @@ export class EnrichOperator extends BaseOperator<Tracked<AdEvent>, EnrichedEvent
     });
   }
 
-  processBatch(batch: Tracked<AdEvent>[], out: EnrichedEvent[], ctx: RunContext): void {
+  processBatch(batch: Tracked<AdEvent>[], out: Output<EnrichedEvent>, ctx: RunContext): void {
     for (const r of batch) {
       if (r.kind === 'request')
         out.push(Object.assign(r, { info: requestInfo(enrichRequest(r, ctx.dims, this.lookups)) }));

@@ -1,6 +1,6 @@
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { streamRecord } from '../../events/stream-record.ts';
-import { BaseOperator } from '../operator.ts';
+import { BaseOperator, type Output } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 import type { Stage } from '../stages.ts';
 
@@ -22,7 +22,7 @@ export class ForwardOperator extends BaseOperator<Tracked, Tracked> {
     this.sink = new KafkaSink({ brokers: stage.brokers, topic: stage.topic });
   }
 
-  async processBatch(batch: Tracked[], out: Tracked[]): Promise<void> {
+  async processBatch(batch: Tracked[], out: Output<Tracked>): Promise<void> {
     await this.sink.sendKeyed(
       batch.map((r) => ({
         key: r.kind === 'dim' ? DIMENSION_KEY : r.kind === 'request' ? r.id : r.requestId,

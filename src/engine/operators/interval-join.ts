@@ -6,7 +6,7 @@ import { type KeyedState, restoreSpilledRange, restoredSince } from '../../state
 import { MemoryState, timeOnly } from '../../state/memory-state.ts';
 import type { UnmatchedRow } from '../../warehouse/warehouse.ts';
 import type { CheckpointWrites } from '../../warehouse/checkpoint-writes.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import { type DwdRow, type RequestInfo, requestCodec, type Tracked } from '../records.ts';
 import { REQUEST_ENTRY_BYTES, type StateSize, stateSpace } from '../stats.ts';
 import { dedupHorizon, timeRange } from './dedup.ts';
@@ -98,7 +98,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     }
   }
 
-  async processBatch(batch: EnrichedEvent[], out: DwdRow[], ctx: RunContext): Promise<void> {
+  async processBatch(batch: EnrichedEvent[], out: Output<DwdRow>, ctx: RunContext): Promise<void> {
     for (const r of batch) {
       if (r.kind === 'request') {
         if (this.isCopy(r, ctx)) continue;
@@ -177,7 +177,12 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     return orphans;
   }
 
-  private onRequest(r: EnrichedRequest, out: DwdRow[], ctx: RunContext, orphans: Map<string, UnmatchedRow[]>): void {
+  private onRequest(
+    r: EnrichedRequest,
+    out: Output<DwdRow>,
+    ctx: RunContext,
+    orphans: Map<string, UnmatchedRow[]>,
+  ): void {
     const info = r.info;
     // Older than the next expiry may reach: pinned until its epoch is committed.
     const older = r.late || r.ts < this.requests.heldSince;
@@ -231,7 +236,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   }
 
   /** A follow event with its request as state knows it (undefined: not known, so it waits). */
-  private onFollow(e: Follow, info: RequestInfo | undefined, out: DwdRow[], ctx: RunContext): void {
+  private onFollow(e: Follow, info: RequestInfo | undefined, out: Output<DwdRow>, ctx: RunContext): void {
     if (info) {
       out.push(this.inWindow(e.ts, info, ctx) ? this.matched(e, info, false) : this.unmatched(e));
       return;
@@ -292,7 +297,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     else this.waiting.set(b, [p]);
   }
 
-  private emit(p: Pending, out: DwdRow[], ctx: RunContext): void {
+  private emit(p: Pending, out: Output<DwdRow>, ctx: RunContext): void {
     p.emittedEpoch = ctx.epoch;
     const known = this.orphaned.get(p.ev.requestId);
     if (known === undefined || known < p.ev.ts) this.orphaned.set(p.ev.requestId, p.ev.ts, p.ev.ts, ctx.epoch);
@@ -302,7 +307,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     else this.emitted.set(ctx.epoch, [p]);
   }
 
-  override onWatermark(watermark: number, out: DwdRow[], ctx: RunContext): void {
+  override onWatermark(watermark: number, out: Output<DwdRow>, ctx: RunContext): void {
     const cutoff = watermark - ctx.config.allowedLatenessMs;
     for (const [b, list] of this.waiting) {
       if (b * BUCKET_MS >= cutoff) continue;

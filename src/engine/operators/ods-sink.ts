@@ -2,7 +2,7 @@ import { dimensionKeys } from '../../events/schema.ts';
 import { letGoOfLine } from '../../events/validate.ts';
 import { CsvRows } from '../../warehouse/csv.ts';
 import { type CheckpointWrites, logRows } from '../../warehouse/checkpoint-writes.ts';
-import { BaseOperator } from '../operator.ts';
+import { BaseOperator, type Output } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 
 /** A row's bytes besides its id and line: the numbers, the type or table and operation, the separators. */
@@ -14,7 +14,7 @@ export class OdsSinkOperator extends BaseOperator<Tracked, Tracked> {
   private events = logRows();
   private dims = new CsvRows();
 
-  processBatch(batch: Tracked[], out: Tracked[]): void {
+  processBatch(batch: Tracked[], out: Output<Tracked>): void {
     for (const r of batch) {
       // Each row's fields as bytes; the line is copied from the source's bytes.
       const rows = r.kind === 'dim' ? this.dims : this.events;

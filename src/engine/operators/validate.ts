@@ -1,7 +1,7 @@
 import { readCanonical } from '../../events/canonical.ts';
 import { validateLine } from '../../events/validate.ts';
 import type { CheckpointWrites, DeadLetterRow } from '../../warehouse/checkpoint-writes.ts';
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import { lineOf, type SourceRecord } from '../../connectors/source.ts';
 import type { Tracked } from '../records.ts';
 
@@ -13,7 +13,7 @@ export class ValidateOperator extends BaseOperator<SourceRecord, Tracked> {
   readonly name = 'validate';
   private deadLetters: DeadLetterRow[] = [];
 
-  processBatch(batch: SourceRecord[], out: Tracked[], ctx: RunContext): void {
+  processBatch(batch: SourceRecord[], out: Output<Tracked>, ctx: RunContext): void {
     const limits = ctx.config.limits;
     const counters = ctx.counters;
     for (const r of batch) {

@@ -1,4 +1,4 @@
-import { BaseOperator, type RunContext } from '../operator.ts';
+import { BaseOperator, type RunContext, type Output } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 
 /** A split that has delivered nothing for this many records is idle: it stops holding the watermark back. */
@@ -34,7 +34,7 @@ export class WatermarkOperator extends BaseOperator<Tracked, Tracked> {
     if (this.active.length > 0) this.slowestMax();
   }
 
-  processBatch(batch: Tracked[], out: Tracked[], ctx: RunContext): void {
+  processBatch(batch: Tracked[], out: Output<Tracked>, ctx: RunContext): void {
     const delay = ctx.config.watermarkDelayMs;
     const lateness = ctx.config.allowedLatenessMs;
     let max = ctx.maxEventMs;
