@@ -103,6 +103,17 @@ describe('lines and their positions', () => {
     });
   }
 
+  test('a read of more lines than the source first has room for gives every one, in order, read after read', async () => {
+    // 300,000 short lines: several times the lines one read first has room for, in one 4 MB read and in several.
+    const content = Buffer.from(Array.from({ length: 300_000 }, (_, i) => `${i % 7 === 0 ? '' : i}\n`).join(''));
+    for (const chunkBytes of [4 * 1024 * 1024, 300_001]) {
+      const src = await opened(await file(content), { chunkBytes });
+      const got = await drain(src);
+      await src.close();
+      assert.deepEqual(got, expectedRecords(content), `chunkBytes ${chunkBytes}`);
+    }
+  });
+
   test('multi-byte characters straddling a chunk boundary decode whole', async () => {
     // With chunkBytes 7, "aaaaaa€" puts the 3-byte euro sign across the first boundary (bytes 6..8).
     const content = Buffer.from('aaaaaa€b\nccccc😀dd\n');
