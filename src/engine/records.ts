@@ -7,6 +7,7 @@ import {
 } from '../events/schema.ts';
 import type { Received } from '../events/validate.ts';
 import { dwaDimensionsInDwd } from '../layers/dwa.ts';
+import { dwdRequestColumns } from '../layers/dwd.ts';
 import type { StateCodec } from '../state/memory-state.ts';
 import { FIELD_SEPARATOR as S } from '../warehouse/csv.ts';
 
@@ -26,33 +27,64 @@ export interface RequestInfo {
   dimKey: string;
 }
 
-/** A request's DWA key as staged: the run of its DWD fragment's fields that holds the DWA dimensions. */
-export function dimKeyOf(fragment: string): string {
+/** Where the request facts a follow event is billed by lie among DWD's request columns: after the DWA dimensions. */
+const [BILLING, FILLED, BID] = (() => {
+  const names = dwdRequestColumns.map((c) => c.name as string);
+  const at = ['billing', 'filled', 'bid_micros'].map((n) => names.indexOf(n));
+  if (at.some((i) => i < dwaDimensionsInDwd.end))
+    throw new Error('billing, filled and bid_micros must follow the DWA dimensions among DWD request columns');
+  return at as [number, number, number];
+})();
+
+/** Where each field after the DWA dimensions starts in the fragment `splitTail` was given last (one past its end last). */
+const tailStarts = new Int32Array(dwaDimensionsInDwd.of + 1);
+
+/** Finds where the fields after the DWA dimensions start in `fragment` (into `tailStarts`); returns the key's end. */
+function splitTail(fragment: string): number {
+  let to = fragment.length;
+  tailStarts[dwaDimensionsInDwd.of] = to + 1;
+  for (let i = dwaDimensionsInDwd.of - 1; i >= dwaDimensionsInDwd.end; i--) {
+    to = fragment.lastIndexOf(S, to - 1);
+    tailStarts[i] = to + 1;
+  }
+  return to;
+}
+
+/** Where the DWA dimensions start in a fragment. */
+function keyStart(fragment: string): number {
   let from = 0;
   for (let i = 0; i < dwaDimensionsInDwd.start; i++) from = fragment.indexOf(S, from) + 1;
-  let to = fragment.length;
-  for (let i = dwaDimensionsInDwd.end; i < dwaDimensionsInDwd.of; i++) to = fragment.lastIndexOf(S, to - 1);
-  return fragment.slice(from, to);
+  return from;
+}
+
+/** A request's DWA key as staged: the run of its DWD fragment's fields that holds the DWA dimensions. */
+export function dimKeyOf(fragment: string): string {
+  return fragment.slice(keyStart(fragment), splitTail(fragment));
+}
+
+/** The billing type a fragment names from `from` to `to`; null for none (an empty field). */
+function billingAt(fragment: string, from: number, to: number): BillingType | null {
+  for (const t of billingTypes) if (to - from === t.length && fragment.startsWith(t, from)) return t;
+  return null;
 }
 
 /**
- * A request held in the join's state, as text: filled (0/1), billing type (its index, '-' for none), bid, the DWD
- * fragment (its DWA key a slice of it).
+ * A request held in the join's state: its DWD fragment, as text, from which the rest is read back (its DWA key a
+ * slice of it, its billing type, fill and bid its last fields). A header of its own for those repeated about ten
+ * bytes of every entry, and its string was made anew for every request.
  */
 export const requestCodec: StateCodec<RequestInfo> = {
-  encode: (r) =>
-    `${r.filled ? 1 : 0}${r.billing === null ? '-' : billingTypes.indexOf(r.billing)}${r.bidMicros},${r.dwdFragment}`,
+  encode: (r) => r.dwdFragment,
   decode(p, ts, id) {
-    const bid = p.indexOf(',', 2);
-    const dwdFragment = p.slice(bid + 1);
+    const keyEnd = splitTail(p);
     return {
       id,
       ts,
-      filled: p.charCodeAt(0) === 49,
-      bidMicros: Number(p.slice(2, bid)),
-      billing: p[1] === '-' ? null : billingTypes[Number(p[1])]!,
-      dwdFragment,
-      dimKey: dimKeyOf(dwdFragment),
+      filled: p.charCodeAt(tailStarts[FILLED]!) === 116, // 'true'
+      bidMicros: Number(p.slice(tailStarts[BID]!, tailStarts[BID + 1]! - 1)),
+      billing: billingAt(p, tailStarts[BILLING]!, tailStarts[BILLING + 1]! - 1),
+      dwdFragment: p,
+      dimKey: p.slice(keyStart(p), keyEnd),
     };
   },
 };

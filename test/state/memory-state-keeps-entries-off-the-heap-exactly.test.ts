@@ -155,7 +155,13 @@ test('requests come back from the join state as they went in, whatever their fra
     billing: RequestInfo['billing'],
     cols: Record<string, string>,
   ): RequestInfo => {
-    const value = (name: string) => cols[name] ?? '';
+    // Its billing type, fill and bid among the columns too, as enrichment writes them (NULL: an empty field).
+    const facts: Record<string, string> = {
+      billing: billing ?? '',
+      filled: String(filled),
+      bid_micros: String(bidMicros),
+    };
+    const value = (name: string) => facts[name] ?? cols[name] ?? '';
     const dwdFragment = dwdRequestColumns.map((c) => value(c.name)).join(FIELD_SEPARATOR);
     const dimKey = dwaStagedDimensions.map(value).join(FIELD_SEPARATOR);
     return { id, ts, filled, bidMicros, billing, dwdFragment, dimKey };
@@ -170,9 +176,6 @@ test('requests come back from the join state as they went in, whatever their fra
       ad_id: '12',
       campaign_id: '4',
       advertiser_id: '1',
-      billing: 'CPM',
-      filled: 'true',
-      bid_micros: '1234',
     }),
     // An unmatched ad: no campaign, advertiser or billing; nothing at all.
     request('r2', T0 + 1, false, 0, null, { user_id: 'u2', os: 'android', slot_id: '9', ad_id: '999' }),
