@@ -319,8 +319,8 @@ export class Job {
 
 /**
  * An operator's output for one batch after another, written by index into one array: emptied by `length = 0`, an
- * array gives its storage back to V8, and each batch grew it again a push at a time (a tenth of the engine's
- * allocation, 2026-12-07).
+ * array gives its storage back to V8, and each batch grew it again a push at a time (8% of what a 2-million-event
+ * bench allocated, 2026-12-07).
  */
 class BatchOutput<T> implements Output<T> {
   private readonly items: T[] = [];
