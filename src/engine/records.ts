@@ -76,7 +76,7 @@ function billingAt(fragment: string, from: number, to: number): BillingType | nu
 export const requestCodec: StateCodec<RequestInfo> = {
   encode: (r) => r.dwdFragment,
   decode(p, ts, id) {
-    const keyEnd = splitTail(p);
+    const dimKey = dimKeyOf(p); // and where the fields after it start, in `tailStarts`
     return {
       id,
       ts,
@@ -84,7 +84,7 @@ export const requestCodec: StateCodec<RequestInfo> = {
       bidMicros: Number(p.slice(tailStarts[BID]!, tailStarts[BID + 1]! - 1)),
       billing: billingAt(p, tailStarts[BILLING]!, tailStarts[BILLING + 1]! - 1),
       dwdFragment: p,
-      dimKey: p.slice(keyStart(p), keyEnd),
+      dimKey,
     };
   },
 };
