@@ -7,6 +7,7 @@ import { dwaDimensionColumns, dwaStagedDimensions } from '../../src/layers/dwa.t
 import { dwdRequestColumns } from '../../src/layers/dwd.ts';
 import { FIELD_SEPARATOR } from '../../src/warehouse/csv.ts';
 import { hash32 } from '../../src/state/spill-index.ts';
+import { Random } from '../../src/simulator/random.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -75,6 +76,26 @@ test('120,000 keys through growth, rehashing and compaction: each found with its
   assert.equal(s.expire(T0 + 60 * MINUTE), n / 2);
   assert.equal(s.size, 0);
   assert.equal(s.get('req-119999'), undefined);
+});
+
+test('keys set, deleted and set again at random as the hash table grows: each found as a Map would', () => {
+  // About 16,000 keys held (a third of the operations delete), just under half of the table's 32,768 places: long runs
+  // of taken places form, wrap around the table's end and are broken by removals.
+  const s = new MemoryState(text);
+  const model = new Map<string, string>();
+  const random = new Random(14, 0);
+  for (let n = 0; n < 200_000; n++) {
+    const key = `id-${random.int(0, 23_999)}`;
+    if (random.next() < 1 / 3) {
+      s.delete(key);
+      model.delete(key);
+    } else {
+      s.set(key, `${n}`, T0 + random.int(0, 4) * MINUTE);
+      model.set(key, `${n}`);
+    }
+  }
+  assert.equal(s.size, model.size);
+  for (let i = 0; i < 24_000; i++) assert.equal(s.get(`id-${i}`), model.get(`id-${i}`), `id-${i}`);
 });
 
 test('a compaction moves runs of entries written one after the other, broken by deletes and rewrites, each found after', () => {
