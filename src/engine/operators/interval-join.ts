@@ -101,9 +101,8 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
   async processBatch(batch: EnrichedEvent[], out: Output<DwdRow>, ctx: RunContext): Promise<void> {
     for (const r of batch) {
       if (r.kind === 'request') {
-        if (this.isCopy(r, ctx)) continue;
-        if (this.requestNeedsLookUp(r, ctx)) this.deferred.push(r);
-        else this.onRequest(r, out, ctx, NO_ORPHANS);
+        if (!this.requestNeedsLookUp(r, ctx)) this.onRequest(r, out, ctx, NO_ORPHANS);
+        else if (!this.isCopy(r, ctx)) this.deferred.push(r);
         continue;
       }
       const info = this.requests.get(r.requestId);
@@ -116,7 +115,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       const orphans = await this.lookUpLate(deferred, ctx);
       for (const r of deferred) {
         if (r.kind !== 'request') this.onFollow(r, this.requests.get(r.requestId), out, ctx);
-        else if (!this.isCopy(r, ctx)) this.onRequest(r, out, ctx, orphans);
+        else this.onRequest(r, out, ctx, orphans);
       }
     }
   }
@@ -186,7 +185,11 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
     const info = r.info;
     // Older than the next expiry may reach: pinned until its epoch is committed.
     const older = r.late || r.ts < this.requests.heldSince;
-    this.requests.set(r.id, info, r.ts, older ? ctx.epoch : undefined);
+    // A copy has its original's event time, so state holds it where `add` looks: in memory, or spilled at that time.
+    if (!this.requests.add(r.id, info, r.ts, older ? ctx.epoch : undefined)) {
+      ctx.counters.duplicates++;
+      return;
+    }
     out.push({
       id: r.id,
       type: 'request',
