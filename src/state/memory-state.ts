@@ -23,15 +23,13 @@ interface Bucket {
 
 const NONE = -1;
 const INITIAL_SLOTS = 1024;
-/** Places of the hash table at first (a power of two): it doubles when more than half are taken. */
-const INITIAL_PLACES = 2 * INITIAL_SLOTS;
 const INITIAL_BYTES = 64 * 1024;
 /** Bytes a slot takes across the slot arrays: two of 8-byte numbers, seven of 32-bit ones. */
 const SLOT_BYTES = 2 * 8 + 7 * 4;
 
 /**
  * KeyedState in memory, kept off the JavaScript heap: keys and payloads in one byte arena, slots in typed arrays
- * (a hash table over them, and a list per time bucket so expiry touches only what expires). A window of
+ * (a hash table chained through them, and a list per time bucket so expiry touches only what expires). A window of
  * a million entries is a few dozen objects for the garbage collector, not millions: as Maps of strings and objects,
  * every full collection marked them all again (measured: V8's collector threads spent about 4 µs per event on it).
  * Bounded by a capacity it keeps the newest entries and spills the older ones of the window: to a spill table on disk
@@ -55,25 +53,17 @@ export class MemoryState<V> implements KeyedState<V> {
   /** Entries on their way to the spill table, filled again at every spill. */
   private readonly batch = new SpillBatch();
   // Per slot: event time, arena offset, key length field (entry-bytes.ts), payload bytes, key hash, next slot in
-  // the free list, neighbours in its bucket's list, pinning epoch (NaN: none).
+  // its hash chain (or in the free list), neighbours in its bucket's list, pinning epoch (NaN: none).
   private ts = new Float64Array(INITIAL_SLOTS);
   private off = new Uint32Array(INITIAL_SLOTS);
   private keyLen = new Uint32Array(INITIAL_SLOTS);
   private valLen = new Uint32Array(INITIAL_SLOTS);
   private hashes = new Int32Array(INITIAL_SLOTS);
-  private nextFree = new Int32Array(INITIAL_SLOTS);
+  private chain = new Int32Array(INITIAL_SLOTS);
   private prev = new Int32Array(INITIAL_SLOTS);
   private next = new Int32Array(INITIAL_SLOTS);
   private pin = new Float64Array(INITIAL_SLOTS);
-  /**
-   * The hash table, open-addressed: each place a key's hash and its slot (NONE: empty), side by side, so a look-up
-   * reads one cache line for a key that is not there, where chains through the slot arrays read two or three (look-ups
-   * and removals were 8% of the engine thread's samples, on the lines that read the table). Linear probing, at most
-   * half full; a removal shifts back the places after it rather than leaving a marker.
-   */
-  private places = new Int32Array(2 * INITIAL_PLACES).fill(NONE);
-  /** Where a hash's probe starts: its top bits, mixed (FNV's low bits vary little across similar keys). */
-  private placeShift = 32 - Math.log2(INITIAL_PLACES);
+  private heads = new Int32Array(INITIAL_SLOTS).fill(NONE);
   private top = 0;
   private free = NONE;
   private count = 0;
@@ -110,7 +100,7 @@ export class MemoryState<V> implements KeyedState<V> {
 
   /** The memory the entries take: the arena, the slot arrays and the spill index. */
   get bytes(): number {
-    return this.arena.length + this.ts.length * SLOT_BYTES + this.places.length * 4 + this.spills.bytes;
+    return this.arena.length + this.ts.length * SLOT_BYTES + this.heads.length * 4 + this.spills.bytes;
   }
 
   get(key: string): V | undefined {
@@ -336,13 +326,9 @@ export class MemoryState<V> implements KeyedState<V> {
 
   /** The slot holding `key`, or NONE. */
   private find(key: string, h: number): number {
-    const places = this.places;
-    const mask = places.length - 2;
-    for (let i = this.home(h); ; i = (i + 2) & mask) {
-      const s = places[i + 1]!;
-      if (s === NONE) return NONE;
-      if (places[i] === h && keyEquals(this.arena, this.off[s]!, this.keyLen[s]!, key)) return s;
-    }
+    for (let s = this.heads[h & (this.heads.length - 1)]!; s !== NONE; s = this.chain[s]!)
+      if (this.hashes[s] === h && keyEquals(this.arena, this.off[s]!, this.keyLen[s]!, key)) return s;
+    return NONE;
   }
 
   private newSlot(key: string, h: number, payload: string): number {
@@ -350,7 +336,7 @@ export class MemoryState<V> implements KeyedState<V> {
     const kb = keyBytes(field);
     this.reserve(kb + 3 * payload.length);
     let s = this.free;
-    if (s !== NONE) this.free = this.nextFree[s]!;
+    if (s !== NONE) this.free = this.chain[s]!;
     else {
       if (this.top === this.ts.length) this.growSlots();
       s = this.top++;
@@ -363,8 +349,8 @@ export class MemoryState<V> implements KeyedState<V> {
     this.used = o + kb + this.valLen[s]!;
     this.hashes[s] = h;
     this.pin[s] = Number.NaN;
-    if (++this.count > this.places.length / 4) this.rehash(this.places.length);
-    this.placeIn(s); // not in a bucket's list yet, so not in the rehash
+    if (++this.count > this.heads.length) this.rehash(this.heads.length * 2);
+    this.chainIn(s); // not in a bucket's list yet, so not in the rehash
     return s;
   }
 
@@ -397,46 +383,26 @@ export class MemoryState<V> implements KeyedState<V> {
     this.freeSlot(s);
   }
 
-  /** Takes a slot out of the hash table and frees it; its bucket's list is the caller's to mend. */
+  /** Takes a slot out of its hash chain and frees it; its bucket's list is the caller's to mend. */
   private freeSlot(s: number): void {
-    this.placeOut(s);
+    const i = this.hashes[s]! & (this.heads.length - 1);
+    if (this.heads[i] === s) this.heads[i] = this.chain[s]!;
+    else {
+      let p = this.heads[i]!;
+      while (this.chain[p] !== s) p = this.chain[p]!;
+      this.chain[p] = this.chain[s]!;
+    }
     this.garbage += keyBytes(this.keyLen[s]!) + this.valLen[s]!;
     this.pin[s] = Number.NaN;
-    this.nextFree[s] = this.free;
+    this.chain[s] = this.free;
     this.free = s;
     this.count--;
   }
 
-  /** Where a hash's probe starts: an even index of `places`. */
-  private home(h: number): number {
-    return (Math.imul(h, 0x9e3779b1) >>> this.placeShift) << 1;
-  }
-
-  private placeIn(s: number): void {
-    const places = this.places;
-    const mask = places.length - 2;
-    const h = this.hashes[s]!;
-    let i = this.home(h);
-    while (places[i + 1] !== NONE) i = (i + 2) & mask;
-    places[i] = h;
-    places[i + 1] = s;
-  }
-
-  /** Takes a slot's place out of the table, moving back each later place of its run that may take the gap. */
-  private placeOut(s: number): void {
-    const places = this.places;
-    const mask = places.length - 2;
-    let gap = this.home(this.hashes[s]!);
-    while (places[gap + 1] !== s) gap = (gap + 2) & mask;
-    for (let j = (gap + 2) & mask; places[j + 1] !== NONE; j = (j + 2) & mask) {
-      // The place at j may move to the gap unless its probe starts after the gap (cyclically) and at or before j.
-      const from = this.home(places[j]!);
-      if (((j - from) & mask) < ((j - gap) & mask)) continue;
-      places[gap] = places[j]!;
-      places[gap + 1] = places[j + 1]!;
-      gap = j;
-    }
-    places[gap + 1] = NONE;
+  private chainIn(s: number): void {
+    const i = this.hashes[s]! & (this.heads.length - 1);
+    this.chain[s] = this.heads[i]!;
+    this.heads[i] = s;
   }
 
   private linkBucket(s: number): void {
@@ -528,17 +494,16 @@ export class MemoryState<V> implements KeyedState<V> {
     this.keyLen = grown(this.keyLen, new Uint32Array(n));
     this.valLen = grown(this.valLen, new Uint32Array(n));
     this.hashes = grown(this.hashes, new Int32Array(n));
-    this.nextFree = grown(this.nextFree, new Int32Array(n));
+    this.chain = grown(this.chain, new Int32Array(n));
     this.prev = grown(this.prev, new Int32Array(n));
     this.next = grown(this.next, new Int32Array(n));
     this.pin = grown(this.pin, new Float64Array(n));
   }
 
-  /** A hash table of `size` places (a power of two) over every live slot. */
+  /** A hash table of `size` heads (a power of two) over every live slot. */
   private rehash(size: number): void {
-    this.places = new Int32Array(2 * size).fill(NONE);
-    this.placeShift = 32 - Math.log2(size);
+    this.heads = new Int32Array(size).fill(NONE);
     for (const bucket of this.buckets.values())
-      for (let s = bucket.head; s !== NONE; s = this.next[s]!) this.placeIn(s);
+      for (let s = bucket.head; s !== NONE; s = this.next[s]!) this.chainIn(s);
   }
 }

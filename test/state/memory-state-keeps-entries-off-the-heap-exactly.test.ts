@@ -79,8 +79,8 @@ test('120,000 keys through growth, rehashing and compaction: each found with its
 });
 
 test('keys set, deleted and set again at random as the hash table grows: each found as a Map would', () => {
-  // About 16,000 keys held (a third of the operations delete), just under half of the table's 32,768 places: long runs
-  // of taken places form, wrap around the table's end and are broken by removals.
+  // About 16,000 keys held (a third of the operations delete), just under the hash table's 16,384 heads: chains of
+  // several keys form and lose keys from their start, middle and end.
   const s = new MemoryState(text);
   const model = new Map<string, string>();
   const random = new Random(14, 0);
