@@ -31,17 +31,34 @@ export interface AdRequest {
 }
 
 /** A request's own attributes under their column names, as DWD and the scale-out stream record name them. */
-export function requestColumns(r: AdRequest) {
-  return {
-    user_id: r.userId,
-    os: r.os,
-    device_type: r.deviceType,
-    region: r.region,
-    slot_id: r.slotId,
-    ad_id: r.adId,
-    filled: r.filled,
-    bid_micros: r.bidMicros,
-  };
+export interface RequestColumns {
+  user_id: string;
+  os: Os;
+  device_type: DeviceType;
+  region: string;
+  slot_id: number;
+  ad_id: number | null;
+  filled: boolean;
+  bid_micros: number;
+}
+
+/** A request's own attributes under their column names (`RequestColumns`), written into `row`. */
+export function writeRequestColumns(r: AdRequest, row: { [K in keyof RequestColumns]: unknown }): void {
+  row.user_id = r.userId;
+  row.os = r.os;
+  row.device_type = r.deviceType;
+  row.region = r.region;
+  row.slot_id = r.slotId;
+  row.ad_id = r.adId;
+  row.filled = r.filled;
+  row.bid_micros = r.bidMicros;
+}
+
+/** A request's own attributes under their column names, in an object of their own. */
+export function requestColumns(r: AdRequest): RequestColumns {
+  const row = {} as RequestColumns;
+  writeRequestColumns(r, row);
+  return row;
 }
 
 /** An exposure (impression), viewable exposure or click: has its own id and names its request. */

@@ -151,3 +151,28 @@ test('rows made compressed are compressed as their blocks fill: the frames hold 
     0,
   );
 });
+
+test('a row taken back is its fields as text, and leaves the rows written around it as they were', () => {
+  const texts = ['', 'r1-9', 'é', '€😀', '\ud800 lone', 'x'.repeat(3000), '<b>"q"</b>'];
+  const numbers = [0, -12, 2 ** 31, 2 ** 53 - 1, 1767225600834, 1.5];
+  const csv = new CsvRows();
+  const expected: string[] = [];
+  // Enough rows for several blocks, so some rows are taken back from the start of a block just begun.
+  for (let i = 0; i < 3000; i++) {
+    const t = texts[i % texts.length]!;
+    const n = numbers[i % numbers.length]!;
+    csv.begin(64 + 3 * t.length);
+    csv.text(t);
+    csv.sep();
+    csv.int(n);
+    assert.equal(csv.takeRow(), `${Buffer.from(t).toString()}\x01${n}`);
+    csv.begin(64 + 3 * t.length);
+    csv.int(i);
+    csv.sep();
+    csv.text(t);
+    csv.end();
+    expected.push(`${i}\x01${Buffer.from(t).toString()}`);
+  }
+  assert.equal(csv.length, expected.length, 'a row taken back is not counted');
+  assert.equal(text(csv), `${expected.join('\n')}\n`);
+});

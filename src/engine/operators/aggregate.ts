@@ -33,6 +33,8 @@ const METRIC_BYTES = 25;
 /** The most an entry of the sketch takes: its digits (below 2^31) and a comma or bracket. */
 const ENTRY_BYTES = 12;
 const NO_USERS: number[] = [];
+/** A cell's first user when it has none (entries are never negative: a 25-bit register above a 6-bit rank). */
+const NO_USER = -1;
 
 /** DWA key columns of an event with no request: all NULL. */
 const NO_DIMENSIONS = S.repeat(dwaDimensionColumns.length - 1);
@@ -54,8 +56,13 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
    */
   private metrics = new Float64Array(INITIAL_CELLS * METRICS);
   /**
-   * Each cell's requests' users as sketch entries (null for none): an array of entries, not a map by register: most
-   * cells have one request, and `sketchEntries` keeps each register's highest rank.
+   * Each cell's first user as a sketch entry (NO_USER: none), in a slab like the metrics: most cells have one request,
+   * and an array of one entry a cell lived until the checkpoint, to be copied by young-generation collections.
+   */
+  private firstUser = new Int32Array(INITIAL_CELLS);
+  /**
+   * Each cell's further users' entries (null for none): an array of entries, not a map by register, as
+   * `sketchEntries` keeps each register's highest rank.
    */
   private users: (number[] | null)[] = [];
   private readonly bucketMs: number;
@@ -79,8 +86,12 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
         const grown = new Float64Array(this.metrics.length * 2);
         grown.set(this.metrics);
         this.metrics = grown;
+        const first = new Int32Array(this.firstUser.length * 2);
+        first.set(this.firstUser);
+        this.firstUser = first;
       }
       this.metrics.fill(0, c * METRICS, (c + 1) * METRICS);
+      this.firstUser[c] = NO_USER;
       this.users.push(null);
       cells.set(dimKey, c);
     }
@@ -94,9 +105,12 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       this.add(c, r.type, 1, r.req?.filled ?? false);
       this.metrics[c * METRICS + BILLED]! += r.spendNanos;
       if (r.userEntry !== null) {
-        const users = this.users[c];
-        if (users === null || users === undefined) this.users[c] = [r.userEntry];
-        else users.push(r.userEntry);
+        if (this.firstUser[c] === NO_USER) this.firstUser[c] = r.userEntry;
+        else {
+          const users = this.users[c];
+          if (users === null || users === undefined) this.users[c] = [this.firstUser[c]!, r.userEntry];
+          else users.push(r.userEntry);
+        }
       }
       // A correction moves an event counted as unmatched (no dimensions, no spend) to its request's dimensions.
       if (r.retraction) this.add(this.cell(minute, NO_DIMENSIONS), r.type, -1, false);
@@ -127,8 +141,11 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
   private writeCell(rows: CsvRows, minute: number, dimKey: string, c: number): void {
     const m = this.metrics;
     const users = this.users[c];
-    const entries = users === null || users === undefined ? NO_USERS : sketchEntries(users);
-    rows.begin(ROW_BYTES + 3 * dimKey.length + METRIC_BYTES * METRICS + ENTRY_BYTES * entries.length);
+    const first = this.firstUser[c]!;
+    const entries = users !== null && users !== undefined ? sketchEntries(users) : NO_USERS;
+    // A cell of one user (most) writes it alone: no array for it.
+    const single = entries.length === 0 && first !== NO_USER;
+    rows.begin(ROW_BYTES + 3 * dimKey.length + METRIC_BYTES * METRICS + ENTRY_BYTES * (single ? 1 : entries.length));
     rows.int(minute);
     rows.sep();
     rows.text(dimKey);
@@ -137,6 +154,11 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
       rows.int(m[c * METRICS + i]!);
     }
     rows.sep();
+    if (single) {
+      rows.text('[');
+      rows.int(first);
+      rows.text(']');
+    }
     for (let i = 0; i < entries.length; i++) {
       rows.text(i === 0 ? '[' : ',');
       rows.int(entries[i]!);
