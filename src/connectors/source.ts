@@ -51,7 +51,10 @@ export interface Source {
    * different input.
    */
   open(position: string | null, fingerprint: string | null): Promise<void>;
-  /** Up to `max` records; waits briefly when none are ready yet. */
+  /**
+   * Up to `max` records; waits briefly when none are ready yet. The records (and their array) are the caller's until
+   * its next poll, which may fill them again: a caller keeps what it needs of them, not the records.
+   */
   poll(max: number): Promise<SourcePoll>;
   /** Position just after the last record returned. */
   position(): string;

@@ -69,6 +69,21 @@ function billingAt(fragment: string, from: number, to: number): BillingType | nu
 }
 
 /**
+ * The number written from `from` to `to` in `s`: its digits read in place when it is an integer of at most 15 digits
+ * (exact in a double), as bids are; anything else as Number() reads it.
+ */
+function integerAt(s: string, from: number, to: number): number {
+  if (to - from > 15) return Number(s.slice(from, to));
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number(s.slice(from, to));
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
  * A request held in the join's state: its DWD fragment, as text, from which the rest is read back (its DWA key a
  * slice of it, its billing type, fill and bid its last fields). A header of its own for those repeated about ten
  * bytes of every entry, and its string was made anew for every request.
@@ -81,7 +96,7 @@ export const requestCodec: StateCodec<RequestInfo> = {
       id,
       ts,
       filled: p.charCodeAt(tailStarts[FILLED]!) === 116, // 'true'
-      bidMicros: Number(p.slice(tailStarts[BID]!, tailStarts[BID + 1]! - 1)),
+      bidMicros: integerAt(p, tailStarts[BID]!, tailStarts[BID + 1]! - 1),
       billing: billingAt(p, tailStarts[BILLING]!, tailStarts[BILLING + 1]! - 1),
       dwdFragment: p,
       dimKey,

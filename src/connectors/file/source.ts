@@ -147,6 +147,12 @@ export class FileSource implements Source {
   private head = 0;
   /** A record before the lines (the end of a line longer than maxLineBytes) and one after them (the input's last). */
   private lead: { record: SourceRecord; next: number } | null = null;
+  /**
+   * The records and the array of the last poll, filled again by the next (see `Source.poll`): a new object a line
+   * was about 60 bytes of garbage an event.
+   */
+  private readonly taken: SourceRecord[] = [];
+  private readonly records: SourceRecord[] = [];
   private tail: { record: SourceRecord; next: number } | null = null;
 
   constructor(options: Partial<FileSourceOptions> & { path: string }) {
@@ -202,7 +208,8 @@ export class FileSource implements Source {
         return { records: [], end: false };
       } else this.split(chunk);
     }
-    const take: SourceRecord[] = [];
+    const take = this.taken;
+    take.length = 0;
     if (this.lead) {
       take.push(this.lead.record);
       this.pos = this.lead.next;
@@ -213,8 +220,15 @@ export class FileSource implements Source {
       // head < until <= lines, so both exist.
       const from = this.starts[this.head]!;
       const nl = this.newlines[this.head]!;
-      const end = Math.min(nl, from + this.opts.maxLineBytes);
-      take.push({ data: this.data, at: from, end, bytes: nl - from, seq: this.base + from });
+      const n = take.length;
+      while (this.records.length <= n) this.records.push({ data: this.data, at: 0, end: 0, bytes: 0, seq: 0 });
+      const r = this.records[n]!;
+      r.data = this.data;
+      r.at = from;
+      r.end = Math.min(nl, from + this.opts.maxLineBytes);
+      r.bytes = nl - from;
+      r.seq = this.base + from;
+      take.push(r);
       this.pos = this.base + nl + 1;
     }
     if (this.tail && take.length < max && this.head === this.lines) {

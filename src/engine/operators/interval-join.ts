@@ -202,25 +202,30 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       retraction: false,
       userEntry: userSketchEntry(r.userId),
     });
-    // The ids of the pending events joined here, which a committed unmatched row of theirs must not correct again.
+    const orphaned = orphans.get(r.id);
+    // The ids of the pending events joined here, which a committed unmatched row of theirs must not correct again
+    // (kept only when the request has such rows: most have none).
     let handled: Set<string> | null = null;
     const list = this.pending.get(r.id);
     if (list) {
-      const rest: Pending[] = [];
+      let rest: Pending[] | null = null;
       for (const p of list) {
         if (!this.inWindow(p.ev.ts, info, ctx)) {
+          rest ??= [];
           rest.push(p);
           continue;
         }
         p.done = true;
-        handled ??= new Set();
-        handled.add(p.ev.id);
+        if (orphaned) {
+          handled ??= new Set();
+          handled.add(p.ev.id);
+        }
         out.push(this.matched(p.ev, info, p.emittedEpoch >= 0));
       }
-      if (rest.length > 0) this.pending.set(r.id, rest);
+      if (rest) this.pending.set(r.id, rest);
       else this.pending.delete(r.id);
     }
-    for (const u of orphans.get(r.id) ?? []) {
+    for (const u of orphaned ?? []) {
       if (handled?.has(u.event_id) || !this.inWindow(u.ts, info, ctx)) continue;
       const kind = u.event_type as FollowEvent['kind'];
       out.push({
