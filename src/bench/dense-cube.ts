@@ -1,4 +1,4 @@
-import { billing } from '../catalogue/metrics.ts';
+import { additiveColumns, billedColumn, billing, countedIndexes } from '../catalogue/metrics.ts';
 import { sketchField, userSketchEntry } from '../catalogue/user-sketch.ts';
 import { buildDimensions } from '../simulator/dimensions.ts';
 import { defaultSimulatorOptions } from '../simulator/options.ts';
@@ -51,19 +51,28 @@ const PART_ORDER = (() => {
   return order;
 })();
 
+/** Where each event the cube draws counts among the additive metrics. */
+const REQUEST = countedIndexes('request', false);
+const FILLED_REQUEST = countedIndexes('request', true);
+const EXPOSURE = countedIndexes('exposure', true);
+const VIEWABLE = countedIndexes('viewable', true);
+const CLICK = countedIndexes('click', true);
+const BILLED = additiveColumns.indexOf(billedColumn);
+
 /** One cell's running totals while a minute is drawn. */
 interface Cell {
   ad: number;
   slot: number;
   user: number;
-  requests: number;
-  fills: number;
-  exposures: number;
-  viewables: number;
-  clicks: number;
-  spendNanos: number;
+  /** Its additive metrics, in the order DWA stores them (`additiveColumns`). */
+  metrics: number[];
   /** Sketch entries of its users, repeats and all (only when a cell has more than one request). */
   users: number[] | null;
+}
+
+/** Counts one event into a cell's metrics where `at` says. */
+function count(c: Cell, at: readonly number[]): void {
+  for (const i of at) c.metrics[i]!++;
 }
 
 /**
@@ -151,12 +160,7 @@ export class DenseCube {
           ad,
           slot,
           user,
-          requests: 0,
-          fills: 0,
-          exposures: 0,
-          viewables: 0,
-          clicks: 0,
-          spendNanos: 0,
+          metrics: additiveColumns.map(() => 0),
           users: null,
         };
         cells.set(code, c);
@@ -164,16 +168,19 @@ export class DenseCube {
         if (!c.users) c.users = [this.userEntry[c.user]!];
         c.users.push(this.userEntry[user]!);
       }
-      c.requests++;
-      if (ad === 0) continue;
-      c.fills++;
-      c.exposures++;
+      if (ad === 0) {
+        count(c, REQUEST);
+        continue;
+      }
+      count(c, FILLED_REQUEST);
+      count(c, EXPOSURE);
       const viewed = r.chance(viewabilityRate);
       const clicked = r.chance(ctr);
-      if (viewed) c.viewables++;
-      if (clicked) c.clicks++;
+      if (viewed) count(c, VIEWABLE);
+      if (clicked) count(c, CLICK);
       const bill = billing[this.adBilling[ad - 1]!];
-      if (bill.eventType === 'exposure' || clicked) c.spendNanos += this.adBidMicros[ad - 1]! * bill.nanosPerBidMicro;
+      if (bill.eventType === 'exposure' || clicked)
+        c.metrics[BILLED]! += this.adBidMicros[ad - 1]! * bill.nanosPerBidMicro;
     }
     for (const c of cells.values()) {
       const parts = [
@@ -183,9 +190,7 @@ export class DenseCube {
       ];
       const key = `${parts[PART_ORDER[0]!]}${S}${parts[PART_ORDER[1]!]}${S}${parts[PART_ORDER[2]!]}`;
       const sketch = c.users ? sketchField(c.users) : `[${this.userEntry[c.user]}]`;
-      rows.push(
-        `${minuteMs}${S}${key}${S}${c.requests}${S}${c.fills}${S}${c.exposures}${S}${c.viewables}${S}${c.clicks}${S}${c.spendNanos}${S}${sketch}`,
-      );
+      rows.push(`${minuteMs}${S}${key}${S}${c.metrics.join(S)}${S}${sketch}`);
     }
     return requests;
   }

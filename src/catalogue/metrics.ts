@@ -47,6 +47,13 @@ export function billedSql(eventType: string, billingType: string, bidMicros: str
 export const additiveColumns: readonly AdditiveColumn[] = [...countedColumns.map((c) => c.column), billedColumn];
 export type AdditiveColumn = CountedColumn | typeof billedColumn;
 
+/** Where an event of `type` counts among `additiveColumns` (a request's `filled` decides whether fills count it). */
+export function countedIndexes(type: EventType, filled: boolean): number[] {
+  return countedColumns.flatMap((c) =>
+    c.eventType === type && (filled || !c.filledOnly) ? [additiveColumns.indexOf(c.column)] : [],
+  );
+}
+
 export const metrics = [
   {
     name: 'requests',

@@ -1,4 +1,4 @@
-import { additiveColumns, billedColumn, countedColumns } from '../../catalogue/metrics.ts';
+import { additiveColumns, billedColumn, countedIndexes } from '../../catalogue/metrics.ts';
 import { type EventType, eventTypes } from '../../events/schema.ts';
 import { sketchEntries } from '../../catalogue/user-sketch.ts';
 import { dwaDimensionColumns } from '../../layers/dwa.ts';
@@ -15,13 +15,7 @@ const INITIAL_CELLS = 4096;
 
 /** Where each event type's counted columns are among the metrics, for requests filled and not. */
 const countedAt = Object.fromEntries(
-  eventTypes.map((t) => {
-    const at = (filled: boolean) =>
-      countedColumns.flatMap((c) =>
-        c.eventType === t && (filled || !c.filledOnly) ? [additiveColumns.indexOf(c.column)] : [],
-      );
-    return [t, { filled: at(true), unfilled: at(false) }];
-  }),
+  eventTypes.map((t) => [t, { filled: countedIndexes(t, true), unfilled: countedIndexes(t, false) }]),
 ) as Record<EventType, { filled: number[]; unfilled: number[] }>;
 
 /** Where the billed amount is among the metrics. */
