@@ -2,6 +2,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FileSource } from '../../src/connectors/file/source.ts';
+import { lineOf } from '../../src/connectors/source.ts';
+import { defaultEngineConfig } from '../../src/engine/config.ts';
+import { Job } from '../../src/engine/job.ts';
+import { adPipeline } from '../../src/engine/pipeline.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { dwaDifferences, queryDb, queryRow, runFile, scratch, writeLines } from '../support/pipeline.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -182,6 +189,57 @@ describe('interval join: the outcome depends on which records exist, not on thei
       assert.deepEqual(await dwaDifferences(db), []);
     });
   }
+
+  test('a late request whose unmatched event committed while the next epoch was being sealed corrects it once', async () => {
+    // The exposure goes out unmatched in one epoch; the request comes in the next, after a pause in which that epoch's
+    // commit lands, and is sealed before the engine hears of the commit: the unmatched row is then both in the
+    // warehouse (found by the request's look-up) and still pending in memory. Corrected by both, it would count twice.
+    const dir = join(tmp.dir, `case-${++runNo}`);
+    const input = `${dir}.ndjson`;
+    const db = `${dir}.duckdb`;
+    writeLines(input, [
+      ...dims,
+      follow('exposure', 'x1', 'r-late', T0 + 2000),
+      clock('a', T0 + 40 * MIN),
+      request('r-late', T0 + 1000),
+    ]);
+    const lateRequest = '"type":"request","request_id":"r-late"';
+    class PausingBeforeTheRequest extends FileSource {
+      override async poll(max: number) {
+        const p = await super.poll(max);
+        if (p.records.some((r) => lineOf(r).includes(lateRequest))) await sleep(1000);
+        return p;
+      }
+    }
+    const warehouse = await DuckDbWarehouse.open(db);
+    const source = new PausingBeforeTheRequest({ path: input });
+    let foundCommitted = 0;
+    try {
+      const config = { ...defaultEngineConfig, batchSize: 1, checkpointIntervalMs: 0 };
+      const lookUps = warehouse.findUnmatched.bind(warehouse);
+      warehouse.findUnmatched = async (...args) => {
+        const rows = await lookUps(...args);
+        foundCommitted += rows.length;
+        return rows;
+      };
+      await new Job(adPipeline, source, warehouse, config).run({ untilEnd: true });
+    } finally {
+      await source.close();
+      await warehouse.close();
+    }
+    assert.equal(foundCommitted, 1, 'the look-up found the committed unmatched row');
+    assert.deepEqual(await dwdRow(db, 'x1'), {
+      event_type: 'exposure',
+      join_status: 'matched',
+      campaign_id: 10,
+      spend_nanos: 2_000_000,
+      join_delay_ms: 1000,
+      late: false,
+    });
+    const exposures = await queryRow(db, `SELECT sum(exposures)::INT AS e FROM dwa_ad_minute`);
+    assert.equal(exposures.e, 1, 'the exposure counted once');
+    assert.deepEqual(await dwaDifferences(db), []);
+  });
 
   // Within the join window the copies are caught by state (in memory, or spilled with no room there); after it, only
   // the warehouse look-ups can catch them. (The later clock records let the commit that expires state settle before
