@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 
 /**
- * Writes the configuration of the cluster in `dir` into `dir/conf` and returns that directory: the job manager's ports
- * explicit (the REST port given, the others free ones), state, checkpoints and savepoints under `dir`, the task
- * manager's memory as given, and a log4j configuration.
+ * Writes the configuration of the cluster in `dir` into `dir/conf` and returns that directory: the REST port given, the
+ * RPC port a free one, the blob server's any (bound by the job manager itself), state, checkpoints and savepoints under
+ * `dir`, the task manager's memory as given, and a log4j configuration.
  */
 export async function writeFlinkConfig(
   dir: string,
@@ -18,7 +18,9 @@ export async function writeFlinkConfig(
     'jobmanager.rpc.address': '127.0.0.1',
     'jobmanager.bind-host': '127.0.0.1',
     'jobmanager.rpc.port': await freePort(),
-    'blob.server.port': await freePort(),
+    // Bound by the job manager itself and told to task managers as they register: a port picked for it beforehand
+    // can be taken before the bind.
+    'blob.server.port': 0,
     'rest.address': '127.0.0.1',
     'rest.bind-address': '127.0.0.1',
     'rest.port': restPort,
