@@ -1,44 +1,7 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from '@commander-js/extra-typings';
+import { CommanderError } from '@commander-js/extra-typings';
 import { errors, isAdwError } from '../errors.ts';
-import { registerAdviseWindow } from './commands/advise-window.ts';
-import { registerBench } from './commands/bench.ts';
-import { registerCollect } from './commands/collect.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerFlink } from './commands/flink.ts';
-import { registerKafkaTool } from './commands/kafka-tool.ts';
-import { registerQuery } from './commands/query.ts';
-import { registerReconcile } from './commands/reconcile.ts';
-import { registerRun } from './commands/run.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerSetup } from './commands/setup.ts';
-import { registerSimulate } from './commands/simulate.ts';
-import { registerStack } from './commands/stack.ts';
-import { registerStarRocks } from './commands/starrocks.ts';
-
-/** The `adw` command line: every command has --help; user mistakes print one line and exit non-zero. */
-export function buildProgram(): Command {
-  const program = new Command('adw')
-    .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
-    .exitOverride()
-    // Lets adw kafka-tool hand every option after the tool's name to the tool.
-    .enablePositionalOptions();
-  registerDemo(program);
-  registerCollect(program);
-  registerSimulate(program);
-  registerRun(program);
-  registerQuery(program);
-  registerServe(program);
-  registerBench(program);
-  registerReconcile(program);
-  registerAdviseWindow(program);
-  registerSetup(program);
-  registerStack(program);
-  registerKafkaTool(program);
-  registerFlink(program);
-  registerStarRocks(program);
-  return program;
-}
+import { buildProgram } from './program.ts';
 
 /** Whether an error is the reader of the output going away (`adw ... | head`): the output ends, not the command. */
 const readerGone = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code === 'EPIPE';
@@ -49,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   });
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

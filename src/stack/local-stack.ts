@@ -5,30 +5,13 @@ import { flinkProcesses, startFlink } from './flink.ts';
 import { startKafka } from './kafka.ts';
 import { startMariaDb } from './mariadb.ts';
 import { processCommandLine, stopProcess } from './process.ts';
+import { defaultStackPorts, type StackPorts } from './ports.ts';
 
 /** Where `adw up` keeps its servers' data, logs and pid files. */
 export function stackHome(): string {
   // Absolute, so that the directory found in a server's command line is the one written there.
   return resolve(process.env.ADW_HOME ?? join(homedir(), '.local', 'state', 'adw'));
 }
-
-/** Ports of the local stack. */
-export interface StackPorts {
-  kafka: number;
-  kafkaController: number;
-  mariadb: number;
-  /** Flink's JobManager REST API and web UI. */
-  flinkRest: number;
-  flinkGateway: number;
-}
-
-export const defaultStackPorts: StackPorts = {
-  kafka: 9092,
-  kafkaController: 9093,
-  mariadb: 3306,
-  flinkRest: 8081,
-  flinkGateway: 8083,
-};
 
 /** One server of the local stack as `adw up` reports it. */
 export interface StackService {

@@ -6,7 +6,7 @@ import { errors } from '../../errors.ts';
 import type { FlinkDimensions } from '../../flink/compile.ts';
 import type { FlinkRunMode, FlinkRunner } from '../../flink/run.ts';
 import { mysqlDimensions } from '../../flink/options.ts';
-import { defaultStackPorts } from '../../stack/local-stack.ts';
+import { defaultStackPorts } from '../../stack/ports.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { parseCount } from '../parse.ts';
 

@@ -2,7 +2,6 @@ import type { Command } from '@commander-js/extra-typings';
 import { CollectorClient } from '../../connectors/http/client.ts';
 import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { publishLines } from '../../connectors/kafka/publish.ts';
-import { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { errors } from '../../errors.ts';
 import { checkOutputFile } from '../../paths.ts';
 import { simulateLines, writeSimulation } from '../../simulator/simulate.ts';
@@ -75,6 +74,8 @@ export function registerSimulate(program: Command): void {
         return;
       }
       if (opts.kafka) {
+        // The Kafka client takes a third of a second to load: only when producing to Kafka.
+        const { KafkaSink } = await import('../../connectors/kafka/sink.ts');
         const sink = new KafkaSink({ brokers: opts.kafka, topic: opts.topic });
         try {
           const sent = await publishLines(simulateLines(options, withDimensions), sink, rate);

@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
-import { defaultStackPorts, stackDown, stackHome, stackUp } from '../../stack/local-stack.ts';
+import { stackDown, stackHome, stackUp } from '../../stack/local-stack.ts';
+import { defaultStackPorts } from '../../stack/ports.ts';
 import { parseCount } from '../parse.ts';
 
 export function registerStack(program: Command): void {

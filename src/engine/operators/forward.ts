@@ -1,6 +1,6 @@
-import { KafkaSink } from '../../connectors/kafka/sink.ts';
+import type { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { streamRecord } from '../../events/stream-record.ts';
-import { BaseOperator, type Output } from '../operator.ts';
+import { BaseOperator, type Output, type RunContext } from '../operator.ts';
 import type { Tracked } from '../records.ts';
 import type { Stage } from '../stages.ts';
 
@@ -15,15 +15,22 @@ const DIMENSION_KEY = 'dim';
  */
 export class ForwardOperator extends BaseOperator<Tracked, Tracked> {
   readonly name = 'forward';
-  private readonly sink: KafkaSink;
+  private readonly stage: Stage<'forward'>;
+  private sink: KafkaSink | null = null;
 
   constructor(stage: Stage<'forward'>) {
     super();
-    this.sink = new KafkaSink({ brokers: stage.brokers, topic: stage.topic });
+    this.stage = stage;
+  }
+
+  // The Kafka client is loaded here, not with the pipeline: a third of a second that only a forwarding run pays.
+  override async open(_ctx: RunContext): Promise<void> {
+    const { KafkaSink } = await import('../../connectors/kafka/sink.ts');
+    this.sink = new KafkaSink({ brokers: this.stage.brokers, topic: this.stage.topic });
   }
 
   async processBatch(batch: Tracked[], out: Output<Tracked>): Promise<void> {
-    await this.sink.sendKeyed(
+    await this.sink!.sendKeyed(
       batch.map((r) => ({
         key: r.kind === 'dim' ? DIMENSION_KEY : r.kind === 'request' ? r.id : r.requestId,
         value: JSON.stringify(streamRecord(r, r.late)),
@@ -33,6 +40,6 @@ export class ForwardOperator extends BaseOperator<Tracked, Tracked> {
   }
 
   override async close(): Promise<void> {
-    await this.sink.close();
+    await this.sink?.close();
   }
 }
