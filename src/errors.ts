@@ -27,6 +27,9 @@ function define<A extends unknown[]>(
   return Object.assign(factory, { code });
 }
 
+/** What to do about a warehouse whose files are damaged or incomplete. */
+export const RESTORE_ADVICE = 'restore the warehouse (its file and the folders beside it) from a copy';
+
 /** Errors by subsystem. Codes never change once published. */
 export const errors = {
   // CLI and configuration: user mistakes, reported as one line.
@@ -102,6 +105,12 @@ export const errors = {
     true,
     (why: string) =>
       `the warehouse ran out of its memory (${why}): raise --warehouse-memory; a run stopped by this resumes from its last checkpoint`,
+  ),
+  warehouseDamaged: define(
+    'ADW_ERR_WAREHOUSE_DAMAGED',
+    503,
+    false,
+    (why: string) => `the warehouse's files cannot be read back (${why}): ${RESTORE_ADVICE}`,
   ),
   checkpointFailed: define('ADW_ERR_CHECKPOINT_FAILED', 503, true, (why: string) => `checkpoint failed: ${why}`),
   stateSpill: define(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildProgram, commandModules } from '../../src/cli/program.ts';
+import { ADW, adwSync } from '../support/cli.ts';
 import { scratch } from '../support/pipeline.ts';
 
 const tmp = scratch('adw-cli-modules-');
@@ -27,7 +28,7 @@ test('without a command, or with one mistyped, every module loads: help lists al
 });
 
 test('a mistyped command still gets commander’s suggestion and the mistake’s exit status', () => {
-  const r = spawnSync('bin/adw', ['qeury'], { encoding: 'utf8' });
+  const r = adwSync(tmp.dir, ['qeury']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command 'qeury'/);
   assert.match(r.stderr, /Did you mean query\?/);
@@ -36,7 +37,7 @@ test('a mistyped command still gets commander’s suggestion and the mistake’s
 /** The modules `adw ARGS` loads, through a preloaded resolve hook. */
 function loadedBy(...args: string[]): string[] {
   const list = join(tmp.dir, `${args.join('-')}.txt`);
-  const r = spawnSync('bin/adw', args, {
+  const r = spawnSync(ADW, args, {
     encoding: 'utf8',
     env: { ...process.env, ADW_LOADED_MODULES: list, NODE_OPTIONS: `--import ${hook}` },
   });

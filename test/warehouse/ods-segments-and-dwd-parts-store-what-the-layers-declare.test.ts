@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
@@ -167,8 +167,11 @@ test("a restart reads DWD's segments of its window only, not the whole history",
     early.map((e) => e.event_id),
     'the early exposures wait for their request',
   );
-  // Old segments made unreadable: a restart that read history would fail on them.
-  for (const { file } of old) writeFileSync(join(`${db}.dwd`, String(file)), 'not zstd');
+  // Old segments made unreadable, their sizes kept (opening checks sizes): a restart that read history would fail.
+  for (const { file } of old) {
+    const path = join(`${db}.dwd`, String(file));
+    writeFileSync(path, Buffer.alloc(statSync(path).size, 'x'));
+  }
   const w = await DuckDbWarehouse.open(db);
   try {
     assert.deepEqual(

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errors } from '../../errors.ts';
+import { errors, RESTORE_ADVICE } from '../../errors.ts';
 import { scratchPath } from '../../scratch.ts';
 import { odsCoverageTable } from '../../layers/meta.ts';
 import { dwdAdEventJoined } from '../../layers/dwd.ts';
@@ -187,12 +187,22 @@ export class SegmentLog {
         },
       ]),
     );
-    const missing = [...this.committed.keys()].filter((f) => !existsSync(join(this.dir, f)));
+    const sizes = new Map([...this.committed.keys()].map((f) => [f, fileSize(join(this.dir, f))]));
+    const missing = [...sizes].filter(([, size]) => size === null).map(([f]) => f);
     if (missing.length > 0)
       throw errors.dbUnreadable(
         warehousePath,
         `${missing.length} ${this.spec.what} segment file(s) missing from ${this.dir} (first: ${missing[0]}); a warehouse is its file and the folders beside it: copy or move them together`,
       );
+    // DuckDB reads a zstd file cut short as far as it goes, without an error: rows would be lost without a word.
+    const resized = [...this.committed.values()].filter((s) => sizes.get(s.file) !== s.bytes);
+    if (resized.length > 0) {
+      const first = resized[0]!;
+      throw errors.dbUnreadable(
+        warehousePath,
+        `${resized.length} ${this.spec.what} segment file(s) in ${this.dir} damaged (first: ${first.file}, ${sizes.get(first.file)} bytes where ${first.bytes} were written); ${RESTORE_ADVICE}`,
+      );
+    }
   }
 
   /** Deletes what no committed manifest names: segments of checkpoints that never committed, half-done merges. */
@@ -386,6 +396,15 @@ export class SegmentLog {
   private deleteRetired(): void {
     for (const f of this.retired) rmSync(join(this.dir, f), { force: true });
     this.retired = [];
+  }
+}
+
+/** A file's size, or null when it is not there. */
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
   }
 }
 

@@ -28,7 +28,7 @@ import {
   type SegmentChange,
   SegmentLog,
 } from './segments.ts';
-import { outOfMemory, writeFailure } from './failures.ts';
+import { outOfMemory, unreadable, writeFailure } from './failures.ts';
 import { readCsvSql, Staging } from './staging.ts';
 import { compactionTable, dwdLate, dwdOnTime, storedTables, viewsSql } from './storage.ts';
 
@@ -769,9 +769,9 @@ async function tableKinds(wh: DuckDbWarehouse): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.table_name as string, r.table_type as string]));
 }
 
-/** A read that failed for want of memory fails with the warehouse's coded error; any other as it did. */
+/** A read that failed for want of memory, or on a damaged file, fails with its coded error; any other as it did. */
 function asReadFailure(e: unknown): never {
-  throw outOfMemory(e) ?? e;
+  throw outOfMemory(e) ?? unreadable(e) ?? e;
 }
 
 /** The APP datasets whose table the warehouse file does not have yet. */

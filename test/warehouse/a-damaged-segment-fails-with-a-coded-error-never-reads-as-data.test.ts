@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { writeSimulation } from '../../src/simulator/simulate.ts';
+import { unreadable } from '../../src/warehouse/duckdb/failures.ts';
+import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
+import { adwSync, show } from '../support/cli.ts';
+import { copyWarehouse, runFile, scratch } from '../support/pipeline.ts';
+
+const tmp = scratch();
+after(tmp.cleanup);
+/** A warehouse with a few segments per layer, made once; tests damage copies. */
+const made = join(tmp.dir, 'made.duckdb');
+before(async () => {
+  const input = join(tmp.dir, 'in.ndjson');
+  await writeSimulation({ seed: 3, events: 3_000 }, input);
+  await runFile(input, made, { batchSize: 1_000, checkpointIntervalMs: 0 });
+});
+
+let copies = 0;
+/** A copy of the made warehouse and the path of its largest segment in `folder` (.ods or .dwd). */
+function copyWithSegment(folder: '.ods' | '.dwd'): { db: string; segment: string } {
+  const db = join(tmp.dir, `copy-${++copies}.duckdb`);
+  copyWarehouse(made, db);
+  const files = readdirSync(`${db}${folder}`).map((f) => join(`${db}${folder}`, f));
+  const segment = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  return { db, segment };
+}
+
+const LAYER_SQL = {
+  '.ods': 'SELECT * FROM ods_ad_event ORDER BY source, seq',
+  '.dwd': 'SELECT * FROM dwd_ad_event_joined ORDER BY event_id, event_type',
+} as const;
+
+test('a segment cut short is refused when the warehouse opens, even where every row left would still read', async () => {
+  for (const folder of ['.ods', '.dwd'] as const) {
+    // Four bytes: only the checksum of the last frame, so DuckDB alone would read every row and not notice.
+    const { db, segment } = copyWithSegment(folder);
+    truncateSync(segment, statSync(segment).size - 4);
+    for (const readOnly of [true, false])
+      await assert.rejects(DuckDbWarehouse.open(db, { readOnly }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'ADW_ERR_DB_UNREADABLE', e.message);
+        assert.match(e.message, /segment file\(s\) in .* damaged/);
+        assert.ok(e.message.includes(segment.split('/').pop()!), e.message);
+        assert.match(e.message, /restore the warehouse/);
+        return true;
+      });
+    const r = adwSync(tmp.dir, ['reconcile', '--db', db]);
+    assert.equal(r.status, 2, show(r));
+    assert.match(r.stderr, /^adw: cannot open warehouse .* damaged .*\[ADW_ERR_DB_UNREADABLE\]\n$/, show(r));
+  }
+});
+
+test('a segment with a flipped bit anywhere fails its read with a coded error, never reads as other rows', async () => {
+  for (const folder of ['.ods', '.dwd'] as const) {
+    const { db, segment } = copyWithSegment(folder);
+    const original = readFileSync(segment);
+    const w = await DuckDbWarehouse.open(db, { readOnly: true });
+    try {
+      const intact = await w.query(LAYER_SQL[folder]);
+      assert.ok(intact.length > 1000, `${intact.length} rows`);
+      // Thirty places across the file, frame headers and checksums among them.
+      for (let k = 0; k < 30; k++) {
+        const at = Math.floor(((original.length - 1) * k) / 29);
+        const damaged = Buffer.from(original);
+        damaged[at]! ^= 0x08;
+        writeFileSync(segment, damaged);
+        await assert.rejects(
+          w.query(LAYER_SQL[folder]),
+          (e: Error & { code?: string }) => {
+            assert.equal(e.code, 'ADW_ERR_WAREHOUSE_DAMAGED', `byte ${at} of ${original.length}: ${e.message}`);
+            assert.match(e.message, /^the warehouse's files cannot be read back \(.+\): restore the warehouse/);
+            assert.doesNotMatch(e.message, /\n/);
+            return true;
+          },
+          `byte ${at} of ${original.length} of ${folder}`,
+        );
+      }
+      writeFileSync(segment, original);
+      assert.deepEqual(await w.query(LAYER_SQL[folder]), intact, 'restored, it reads as before');
+      // Deleted while the warehouse is open (opening checks that every segment is there).
+      rmSync(segment);
+      await assert.rejects(w.query(LAYER_SQL[folder]), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'ADW_ERR_WAREHOUSE_DAMAGED', e.message);
+        return true;
+      });
+    } finally {
+      await w.close();
+    }
+  }
+});
+
+test('on the command line a damaged segment is one coded line, not an internal error', () => {
+  const { db, segment } = copyWithSegment('.ods');
+  const damaged = readFileSync(segment);
+  damaged[damaged.length >> 1]! ^= 0x08;
+  writeFileSync(segment, damaged);
+  const r = adwSync(tmp.dir, ['reconcile', '--db', db]);
+  assert.equal(r.status, 1, show(r));
+  assert.match(
+    r.stderr,
+    /^adw: the warehouse's files cannot be read back \(.+\): .*\[ADW_ERR_WAREHOUSE_DAMAGED\]\n$/,
+    show(r),
+  );
+});
+
+test('only a file’s damage is reported as such: a full disk or a lack of memory is not, and no folder is named', () => {
+  for (const other of [
+    'IO Error: Could not write file "/tmp/duckdb_temp_storage-0.tmp": No space left on device',
+    'Out of Memory Error: failed to allocate data of size 4.0 MiB (256.0 MiB/256.0 MiB used)',
+    'Binder Error: Referenced column "x" not found',
+  ])
+    assert.equal(unreadable(new Error(other)), null, other);
+  const csv = unreadable(
+    new Error(
+      'Invalid Input Error: CSV Error on Line: 12\nOriginal Line: x\n\n  file = /srv/secret/w.duckdb.ods/ab-1.csv.zst\n',
+    ),
+  );
+  assert.equal(csv?.code, 'ADW_ERR_WAREHOUSE_DAMAGED');
+  assert.match(csv!.message, /\(Invalid Input Error: CSV Error on Line: 12, in ab-1\.csv\.zst\)/);
+  assert.doesNotMatch(csv!.message, /secret/);
+});
