@@ -16,6 +16,7 @@ export const commandModules: { names: readonly string[]; load: () => Promise<Reg
   { names: ['serve'], load: async () => (await import('./commands/serve.ts')).registerServe },
   { names: ['bench'], load: async () => (await import('./commands/bench.ts')).registerBench },
   { names: ['reconcile'], load: async () => (await import('./commands/reconcile.ts')).registerReconcile },
+  { names: ['check'], load: async () => (await import('./commands/check.ts')).registerCheck },
   { names: ['advise-window'], load: async () => (await import('./commands/advise-window.ts')).registerAdviseWindow },
   { names: ['setup'], load: async () => (await import('./commands/setup.ts')).registerSetup },
   { names: ['up', 'down'], load: async () => (await import('./commands/stack.ts')).registerStack },

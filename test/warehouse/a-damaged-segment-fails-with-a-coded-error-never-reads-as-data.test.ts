@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
 import { unreadable } from '../../src/warehouse/duckdb/failures.ts';
+import { SegmentLog } from '../../src/warehouse/duckdb/segments.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { adwSync, show } from '../support/cli.ts';
-import { copyWarehouse, runFile, scratch } from '../support/pipeline.ts';
+import { copyWarehouse, queryDb, queryRow, runFile, scratch } from '../support/pipeline.ts';
 
 const tmp = scratch();
 after(tmp.cleanup);
@@ -120,4 +121,73 @@ test('only a file’s damage is reported as such: a full disk or a lack of memor
   assert.equal(csv?.code, 'ADW_ERR_WAREHOUSE_DAMAGED');
   assert.match(csv!.message, /\(Invalid Input Error: CSV Error on Line: 12, in ab-1\.csv\.zst\)/);
   assert.doesNotMatch(csv!.message, /secret/);
+});
+
+test('adw check reads every segment through: a whole warehouse passes, a damaged segment is named, exit 1', async () => {
+  const { db, segment } = copyWithSegment('.dwd');
+  const whole = adwSync(tmp.dir, ['check', '--db', db, '--json']);
+  assert.equal(whole.status, 0, show(whole));
+  const report = JSON.parse(whole.stdout) as {
+    logs: { log: string; segments: number; rows: number; damaged: number }[];
+    damaged: unknown[];
+  };
+  const ods = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_ad_event');
+  const dwd = await queryRow(db, 'SELECT sum(rows)::INT AS n FROM dwd_segment');
+  assert.deepEqual(report, {
+    logs: [
+      { log: 'ODS', segments: readdirSync(`${db}.ods`).length, rows: ods.n, damaged: 0 },
+      { log: 'DWD', segments: readdirSync(`${db}.dwd`).length, rows: dwd.n, damaged: 0 },
+    ],
+    damaged: [],
+  });
+  const text = adwSync(tmp.dir, ['check', '--db', db]);
+  assert.equal(text.status, 0, show(text));
+  assert.equal(
+    text.stdout,
+    `ODS: ${report.logs[0]!.segments} segment file(s), ${ods.n} rows: all read back\nDWD: ${report.logs[1]!.segments} segment file(s), ${dwd.n} rows: all read back\n`,
+  );
+
+  const damaged = readFileSync(segment);
+  damaged[damaged.length >> 1]! ^= 0x08;
+  writeFileSync(segment, damaged);
+  const r = adwSync(tmp.dir, ['check', '--db', db, '--json']);
+  assert.equal(r.status, 1, show(r));
+  const file = basename(segment);
+  const found = (
+    JSON.parse(r.stdout) as { damaged: { log: string; file: string; read: number | null; problem: string }[] }
+  ).damaged;
+  assert.deepEqual(
+    found.map((d) => [d.log, d.file, d.read]),
+    [['DWD', file, null]],
+  );
+  assert.match(found[0]!.problem, /^IO Error: /);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^adw: the warehouse's files cannot be read back \\(1 segment file\\(s\\) damaged, first ${file.replaceAll('.', '\\.')}\\): .*\\[ADW_ERR_WAREHOUSE_DAMAGED\\]\\n$`,
+    ),
+    show(r),
+  );
+});
+
+test('a segment that reads back with other rows than its checkpoint wrote is damaged too', async () => {
+  const log = SegmentLog.ods(made);
+  log.load(await queryDb(made, 'SELECT * FROM ods_segment'), made);
+  const checks = await log.check(async () => 7);
+  assert.ok(checks.length > 1);
+  for (const c of checks) {
+    assert.equal(c.read, 7);
+    assert.equal(c.problem, `7 rows read back where ${c.rows} were written`);
+  }
+  const whole = await log.check(
+    async (sql) => (await queryRow(made, sql.replace('count(*)', 'count(*)::INT AS n'))).n as number,
+  );
+  assert.deepEqual(
+    whole.map((c) => c.problem),
+    whole.map(() => null),
+  );
+  assert.deepEqual(
+    whole.map((c) => c.read),
+    whole.map((c) => c.rows),
+  );
 });

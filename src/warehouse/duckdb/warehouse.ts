@@ -26,6 +26,7 @@ import {
   odsSegmentTable,
   type Segment,
   type SegmentChange,
+  type SegmentCheck,
   SegmentLog,
 } from './segments.ts';
 import { outOfMemory, unreadable, writeFailure } from './failures.ts';
@@ -292,6 +293,12 @@ export class DuckDbWarehouse implements Warehouse {
 
   async query(sql: string, params: Param[] = []): Promise<Record<string, unknown>[]> {
     return rowObjects(await this.api.read(sql, params).catch(asReadFailure));
+  }
+
+  /** Every ODS and DWD segment read through and counted (see `SegmentLog.check`). */
+  async checkSegments(): Promise<SegmentCheck[]> {
+    const count = async (sql: string) => Number(rowArrays(await this.reader.read(sql, []))[0]![0]);
+    return [...(await this.ods.check(count)), ...(await this.dwd.check(count))];
   }
 
   committedVersion(): number {
