@@ -311,7 +311,11 @@ export class SegmentLog {
       // DuckDB's first line says what failed; the rest lists its reader's settings.
       const read = await count(sql).catch((e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!);
       const problem =
-        typeof read === 'string' ? read : read === s.rows ? null : `${read} rows read back where ${s.rows} were written`;
+        typeof read === 'string'
+          ? read
+          : read === s.rows
+            ? null
+            : `${read} rows read back where ${s.rows} were written`;
       checks.push({
         log: this.spec.what,
         file: s.file,
