@@ -128,23 +128,31 @@ test('adw check reads every segment through: a whole warehouse passes, a damaged
   const whole = adwSync(tmp.dir, ['check', '--db', db, '--json']);
   assert.equal(whole.status, 0, show(whole));
   const report = JSON.parse(whole.stdout) as {
+    file: { tables: number; rows: number; damaged: number };
     logs: { log: string; segments: number; rows: number; damaged: number }[];
     damaged: unknown[];
   };
+  const tables = await queryRow(db, "SELECT count(*)::INT AS n FROM duckdb_tables() WHERE database_name = 'adw'");
+  assert.equal(report.file.tables, tables.n);
+  assert.ok(report.file.rows > 0);
+  assert.equal(report.file.damaged, 0);
   const ods = await queryRow(db, 'SELECT count(*)::INT AS n FROM ods_ad_event');
   const dwd = await queryRow(db, 'SELECT sum(rows)::INT AS n FROM dwd_segment');
-  assert.deepEqual(report, {
-    logs: [
-      { log: 'ODS', segments: readdirSync(`${db}.ods`).length, rows: ods.n, damaged: 0 },
-      { log: 'DWD', segments: readdirSync(`${db}.dwd`).length, rows: dwd.n, damaged: 0 },
-    ],
-    damaged: [],
-  });
+  assert.deepEqual(
+    { logs: report.logs, damaged: report.damaged },
+    {
+      logs: [
+        { log: 'ODS', segments: readdirSync(`${db}.ods`).length, rows: ods.n, damaged: 0 },
+        { log: 'DWD', segments: readdirSync(`${db}.dwd`).length, rows: dwd.n, damaged: 0 },
+      ],
+      damaged: [],
+    },
+  );
   const text = adwSync(tmp.dir, ['check', '--db', db]);
   assert.equal(text.status, 0, show(text));
   assert.equal(
     text.stdout,
-    `ODS: ${report.logs[0]!.segments} segment file(s), ${ods.n} rows: all read back\nDWD: ${report.logs[1]!.segments} segment file(s), ${dwd.n} rows: all read back\n`,
+    `file: ${report.file.tables} tables, ${report.file.rows} rows: all read back\nODS: ${report.logs[0]!.segments} segment file(s), ${ods.n} rows: all read back\nDWD: ${report.logs[1]!.segments} segment file(s), ${dwd.n} rows: all read back\n`,
   );
 
   const damaged = readFileSync(segment);
@@ -164,7 +172,7 @@ test('adw check reads every segment through: a whole warehouse passes, a damaged
   assert.match(
     r.stderr,
     new RegExp(
-      `^adw: the warehouse's files cannot be read back \\(1 segment file\\(s\\) damaged, first ${file.replaceAll('.', '\\.')}\\): .*\\[ADW_ERR_WAREHOUSE_DAMAGED\\]\\n$`,
+      `^adw: the warehouse's files cannot be read back \\(1 damaged, first DWD segment ${file.replaceAll('.', '\\.')}\\): .*\\[ADW_ERR_WAREHOUSE_DAMAGED\\]\\n$`,
     ),
     show(r),
   );
@@ -190,4 +198,73 @@ test('a segment that reads back with other rows than its checkpoint wrote is dam
     whole.map((c) => c.read),
     whole.map((c) => c.rows),
   );
+});
+
+/** A copy of the made warehouse with one bit of its DuckDB file flipped at `at`. */
+function copyWithFileBitFlipped(at: number): string {
+  const db = join(tmp.dir, `copy-${++copies}.duckdb`);
+  copyWarehouse(made, db);
+  const bytes = readFileSync(db);
+  bytes[at]! ^= 0x08;
+  writeFileSync(db, bytes);
+  return db;
+}
+
+test('a warehouse file whose header fails its checksum is refused as damaged, not as locked by another process', async () => {
+  // The second of DuckDB's database headers, whose checksum error names "block at location 4096".
+  const db = copyWithFileBitFlipped(5000);
+  for (const readOnly of [true, false])
+    await assert.rejects(DuckDbWarehouse.open(db, { readOnly }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ADW_ERR_DB_UNREADABLE', e.message);
+      assert.match(e.message, /Corrupt database file: .*; restore the warehouse/);
+      return true;
+    });
+  // While another process holds the file, that is what is said.
+  const held = join(tmp.dir, `copy-${++copies}.duckdb`);
+  copyWarehouse(made, held);
+  const w = await DuckDbWarehouse.open(held);
+  try {
+    const r = adwSync(tmp.dir, ['query', '--db', held, '--metrics', 'requests']);
+    assert.equal(r.status, 2, show(r));
+    assert.match(r.stderr, /^adw: database .* is in use by another process \[ADW_ERR_DB_LOCKED\]\n$/);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a block of the warehouse file that fails its checksum is found by adw check and fails reads with a coded error', async () => {
+  const BLOCK = 262_144;
+  const size = statSync(made).size;
+  let found = 0;
+  // Past the three 4 KiB headers, a bit in the middle of each block: some hold a table's rows.
+  for (let at = 12_288 + BLOCK / 2; at < size; at += BLOCK) {
+    const db = copyWithFileBitFlipped(at);
+    // A block of the file's own metadata, or of a table it reads as it opens: refused there, with a coded error.
+    const w = await DuckDbWarehouse.open(db, { readOnly: true }).catch((e: Error & { code?: string }) => {
+      assert.ok(['ADW_ERR_DB_UNREADABLE', 'ADW_ERR_WAREHOUSE_DAMAGED'].includes(e.code ?? ''), e.message);
+      assert.match(e.message, /Corrupt database file: .*restore the warehouse/);
+      return null;
+    });
+    if (!w) continue;
+    try {
+      const { tables } = await w.check();
+      const bad = tables.filter((t) => t.problem !== null);
+      if (bad.length === 0) continue;
+      found++;
+      for (const t of bad) assert.match(t.problem!, /^IO Error: Corrupt database file: computed checksum/, t.table);
+      await assert.rejects(
+        w.query(`SELECT sum(hash(t)) FROM ${bad[0]!.table} AS t`),
+        (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'ADW_ERR_WAREHOUSE_DAMAGED', e.message);
+          return true;
+        },
+      );
+      const r = adwSync(tmp.dir, ['check', '--db', db]);
+      assert.equal(r.status, 1, show(r));
+      assert.match(r.stdout, new RegExp(`^damaged: table ${bad[0]!.table}: IO Error: Corrupt database file`, 'm'));
+    } finally {
+      await w.close();
+    }
+  }
+  assert.ok(found > 0, 'no block of the file held rows');
 });

@@ -6,7 +6,7 @@ const OUT_OF_MEMORY = /^Out of Memory Error: ([^\n]*)/;
 
 /**
  * DuckDB's failures to read a file back: zstd's checks (a checksum, a frame it cannot decode), a segment's rows that
- * no longer parse, a segment gone. Reads run ADW's own SQL, so these are the files', not the query's. Other I/O
+ * no longer parse, a segment gone, a block of the warehouse file that fails its checksum. Reads run ADW's own SQL, so these are the files', not the query's. Other I/O
  * errors (a full disk under DuckDB's temporary files) are not the files' damage, and stay as they are.
  */
 const UNREADABLE = new RegExp(
@@ -19,6 +19,8 @@ const UNREADABLE = new RegExp(
     'Src size is incorrect',
     'Unsupported frame parameter',
     'No files found that match the pattern',
+    // A block of the warehouse file itself whose checksum does not match.
+    'Corrupt database file',
   ].join('|')})|(Invalid Input|Conversion) Error: CSV Error)[^\n]*`,
 );
 /** The file a CSV error names, in DuckDB's list of the reader's settings. */
@@ -40,10 +42,11 @@ export function outOfMemory(e: unknown, doing?: string): AdwError | null {
 
 /**
  * A failed write as one coded error: out of the warehouse's memory (`--warehouse-memory`, the operator's to raise:
- * DuckDB's own advice names settings ADW makes), or any other failure, after what was being done (`doing`).
+ * DuckDB's own advice names settings ADW makes), a damaged file it had to read, or any other failure, after what was
+ * being done (`doing`).
  */
 export function writeFailure(e: unknown, doing?: string): AdwError {
   if (e instanceof AdwError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return outOfMemory(e, doing) ?? errors.warehouseWrite(doing ? `${doing}: ${message}` : message);
+  return outOfMemory(e, doing) ?? unreadable(e) ?? errors.warehouseWrite(doing ? `${doing}: ${message}` : message);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { scratchPath } from '../../scratch.ts';
 import { join } from 'node:path';
 import type { CheckpointWrites } from '../checkpoint-writes.ts';
-import { errors } from '../../errors.ts';
+import { errors, RESTORE_ADVICE } from '../../errors.ts';
 import { checkWarehouseFile } from '../../paths.ts';
 import { type AppDataset, appDatasets, grainMs, usersAsRowsOf, usersDataset } from '../../layers/app.ts';
 import { dimTables } from '../../layers/dim.ts';
@@ -119,6 +119,15 @@ const FOLD_REFUSED = /there are other write transactions active/;
 const IN_RANGE = 'event_time BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)';
 const nonZero = additiveColumns.map((m) => `${m} <> 0`).join(' OR ');
 
+/** A table of the warehouse file read through: its rows, or why it could not be read. */
+export interface TableCheck {
+  table: string;
+  /** Null when the read failed. */
+  rows: number | null;
+  /** What is wrong with it; null when it read back whole. */
+  problem: string | null;
+}
+
 /** The embedded warehouse: one DuckDB file holding ODS, DWD, DWA, APP and the engine's checkpoints. */
 export class DuckDbWarehouse implements Warehouse {
   private readonly instance: DuckDBInstance;
@@ -212,8 +221,10 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (e) {
       instance.closeSync();
       const msg = (e as Error).message;
-      if (/lock/i.test(msg)) throw errors.dbLocked(path);
+      // DuckDB's words for another process's lock ("block" in a checksum error is not one).
+      if (/Could not set lock on file/.test(msg)) throw errors.dbLocked(path);
       const why = msg.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '');
+      if (/^IO Error: Corrupt database file/.test(msg)) throw errors.dbUnreadable(path, `${why}; ${RESTORE_ADVICE}`);
       // Creating or opening the file for writing failed in the file system (a full disk, a read-only directory).
       if (!options.readOnly && msg.startsWith('IO Error') && !/not a valid DuckDB database/.test(msg)) {
         // A file this open began to create holds nothing yet, and DuckDB would refuse it as not a database next time.
@@ -226,7 +237,12 @@ export class DuckDbWarehouse implements Warehouse {
     // A file written before a table or column was added lacks it, and read-only it cannot get it: a missing table
     // reads as empty, a missing column as NULL (a view of the same name stands in front of the table).
     const logs = { ods: SegmentLog.ods(path), dwd: SegmentLog.dwd(path, [dwdOnTime, dwdLate]) };
-    const stand = options.readOnly ? await standInViews(instance, logs, path) : [];
+    const stand = options.readOnly
+      ? await standInViews(instance, logs, path).catch((e: unknown) => {
+          instance.closeSync();
+          throw unreadable(e) ?? e;
+        })
+      : [];
     const connect = async () => {
       const c = await instance.connect();
       await c.run('USE adw');
@@ -295,10 +311,25 @@ export class DuckDbWarehouse implements Warehouse {
     return rowObjects(await this.api.read(sql, params).catch(asReadFailure));
   }
 
-  /** Every ODS and DWD segment read through and counted (see `SegmentLog.check`). */
-  async checkSegments(): Promise<SegmentCheck[]> {
+  /**
+   * Every table of the warehouse file read through, each row of each column (DuckDB checks each block's checksum as
+   * it reads it), then every ODS and DWD segment read through and counted (see `SegmentLog.check`).
+   */
+  async check(): Promise<{ tables: TableCheck[]; segments: SegmentCheck[] }> {
     const count = async (sql: string) => Number(rowArrays(await this.reader.read(sql, []))[0]![0]);
-    return [...(await this.ods.check(count)), ...(await this.dwd.check(count))];
+    const tables: TableCheck[] = [];
+    const names = await this.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = 'adw' ORDER BY 1");
+    for (const [name] of names) {
+      // The row as one value, so that every column is read; the sum only keeps the answer small.
+      const sql = `SELECT count(*), sum(hash(t)) FROM adw.main.${name} AS t`;
+      const read = await count(sql).catch((e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!);
+      tables.push({
+        table: String(name),
+        rows: typeof read === 'number' ? read : null,
+        problem: typeof read === 'string' ? read : null,
+      });
+    }
+    return { tables, segments: [...(await this.ods.check(count)), ...(await this.dwd.check(count))] };
   }
 
   committedVersion(): number {
