@@ -210,13 +210,23 @@ function copyWithFileBitFlipped(at: number): string {
   return db;
 }
 
-test('a warehouse file whose header fails its checksum is refused as damaged, not as locked by another process', async () => {
+test('a warehouse file whose header fails its checksum, or cut short, is refused as damaged, not as locked or unwritable', async () => {
   // The second of DuckDB's database headers, whose checksum error names "block at location 4096".
   const db = copyWithFileBitFlipped(5000);
   for (const readOnly of [true, false])
     await assert.rejects(DuckDbWarehouse.open(db, { readOnly }), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'ADW_ERR_DB_UNREADABLE', e.message);
       assert.match(e.message, /Corrupt database file: .*; restore the warehouse/);
+      return true;
+    });
+  // Cut short: damaged too, whether opened to read or to write (not "a write failed").
+  const short = join(tmp.dir, `copy-${++copies}.duckdb`);
+  copyWarehouse(made, short);
+  truncateSync(short, Math.floor(statSync(short).size / 2));
+  for (const readOnly of [true, false])
+    await assert.rejects(DuckDbWarehouse.open(short, { readOnly }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ADW_ERR_DB_UNREADABLE', e.message);
+      assert.match(e.message, /Could not read enough bytes .*; restore the warehouse/);
       return true;
     });
   // While another process holds the file, that is what is said.

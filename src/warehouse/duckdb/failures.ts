@@ -6,7 +6,7 @@ const OUT_OF_MEMORY = /^Out of Memory Error: ([^\n]*)/;
 
 /**
  * DuckDB's failures to read a file back: zstd's checks (a checksum, a frame it cannot decode), a segment's rows that
- * no longer parse, a segment gone, a block of the warehouse file that fails its checksum. Reads run ADW's own SQL, so these are the files', not the query's. Other I/O
+ * no longer parse, a segment gone, a block of the warehouse file that fails its checksum or is cut off. Reads run ADW's own SQL, so these are the files', not the query's. Other I/O
  * errors (a full disk under DuckDB's temporary files) are not the files' damage, and stay as they are.
  */
 const UNREADABLE = new RegExp(
@@ -19,8 +19,9 @@ const UNREADABLE = new RegExp(
     'Src size is incorrect',
     'Unsupported frame parameter',
     'No files found that match the pattern',
-    // A block of the warehouse file itself whose checksum does not match.
+    // A block of the warehouse file itself whose checksum does not match, or that the file, cut short, lacks.
     'Corrupt database file',
+    'Could not read enough bytes',
   ].join('|')})|(Invalid Input|Conversion) Error: CSV Error)[^\n]*`,
 );
 /** The file a CSV error names, in DuckDB's list of the reader's settings. */

@@ -224,7 +224,9 @@ export class DuckDbWarehouse implements Warehouse {
       // DuckDB's words for another process's lock ("block" in a checksum error is not one).
       if (/Could not set lock on file/.test(msg)) throw errors.dbLocked(path);
       const why = msg.split('\n')[0]!.replace(/^[A-Za-z ]*Error: /, '');
-      if (/^IO Error: Corrupt database file/.test(msg)) throw errors.dbUnreadable(path, `${why}; ${RESTORE_ADVICE}`);
+      // A file whose checksums fail, or cut short: damaged, not a write that failed.
+      if (/^IO Error: (Corrupt database file|Could not read enough bytes)/.test(msg))
+        throw errors.dbUnreadable(path, `${why}; ${RESTORE_ADVICE}`);
       // Creating or opening the file for writing failed in the file system (a full disk, a read-only directory).
       if (!options.readOnly && msg.startsWith('IO Error') && !/not a valid DuckDB database/.test(msg)) {
         // A file this open began to create holds nothing yet, and DuckDB would refuse it as not a database next time.
