@@ -6,8 +6,9 @@ const OUT_OF_MEMORY = /^Out of Memory Error: ([^\n]*)/;
 
 /**
  * DuckDB's failures to read a file back: zstd's checks (a checksum, a frame it cannot decode), a segment's rows that
- * no longer parse, a segment gone, a block of the warehouse file that fails its checksum or is cut off. Reads run ADW's own SQL, so these are the files', not the query's. Other I/O
- * errors (a full disk under DuckDB's temporary files) are not the files' damage, and stay as they are.
+ * no longer parse, a segment gone, a block of the warehouse file that fails its checksum or is cut off. Reads run
+ * ADW's own SQL, so these are the files', not the query's. Other I/O errors (a full disk under DuckDB's temporary
+ * files) are not the files' damage, and stay as they are.
  */
 const UNREADABLE = new RegExp(
   `^(IO Error: (${[

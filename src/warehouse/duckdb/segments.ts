@@ -302,14 +302,14 @@ export class SegmentLog {
 
   /**
    * Reads every committed segment through, as a query would (zstd checks each frame's checksum), one at a time, and
-   * counts its rows; `count` runs a query of one count and fails as a read of the warehouse fails.
+   * counts its rows; `count` runs a query of one count and resolves to the count, or to why the read failed.
    */
-  async check(count: (sql: string) => Promise<number>): Promise<SegmentCheck[]> {
+  async check(count: (sql: string) => Promise<number | string>): Promise<SegmentCheck[]> {
     const checks: SegmentCheck[] = [];
     for (const s of [...this.committed.values()].sort((a, b) => a.file.localeCompare(b.file))) {
-      const sql = `SELECT count(*) FROM ${readCsvSql([join(this.dir, s.file)], this.spec.fields, 'zstd')}`;
-      // DuckDB's first line says what failed; the rest lists its reader's settings.
-      const read = await count(sql).catch((e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!);
+      const read = await count(
+        `SELECT count(*) FROM ${readCsvSql([join(this.dir, s.file)], this.spec.fields, 'zstd')}`,
+      );
       const problem =
         typeof read === 'string'
           ? read

@@ -318,13 +318,17 @@ export class DuckDbWarehouse implements Warehouse {
    * it reads it), then every ODS and DWD segment read through and counted (see `SegmentLog.check`).
    */
   async check(): Promise<{ tables: TableCheck[]; segments: SegmentCheck[] }> {
-    const count = async (sql: string) => Number(rowArrays(await this.reader.read(sql, []))[0]![0]);
+    // The count a query's first column gives, or DuckDB's first line, which says what failed (the rest lists settings).
+    const count = (sql: string): Promise<number | string> =>
+      this.reader.read(sql, []).then(
+        (r) => Number(rowArrays(r)[0]![0]),
+        (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!,
+      );
     const tables: TableCheck[] = [];
     const names = await this.rows("SELECT table_name FROM duckdb_tables() WHERE database_name = 'adw' ORDER BY 1");
     for (const [name] of names) {
       // The row as one value, so that every column is read; the sum only keeps the answer small.
-      const sql = `SELECT count(*), sum(hash(t)) FROM adw.main.${name} AS t`;
-      const read = await count(sql).catch((e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0]!);
+      const read = await count(`SELECT count(*), sum(hash(t)) FROM adw.main."${name}" AS t`);
       tables.push({
         table: String(name),
         rows: typeof read === 'number' ? read : null,
