@@ -22,7 +22,8 @@ export interface CheckpointWrites {
   deadLetters: DeadLetterRow[];
   /**
    * DWD rows (all columns, as in `dwd`) removed before this checkpoint's DWD rows are added, from either part, each
-   * matched by its content: how a changelog from another engine (Flink) updates a row (removed, then added again).
+   * matched by its content: how a changelog from another engine (Flink) updates a row (removed, then added again). A
+   * removed request's user leaves the sketches of its DWA cell and APP rows: they are made again from what remains.
    */
   dwdRemoved: CsvRows;
   /**

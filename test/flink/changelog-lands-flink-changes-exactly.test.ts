@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { FileSource } from '../../src/connectors/file/source.ts';
-import { defaultEngineConfig } from '../../src/engine/config.ts';
-import { Job } from '../../src/engine/job.ts';
+import { sketchColumn, sketchUnionSql, userSketchEntry } from '../../src/catalogue/user-sketch.ts';
 import { resultsPipeline } from '../../src/flink/pipelines.ts';
+import { appDatasets } from '../../src/layers/app.ts';
+import { dwaAdMinute } from '../../src/layers/dwa.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
-import { queryDb, scratch } from '../support/pipeline.ts';
+import { adwAsync } from '../support/cli.ts';
+import { queryDb, runDefinition, scratch } from '../support/pipeline.ts';
 
 const tmp = scratch('adw-changelog-');
 after(() => tmp.cleanup());
@@ -38,6 +39,13 @@ function dwdRow(id: string, type: string, status: string, campaign: number | nul
   };
 }
 
+/** A DWD request row as the Flink job writes it: its campaign null while its dimension rows had not come. */
+const requestRow = (id: string, user: string, campaign: number | null) => ({
+  ...dwdRow(id, 'request', 'request', campaign),
+  request_id: id,
+  user_id: user,
+});
+
 /** A DWA cell version as the Flink job writes it. */
 function dwaRow(campaign: number | null, exposures: number) {
   return {
@@ -58,24 +66,36 @@ function dwaRow(campaign: number | null, exposures: number) {
   };
 }
 
+/** The cell version of `requestRow`s: their ad, slot and audience, their campaign (null before its rows came). */
+const requestCell = (campaign: number | null, requests: number) => ({
+  ...dwaRow(campaign, 0),
+  advertiser_id: campaign === null ? null : 1,
+  ad_id: 100,
+  slot_id: 5,
+  os: 'ios',
+  device_type: 'phone',
+  region: 'US',
+  requests,
+});
+
 const added = (row: object) => JSON.stringify({ before: null, after: row, op: 'c' });
 const removed = (row: object) => JSON.stringify({ before: row, after: null, op: 'd' });
 
-const input = join(tmp.dir, 'changes.ndjson');
-const db = join(tmp.dir, 'w.duckdb');
-
-/** Appends changes to the input and lands what is new in one run. */
-async function land(lines: string[]): Promise<void> {
-  appendFileSync(input, `${lines.join('\n')}\n`);
-  const warehouse = await DuckDbWarehouse.open(db);
-  const source = new FileSource({ path: input });
-  try {
-    await new Job(resultsPipeline, source, warehouse, defaultEngineConfig).run({ untilEnd: true });
-  } finally {
-    await source.close();
-    await warehouse.close();
-  }
+/** A warehouse that the job's changes land in, from an input file of changes that grows. */
+function landing(name: string) {
+  const input = join(tmp.dir, `${name}.ndjson`);
+  const db = join(tmp.dir, `${name}.duckdb`);
+  return {
+    db,
+    /** Appends changes to the input and lands what is new in one run. */
+    async land(lines: string[]): Promise<void> {
+      appendFileSync(input, `${lines.join('\n')}\n`);
+      await runDefinition(resultsPipeline, input, db);
+    },
+  };
 }
+
+const { db, land } = landing('w');
 
 const dwd = (table: string) =>
   queryDb(
@@ -140,4 +160,85 @@ test('a row committed earlier and changed later is replaced, in either part of D
 test('output that is not a Flink change stops the run with a coded error', async () => {
   await assert.rejects(land(['{"before": null, "after": null}']), { code: 'ADW_ERR_FLINK_OUTPUT' });
   await assert.rejects(land(['not json']), { code: 'ADW_ERR_FLINK_OUTPUT' });
+});
+
+/** The users of each campaign in `table` (DWA, or an APP dataset holding users): its rows' sketches merged. */
+const usersByCampaign = (at: string, table: string) =>
+  queryDb(
+    at,
+    `SELECT campaign_id, ${sketchUnionSql(sketchColumn)} AS users FROM ${table} GROUP BY ALL HAVING len(users) > 0 ORDER BY campaign_id NULLS FIRST`,
+  );
+
+/** Unique users by campaign as `adw query` answers them. */
+async function uniqueUsersByCampaign(at: string): Promise<Record<string, unknown>[]> {
+  const r = await adwAsync(tmp.dir, [
+    'query',
+    '--metrics',
+    'requests,unique_users',
+    '--by',
+    'campaign_id',
+    '--db',
+    at,
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { rows: Record<string, unknown>[] }).rows;
+}
+
+// Three requests joined before their campaign's dimension rows came (campaign NULL), two of them by one user; then
+// the first is re-enriched into campaign 10: its user leaves the NULL campaign's cell, where one user made two requests.
+const q1 = requestRow('q1', 'u1', null);
+const beforeDims = [
+  added(q1),
+  added(requestRow('q2', 'u2', null)),
+  added(requestRow('q3', 'u2', null)),
+  added(requestCell(null, 3)),
+];
+const reEnriched = [
+  removed(q1),
+  added(requestRow('q1', 'u1', 10)),
+  removed(requestCell(null, 3)),
+  added(requestCell(null, 2)),
+  added(requestCell(10, 1)),
+];
+const expectedUsers = [
+  { campaign_id: null, users: [userSketchEntry('u2')] },
+  { campaign_id: 10, users: [userSketchEntry('u1')] },
+];
+const expectedAnswer = [
+  { campaign_id: null, requests: 2, unique_users: 1 },
+  { campaign_id: 10, requests: 1, unique_users: 1 },
+];
+const answerByCampaign = async (at: string) =>
+  (await uniqueUsersByCampaign(at))
+    .map((r) => ({ campaign_id: r.campaign_id, requests: r.requests, unique_users: r.unique_users }))
+    .sort((a, b) => Number(a.campaign_id ?? -1) - Number(b.campaign_id ?? -1));
+
+test('a request re-enriched in a later checkpoint takes its user out of the cell it left', async () => {
+  const w = landing('users-left');
+  await w.land(beforeDims);
+  assert.deepEqual(await usersByCampaign(w.db, dwaAdMinute.name), [
+    { campaign_id: null, users: [userSketchEntry('u1'), userSketchEntry('u2')].sort((a, b) => a - b) },
+  ]);
+  await w.land(reEnriched);
+  assert.deepEqual(await usersByCampaign(w.db, dwaAdMinute.name), expectedUsers);
+  assert.deepEqual(await answerByCampaign(w.db), expectedAnswer);
+});
+
+test("a request re-enriched after housekeeping sketched its hour leaves the hour's APP users too", async () => {
+  const w = landing('users-left-sketched');
+  await w.land(beforeDims);
+  const warehouse = await DuckDbWarehouse.open(w.db);
+  try {
+    // Settled up to noon: housekeeping gives the 10:00 hour its users in APP.
+    await warehouse.maintain(Date.UTC(2026, 0, 1, 12), 30);
+  } finally {
+    await warehouse.close();
+  }
+  const ads = appDatasets.find((ds) => ds.name === 'ad_hourly')!;
+  assert.equal((await usersByCampaign(w.db, ads.table.name)).length, 1, 'the hour sketched in APP');
+  await w.land(reEnriched);
+  assert.deepEqual(await usersByCampaign(w.db, dwaAdMinute.name), expectedUsers);
+  assert.deepEqual(await usersByCampaign(w.db, ads.table.name), expectedUsers);
+  assert.deepEqual(await answerByCampaign(w.db), expectedAnswer);
 });

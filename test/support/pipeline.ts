@@ -6,6 +6,7 @@ import { FileSource } from '../../src/connectors/file/source.ts';
 import { defaultEngineConfig, type EngineConfig } from '../../src/engine/config.ts';
 import { Job, type JobObserver, type JobOptions, type JobStatus } from '../../src/engine/job.ts';
 import { adPipeline } from '../../src/engine/pipeline.ts';
+import type { PipelineDefinition } from '../../src/engine/stages.ts';
 import { sketchUnionSql } from '../../src/catalogue/user-sketch.ts';
 import { appDatasets, appRowsWithUsersSql } from '../../src/layers/app.ts';
 import { foldedDwaSql, offlineDwaSql } from '../../src/reconcile/offline.ts';
@@ -53,16 +54,22 @@ export async function followFileAndStop(
   });
 }
 
+/** Runs another pipeline definition (a variant of the ad pipeline, the Flink results' loader) over a file to its end. */
+export async function runDefinition(def: PipelineDefinition, input: string, db: string): Promise<JobStatus> {
+  return runJob(input, db, {}, { untilEnd: true }, def);
+}
+
 async function runJob(
   input: string,
   db: string,
   config: Partial<EngineConfig>,
   options: JobOptions,
+  def: PipelineDefinition = adPipeline,
 ): Promise<JobStatus> {
   const warehouse = await DuckDbWarehouse.open(db);
   const source = new FileSource({ path: input });
   try {
-    const job = new Job(adPipeline, source, warehouse, { ...defaultEngineConfig, ...config });
+    const job = new Job(def, source, warehouse, { ...defaultEngineConfig, ...config });
     return await job.run(options);
   } finally {
     await source.close();

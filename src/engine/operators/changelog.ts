@@ -53,8 +53,8 @@ interface Cell {
  * version committed earlier is removed (by its content) before the new ones are added; DWA changes become additive
  * deltas (a removed cell version subtracts, an added one adds), as the embedded aggregate writes them. The job does
  * not compute user sketches (see `dwaTotalsColumns`): each DWD request landed adds its user to its cell's sketch,
- * as the embedded aggregate adds it. A sketch cannot subtract, so a request version removed in a later checkpoint
- * leaves its user in its old cell (the estimate's clamp at the cell's requests bounds that).
+ * as the embedded aggregate adds it. A sketch cannot subtract: for a request version removed in a later checkpoint
+ * the warehouse makes its old cell's sketch again from DWD (see `CheckpointWrites.dwdRemoved`).
  */
 export class ChangelogOperator extends BaseOperator<SourceRecord, never> {
   readonly name = 'changelog';

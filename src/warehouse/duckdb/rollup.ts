@@ -1,6 +1,15 @@
 import { additiveColumns } from '../../catalogue/metrics.ts';
-import { sketchColumn, sketchConcatSql, sketchUnionSql } from '../../catalogue/user-sketch.ts';
-import { type AppDataset, appDatasetsInRollupOrder, rollupParent, usersDataset } from '../../layers/app.ts';
+import { sketchColumn, sketchConcatSql, sketchUnionSql, userSketchEntrySql } from '../../catalogue/user-sketch.ts';
+import {
+  type AppDataset,
+  appDatasets,
+  appDatasetsInRollupOrder,
+  rollupParent,
+  usersAsRowsOf,
+  usersDataset,
+} from '../../layers/app.ts';
+import { dwaAdMinute, dwaDimensionColumns } from '../../layers/dwa.ts';
+import type { TimeRange } from '../warehouse.ts';
 
 /** A group's additive columns, summed, each under its own name. */
 export const sumsSql = additiveColumns.map((m) => `sum(${m})::BIGINT AS ${m}`).join(', ');
@@ -62,4 +71,42 @@ export function appDeltaSql(dwaDelta: string, sketchedUntilMs: number): string[]
     ...rollups,
     ...appDatasetsInRollupOrder.filter((ds) => parents.has(ds)).map((ds) => `DROP TABLE ${delta(ds)}`),
   ];
+}
+
+/** `a`'s and `b`'s `columns` are equal, NULLs included. */
+const same = (a: string, b: string, columns: readonly string[]) =>
+  columns.map((c) => `${a}.${c} IS NOT DISTINCT FROM ${b}.${c}`).join(' AND ');
+
+/**
+ * The statements that take the users of removed requests out of the sketches they were added to, as a changelog
+ * removes a request it corrects (the Flink job re-enriching it into another cell): a sketch cannot subtract, so the
+ * sketches of the DWA cells they left (table `cells`: their minutes, from `minutes.from` to `minutes.to` included, and
+ * DWA dimensions) are made again from DWD's requests (`requests`: a subquery of DWD's rows holding every request of
+ * those minutes), and those of the APP rows that hold the cells' users (see `usersDataset`) in the periods
+ * housekeeping has sketched (before `sketchedUntilMs`'s), again from DWA. Other periods read their users from DWA.
+ */
+export function usersLeftSql(cells: string, requests: string, minutes: TimeRange, sketchedUntilMs: number): string[] {
+  const dims = dwaDimensionColumns;
+  const ms = (v: number) => `epoch_ms(${Math.trunc(v)})`;
+  const dwa = [
+    `UPDATE ${dwaAdMinute.name} AS a SET ${sketchColumn} = NULL FROM ${cells} AS c WHERE a.minute BETWEEN ${ms(minutes.from)} AND ${ms(minutes.to)} AND a.minute = c.minute AND ${same('a', 'c', dims)}`,
+    `INSERT INTO ${dwaAdMinute.name} BY NAME SELECT c.minute, ${dims.map((d) => `c.${d}`).join(', ')}, ${additiveColumns.map((m) => `0::BIGINT AS ${m}`).join(', ')}, ${sketchUnionSql(`[${userSketchEntrySql('r.user_id')}]`)} AS ${sketchColumn}
+     FROM ${cells} AS c JOIN ${requests} AS r ON r.event_time >= c.minute AND r.event_time < c.minute + INTERVAL 1 MINUTE AND ${same('r', 'c', dims)}
+     WHERE r.user_id IS NOT NULL GROUP BY ALL`,
+  ];
+  const app = appDatasets
+    .filter((ds) => usersDataset(ds) === ds)
+    .flatMap((ds) => {
+      const period = (time: string) => `date_trunc('${ds.grain}', ${time})`;
+      // The periods the cells lie in, whole, as a range of the table's own time column (which its index can use).
+      const from = period(ms(minutes.from));
+      const to = `${period(ms(minutes.to))} + INTERVAL 1 ${ds.grain}`;
+      const left = (t: string, time: string) =>
+        `${time} >= ${from} AND ${time} < ${to} AND ${period(time)} < ${period(ms(sketchedUntilMs))} AND EXISTS (SELECT 1 FROM ${cells} AS c WHERE ${period('c.minute')} = ${period(time)} AND ${same(t, 'c', ds.by)})`;
+      return [
+        `UPDATE ${ds.table.name} AS t SET ${sketchColumn} = NULL WHERE ${left('t', 't.period')}`,
+        `INSERT INTO ${ds.table.name} ${usersAsRowsOf(ds, `${dwaAdMinute.name} AS a`, 'a.minute', left('a', 'a.minute'))}`,
+      ];
+    });
+  return [...dwa, ...app];
 }

@@ -19,7 +19,7 @@ import type { CheckpointRow, Param, RequestRow, TimeRange, UnmatchedRow, Warehou
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import { createEmptyViewSql, createPaddedViewSql, createTableSql, sqlLiteral, sqlString } from './ddl.ts';
 import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
-import { appDeltaSql, appRollupSql, sketchSql, sumsSql } from './rollup.ts';
+import { appDeltaSql, appRollupSql, sketchSql, sumsSql, usersLeftSql } from './rollup.ts';
 import {
   dwdFields,
   dwdSegmentTable,
@@ -418,10 +418,13 @@ export class DuckDbWarehouse implements Warehouse {
         )}`,
       );
     }
+    // Run once the checkpoint's DWD and DWA rows are in (see usersLeftSql).
+    let usersLeft: string[] = [];
     if (w.dwdRemoved.length > 0) {
       const removed = readCsvSql(stage(w.dwdRemoved), dwdFields);
       for (const t of [dwdOnTime, dwdLate, dwdAdEventUnmatched])
         run(`DELETE FROM ${t.name} AS d USING ${removed} AS r WHERE ${sameDwdRow}`);
+      usersLeft = await this.usersLeftStatements(removed);
     }
     // Rows no later checkpoint removes go to the log; a changelog's to the table, where removals can reach them.
     if (w.dwd.length > 0 && !w.dwdAppendOnly)
@@ -445,6 +448,7 @@ export class DuckDbWarehouse implements Warehouse {
       for (const sql of appDeltaSql('dwa_delta', this.sketchingUntil)) run(sql);
       run('DROP TABLE dwa_delta');
     }
+    for (const sql of usersLeft) run(sql);
     const c = w.counters;
     const values = [
       w.source,
@@ -472,6 +476,27 @@ export class DuckDbWarehouse implements Warehouse {
     } finally {
       for (const f of files) staging.remove(f);
     }
+  }
+
+  /**
+   * The statements that make again the user sketches that removed requests (staged DWD rows, `removed`) were in, from
+   * the warehouse's rows once the checkpoint's are in (see usersLeftSql); none when no request was removed.
+   */
+  private async usersLeftStatements(removed: string): Promise<string[]> {
+    const minute = (ms: string) => `epoch_ms(date_trunc('minute', epoch_ms(${ms})))`;
+    const [span] = await this.rows(
+      `SELECT ${minute('min(event_ms)')}, ${minute('max(event_ms)')} FROM ${removed} WHERE event_type = 'request'`,
+    );
+    if (span?.[0] === null || span?.[0] === undefined) return [];
+    const minutes = { from: Number(span[0]), to: Number(span[1]) };
+    // Every request of the cells' minutes, the last minute's included (a range's ends are).
+    const range = { from: minutes.from, to: minutes.to + 59_999 };
+    const requests = `(SELECT * FROM ${this.dwd.readBetween(range)} WHERE event_type = 'request' AND event_time BETWEEN epoch_ms(${range.from}) AND epoch_ms(${range.to}))`;
+    return [
+      `CREATE OR REPLACE TEMP TABLE users_left AS SELECT DISTINCT date_trunc('minute', epoch_ms(event_ms)) AS minute, ${dwaDimensionColumns.join(', ')} FROM ${removed} WHERE event_type = 'request'`,
+      ...usersLeftSql('users_left', requests, minutes, this.sketchingUntil),
+      'DROP TABLE users_left',
+    ];
   }
 
   async readCheckpoint(source: string): Promise<CheckpointRow | null> {
