@@ -33,6 +33,7 @@ export const RESTORE_ADVICE = 'restore the warehouse (its file and the folders b
 /** Errors by subsystem. Codes never change once published. */
 export const errors = {
   // CLI and configuration: user mistakes, reported as one line.
+  usage: define('ADW_ERR_USAGE', 400, false, (what: string) => what),
   badOption: define('ADW_ERR_BAD_OPTION', 400, false, (option: string, why: string) => `option ${option}: ${why}`),
   inputNotFound: define('ADW_ERR_INPUT_NOT_FOUND', 400, false, (path: string) => `input file not found: ${path}`),
   inputMismatch: define(

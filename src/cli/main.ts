@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from '@commander-js/extra-typings';
 import { errors, isAdwError } from '../errors.ts';
-import { buildProgram } from './program.ts';
+import { buildProgram, errorLine } from './program.ts';
 
 /** Whether an error is the reader of the output going away (`adw ... | head`): the output ends, not the command. */
 const readerGone = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code === 'EPIPE';
@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (readerGone(e)) return 0;
     if (isAdwError(e)) {
-      process.stderr.write(`adw: ${e.message} [${e.code}]\n`);
+      process.stderr.write(`${errorLine(e)}\n`);
       return e.statusCode < 500 ? 2 : 1;
     }
     // A file the system refused (permissions, a folder where a file should be) is the user's to fix: one coded line.
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
         sys.path,
         `${sys.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')} (${sys.code})`,
       );
-      process.stderr.write(`adw: ${bad.message} [${bad.code}]\n`);
+      process.stderr.write(`${errorLine(bad)}\n`);
       return 2;
     }
     process.stderr.write(`adw: internal error: ${(e as Error).message}\n`);

@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { type AdwError, errors } from '../errors.ts';
 
 type Register = (program: Command) => void;
 
@@ -25,6 +26,11 @@ export const commandModules: { names: readonly string[]; load: () => Promise<Reg
   { names: ['starrocks'], load: async () => (await import('./commands/starrocks.ts')).registerStarRocks },
 ];
 
+/** A mistake or failure as `adw` reports it: one line, with its code. */
+export function errorLine(e: AdwError): string {
+  return `adw: ${e.message} [${e.code}]`;
+}
+
 /**
  * The `adw` command line for `argv`: every command has --help; user mistakes print one line and exit non-zero. Only
  * the module of the command named first is loaded; without one (help, a mistyped name) all are, so that help lists
@@ -34,6 +40,21 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('adw')
     .description('ADW: a real-time advertising data warehouse (ODS -> DWD -> DWA -> APP)')
     .exitOverride()
+    // Commander's own refusals (an unknown command or option, a missing one, a value not among the choices) in ADW's
+    // form: "error: ..." and a hint on a line of its own were the only uncoded mistakes. Commands inherit it.
+    .configureOutput({
+      outputError: (message, write) =>
+        write(
+          `${errorLine(
+            errors.usage(
+              message
+                .replace(/^error: /, '')
+                .trim()
+                .replace(/\s*\n\s*/g, ' '),
+            ),
+          )}\n`,
+        ),
+    })
     // Lets adw kafka-tool hand every option after the tool's name to the tool.
     .enablePositionalOptions();
   const named = commandModules.find((m) => m.names.includes(argv[2] ?? ''));

@@ -43,8 +43,8 @@ after(() => {
 });
 
 /**
- * A user mistake: non-zero exit, nothing on stdout, and one error line on stderr starting with "adw:" or "error:",
- * with no stack trace. Commander's errors are followed by its hint line, allowed here as a second line.
+ * A user mistake: non-zero exit, nothing on stdout, and one error line on stderr, "adw: ... [ADW_ERR_...]", with no
+ * stack trace (commander's own refusals too, their hint on the same line).
  */
 function assertMistake(r: SpawnSyncReturns<string>, pattern?: RegExp): string {
   assert.equal(r.signal, null, show(r));
@@ -53,7 +53,7 @@ function assertMistake(r: SpawnSyncReturns<string>, pattern?: RegExp): string {
   const lines = r.stderr.split('\n').filter((l) => l.trim().length > 0);
   const [first, ...rest] = lines;
   assert.ok(first !== undefined, show(r));
-  assert.match(first, /^(adw|error):\s*\S/, show(r));
+  assert.match(first, /^adw: \S.* \[ADW_ERR_[A-Z_]+\]$/, show(r));
   if (pattern) assert.match(first, pattern, show(r));
   assert.equal(rest.length, 0, `more than one line on stderr:\n${show(r)}`);
   for (const l of lines) {
@@ -87,11 +87,30 @@ describe('--help', () => {
 
 describe('mistakes are reported in one line without a stack trace', () => {
   test('unknown command', () => {
-    assertMistake(adw('frobnicate'), /frobnicate/);
+    assertMistake(adw('frobnicate'), /unknown command 'frobnicate' \[ADW_ERR_USAGE\]$/);
+    assertMistake(adw('rn'), /unknown command 'rn' \(Did you mean run\?\) \[ADW_ERR_USAGE\]$/);
+    assertMistake(adw('flink', 'frobnicate'), /unknown command 'frobnicate' \[ADW_ERR_USAGE\]$/);
   });
 
   test('unknown option', () => {
-    assertMistake(adw('simulate', '--out', '-', '--bogus'), /--bogus/);
+    assertMistake(adw('simulate', '--out', '-', '--bogus'), /unknown option '--bogus' \[ADW_ERR_USAGE\]$/);
+    assertMistake(
+      adw('query', '--db', db, '--metrics', 'requests', '--lmit', '3'),
+      /Did you mean --limit\?\) \[ADW_ERR_USAGE\]$/,
+    );
+  });
+
+  test('a required option or value missing, a value not among the choices, an argument too many', () => {
+    assertMistake(adw('check'), /required option '--db <path>' not specified \[ADW_ERR_USAGE\]$/);
+    assertMistake(adw('query', '--db', db, '--metrics'), /'--metrics <list>' argument missing \[ADW_ERR_USAGE\]$/);
+    assertMistake(
+      adw('run', '--engine', '<b>x'),
+      /'<b>x' is invalid\. Allowed choices are embedded, flink\. \[ADW_ERR_USAGE\]$/,
+    );
+    assertMistake(
+      adw('query', '--db', db, '--metrics', 'requests', 'extra'),
+      /too many arguments .* \[ADW_ERR_USAGE\]$/,
+    );
   });
 
   test('run without --input', () => {
