@@ -12,10 +12,33 @@ export function parseDuration(text: string, option: string): number {
   return Math.round(Number(m[1]) * UNITS[unit]);
 }
 
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms, with a warning. */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** Parses a duration that a timer waits for (an interval, a timeout): at most what Node's timers take (24 days). */
+export function parseInterval(text: string, option: string): number {
+  const ms = parseDuration(text, option);
+  if (ms > TIMER_MAX_MS)
+    throw errors.badOption(option, `"${text.slice(0, 40)}" is longer than a timer waits (at most 24d)`);
+  return ms;
+}
+
 /** Parses a non-negative integer option. */
 export function parseCount(text: string, option: string): number {
   const n = Number(text.replaceAll('_', ''));
   if (!Number.isSafeInteger(n) || n < 0) throw errors.badOption(option, `"${text}" is not a whole number`);
+  return n;
+}
+
+/** Parses a TCP port option: 1 - 65535, or 0 where `free` (the system picks a free port). */
+export function parsePort(text: string, option: string, free: boolean): number {
+  const n = Number(text.replaceAll('_', ''));
+  const least = free ? 0 : 1;
+  if (!Number.isInteger(n) || n < least || n > 65_535)
+    throw errors.badOption(
+      option,
+      `"${text.slice(0, 40)}" is not a port (${least} - 65535${free ? ', 0 picks a free one' : ''})`,
+    );
   return n;
 }
 

@@ -142,6 +142,44 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assert.equal(existsSync(late), false, 'a run refused for its options creates no warehouse');
   });
 
+  test('a port out of range, negative or not a whole number, before anything is opened', () => {
+    const ports = join(dir, 'ports.duckdb');
+    const token = ['--token', 'a-token-long-enough-to-serve'];
+    const isNotAPort = (option: string, value: string) =>
+      new RegExp(`option ${option}: "${value.replace('.', '\\.')}" is not a port .*\\[ADW_ERR_BAD_OPTION\\]$`);
+    for (const port of ['65536', '99999', '-1', '8.5', 'http'])
+      for (const option of ['--metrics-port', '--api-port'])
+        assertMistake(
+          adw('run', '--input', input, '--db', ports, '--until-end', ...token, option, port),
+          isNotAPort(option, port),
+        );
+    assert.equal(existsSync(ports), false, 'a run refused for a port creates no warehouse');
+    assertMistake(adw('serve', '--db', db, ...token, '--port', '70000'), isNotAPort('--port', '70000'));
+    assertMistake(adw('demo', '--port', '65536'), isNotAPort('--port', '65536'));
+    assertMistake(adw('collect', '--kafka', '127.0.0.1:1', '--port', '-3'), isNotAPort('--port', '-3'));
+    // The local stack's servers listen where they are told: 0 is no port for them.
+    assertMistake(adw('up', '--kafka-port', '0'), /option --kafka-port: "0" is not a port \(1 - 65535\)/);
+  });
+
+  test('an interval or timeout longer than a timer waits (it would fire after 1 ms), before anything is opened', () => {
+    const timers = join(dir, 'timers.duckdb');
+    const tooLong = (option: string) =>
+      new RegExp(`option ${option}: "25d" is longer than a timer waits .*\\[ADW_ERR_BAD_OPTION\\]$`);
+    for (const option of ['--checkpoint-interval', '--reconcile-interval'])
+      assertMistake(
+        adw('run', '--input', input, '--db', timers, '--until-end', '--metrics-port', '0', option, '25d'),
+        tooLong(option),
+      );
+    assert.equal(existsSync(timers), false, 'a run refused for an interval creates no warehouse');
+    assertMistake(adw('demo', '--port', '0', '--reconcile-interval', '25d'), tooLong('--reconcile-interval'));
+    assertMistake(adw('bench', '--events', '10', '--checkpoint-interval', '25d'), tooLong('--checkpoint-interval'));
+    for (const option of ['--headers-timeout', '--request-timeout', '--socket-timeout', '--keep-alive-timeout'])
+      assertMistake(adw('collect', '--kafka', '127.0.0.1:1', option, '25d'), tooLong(option));
+    // The longest a timer takes is still an interval.
+    const r = adw('run', '--input', input, '--db', timers, '--until-end', '--quiet', '--checkpoint-interval', '24d');
+    assert.equal(r.status, 0, show(r));
+  });
+
   test('an ODS retention that is not a whole number of days, or too short for the join window', () => {
     const kept = join(dir, 'kept.duckdb');
     const run = (...args: string[]) => adw('run', '--input', input, '--db', kept, '--until-end', ...args);

@@ -5,7 +5,7 @@ import { runQueryBench } from '../../bench/query-bench.ts';
 import { runServeBench } from '../../bench/serve-bench.ts';
 import type { EngineConfig } from '../../engine/config.ts';
 import { errors } from '../../errors.ts';
-import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
+import { parseCount, parseDuration, parseInterval, parseMemorySize } from '../parse.ts';
 import {
   ATTRIBUTION_WINDOW_OPTION,
   CHECKPOINT_INTERVAL_OPTION,
@@ -147,6 +147,6 @@ function windowsAndCheckpoints(opts: {
     stateMemoryBytes: stateMemoryFrom(opts),
     joinWindowMs: parseDuration(opts.joinWindow, '--join-window'),
     attributionWindowMs: parseDuration(opts.attributionWindow, '--attribution-window'),
-    checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval'),
+    checkpointIntervalMs: parseInterval(opts.checkpointInterval, '--checkpoint-interval'),
   };
 }

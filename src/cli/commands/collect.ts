@@ -5,7 +5,7 @@ import { defaultKafkaTopic } from '../../connectors/kafka/options.ts';
 import { KafkaSink } from '../../connectors/kafka/sink.ts';
 import { createMetricsRegistry } from '../../http/metrics-registry.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { parseCount, parseDuration } from '../parse.ts';
+import { parseCount, parseInterval, parsePort } from '../parse.ts';
 
 export function registerCollect(program: Command): void {
   program
@@ -53,15 +53,15 @@ export function registerCollect(program: Command): void {
         registry: createMetricsRegistry(),
         maxBatch: parseCount(opts.maxBatch, '--max-batch'),
         rateLimit: parseCount(opts.rateLimit, '--rate-limit'),
-        headersTimeoutMs: parseDuration(opts.headersTimeout, '--headers-timeout'),
-        requestTimeoutMs: parseDuration(opts.requestTimeout, '--request-timeout'),
-        socketTimeoutMs: parseDuration(opts.socketTimeout, '--socket-timeout'),
-        keepAliveTimeoutMs: parseDuration(opts.keepAliveTimeout, '--keep-alive-timeout'),
+        headersTimeoutMs: parseInterval(opts.headersTimeout, '--headers-timeout'),
+        requestTimeoutMs: parseInterval(opts.requestTimeout, '--request-timeout'),
+        socketTimeoutMs: parseInterval(opts.socketTimeout, '--socket-timeout'),
+        keepAliveTimeoutMs: parseInterval(opts.keepAliveTimeout, '--keep-alive-timeout'),
         maxConnections: parseCount(opts.maxConnections, '--max-connections'),
       });
       const interrupt = interruptSignal();
       try {
-        const port = await listenOn(app, parseCount(opts.port, '--port'), opts.host, '--port');
+        const port = await listenOn(app, parsePort(opts.port, '--port', true), opts.host, '--port');
         process.stdout.write(
           `ADW collector at http://${opts.host}:${port}/v1/pixel and /v1/events -> ${opts.topic} at ${opts.kafka}; metrics at /metrics; Ctrl-C stops\n`,
         );

@@ -12,7 +12,7 @@ import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
-import { parseCount, parseDuration, parseMemorySize } from '../parse.ts';
+import { parseCount, parseInterval, parseMemorySize, parsePort } from '../parse.ts';
 import { STATE_MEMORY_OPTION, STATE_OPTION, stateMemoryFrom, WAREHOUSE_MEMORY_OPTION } from './run.ts';
 
 export function registerDemo(program: Command): void {
@@ -36,7 +36,7 @@ export function registerDemo(program: Command): void {
       '5m',
     )
     .action(async (opts) => {
-      const port = parseCount(opts.port, '--port');
+      const port = parsePort(opts.port, '--port', true);
       const rate = parseCount(opts.rate, '--rate');
       const config = {
         ...defaultEngineConfig,
@@ -51,7 +51,7 @@ export function registerDemo(program: Command): void {
       const warehouse = await DuckDbWarehouse.open(dbPath, { memoryLimit });
       const source = new LiveSimulatorSource({ seed: parseCount(opts.seed, '--seed'), rate });
       const job = new Job(adPipeline, source, warehouse, config);
-      const monitor = startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
+      const monitor = startEngineMonitor(warehouse, parseInterval(opts.reconcileInterval, '--reconcile-interval'));
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
       try {

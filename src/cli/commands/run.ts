@@ -16,7 +16,7 @@ import { startMetricsServer } from '../../metrics/server.ts';
 import { DEFAULT_WRITER_MEMORY, DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
 import { ODS_RETENTION_OPTION, parseOdsRetentionDays } from '../ods-retention.ts';
-import { parseBytes, parseCount, parseDuration, parseMemorySize } from '../parse.ts';
+import { parseBytes, parseCount, parseDuration, parseInterval, parseMemorySize, parsePort } from '../parse.ts';
 import { checkFlinkFlags, flinkRunDefaults, flinkRunner, runFlinkEngine } from './run-flink.ts';
 
 /** `--join-window`: how long requests stay in the engine's memory (hot state). */
@@ -89,7 +89,7 @@ export function engineConfigFrom(opts: {
       ? { attributionWindowMs: parseDuration(opts.attributionWindow, '--attribution-window') }
       : {}),
     ...(opts.checkpointInterval
-      ? { checkpointIntervalMs: parseDuration(opts.checkpointInterval, '--checkpoint-interval') }
+      ? { checkpointIntervalMs: parseInterval(opts.checkpointInterval, '--checkpoint-interval') }
       : {}),
     ...(opts.batchSize ? { batchSize: Math.max(1, parseCount(opts.batchSize, '--batch-size')) } : {}),
     ...(opts.allowedLateness ? { allowedLatenessMs: parseDuration(opts.allowedLateness, '--allowed-lateness') } : {}),
@@ -162,6 +162,10 @@ export function registerRun(program: Command): void {
       const config = engineConfigFrom(opts);
       const memoryLimit = parseMemorySize(opts.warehouseMemory, '--warehouse-memory');
       const token = opts.apiPort === undefined ? undefined : resolveToken(opts.token, true, 'adw run --api-port');
+      const metricsPort =
+        opts.metricsPort === undefined ? undefined : parsePort(opts.metricsPort, '--metrics-port', true);
+      const apiPort = opts.apiPort === undefined ? undefined : parsePort(opts.apiPort, '--api-port', true);
+      const reconcileEveryMs = parseInterval(opts.reconcileInterval, '--reconcile-interval');
       if (Boolean(opts.input) === Boolean(opts.kafka))
         throw errors.badOption('--input', 'give exactly one of --input FILE and --kafka BROKERS');
       // A wrong input is reported before the warehouse file is created, so a failed first run leaves nothing behind.
@@ -195,12 +199,10 @@ export function registerRun(program: Command): void {
       const source: Source = dims ? new CompositeSource([dims, events]) : events;
       const warehouse = await DuckDbWarehouse.open(opts.db, { memoryLimit });
       const monitor =
-        opts.metricsPort === undefined && opts.apiPort === undefined
-          ? null
-          : startEngineMonitor(warehouse, parseDuration(opts.reconcileInterval, '--reconcile-interval'));
+        metricsPort === undefined && apiPort === undefined ? null : startEngineMonitor(warehouse, reconcileEveryMs);
       const server =
-        opts.metricsPort !== undefined && monitor
-          ? await startMetricsServer(monitor.registry, parseCount(opts.metricsPort, '--metrics-port'), opts.metricsHost)
+        metricsPort !== undefined && monitor
+          ? await startMetricsServer(monitor.registry, metricsPort, opts.metricsHost)
           : null;
       if (server) process.stderr.write(`metrics at http://${opts.metricsHost}:${server.port}/metrics\n`);
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;
@@ -210,14 +212,14 @@ export function registerRun(program: Command): void {
             ? await flinkRunner(opts, { db: opts.db, source, warehouse, config, signal: interrupt.signal })
             : null;
         const job = runner?.ingest ?? new Job(adPipeline, source, warehouse, config);
-        if (opts.apiPort !== undefined) {
+        if (apiPort !== undefined) {
           api = await serveApi({
             store: warehouse,
             engine: { job, source },
             ...(monitor ? { metrics: monitor.registry } : {}),
             token,
             behindTls: Boolean(opts.behindTls),
-            port: parseCount(opts.apiPort, '--api-port'),
+            port: apiPort,
             host: opts.apiHost,
             portOption: '--api-port',
           });

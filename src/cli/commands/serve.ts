@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { BEHIND_TLS_OPTION, resolveToken, serveApi } from '../../api/serve.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
-import { parseCount } from '../parse.ts';
+import { parsePort } from '../parse.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerServe(program: Command): void {
     .option(...BEHIND_TLS_OPTION)
     .action(async (opts) => {
       const token = resolveToken(opts.token, true, 'adw serve');
-      const port = parseCount(opts.port, '--port');
+      const port = parsePort(opts.port, '--port', true);
       const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
       const interrupt = interruptSignal();
       let api: Awaited<ReturnType<typeof serveApi>> | null = null;

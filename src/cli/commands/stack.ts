@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { stackDown, stackHome, stackUp } from '../../stack/local-stack.ts';
 import { defaultStackPorts } from '../../stack/ports.ts';
-import { parseCount } from '../parse.ts';
+import { parsePort } from '../parse.ts';
 
 export function registerStack(program: Command): void {
   program
@@ -18,11 +18,11 @@ export function registerStack(program: Command): void {
     .action(async (opts) => {
       const services = await stackUp(
         {
-          kafka: parseCount(opts.kafkaPort, '--kafka-port'),
-          kafkaController: parseCount(opts.kafkaControllerPort, '--kafka-controller-port'),
-          mariadb: parseCount(opts.mariadbPort, '--mariadb-port'),
-          flinkRest: parseCount(opts.flinkRestPort, '--flink-rest-port'),
-          flinkGateway: parseCount(opts.flinkGatewayPort, '--flink-gateway-port'),
+          kafka: parsePort(opts.kafkaPort, '--kafka-port', false),
+          kafkaController: parsePort(opts.kafkaControllerPort, '--kafka-controller-port', false),
+          mariadb: parsePort(opts.mariadbPort, '--mariadb-port', false),
+          flinkRest: parsePort(opts.flinkRestPort, '--flink-rest-port', false),
+          flinkGateway: parsePort(opts.flinkGatewayPort, '--flink-gateway-port', false),
         },
         opts.flink ? ['flink'] : [],
       );
