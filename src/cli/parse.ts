@@ -42,6 +42,14 @@ export function parsePort(text: string, option: string, free: boolean): number {
   return n;
 }
 
+/** Parses a fraction option: a number from 0 to 1. */
+export function parseFraction(text: string, option: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !(n >= 0 && n <= 1))
+    throw errors.badOption(option, `"${text.slice(0, 40)}" is not a fraction from 0 to 1 (e.g. 0.01)`);
+  return n;
+}
+
 /** Megabytes per size unit. */
 const SIZE_UNITS = { MB: 1, MIB: 1, GB: 1024, GIB: 1024 } as const;
 

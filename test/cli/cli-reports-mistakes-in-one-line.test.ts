@@ -128,9 +128,28 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assert.equal(existsSync(missing), false, 'a query does not create the database');
   });
 
-  test('simulate with a bad count or duration', () => {
+  test('simulate with a bad count, duration, rate or start, each named by its option', () => {
     assertMistake(adw('simulate', '--events', 'abc', '--out', '-'), /--events/);
     assertMistake(adw('simulate', '--span', '6x', '--out', '-'), /--span/);
+    assertMistake(
+      adw('simulate', '--span', '0', '--out', '-'),
+      /option --span: .* longer than 0 \[ADW_ERR_BAD_OPTION\]$/,
+    );
+    for (const [option, value] of [
+      ['--malformed-rate', '2'],
+      ['--duplicate-rate', '-0.1'],
+      ['--late-rate', 'abc'],
+      ['--late-rate', ''],
+    ])
+      assertMistake(
+        adw('simulate', option!, value!, '--out', '-'),
+        new RegExp(`option ${option}: "${value}" is not a fraction from 0 to 1 .*\\[ADW_ERR_BAD_OPTION\\]$`),
+      );
+    for (const start of ['yesterday', 'x 1'])
+      assertMistake(
+        adw('simulate', '--start', start, '--out', '-'),
+        /--start ".*" is not a date .*\[ADW_ERR_BAD_RANGE\]$/,
+      );
   });
 
   test('run with a bad duration', () => {

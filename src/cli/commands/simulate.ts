@@ -9,7 +9,8 @@ import { loadDimensions } from '../../connectors/mysql-binlog/load.ts';
 import { defaultDimensionDatabase } from '../../connectors/mysql-binlog/options.ts';
 import { buildDimensions } from '../../simulator/dimensions.ts';
 import { resolveSimulatorOptions, type SimulatorOptions } from '../../simulator/options.ts';
-import { parseCount, parseDuration } from '../parse.ts';
+import { parseTime } from '../../query/request.ts';
+import { parseCount, parseDuration, parseFraction } from '../parse.ts';
 
 export function registerSimulate(program: Command): void {
   program
@@ -41,15 +42,16 @@ export function registerSimulate(program: Command): void {
     .action(async (opts) => {
       if ([opts.out, opts.kafka, opts.collector].filter(Boolean).length !== 1)
         throw errors.badOption('--out', 'give exactly one of --out FILE, --kafka BROKERS and --collector URL');
-      const startMs = Date.parse(opts.start);
+      const spanMs = parseDuration(opts.span, '--span');
+      if (spanMs === 0) throw errors.badOption('--span', 'the traffic needs a span of time longer than 0');
       const options: Partial<SimulatorOptions> = {
         seed: parseCount(opts.seed, '--seed'),
         events: parseCount(opts.events, '--events'),
-        spanMs: parseDuration(opts.span, '--span'),
-        startMs,
-        malformedRate: Number(opts.malformedRate),
-        duplicateRate: Number(opts.duplicateRate),
-        lateRate: Number(opts.lateRate),
+        spanMs,
+        startMs: parseTime(opts.start, '--start'),
+        malformedRate: parseFraction(opts.malformedRate, '--malformed-rate'),
+        duplicateRate: parseFraction(opts.duplicateRate, '--duplicate-rate'),
+        lateRate: parseFraction(opts.lateRate, '--late-rate'),
       };
       if (opts.dimsMysql) {
         const n = await loadDimensions(
