@@ -23,10 +23,11 @@ export function parseInterval(text: string, option: string): number {
   return ms;
 }
 
-/** Parses a non-negative integer option. */
-export function parseCount(text: string, option: string): number {
+/** Parses a whole number option, at least `least` (0 by default). */
+export function parseCount(text: string, option: string, least = 0): number {
   const n = Number(text.replaceAll('_', ''));
   if (!Number.isSafeInteger(n) || n < 0) throw errors.badOption(option, `"${text}" is not a whole number`);
+  if (n < least) throw errors.badOption(option, `must be at least ${least}`);
   return n;
 }
 

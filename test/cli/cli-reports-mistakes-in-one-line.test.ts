@@ -199,6 +199,20 @@ describe('mistakes are reported in one line without a stack trace', () => {
     assert.equal(r.status, 0, show(r));
   });
 
+  test('0 where at least one is needed (a collector refusing every request, an empty list), not clamped to 1', () => {
+    const atLeastOne = (option: string) => new RegExp(`option ${option}: must be at least 1 \\[ADW_ERR_BAD_OPTION\\]$`);
+    for (const option of ['--max-batch', '--rate-limit', '--max-connections'])
+      assertMistake(adw('collect', '--kafka', '127.0.0.1:1', '--port', '0', option, '0'), atLeastOne(option));
+    const none = join(dir, 'batch-0.duckdb');
+    assertMistake(
+      adw('run', '--input', input, '--db', none, '--until-end', '--batch-size', '0'),
+      atLeastOne('--batch-size'),
+    );
+    assert.equal(existsSync(none), false, 'a run refused for its batch size creates no warehouse');
+    assertMistake(adw('bench', '--query', '--iterations', '0'), atLeastOne('--iterations'));
+    assertMistake(adw('advise-window', '--db', db, '--windows', ','), /--windows: give at least one window/);
+  });
+
   test('an ODS retention that is not a whole number of days, or too short for the join window', () => {
     const kept = join(dir, 'kept.duckdb');
     const run = (...args: string[]) => adw('run', '--input', input, '--db', kept, '--until-end', ...args);

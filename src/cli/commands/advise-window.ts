@@ -28,6 +28,7 @@ export function registerAdviseWindow(program: Command): void {
     .option('--json', 'one JSON object: observed, windows, recommendations')
     .action(async (opts) => {
       const windowsMs = parseList(opts.windows).map((w) => parseDuration(w, '--windows'));
+      if (windowsMs.length === 0) throw errors.badOption('--windows', 'give at least one window (e.g. 1h,4h,24h)');
       const targets = parseTargets(opts.targets);
       const warehouse = await DuckDbWarehouse.open(opts.db, { readOnly: true });
       try {

@@ -70,14 +70,13 @@ export function registerBench(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (opts) => {
       if (opts.serve) {
-        const rate = parseCount(opts.rate, '--rate');
-        if (rate < 1) throw errors.badOption('--rate', 'must be at least 1');
+        const rate = parseCount(opts.rate, '--rate', 1);
         const s = await runServeBench({
-          clients: Math.max(1, parseCount(opts.clients, '--clients')),
+          clients: parseCount(opts.clients, '--clients', 1),
           rate,
-          seconds: Math.max(1, parseCount(opts.seconds, '--seconds')),
+          seconds: parseCount(opts.seconds, '--seconds', 1),
           seed: parseCount(opts.seed, '--seed'),
-          apiReaders: Math.max(1, parseCount(opts.apiReaders, '--api-readers')),
+          apiReaders: parseCount(opts.apiReaders, '--api-readers', 1),
           log: (line) => process.stderr.write(`${line}\n`),
         });
         printFigures(s, Boolean(opts.json));
@@ -91,7 +90,7 @@ export function registerBench(program: Command): void {
           rowsPerMinute,
           seed: parseCount(opts.seed, '--seed'),
           days: parseCount(opts.days, '--days'),
-          iterations: Math.max(1, parseCount(opts.iterations, '--iterations')),
+          iterations: parseCount(opts.iterations, '--iterations', 1),
           log: (line) => process.stderr.write(`${line}\n`),
         });
         process.stdout.write(`${opts.json ? JSON.stringify(q) : JSON.stringify(q, null, 2)}\n`);
@@ -105,7 +104,7 @@ export function registerBench(program: Command): void {
         const f = await runFlinkBench({
           events: parseCount(opts.events, '--events'),
           seed: parseCount(opts.seed, '--seed'),
-          parallelism: Math.max(1, parseCount(opts.flinkParallelism, '--flink-parallelism')),
+          parallelism: parseCount(opts.flinkParallelism, '--flink-parallelism', 1),
           config: windowsAndCheckpoints(opts),
           log: (line) => process.stderr.write(`${line}\n`),
         });

@@ -51,13 +51,13 @@ export function registerCollect(program: Command): void {
         sink,
         deadLetters,
         registry: createMetricsRegistry(),
-        maxBatch: parseCount(opts.maxBatch, '--max-batch'),
-        rateLimit: parseCount(opts.rateLimit, '--rate-limit'),
+        maxBatch: parseCount(opts.maxBatch, '--max-batch', 1),
+        rateLimit: parseCount(opts.rateLimit, '--rate-limit', 1),
         headersTimeoutMs: parseInterval(opts.headersTimeout, '--headers-timeout'),
         requestTimeoutMs: parseInterval(opts.requestTimeout, '--request-timeout'),
         socketTimeoutMs: parseInterval(opts.socketTimeout, '--socket-timeout'),
         keepAliveTimeoutMs: parseInterval(opts.keepAliveTimeout, '--keep-alive-timeout'),
-        maxConnections: parseCount(opts.maxConnections, '--max-connections'),
+        maxConnections: parseCount(opts.maxConnections, '--max-connections', 1),
       });
       const interrupt = interruptSignal();
       try {

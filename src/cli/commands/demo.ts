@@ -7,7 +7,6 @@ import { LiveSimulatorSource } from '../../connectors/simulator/source.ts';
 import { defaultEngineConfig } from '../../engine/config.ts';
 import { Job } from '../../engine/job.ts';
 import { adPipeline } from '../../engine/pipeline.ts';
-import { errors } from '../../errors.ts';
 import { startEngineMonitor } from '../../metrics/engine-monitor.ts';
 import { DuckDbWarehouse } from '../../warehouse/duckdb/warehouse.ts';
 import { interruptSignal } from '../interrupt.ts';
@@ -37,7 +36,7 @@ export function registerDemo(program: Command): void {
     )
     .action(async (opts) => {
       const port = parsePort(opts.port, '--port', true);
-      const rate = parseCount(opts.rate, '--rate');
+      const rate = parseCount(opts.rate, '--rate', 1);
       const config = {
         ...defaultEngineConfig,
         odsRetentionDays: parseOdsRetentionDays(opts.odsRetentionDays, defaultEngineConfig.joinWindowMs),
@@ -45,7 +44,6 @@ export function registerDemo(program: Command): void {
       };
       const memoryLimit = parseMemorySize(opts.warehouseMemory, '--warehouse-memory');
       const token = resolveToken(opts.token, false, 'adw demo');
-      if (rate < 1) throw errors.badOption('--rate', 'must be at least 1');
       const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'adw-demo-'));
       const dbPath: string = opts.db ?? join(tmp!, 'demo.duckdb');
       const warehouse = await DuckDbWarehouse.open(dbPath, { memoryLimit });

@@ -50,7 +50,7 @@ export async function flinkRunner(
     brokers: flags.flinkKafka ?? flags.kafka ?? flinkRunDefaults.kafka,
     cluster: { gatewayUrl: gateway.toString().replace(/\/$/, ''), restUrl },
     dimensions,
-    parallelism: Math.max(1, parseCount(flags.flinkParallelism, '--flink-parallelism')),
+    parallelism: parseCount(flags.flinkParallelism, '--flink-parallelism', 1),
     checkpointIntervalMs: run.config.checkpointIntervalMs,
     signal: run.signal,
     log: (line: string) => process.stderr.write(`${line}\n`),

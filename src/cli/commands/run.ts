@@ -91,7 +91,7 @@ export function engineConfigFrom(opts: {
     ...(opts.checkpointInterval
       ? { checkpointIntervalMs: parseInterval(opts.checkpointInterval, '--checkpoint-interval') }
       : {}),
-    ...(opts.batchSize ? { batchSize: Math.max(1, parseCount(opts.batchSize, '--batch-size')) } : {}),
+    ...(opts.batchSize ? { batchSize: parseCount(opts.batchSize, '--batch-size', 1) } : {}),
     ...(opts.allowedLateness ? { allowedLatenessMs: parseDuration(opts.allowedLateness, '--allowed-lateness') } : {}),
     ...(opts.odsRetentionDays ? { odsRetentionDays: parseOdsRetentionDays(opts.odsRetentionDays, joinWindowMs) } : {}),
   };
