@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CompositeSource } from '../connectors/composite/source.ts';
-import { KafkaSource } from '../connectors/kafka/source.ts';
+import { KafkaSource, kafkaNotices } from '../connectors/kafka/source.ts';
 import { ensureTopic } from '../connectors/kafka/topic.ts';
 import type { Source } from '../connectors/source.ts';
 import type { EngineConfig } from '../engine/config.ts';
@@ -260,9 +260,9 @@ export class FlinkRunner {
   }
 }
 
-/** The job's changelog topics as one source, read to their end or live. */
-function resultsSource(
-  run: FlinkRun,
+/** The job's changelog topics as one source, read to their end or live; its waits and lost brokers said to `run.log`. */
+export function resultsSource(
+  run: Pick<FlinkRun, 'brokers' | 'log'>,
   topics: ReturnType<typeof flinkTopics>,
   untilEnd: boolean,
   signal?: AbortSignal,
@@ -276,6 +276,7 @@ function resultsSource(
           // A group per topic: one group's members must all subscribe to the same topics.
           group: `${topic}.loader`,
           untilCaughtUp: untilEnd,
+          ...kafkaNotices(run.log),
           ...(signal ? { signal } : {}),
         }),
     ),

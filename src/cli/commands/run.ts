@@ -175,14 +175,13 @@ export function registerRun(program: Command): void {
       const waiting = (what: string) => process.stderr.write(`waiting for ${what}\n`);
       // Without --kafka, --input is given: checked above.
       // The Kafka client takes a third of a second to load: only for a run that reads Kafka.
-      const events: Source = opts.kafka
-        ? new (await import('../../connectors/kafka/source.ts')).KafkaSource({
-            brokers: opts.kafka,
+      const kafka = opts.kafka ? await import('../../connectors/kafka/source.ts') : null;
+      const events: Source = kafka
+        ? new kafka.KafkaSource({
+            brokers: opts.kafka!,
             topic: opts.topic,
             untilCaughtUp: Boolean(opts.untilEnd),
-            onWaiting: waiting,
-            onLost: (what) => process.stderr.write(`lost ${what}: retrying\n`),
-            onBack: (what, ms) => process.stderr.write(`${what} answers again after ${(ms / 1000).toFixed(1)} s\n`),
+            ...kafka.kafkaNotices((line) => process.stderr.write(`${line}\n`)),
             signal: interrupt.signal,
           })
         : new FileSource({ path: opts.input!, follow: !opts.untilEnd && opts.input !== '-' });

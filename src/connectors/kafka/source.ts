@@ -54,6 +54,15 @@ export interface KafkaSourceOptions extends KafkaConnectionOptions {
   signal?: AbortSignal;
 }
 
+/** The notices of a wait, a lost broker and its return, as lines for `log` (a command's standard error). */
+export function kafkaNotices(log: (line: string) => void): Pick<KafkaSourceOptions, 'onWaiting' | 'onLost' | 'onBack'> {
+  return {
+    onWaiting: (what) => log(`waiting for ${what}`),
+    onLost: (what) => log(`lost ${what}: retrying`),
+    onBack: (what, ms) => log(`${what} answers again after ${(ms / 1000).toFixed(1)} s`),
+  };
+}
+
 /**
  * The events topic as a source, read as a consumer group with auto-commit off. The position is a JSON map of
  * partition -> next offset, stored in the engine's checkpoint with the warehouse writes; on start the source reads
