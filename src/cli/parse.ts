@@ -23,9 +23,14 @@ export function parseInterval(text: string, option: string): number {
   return ms;
 }
 
+/** A whole number's text as a number (digits may be grouped by _); NaN for none, so blank is not 0. */
+function wholeNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text.replaceAll('_', ''));
+}
+
 /** Parses a whole number option, at least `least` (0 by default). */
 export function parseCount(text: string, option: string, least = 0): number {
-  const n = Number(text.replaceAll('_', ''));
+  const n = wholeNumber(text);
   if (!Number.isSafeInteger(n) || n < 0) throw errors.badOption(option, `"${text}" is not a whole number`);
   if (n < least) throw errors.badOption(option, `must be at least ${least}`);
   return n;
@@ -33,7 +38,7 @@ export function parseCount(text: string, option: string, least = 0): number {
 
 /** Parses a TCP port option: 1 - 65535, or 0 where `free` (the system picks a free port). */
 export function parsePort(text: string, option: string, free: boolean): number {
-  const n = Number(text.replaceAll('_', ''));
+  const n = wholeNumber(text);
   const least = free ? 0 : 1;
   if (!Number.isInteger(n) || n < least || n > 65_535)
     throw errors.badOption(

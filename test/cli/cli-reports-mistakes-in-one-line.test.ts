@@ -130,6 +130,7 @@ describe('mistakes are reported in one line without a stack trace', () => {
 
   test('simulate with a bad count, duration, rate or start, each named by its option', () => {
     assertMistake(adw('simulate', '--events', 'abc', '--out', '-'), /--events/);
+    assertMistake(adw('simulate', '--events', '', '--out', '-'), /option --events: "" is not a whole number/);
     assertMistake(adw('simulate', '--span', '6x', '--out', '-'), /--span/);
     assertMistake(
       adw('simulate', '--span', '0', '--out', '-'),
@@ -166,7 +167,7 @@ describe('mistakes are reported in one line without a stack trace', () => {
     const token = ['--token', 'a-token-long-enough-to-serve'];
     const isNotAPort = (option: string, value: string) =>
       new RegExp(`option ${option}: "${value.replace('.', '\\.')}" is not a port .*\\[ADW_ERR_BAD_OPTION\\]$`);
-    for (const port of ['65536', '99999', '-1', '8.5', 'http'])
+    for (const port of ['65536', '99999', '-1', '8.5', 'http', '', ' '])
       for (const option of ['--metrics-port', '--api-port'])
         assertMistake(
           adw('run', '--input', input, '--db', ports, '--until-end', ...token, option, port),
