@@ -52,10 +52,11 @@ export interface Source {
    */
   open(position: string | null, fingerprint: string | null): Promise<void>;
   /**
-   * Up to `max` records; waits briefly when none are ready yet. The records (and their array) are the caller's until
-   * its next poll, which may fill them again: a caller keeps what it needs of them, not the records.
+   * Up to `max` records; waits briefly when none are ready yet, unless `wait` is false. The records (and their array)
+   * are the caller's until its next poll, which may fill them again: a caller keeps what it needs of them, not the
+   * records.
    */
-  poll(max: number): Promise<SourcePoll>;
+  poll(max: number, wait?: boolean): Promise<SourcePoll>;
   /** Position just after the last record returned. */
   position(): string;
   /** Identifies the input up to the current position. */

@@ -36,12 +36,32 @@ export class CompositeSource implements Source {
     for (const p of this.parts) await p.open(positions[p.id] ?? null, fingerprints[p.id] ?? null);
   }
 
-  async poll(max: number): Promise<SourcePoll> {
+  /**
+   * First every part without waiting, then, when none had a record, again with one part waiting briefly: the last still
+   * running that is not a change stream (a binlog answers at once whatever it is asked). With each part waiting in
+   * turn, a part with nothing new (a Flink run's DWD changelog read to its end) held every poll 100 ms, and the
+   * other's records came 1,024 a poll.
+   */
+  async poll(max: number, wait = true): Promise<SourcePoll> {
+    const ready = await this.collect(max, -1);
+    if (ready.records.length > 0 || ready.end || !wait) return ready;
+    const running = this.parts.flatMap((_, i) => (this.ended[i] ? [] : [i]));
+    const waiting = running.findLast((i) => !this.parts[i]!.unbounded) ?? running.at(-1) ?? -1;
+    return this.collect(max, waiting);
+  }
+
+  /** Records of the parts still running, in order, up to `max`; part `waiting` (-1: none) may wait for some. */
+  private async collect(max: number, waiting: number): Promise<SourcePoll> {
     const records: SourceRecord[] = [];
     let allEnded = true;
     for (const [i, part] of this.parts.entries()) {
-      if (records.length >= max) break;
-      const poll = await part.poll(max - records.length);
+      // A finite part that ended has nothing more (asked again, a Kafka part looked up its log's end each time).
+      if (this.ended[i]) continue;
+      if (records.length >= max) {
+        allEnded = false;
+        break;
+      }
+      const poll = await part.poll(max - records.length, i === waiting);
       for (const r of poll.records)
         records.push({
           data: r.data,

@@ -195,7 +195,7 @@ export class FileSource implements Source {
     return fingerprintOf(this.prefix.subarray(0, Math.min(PREFIX_BYTES, this.pos)));
   }
 
-  async poll(max: number): Promise<SourcePoll> {
+  async poll(max: number, wait = true): Promise<SourcePoll> {
     while (!this.pending() && !this.ended) {
       this.lines = 0;
       this.head = 0;
@@ -204,7 +204,7 @@ export class FileSource implements Source {
         this.ended = true;
         this.flushTail();
       } else if (chunk.length === this.carry.length) {
-        await sleep(100);
+        if (wait) await sleep(100);
         return { records: [], end: false };
       } else this.split(chunk);
     }

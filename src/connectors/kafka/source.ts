@@ -296,9 +296,9 @@ export class KafkaSource implements Source {
     }
   }
 
-  async poll(max: number): Promise<SourcePoll> {
+  async poll(max: number, wait = true): Promise<SourcePoll> {
     if (this.failure) throw errors.sourceFailed(this.id, this.failure.message);
-    if (this.head === this.buffer.length) await this.idle(100);
+    if (wait && this.head === this.buffer.length) await this.idle(100);
     const records: SourceRecord[] = [];
     const end = Math.min(this.buffer.length, this.head + max);
     for (; this.head < end; this.head++) {

@@ -35,13 +35,13 @@ export class LiveSimulatorSource implements Source {
     this.thread.unref();
   }
 
-  async poll(max: number): Promise<SourcePoll> {
+  async poll(max: number, wait = true): Promise<SourcePoll> {
     const thread = this.thread!;
     thread.ref();
     const answer = once(thread, 'message');
     thread.postMessage({ untilMs: Date.now(), max } satisfies TakeLines);
     const [lines] = (await answer.finally(() => thread.unref())) as [string[]];
-    if (lines.length === 0) await sleep(50);
+    if (lines.length === 0 && wait) await sleep(50);
     const records = lines.map((line) => lineRecord(line, this.count++));
     return { records, end: false };
   }
