@@ -279,43 +279,50 @@ export class MemoryState<V> implements KeyedState<V> {
     const last = Math.floor(horizon / this.bucketMs);
     const batch = spill && this.table ? this.batch : null;
     let removed = 0;
-    for (const [b, bucket] of this.buckets) {
-      if (b > last) continue;
-      // The bucket's list is rebuilt from the entries that stay, rather than each dropped entry unlinked from it.
-      let bits = -1;
-      let kept = NONE;
-      let keptCount = 0;
-      let spilled = 0;
-      for (let s = bucket.head; s !== NONE; ) {
-        const following = this.next[s]!;
-        if (this.ts[s]! < horizon && Number.isNaN(this.pin[s]!)) {
-          if (spill) this.spilledHashes[spilled++] = this.hashes[s]!;
-          if (batch) {
-            if (bits < 0) bits = this.slotBitsFor(b, bucket.count);
-            const slot = slotOf(this.hashes[s]!, bits);
-            batch.add(b, slot, this.ts[s]!, this.keyLen[s]!, this.arena, this.off[s]!, this.valLen[s]!);
-          }
-          this.freeSlot(s);
-          removed++;
-        } else {
-          if (kept === NONE) bucket.head = s;
-          else this.next[kept] = s;
-          this.prev[s] = kept;
-          kept = s;
-          keptCount++;
-        }
-        s = following;
-      }
-      this.spills.add(b, this.spilledHashes, spilled);
-      if (kept === NONE) this.buckets.delete(b);
-      else {
-        this.next[kept] = NONE;
-        bucket.count = keptCount;
-      }
-    }
+    for (const [b, bucket] of this.buckets) if (b <= last) removed += this.dropFrom(b, bucket, horizon, spill, batch);
     // Before a compaction moves the arena's bytes: the batch points into it.
     if (batch && batch.size > 0) this.table?.put(batch.groups());
     if (this.garbage > this.used / 2) this.compact(0);
+    return removed;
+  }
+
+  /**
+   * Drops a bucket's unpinned entries before `horizon` (see `drop`); returns how many. A method of its own for the
+   * reason `copyBucket` is one (`drop`'s loop was compiled on the stack again at each call: 58 compiles).
+   */
+  private dropFrom(b: number, bucket: Bucket, horizon: number, spill: boolean, batch: SpillBatch | null): number {
+    // The bucket's list is rebuilt from the entries that stay, rather than each dropped entry unlinked from it.
+    let bits = -1;
+    let kept = NONE;
+    let keptCount = 0;
+    let spilled = 0;
+    let removed = 0;
+    for (let s = bucket.head; s !== NONE; ) {
+      const following = this.next[s]!;
+      if (this.ts[s]! < horizon && Number.isNaN(this.pin[s]!)) {
+        if (spill) this.spilledHashes[spilled++] = this.hashes[s]!;
+        if (batch) {
+          if (bits < 0) bits = this.slotBitsFor(b, bucket.count);
+          const slot = slotOf(this.hashes[s]!, bits);
+          batch.add(b, slot, this.ts[s]!, this.keyLen[s]!, this.arena, this.off[s]!, this.valLen[s]!);
+        }
+        this.freeSlot(s);
+        removed++;
+      } else {
+        if (kept === NONE) bucket.head = s;
+        else this.next[kept] = s;
+        this.prev[s] = kept;
+        kept = s;
+        keptCount++;
+      }
+      s = following;
+    }
+    this.spills.add(b, this.spilledHashes, spilled);
+    if (kept === NONE) this.buckets.delete(b);
+    else {
+      this.next[kept] = NONE;
+      bucket.count = keptCount;
+    }
     return removed;
   }
 
@@ -452,25 +459,7 @@ export class MemoryState<V> implements KeyedState<V> {
       // A bucket's entries are mostly one after the other in the arena (its list runs newest first, so each ends where
       // the one before it in the list starts): each such run is copied by one call, not an entry at a time.
       let o = 0;
-      for (const bucket of this.buckets.values()) {
-        let n = 0;
-        let runStart = 0;
-        let runEnd = 0;
-        for (let s = bucket.head; s !== NONE; s = this.next[s]!) {
-          const start = this.off[s]!;
-          const end = start + keyBytes(this.keyLen[s]!) + this.valLen[s]!;
-          if (n > 0 && end === runStart) runStart = start;
-          else {
-            if (n > 0) o = this.copyRun(from, to, o, runStart, runEnd, n);
-            n = 0;
-            runStart = start;
-            runEnd = end;
-          }
-          if (n === this.run.length) this.run = grown(this.run, new Int32Array(2 * n));
-          this.run[n++] = s;
-        }
-        if (n > 0) o = this.copyRun(from, to, o, runStart, runEnd, n);
-      }
+      for (const bucket of this.buckets.values()) o = this.copyBucket(bucket, from, to, o);
       this.used = o;
       this.garbage = 0;
     }
@@ -478,6 +467,33 @@ export class MemoryState<V> implements KeyedState<V> {
   }
 
   /** Copies the arena's bytes [start, end) of the `n` slots in `run` to `to` at `o`; returns where they end. */
+  /**
+   * Copies a bucket's entries from `from` to `to` at `o`, run by run; returns where the next bucket's go. A method of its
+   * own, not a loop inside `moveArena`: called once per bucket, it stays compiled, where the loop, in a function called
+   * a few times a run, was compiled on the stack again at every call and left at every bucket (V8's OSR: 92 compiles
+   * in a 2-million-event bench).
+   */
+  private copyBucket(bucket: Bucket, from: Buffer, to: Buffer, at: number): number {
+    let o = at;
+    let n = 0;
+    let runStart = 0;
+    let runEnd = 0;
+    for (let s = bucket.head; s !== NONE; s = this.next[s]!) {
+      const start = this.off[s]!;
+      const end = start + keyBytes(this.keyLen[s]!) + this.valLen[s]!;
+      if (n > 0 && end === runStart) runStart = start;
+      else {
+        if (n > 0) o = this.copyRun(from, to, o, runStart, runEnd, n);
+        n = 0;
+        runStart = start;
+        runEnd = end;
+      }
+      if (n === this.run.length) this.run = grown(this.run, new Int32Array(2 * n));
+      this.run[n++] = s;
+    }
+    return n > 0 ? this.copyRun(from, to, o, runStart, runEnd, n) : o;
+  }
+
   private copyRun(from: Buffer, to: Buffer, o: number, start: number, end: number, n: number): number {
     from.copy(to, o, start, end);
     for (let k = 0; k < n; k++) {
