@@ -82,11 +82,20 @@ function names(v: unknown, what: string): string[] {
   return v;
 }
 
+/** How the fields spelled apart in URL parameters are named where a query came from, for its error messages. */
+export interface QuerySpelling {
+  orderBy: string;
+  orderDir: string;
+}
+
+/** A query's fields as JSON names them (a POSTed body, a typed request). */
+const jsonSpelling: QuerySpelling = { orderBy: 'orderBy', orderDir: 'orderDir' };
+
 /**
  * Checks a request (typed or straight from JSON) against the catalogue; user mistakes become ADW errors with a 4xx
- * status.
+ * status, naming the fields as `spelling` does.
  */
-export function validateQuery(q: unknown): QueryRequest {
+export function validateQuery(q: unknown, spelling: QuerySpelling = jsonSpelling): QueryRequest {
   if (!isRecord(q))
     throw errors.badQuery(
       'a query is a JSON object with "metrics" and optional "by", "granularity", "from", "to", "filters", "orderBy", "orderDir", "limit", "names"',
@@ -120,9 +129,9 @@ export function validateQuery(q: unknown): QueryRequest {
   if (q.limit !== undefined && q.limit > MAX_LIMIT) throw errors.queryTooLarge(`limit is at most ${MAX_LIMIT}`);
   const orderable = ['time', ...metrics, ...by];
   if (q.orderBy !== undefined && (typeof q.orderBy !== 'string' || !orderable.includes(q.orderBy)))
-    throw errors.badQuery(`orderBy must be one of ${orderable.join(', ')}`);
+    throw errors.badQuery(`${spelling.orderBy} must be one of ${orderable.join(', ')}`);
   if (q.orderDir !== undefined && q.orderDir !== 'asc' && q.orderDir !== 'desc')
-    throw errors.badQuery('orderDir must be asc or desc');
+    throw errors.badQuery(`${spelling.orderDir} must be asc or desc`);
   if (q.names !== undefined && typeof q.names !== 'boolean') throw errors.badQuery('names must be true or false');
   return {
     metrics: metrics as MetricName[],

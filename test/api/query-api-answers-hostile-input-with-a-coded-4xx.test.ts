@@ -98,6 +98,26 @@ describe('answers a user can rely on', () => {
     assert.match(String(csv.body), /^requests\r\n\d+\r\n$/);
   });
 
+  test('a bad order is named as the request spelled it: order_by and order_dir in a URL, orderBy and orderDir in JSON', async () => {
+    const said = async (url: string) => {
+      const r = await get(url);
+      assertCoded4xx(r.status, r.body, url, 'ADW_ERR_BAD_QUERY');
+      return String(r.body.error.message);
+    };
+    assert.match(await said('/api/query?metrics=requests&order_dir=sideways'), /^bad query: order_dir must be asc or desc$/);
+    assert.match(await said('/api/query?metrics=requests&order_by=clicks'), /^bad query: order_by must be one of time, requests$/);
+    assert.match(await said('/api/datasets/campaign_daily?order_dir=up'), /^bad query: order_dir must be asc or desc$/);
+    assert.match(await said('/api/datasets/campaign_daily?order_by=%3Cb%3E'), /^bad query: order_by must be one of time/);
+    for (const [payload, message] of [
+      [{ metrics: ['requests'], orderDir: 'sideways' }, /^bad query: orderDir must be asc or desc$/],
+      [{ metrics: ['requests'], orderBy: 'clicks' }, /^bad query: orderBy must be one of time, requests$/],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url: '/api/query', payload });
+      assertCoded4xx(res.statusCode, res.json(), JSON.stringify(payload), 'ADW_ERR_BAD_QUERY');
+      assert.match(res.json().error.message, message);
+    }
+  });
+
   test('times outside what a date can hold are a bad range, not a crash', async () => {
     for (const url of [
       '/api/query?metrics=requests&from=99999999999999999999',
