@@ -1,4 +1,4 @@
-import type { AdRow, AdvertiserRow, CampaignRow, DimensionChange, SlotRow } from '../events/schema.ts';
+import type { AdRow, AdvertiserRow, CampaignRow, DimensionChange, DimensionTable, SlotRow } from '../events/schema.ts';
 
 /** The current dimension rows, as the stream has changed them: what enrichment looks up. */
 export class DimensionState {
@@ -6,6 +6,11 @@ export class DimensionState {
   readonly campaign = new Map<number, CampaignRow>();
   readonly ad = new Map<number, AdRow>();
   readonly slot = new Map<number, SlotRow>();
+
+  /** The current row of a dimension with this key, if any. */
+  row(table: DimensionTable, key: number): Record<string, unknown> | undefined {
+    return (this[table] as unknown as Map<number, Record<string, unknown>>).get(key);
+  }
 
   apply(change: DimensionChange): void {
     const table = this[change.table] as Map<number, unknown>;

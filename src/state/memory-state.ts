@@ -45,9 +45,6 @@ export class MemoryState<V> implements KeyedState<V> {
   /** The slot bits of each bucket spilled to the table, fixed at its first spill. */
   private readonly slotBitsOf = new Map<number, number>();
   private readonly buckets = new Map<number, Bucket>();
-  /** The bucket an entry went to last, and its number: entries come nearly in time order, most to that bucket. */
-  private lastB = Number.NaN;
-  private lastBucket: Bucket | undefined;
   private readonly pinsByEpoch = new Map<number, number[]>();
   /** The hashes of a bucket's entries being spilled, for the spill index at once. */
   private readonly spilledHashes: number[] = [];
@@ -321,7 +318,7 @@ export class MemoryState<V> implements KeyedState<V> {
       s = following;
     }
     this.spills.add(b, this.spilledHashes, spilled);
-    if (kept === NONE) this.deleteBucket(b);
+    if (kept === NONE) this.buckets.delete(b);
     else {
       this.next[kept] = NONE;
       bucket.count = keptCount;
@@ -417,7 +414,7 @@ export class MemoryState<V> implements KeyedState<V> {
 
   private linkBucket(s: number): void {
     const b = Math.floor(this.ts[s]! / this.bucketMs);
-    let bucket = b === this.lastB ? this.lastBucket : this.buckets.get(b);
+    const bucket = this.buckets.get(b);
     this.prev[s] = NONE;
     if (bucket) {
       this.next[s] = bucket.head;
@@ -426,17 +423,8 @@ export class MemoryState<V> implements KeyedState<V> {
       bucket.count++;
     } else {
       this.next[s] = NONE;
-      bucket = { head: s, count: 1 };
-      this.buckets.set(b, bucket);
+      this.buckets.set(b, { head: s, count: 1 });
     }
-    this.lastB = b;
-    this.lastBucket = bucket;
-  }
-
-  /** Forgets an emptied bucket. */
-  private deleteBucket(b: number): void {
-    this.buckets.delete(b);
-    if (b === this.lastB) this.lastB = Number.NaN;
   }
 
   private unlinkBucket(s: number): void {
@@ -447,7 +435,7 @@ export class MemoryState<V> implements KeyedState<V> {
     if (p === NONE) bucket.head = n;
     else this.next[p] = n;
     if (n !== NONE) this.prev[n] = p;
-    if (--bucket.count === 0) this.deleteBucket(b);
+    if (--bucket.count === 0) this.buckets.delete(b);
   }
 
   /** Makes room for `n` more arena bytes: reclaims garbage when it is a quarter of the arena, else grows it. */

@@ -13,18 +13,10 @@ const METRICS = additiveColumns.length;
 /** Cells the metric slab holds at first; it doubles when full. */
 const INITIAL_CELLS = 4096;
 
-/**
- * Where each event type's counted columns are among the metrics, for requests filled and not, by the type's place in
- * `eventTypes` (`typeAt`): a look-up by the type's name, held in a variable, was megamorphic for every event.
- */
-const countedFilled = eventTypes.map((t) => countedIndexes(t, true));
-const countedUnfilled = eventTypes.map((t) => countedIndexes(t, false));
-
-/** An event type's place in `eventTypes`. */
-function typeAt(type: EventType): number {
-  for (let i = 0; i < eventTypes.length; i++) if (eventTypes[i] === type) return i;
-  throw new Error(`not an event type: ${type}`);
-}
+/** Where each event type's counted columns are among the metrics, for requests filled and not. */
+const countedAt = Object.fromEntries(
+  eventTypes.map((t) => [t, { filled: countedIndexes(t, true), unfilled: countedIndexes(t, false) }]),
+) as Record<EventType, { filled: number[]; unfilled: number[] }>;
 
 /** Where the billed amount is among the metrics. */
 const BILLED = additiveColumns.indexOf(billedColumn);
@@ -51,9 +43,6 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
   readonly name = 'aggregate';
   /** The checkpoint's cells by minute and dimension key: each a number, its place in `metrics` and `users`. */
   private minutes = new Map<number, Map<string, number>>();
-  /** The minute looked up last and its cells: events come nearly in time order, most in the minute of the one before. */
-  private lastMinute = Number.NaN;
-  private lastCells = new Map<string, number>();
   /**
    * The cells' metrics, cell after cell, in one slab used again every checkpoint: cells live until their checkpoint,
    * and as arrays of their own each outlived young-generation collections and was copied by them. Metrics by
@@ -79,13 +68,11 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
 
   /** The cell of a minute and dimension key, made (all metrics 0, no users) when new. */
   private cell(minute: number, dimKey: string): number {
-    let cells = minute === this.lastMinute ? this.lastCells : this.minutes.get(minute);
+    let cells = this.minutes.get(minute);
     if (cells === undefined) {
       cells = new Map();
       this.minutes.set(minute, cells);
     }
-    this.lastMinute = minute;
-    this.lastCells = cells;
     let c = cells.get(dimKey);
     if (c === undefined) {
       c = this.users.length;
@@ -125,7 +112,7 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
   }
 
   private add(c: number, type: DwdRow['type'], n: number, filled: boolean): void {
-    const at = filled ? countedFilled[typeAt(type)]! : countedUnfilled[typeAt(type)]!;
+    const at = filled ? countedAt[type].filled : countedAt[type].unfilled;
     const base = c * METRICS;
     for (let i = 0; i < at.length; i++) this.metrics[base + at[i]!]! += n;
   }
@@ -141,7 +128,6 @@ export class AggregateOperator extends BaseOperator<DwdRow, never> {
     });
     writes.dwa = rows;
     this.minutes = new Map();
-    this.lastMinute = Number.NaN;
     this.users = [];
   }
 

@@ -7,7 +7,7 @@ import {
   writeRequestColumns,
 } from '../../events/schema.ts';
 import { dimTables } from '../../layers/dim.ts';
-import { dwdRequestColumns } from '../../layers/dwd.ts';
+import { type DwdRequestColumn, dwdRequestColumns } from '../../layers/dwd.ts';
 import type { DimensionState } from '../../state/dimension-state.ts';
 import { CsvRows } from '../../warehouse/csv.ts';
 import type { RequestRow } from '../../warehouse/warehouse.ts';
@@ -64,29 +64,35 @@ export function requestInfo(r: RequestRow): RequestInfo {
   };
 }
 
+/** A look-up with its dimension table resolved to the dimension state's name for it. */
+interface ResolvedLookup extends Lookup {
+  table: DimensionTable;
+}
+
 /**
- * Enrichment by `lookups` (each from its dimension table, resolved to the dimension state's map for it), compiled once
- * into a function that writes a request's DWD columns into `row` and looks each one up from the dimension state as it
- * is now (processing time). Compiled like `csvOf`: a loop over the look-ups read every column, map and dimension
- * row by a name held in a variable, nine megamorphic look-ups a request. One row is used again for every request, its
- * fragment made from it at once (a new row a request was about 140 bytes of garbage a request).
+ * The DWD columns of a request enriched by `lookups` from the dimension state as it is now (processing time), written
+ * into `row`: one row used again for every request, its fragment made from it at once (a new row a request, with the
+ * properties the look-ups add beyond its literal's, was about 140 bytes of garbage a request).
  */
-function enricherOf(
-  lookups: readonly (Lookup & { table: DimensionTable })[],
-): (r: AdRequest, dims: DimensionState, row: RequestRow) => RequestRow {
-  const name = (x: string) => JSON.stringify(x);
-  // Every column a look-up fills starts empty: a look-up may read one an earlier one filled (an ad's campaign).
-  const cleared = lookups.map((l) => `row[${name(l.to)}] = null;`);
-  const steps = lookups.map(
-    (l) =>
-      `k = row[${name(l.key)}]; f = typeof k === 'number' ? dims[${name(l.table)}].get(k) : undefined; ` +
-      `row[${name(l.to)}] = f === undefined ? null : (f[${name(l.to)}] ?? null);`,
-  );
-  return new Function(
-    'write',
-    `return (r, dims, row) => { write(r, row); row.request_id = r.id; row.ts = r.ts; ${cleared.join(' ')} ` +
-      `let k; let f; ${steps.join(' ')} return row; };`,
-  )(writeRequestColumns);
+export function enrichRequest(
+  r: AdRequest,
+  dims: DimensionState,
+  lookups: readonly ResolvedLookup[],
+  row: RequestRow,
+): RequestRow {
+  writeRequestColumns(r, row);
+  row.request_id = r.id;
+  row.ts = r.ts;
+  row.campaign_id = null;
+  row.advertiser_id = null;
+  row.billing = null;
+  const cells = row as unknown as Record<DwdRequestColumn, unknown>;
+  for (const l of lookups) {
+    const key = cells[l.key];
+    const found = typeof key === 'number' ? dims.row(l.table, key) : undefined;
+    cells[l.to] = found?.[l.to] ?? null;
+  }
+  return row;
 }
 
 /**
@@ -96,7 +102,7 @@ function enricherOf(
  */
 export class EnrichOperator extends BaseOperator<Tracked<AdEvent>, EnrichedEvent> {
   readonly name = 'enrich';
-  private readonly enrich: (r: AdRequest, dims: DimensionState, row: RequestRow) => RequestRow;
+  private readonly lookups: readonly ResolvedLookup[];
   /** The row each request is enriched into, every column of it set each time (its literal gives it all of them). */
   private readonly row: RequestRow = {
     request_id: '',
@@ -116,14 +122,12 @@ export class EnrichOperator extends BaseOperator<Tracked<AdEvent>, EnrichedEvent
 
   constructor(stage: Stage<'enrich'>) {
     super();
-    this.enrich = enricherOf(
-      stage.lookups.map((l) => {
-        const table = dimTables.find((t) => t.name === l.from);
-        if (table === undefined || !table.columns.some((c) => c.name === l.to))
-          throw errors.pipelineInvalid(`enrich: no dimension table ${l.from} with a column ${l.to}`);
-        return { ...l, table: table.stream };
-      }),
-    );
+    this.lookups = stage.lookups.map((l) => {
+      const table = dimTables.find((t) => t.name === l.from);
+      if (table === undefined || !table.columns.some((c) => c.name === l.to))
+        throw errors.pipelineInvalid(`enrich: no dimension table ${l.from} with a column ${l.to}`);
+      return { ...l, table: table.stream };
+    });
   }
 
   processBatch(batch: Tracked<AdEvent>[], out: Output<EnrichedEvent>, ctx: RunContext): void {
@@ -131,7 +135,7 @@ export class EnrichOperator extends BaseOperator<Tracked<AdEvent>, EnrichedEvent
       if (r.kind === 'request') {
         // Set on the record itself: Object.assign from a new object was one more object a request.
         const enriched = r as EnrichedRequest;
-        enriched.info = requestInfo(this.enrich(r, ctx.dims, this.row));
+        enriched.info = requestInfo(enrichRequest(r, ctx.dims, this.lookups, this.row));
         out.push(enriched);
       } else out.push(r);
     }

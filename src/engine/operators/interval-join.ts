@@ -202,8 +202,7 @@ export class IntervalJoinOperator extends BaseOperator<EnrichedEvent, DwdRow> {
       retraction: false,
       userEntry: userSketchEntry(r.userId),
     });
-    // Asked only when a seal found any (a look-up in even an empty map hashes the id).
-    const orphaned = orphans.size > 0 ? orphans.get(r.id) : undefined;
+    const orphaned = orphans.get(r.id);
     // The ids of the pending events joined here, which a committed unmatched row of theirs must not correct again
     // (kept only when the request has such rows: most have none).
     let handled: Set<string> | null = null;
