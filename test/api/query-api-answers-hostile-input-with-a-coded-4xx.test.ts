@@ -104,10 +104,19 @@ describe('answers a user can rely on', () => {
       assertCoded4xx(r.status, r.body, url, 'ADW_ERR_BAD_QUERY');
       return String(r.body.error.message);
     };
-    assert.match(await said('/api/query?metrics=requests&order_dir=sideways'), /^bad query: order_dir must be asc or desc$/);
-    assert.match(await said('/api/query?metrics=requests&order_by=clicks'), /^bad query: order_by must be one of time, requests$/);
+    assert.match(
+      await said('/api/query?metrics=requests&order_dir=sideways'),
+      /^bad query: order_dir must be asc or desc$/,
+    );
+    assert.match(
+      await said('/api/query?metrics=requests&order_by=clicks'),
+      /^bad query: order_by must be one of time, requests$/,
+    );
     assert.match(await said('/api/datasets/campaign_daily?order_dir=up'), /^bad query: order_dir must be asc or desc$/);
-    assert.match(await said('/api/datasets/campaign_daily?order_by=%3Cb%3E'), /^bad query: order_by must be one of time/);
+    assert.match(
+      await said('/api/datasets/campaign_daily?order_by=%3Cb%3E'),
+      /^bad query: order_by must be one of time/,
+    );
     for (const [payload, message] of [
       [{ metrics: ['requests'], orderDir: 'sideways' }, /^bad query: orderDir must be asc or desc$/],
       [{ metrics: ['requests'], orderBy: 'clicks' }, /^bad query: orderBy must be one of time, requests$/],
