@@ -5,7 +5,7 @@ import { type AppDataset, appDatasets, appRowsWithUsersSql, coarsestFirst, cover
 import { dwaAdMinute } from '../layers/dwa.ts';
 import type { Param, QueryStore } from '../warehouse/warehouse.ts';
 import { type Freshness, freshness } from './freshness.ts';
-import { canonicalQuery, validateQuery, type QueryRequest } from './request.ts';
+import { canonicalQuery, type QueryRequest, type QuerySpelling, validateQuery } from './request.ts';
 
 /** Which table answers and its time column. */
 interface Plan {
@@ -114,8 +114,12 @@ export interface QueryResult {
  * Validates (a typed request or one straight from JSON), plans, runs. The same question asked in other words compiles
  * to the same statement (see `canonicalQuery`), so a store that shares answers shares them.
  */
-export async function runQuery(store: QueryStore, request: QueryRequest | unknown): Promise<QueryResult> {
-  const q = canonicalQuery(validateQuery(request));
+export async function runQuery(
+  store: QueryStore,
+  request: QueryRequest | unknown,
+  spelling?: QuerySpelling,
+): Promise<QueryResult> {
+  const q = canonicalQuery(validateQuery(request, spelling));
   const p = plan(q);
   const { sql, params, columns } = compile(q, p);
   // Freshness first: the rows, read after it, are never older than the checkpoint it names.

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errors } from '../../errors.ts';
 import { appDatasets } from '../../layers/app.ts';
 import { runQuery } from '../../query/planner.ts';
-import { parseTime, type QueryRequest, type QuerySpelling, validateQuery } from '../../query/request.ts';
+import { parseTime, type QuerySpelling } from '../../query/request.ts';
 import type { SharedReads } from '../../query/shared-reads.ts';
 import { answer } from '../csv.ts';
 import { checkParams, flag, list, wholeNumber } from '../params.ts';
@@ -14,7 +14,8 @@ const paramSpelling: QuerySpelling = { orderBy: 'order_by', orderDir: 'order_dir
 /**
  * Reads a query from URL parameters:
  * metrics=a,b&by=c&granularity=hour&from=&to=&filter.<dim>=v1,v2&order_by=&limit=&names=1.
- * The result is unvalidated: `paramQuery` checks it against the catalogue (and types the filter values).
+ * The result is unvalidated: `runQuery`, given `paramSpelling`, checks it against the catalogue (and types the filter
+ * values).
  */
 export function queryFromParams(p: Record<string, unknown>): Record<string, unknown> {
   checkParams(p, queryParams, true);
@@ -36,11 +37,6 @@ export function queryFromParams(p: Record<string, unknown>): Record<string, unkn
   };
 }
 
-/** A query read from URL parameters, checked against the catalogue: its mistakes named as the parameters are. */
-function paramQuery(q: Record<string, unknown>): QueryRequest {
-  return validateQuery(q, paramSpelling);
-}
-
 /**
  * Ad-hoc queries over the catalogue, and the APP datasets by name; `format=csv` answers with a CSV file instead of
  * JSON.
@@ -51,7 +47,7 @@ export async function queryRoutes(app: FastifyInstance, opts: { reads: SharedRea
       reply,
       req.query,
       'adw-query',
-      await runQuery(opts.reads.forAnswer(), paramQuery(queryFromParams(req.query as Record<string, unknown>))),
+      await runQuery(opts.reads.forAnswer(), queryFromParams(req.query as Record<string, unknown>), paramSpelling),
     ),
   );
   app.post('/api/query', async (req) => runQuery(opts.reads.forAnswer(), req.body));
@@ -72,7 +68,7 @@ export async function queryRoutes(app: FastifyInstance, opts: { reads: SharedRea
       reply,
       p,
       ds.name,
-      await runQuery(opts.reads.forAnswer(), paramQuery({ ...q, names: true, orderBy: q.orderBy ?? 'time' })),
+      await runQuery(opts.reads.forAnswer(), { ...q, names: true, orderBy: q.orderBy ?? 'time' }, paramSpelling),
     );
   });
 }
