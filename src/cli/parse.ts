@@ -23,9 +23,13 @@ export function parseInterval(text: string, option: string): number {
   return ms;
 }
 
-/** A whole number's text as a number (digits may be grouped by _); NaN for none, so blank is not 0. */
+/**
+ * A whole number's text as a number: decimal digits, which may be grouped by _; NaN for anything else (blank, a sign,
+ * a point), including what Number() would read otherwise (0x10 as 16, 1e3 as 1000, 0b11 as 3).
+ */
 function wholeNumber(text: string): number {
-  return text.trim() === '' ? Number.NaN : Number(text.replaceAll('_', ''));
+  const t = text.trim();
+  return /^\d+(?:_\d+)*$/.test(t) ? Number(t.replaceAll('_', '')) : Number.NaN;
 }
 
 /** Parses a whole number option, at least `least` (0 by default). */

@@ -131,6 +131,13 @@ describe('mistakes are reported in one line without a stack trace', () => {
   test('simulate with a bad count, duration, rate or start, each named by its option', () => {
     assertMistake(adw('simulate', '--events', 'abc', '--out', '-'), /--events/);
     assertMistake(adw('simulate', '--events', '', '--out', '-'), /option --events: "" is not a whole number/);
+    // Number() would read these as 16, 1000 and 3: a count is decimal digits (grouped by _ at most).
+    for (const count of ['0x10', '1e3', '0b11', '1__000', '_1'])
+      assertMistake(
+        adw('simulate', '--events', count, '--out', '-'),
+        new RegExp(`option --events: "${count}" is not a whole number \\[ADW_ERR_BAD_OPTION\\]$`),
+      );
+    assert.equal(adw('simulate', '--events', '1_000', '--out', '-').status, 0, 'digits grouped by _ are a count');
     assertMistake(adw('simulate', '--span', '6x', '--out', '-'), /--span/);
     assertMistake(
       adw('simulate', '--span', '0', '--out', '-'),
@@ -167,7 +174,7 @@ describe('mistakes are reported in one line without a stack trace', () => {
     const token = ['--token', 'a-token-long-enough-to-serve'];
     const isNotAPort = (option: string, value: string) =>
       new RegExp(`option ${option}: "${value.replace('.', '\\.')}" is not a port .*\\[ADW_ERR_BAD_OPTION\\]$`);
-    for (const port of ['65536', '99999', '-1', '8.5', 'http', '', ' '])
+    for (const port of ['65536', '99999', '-1', '8.5', 'http', '', ' ', '0x50', '8e1'])
       for (const option of ['--metrics-port', '--api-port'])
         assertMistake(
           adw('run', '--input', input, '--db', ports, '--until-end', ...token, option, port),
