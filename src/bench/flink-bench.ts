@@ -15,7 +15,10 @@ import { jsonParseUsPerLine, machineFigures, type PipelineBenchResult } from './
 
 /** What `adw bench --engine flink` adds to the embedded bench's figures: the cluster's share and each step. */
 export interface FlinkBenchResult
-  extends Omit<PipelineBenchResult, 'source' | 'freshness_p50_ms' | 'freshness_p99_ms' | 'seal_ms'> {
+  extends Omit<
+    PipelineBenchResult,
+    'source' | 'freshness_p50_ms' | 'freshness_p99_ms' | 'seal_ms' | 'process_cpu_parses_per_event'
+  > {
   engine: 'flink';
   source: 'file';
   /** A finite input is loaded once the job has finished: no per-record freshness is measured. */

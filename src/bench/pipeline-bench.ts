@@ -57,9 +57,22 @@ export interface PipelineBenchResult {
   duplicates: number;
   late: number;
   /**
-   * `json_parse_us_per_line`: JSON.parse of the workload's first lines, best of three, to compare machines and days.
+   * `process_cpu_us_per_event` in JSON parses of a line: against the mean of the calibrations just before and just
+   * after the run, the machine's speed while it ran (this machine's moves by a tenth within minutes). Issue 14's
+   * CPU bars are on this figure.
    */
-  machine: { cpus: number; cpu: string; node: string; json_parse_us_per_line: number | null };
+  process_cpu_parses_per_event: number | null;
+  /**
+   * `json_parse_us_per_line`: JSON.parse of the workload's first lines, best of three, just before the run, to compare
+   * machines and days; `json_parse_us_per_line_after` the same just after it (null where a bench takes one only).
+   */
+  machine: {
+    cpus: number;
+    cpu: string;
+    node: string;
+    json_parse_us_per_line: number | null;
+    json_parse_us_per_line_after: number | null;
+  };
 }
 
 /**
@@ -108,7 +121,9 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
     await source.close();
     await warehouse.close();
     await kafka?.stop();
+    const calibrationAfter = jsonParseUsPerLine(simulateLines({ seed: opts.seed, events: opts.events }));
     const c = status.counters;
+    const cpuPerEvent = (processCpu.user + processCpu.system) / c.recordsIn;
     return {
       source: opts.source ?? 'file',
       events: opts.events,
@@ -120,14 +135,18 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       engine_thread_cpu_us_per_event:
         cpu0 === null || cpu1 === null ? null : Math.round((((cpu1 - cpu0) * 1000) / c.recordsIn) * 100) / 100,
-      process_cpu_us_per_event: Math.round(((processCpu.user + processCpu.system) / c.recordsIn) * 100) / 100,
+      process_cpu_us_per_event: Math.round(cpuPerEvent * 100) / 100,
+      process_cpu_parses_per_event:
+        calibration === null || calibrationAfter === null
+          ? null
+          : Math.round((cpuPerEvent / ((calibration + calibrationAfter) / 2)) * 100) / 100,
       checkpoints: status.epoch,
       checkpoint_interval_ms: config.checkpointIntervalMs,
       seal_ms: Math.round(job.sealMs),
       dead_lettered: c.deadLettered,
       duplicates: c.duplicates,
       late: c.late,
-      machine: machineFigures(calibration),
+      machine: machineFigures(calibration, calibrationAfter),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -135,13 +154,17 @@ export async function runPipelineBench(opts: PipelineBenchOptions): Promise<Pipe
   }
 }
 
-/** What machine a bench ran on, with the day's JSON-parse calibration. */
-export function machineFigures(calibration: number | null): PipelineBenchResult['machine'] {
+/** What machine a bench ran on, with the day's JSON-parse calibration (before the run, and after it where taken). */
+export function machineFigures(
+  calibration: number | null,
+  after: number | null = null,
+): PipelineBenchResult['machine'] {
   return {
     cpus: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
     node: process.version,
     json_parse_us_per_line: calibration,
+    json_parse_us_per_line_after: after,
   };
 }
 

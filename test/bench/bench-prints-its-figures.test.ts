@@ -51,7 +51,13 @@ function assertFiguresAgree(r: Record<string, unknown>, events: number, lines: n
   assert.ok(thread > 0 && all >= thread, `engine thread ${thread} µs, process ${all} µs`);
   // The calibration is measured in the same run, whatever the source: the bars are ratios to it.
   const machine = r.machine as Record<string, unknown>;
-  assert.ok((machine.json_parse_us_per_line as number) > 0, JSON.stringify(machine));
+  const before = machine.json_parse_us_per_line as number;
+  const after = machine.json_parse_us_per_line_after as number;
+  assert.ok(before > 0 && after > 0, JSON.stringify(machine));
+  // The bars' ratio is the process's CPU per event against the two calibrations' mean (each figure rounded).
+  const parses = r.process_cpu_parses_per_event as number;
+  const exact = all / ((before + after) / 2);
+  assert.ok(Math.abs(parses - exact) <= 0.01 + exact * 0.02, `${parses} parses vs ${exact} from ${all} µs`);
   assert.ok((r.peak_rss_mb as number) > 0);
 }
 
