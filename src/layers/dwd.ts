@@ -1,4 +1,5 @@
-import { col, raw, type TableDef } from './table.ts';
+import { deviceTypes, osValues } from '../events/schema.ts';
+import { closed, col, raw, type TableDef } from './table.ts';
 
 /** The event's own columns, first in every DWD row. */
 const eventColumns = [
@@ -14,8 +15,8 @@ const eventColumns = [
  */
 export const dwdRequestColumns = [
   raw(col('user_id', 'VARCHAR')),
-  col('os', 'VARCHAR'),
-  col('device_type', 'VARCHAR'),
+  closed(col('os', 'VARCHAR'), osValues),
+  closed(col('device_type', 'VARCHAR'), deviceTypes),
   col('region', 'VARCHAR'),
   col('slot_id', 'INTEGER'),
   col('ad_id', 'INTEGER'),

@@ -6,7 +6,9 @@ import { sketchColumn } from '../../src/catalogue/user-sketch.ts';
 import { appDatasets } from '../../src/layers/app.ts';
 import { dwaAdMinute } from '../../src/layers/dwa.ts';
 import { runQuery } from '../../src/query/planner.ts';
+import type { QueryRequest } from '../../src/query/request.ts';
 import { writeSimulation } from '../../src/simulator/simulate.ts';
+import { storedTables } from '../../src/warehouse/duckdb/storage.ts';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb/warehouse.ts';
 import { queryDb, runFile, scratch } from '../support/pipeline.ts';
 
@@ -94,4 +96,67 @@ test('a warehouse file from before a rollup answers from DWA read-only, and gets
   } finally {
     await reopened.close();
   }
+});
+
+test('a warehouse file from before os and device type were enumerations answers the same, and has them so once opened for writing', async () => {
+  const input = join(tmp.dir, 'in-text.ndjson');
+  const db = join(tmp.dir, 'old-text.duckdb');
+  await writeSimulation({ seed: 6, events: 8_000 }, input);
+  await runFile(input, db);
+  const closedColumns = storedTables.flatMap((t) =>
+    t.columns.filter((c) => c.values).map((c) => ({ table: t.name, column: c.name })),
+  );
+  assert.ok(closedColumns.some((c) => c.table === dwaAdMinute.name && c.column === 'os'));
+  const typesOf = async () =>
+    new Set(
+      (
+        await queryDb(
+          db,
+          `SELECT table_name || '.' || column_name AS c, data_type AS t FROM duckdb_columns() WHERE column_name IN ('os', 'device_type')`,
+        )
+      )
+        .filter((r) => closedColumns.some((c) => `${c.table}.${c.column}` === r.c))
+        .map((r) => String(r.t).replace(/\(.*/, '')),
+    );
+  assert.deepEqual(await typesOf(), new Set(['ENUM']), 'a new file keeps them as enumerations');
+  // Ordered by the dimensions themselves: an enumeration sorts by its declared order, which must be the text's.
+  const asked: QueryRequest[] = [
+    { metrics: ['requests', 'clicks', 'spend'], by: ['os', 'device_type'], orderBy: 'os', orderDir: 'asc' },
+    { metrics: ['requests', 'exposures'], by: ['device_type'], orderBy: 'device_type', orderDir: 'desc' },
+    { metrics: ['requests'], by: ['region'], filters: { os: ['ios', 'beos'], device_type: ['phone'] } },
+  ];
+  const answers = async (w: DuckDbWarehouse) =>
+    Promise.all(asked.map(async (q) => (await runQuery(w, { ...q, limit: 10_000 })).rows));
+  const readAnswers = async () => {
+    const w = await DuckDbWarehouse.open(db, { readOnly: true });
+    try {
+      return await answers(w);
+    } finally {
+      await w.close();
+    }
+  };
+  const expected = await readAnswers();
+  assert.ok(expected.every((rows) => rows.length > 1));
+  // Unmatched events have no os or device type: their rows come last whichever the order (DuckDB's NULLS LAST).
+  const byText = (rows: Record<string, unknown>[], k: string) => {
+    const values = rows.map((r) => r[k]);
+    assert.ok(values.indexOf(null) === -1 || values.indexOf(null) === values.length - 1, `${k}: nulls last`);
+    return values.filter((v) => v !== null).map(String);
+  };
+  assert.deepEqual(byText(expected[0]!, 'os'), byText(expected[0]!, 'os').toSorted(), 'os ascending, as text');
+  assert.deepEqual(
+    byText(expected[1]!, 'device_type'),
+    byText(expected[1]!, 'device_type').toSorted().reverse(),
+    'device type descending, as text',
+  );
+  // What the older version wrote: the same columns as text.
+  const older = await DuckDbWarehouse.open(db);
+  for (const { table, column } of closedColumns)
+    await older.query(`ALTER TABLE ${table} ALTER ${column} SET DATA TYPE VARCHAR`);
+  await older.close();
+  assert.deepEqual(await typesOf(), new Set(['VARCHAR']));
+  assert.deepEqual(await readAnswers(), expected, 'read-only, the text columns answer alike');
+  await (await DuckDbWarehouse.open(db)).close();
+  assert.deepEqual(await typesOf(), new Set(['ENUM']), 'opened for writing, they are enumerations again');
+  assert.deepEqual(await readAnswers(), expected, 'and answer the same');
 });

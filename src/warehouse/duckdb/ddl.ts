@@ -1,15 +1,25 @@
-import type { TableDef } from '../../layers/table.ts';
+import type { ColumnDef, TableDef } from '../../layers/table.ts';
+
+/**
+ * A column's DuckDB type: a closed set of values as an ENUM of them, in text order, so the enumeration sorts as the
+ * text would.
+ */
+export function duckDbType(c: ColumnDef): string {
+  return c.values ? `ENUM(${[...c.values].sort().map(sqlString).join(', ')})` : c.type;
+}
 
 /** DuckDB DDL for a declared table. */
 export function createTableSql(t: TableDef): string {
-  const cols = t.columns.map((c) => `${c.name} ${c.type}${c.uncompressed ? ' USING COMPRESSION uncompressed' : ''}`);
+  const cols = t.columns.map(
+    (c) => `${c.name} ${duckDbType(c)}${c.uncompressed ? ' USING COMPRESSION uncompressed' : ''}`,
+  );
   if (t.key) cols.push(`PRIMARY KEY (${t.key.join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${t.name} (${cols.join(', ')})`;
 }
 
 /** A temporary view with a declared table's columns and no rows: the table as a file without it reads. */
 export function createEmptyViewSql(t: TableDef): string {
-  const cols = t.columns.map((c) => `NULL::${c.type} AS ${c.name}`);
+  const cols = t.columns.map((c) => `NULL::${duckDbType(c)} AS ${c.name}`);
   return `CREATE TEMP VIEW ${t.name} AS SELECT ${cols.join(', ')} WHERE FALSE`;
 }
 
@@ -18,7 +28,7 @@ export function createEmptyViewSql(t: TableDef): string {
  * NULL for the others, in declared order.
  */
 export function createPaddedViewSql(t: TableDef, has: (column: string) => boolean): string {
-  const cols = t.columns.map((c) => (has(c.name) ? c.name : `NULL::${c.type} AS ${c.name}`));
+  const cols = t.columns.map((c) => (has(c.name) ? c.name : `NULL::${duckDbType(c)} AS ${c.name}`));
   return `CREATE TEMP VIEW ${t.name} AS SELECT ${cols.join(', ')} FROM adw.main.${t.name}`;
 }
 

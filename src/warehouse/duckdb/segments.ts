@@ -10,7 +10,7 @@ import { odsAdEvent } from '../../layers/ods.ts';
 import { col, type TableDef } from '../../layers/table.ts';
 import { type CsvRows, FIELD_SEPARATOR } from '../csv.ts';
 import type { TimeRange } from '../warehouse.ts';
-import { sqlLiteral, sqlString } from './ddl.ts';
+import { duckDbType, sqlLiteral, sqlString } from './ddl.ts';
 import { writeFailure } from './failures.ts';
 import { readCsvSql } from './staging.ts';
 
@@ -125,7 +125,7 @@ const odsSpec: LogSpec = {
  * milliseconds.
  */
 export const dwdFields = dwdAdEventJoined.columns.map((c) =>
-  c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, c.type] as const),
+  c.name === 'event_time' ? (['event_ms', 'BIGINT'] as const) : ([c.name, duckDbType(c)] as const),
 );
 
 /**

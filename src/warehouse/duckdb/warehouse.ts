@@ -13,11 +13,12 @@ import { dwdAdEventJoined, dwdAdEventUnmatched, dwdRequestColumns } from '../../
 import { allTables } from '../../layers/index.ts';
 import { appSketchMarkTable, checkpointCounters, checkpointTable, odsCoverageTable } from '../../layers/meta.ts';
 import { odsAdEvent, odsDeadLetter, odsDimChange } from '../../layers/ods.ts';
+import type { ColumnDef } from '../../layers/table.ts';
 import { additiveColumns } from '../../catalogue/metrics.ts';
 import { sketchColumn, sketchConcatSql } from '../../catalogue/user-sketch.ts';
 import type { CheckpointRow, Param, RequestRow, TimeRange, UnmatchedRow, Warehouse } from '../warehouse.ts';
 import { CsvRows, FIELD_SEPARATOR } from '../csv.ts';
-import { createEmptyViewSql, createPaddedViewSql, createTableSql, sqlLiteral, sqlString } from './ddl.ts';
+import { createEmptyViewSql, createPaddedViewSql, createTableSql, duckDbType, sqlLiteral, sqlString } from './ddl.ts';
 import { ReaderPool, rowArrays, rowObjects, Serialized } from './connections.ts';
 import { appDeltaSql, appRollupSql, sketchSql, sumsSql, usersLeftSql } from './rollup.ts';
 import {
@@ -73,7 +74,7 @@ const dwdKeyCsvColumns = [
   ['event_id', 'VARCHAR'],
   ['event_type', 'VARCHAR'],
 ] as const;
-const dwaCsvColumns = dwaStagedColumns.map((c) => [c.name, c.type] as const);
+const dwaCsvColumns = dwaStagedColumns.map((c) => [c.name, duckDbType(c)] as const);
 const dwaSelect = dwaAdMinute.columns
   .map((c) => (c.name === 'minute' ? 'epoch_ms(minute_ms) AS minute' : c.name))
   .join(', ');
@@ -274,6 +275,11 @@ export class DuckDbWarehouse implements Warehouse {
           ? [`ALTER TABLE ${dwdAdEventJoined.name} RENAME TO ${dwdOnTime.name}`]
           : []),
         ...storedTables.map(createTableSql),
+        // Closed columns of a file from before they were enumerations (2026-12-08) are retyped: each value is one of
+        // the set, which validation has always kept them to.
+        ...(await textOfClosedColumns(wh)).map(
+          ({ table, column }) => `ALTER TABLE ${table} ALTER ${column.name} SET DATA TYPE ${duckDbType(column)}`,
+        ),
         // Manifests written before segments had lower bounds get the column (null: none known).
         `ALTER TABLE ${odsSegmentTable.name} ADD COLUMN IF NOT EXISTS min_event_ms BIGINT`,
         // Warehouse files made before the checkpoint stored its watermark get the column (null: derived on restart).
@@ -836,6 +842,20 @@ async function tableKinds(wh: DuckDbWarehouse): Promise<Map<string, string>> {
     "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'adw'",
   );
   return new Map(rows.map((r) => [r.table_name as string, r.table_type as string]));
+}
+
+/** The stored tables' closed columns (see `closed`) that the file holds as text. */
+async function textOfClosedColumns(wh: DuckDbWarehouse): Promise<{ table: string; column: ColumnDef }[]> {
+  const text = new Set(
+    (
+      await wh.query(
+        "SELECT table_name || '.' || column_name AS c FROM duckdb_columns() WHERE database_name = 'adw' AND data_type = 'VARCHAR'",
+      )
+    ).map((r) => r.c as string),
+  );
+  return storedTables.flatMap((t) =>
+    t.columns.filter((c) => c.values && text.has(`${t.name}.${c.name}`)).map((column) => ({ table: t.name, column })),
+  );
 }
 
 /** A read that failed for want of memory, or on a damaged file, fails with its coded error; any other as it did. */
